@@ -1,0 +1,47 @@
+# monitor's task runner. Every target installs what it needs first, so on a fresh machine
+# `make run` and `make test` are each the only command you type.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install run demo test test-fast lint format bench clean
+
+install: $(STAMP)
+
+# torch comes first: `pip install torch==2.13.0` takes the CPU build; other installers would
+# pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: install                 ## run the service on its defaults (watchlists/, SQLite in var/)
+	$(BIN)/monitor run
+
+demo: install                ## the whole pipeline, offline, on the sample feeds
+	$(BIN)/monitor demo
+
+test: install                ## the whole test suite
+	$(BIN)/python -m pytest
+
+test-fast: install           ## tests that do not load the embedding model
+	$(BIN)/python -m pytest -m "not model"
+
+lint: install                ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check monitor tests alembic bench
+	$(BIN)/ruff format --check monitor tests alembic bench
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format monitor tests alembic bench
+	$(BIN)/ruff check --fix monitor tests alembic bench
+
+bench: install               ## benchmarks (not part of the tests); figures go to docs/benchmarks.md
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

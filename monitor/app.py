@@ -1,0 +1,89 @@
+"""The composition root: build the running service's parts from settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor.ingest.fetch import Fetcher, FetchPolicy
+from monitor.judge.embed import CachedEmbedder, shared_embedder
+from monitor.judge.stance import MentionsOnly
+from monitor.notify.messages import SlackMessage
+from monitor.notify.slack import AlertSink, ConsoleSink, SlackSink
+from monitor.pipeline import Pipeline, utcnow
+from monitor.settings import Settings
+from monitor.store import Repository, open_store
+from monitor.watchlists import LoadReport, load_directory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Service:
+    """The wired-up parts a front end (CLI, scheduler, web) works with."""
+
+    settings: Settings
+    repository: Repository
+    pipeline: Pipeline
+
+    def sync_watchlists(self, directory: Path | None = None) -> LoadReport:
+        """Load watchlist files and store what loaded; problems are logged and returned."""
+        report = load_directory(
+            directory or self.settings.watchlists, self.settings.match_threshold
+        )
+        for problem in report.problems:
+            log.error("watchlist problem: %s", problem)
+        if report.watchlists:
+            summary = self.repository.sync_watchlists(report.watchlists, utcnow())
+            log.info(
+                "watchlists loaded: %d (%d claims, %d sources)",
+                summary.watchlists,
+                summary.claims,
+                summary.sources,
+            )
+        return report
+
+    def close(self) -> None:
+        self.pipeline.fetcher.close()
+        self.repository.engine.dispose()
+
+
+def make_sink(
+    settings: Settings, console: Callable[[SlackMessage], None] | None = None
+) -> AlertSink:
+    """Slack when a bot token is configured, otherwise the console/log."""
+    if settings.slack_bot_token is not None and settings.slack_bot_token.get_secret_value():
+        return SlackSink(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    return ConsoleSink(console)
+
+
+def build_service(
+    settings: Settings, *, console: Callable[[SlackMessage], None] | None = None
+) -> Service:
+    """Open (and migrate) the database and wire the pipeline from ``settings``."""
+    repository = open_store(settings.resolved_database_url)
+    fetcher = Fetcher(
+        FetchPolicy(
+            user_agent=settings.user_agent,
+            timeout=settings.fetch_timeout,
+            max_bytes=settings.max_response_bytes,
+            max_redirects=settings.max_redirects,
+            allow_private=settings.allow_private_networks,
+        )
+    )
+    embedder = CachedEmbedder(
+        shared_embedder(
+            settings.embedding_model, settings.embedding_device, settings.embedding_batch_size
+        )
+    )
+    pipeline = Pipeline(
+        repository,
+        fetcher,
+        embedder,
+        MentionsOnly(),
+        make_sink(settings, console),
+        concurrency=settings.fetch_concurrency,
+    )
+    return Service(settings, repository, pipeline)

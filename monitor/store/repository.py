@@ -1,0 +1,487 @@
+"""Repository: every query monitor makes, speaking domain types in and out.
+
+Each public method is one transaction. Evidence and the alerts it causes are written together,
+so an alert is never lost between judging and delivery (the outbox pattern).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, Select, and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.errors import StorageError
+from monitor.store.tables import (
+    AlertRow,
+    ClaimRow,
+    EvidenceRow,
+    ItemRow,
+    SourceRow,
+    WatchlistRow,
+    WatchlistSourceRow,
+)
+from monitor.types import (
+    Alert,
+    AlertStatus,
+    Claim,
+    ClaimSpec,
+    Evidence,
+    FeedEntry,
+    Item,
+    Source,
+    SourceKind,
+    Stance,
+    Verdict,
+    Watchlist,
+)
+
+
+def digest_key(text: str) -> str:
+    """SHA-256 hex of ``text``: how long unique strings (URLs, item keys) are indexed."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    """What :meth:`Repository.sync_watchlists` changed."""
+
+    watchlists: int
+    claims: int
+    sources: int
+
+
+class Repository:
+    """Domain-level access to the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    # --- watchlists ---------------------------------------------------------------------
+
+    def sync_watchlists(self, watchlists: Iterable[Watchlist], now: datetime) -> SyncSummary:
+        """Insert or update watchlists, their claims and sources from their files.
+
+        Claims that left a file are deactivated, never deleted, so their evidence stays.
+        """
+        counts = [0, 0, 0]
+        with self._sessions.begin() as session:
+            for watchlist in watchlists:
+                row = _upsert_watchlist(session, watchlist, now)
+                counts[0] += 1
+                counts[1] += _sync_claims(session, row.id, watchlist.claims, now)
+                counts[2] += _sync_sources(session, row.id, watchlist, now)
+        return SyncSummary(*counts)
+
+    def watchlist_keys(self) -> list[str]:
+        with self._sessions() as session:
+            return list(session.scalars(select(WatchlistRow.key).order_by(WatchlistRow.key)))
+
+    # --- sources ------------------------------------------------------------------------
+
+    def sources(self, *, due_at: datetime | None = None) -> list[Source]:
+        """Enabled sources of active watchlists; only those due at ``due_at`` when given."""
+        query = (
+            select(SourceRow)
+            .where(SourceRow.enabled.is_(True))
+            .where(
+                SourceRow.id.in_(
+                    select(WatchlistSourceRow.source_id)
+                    .join(WatchlistRow, WatchlistRow.id == WatchlistSourceRow.watchlist_id)
+                    .where(WatchlistRow.active.is_(True))
+                )
+            )
+            .order_by(SourceRow.id)
+        )
+        if due_at is not None:
+            query = query.where(
+                or_(SourceRow.next_poll_at.is_(None), SourceRow.next_poll_at <= due_at)
+            )
+        with self._sessions() as session:
+            return [_source(row) for row in session.scalars(query)]
+
+    def source(self, source_id: int) -> Source:
+        with self._sessions() as session:
+            row = session.get(SourceRow, source_id)
+            if row is None:
+                raise StorageError(f"source {source_id} not found")
+            return _source(row)
+
+    def record_fetch(
+        self,
+        source_id: int,
+        now: datetime,
+        next_poll_at: datetime,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record the outcome of a fetch: validators on success, the error otherwise."""
+        with self._sessions.begin() as session:
+            row = session.get(SourceRow, source_id)
+            if row is None:
+                raise StorageError(f"source {source_id} not found")
+            row.last_fetched_at = now
+            row.next_poll_at = next_poll_at
+            if error is None:
+                row.last_success_at = now
+                row.last_error = None
+                row.error_count = 0
+                row.etag = etag
+                row.last_modified = last_modified
+            else:
+                row.last_error = error
+                row.error_count += 1
+
+    # --- items --------------------------------------------------------------------------
+
+    def add_items(self, source_id: int, entries: Sequence[FeedEntry], now: datetime) -> list[Item]:
+        """Store entries not seen before (by key) and return them as new items."""
+        unique = {digest_key(e.key): e for e in entries}
+        if not unique:
+            return []
+        with self._sessions.begin() as session:
+            known = set(
+                session.scalars(select(ItemRow.key_hash).where(ItemRow.key_hash.in_(unique)))
+            )
+            rows = [
+                ItemRow(
+                    source_id=source_id,
+                    key_hash=hashed,
+                    key=entry.key,
+                    url=entry.url,
+                    title=entry.title,
+                    text=entry.text,
+                    published_at=entry.published_at,
+                    fetched_at=now,
+                )
+                for hashed, entry in unique.items()
+                if hashed not in known
+            ]
+            session.add_all(rows)
+            session.flush()
+            return [_item(row) for row in rows]
+
+    def unjudged_items(self, limit: int = 1000) -> list[Item]:
+        """Items stored but not yet matched against claims (also after a crash)."""
+        query = select(ItemRow).where(ItemRow.judged_at.is_(None)).order_by(ItemRow.id).limit(limit)
+        with self._sessions() as session:
+            return [_item(row) for row in session.scalars(query)]
+
+    def item(self, item_id: int) -> Item:
+        with self._sessions() as session:
+            row = session.get(ItemRow, item_id)
+            if row is None:
+                raise StorageError(f"item {item_id} not found")
+            return _item(row)
+
+    def count_items(self) -> int:
+        with self._sessions() as session:
+            return int(session.scalar(select(func.count(ItemRow.id))) or 0)
+
+    # --- claims -------------------------------------------------------------------------
+
+    def claims_by_source(self, source_ids: Iterable[int]) -> dict[int, list[Claim]]:
+        """Active claims of the active watchlists that read each source."""
+        ids = sorted(set(source_ids))
+        query = (
+            select(WatchlistSourceRow.source_id, ClaimRow, WatchlistRow)
+            .join(WatchlistRow, WatchlistRow.id == WatchlistSourceRow.watchlist_id)
+            .join(ClaimRow, ClaimRow.watchlist_id == WatchlistRow.id)
+            .where(WatchlistSourceRow.source_id.in_(ids))
+            .where(WatchlistRow.active.is_(True), ClaimRow.active.is_(True))
+            .order_by(ClaimRow.id)
+        )
+        result: dict[int, list[Claim]] = {source_id: [] for source_id in ids}
+        with self._sessions() as session:
+            for source_id, claim, watchlist in session.execute(query):
+                result[source_id].append(_claim(claim, watchlist))
+        return result
+
+    def claims(self, watchlist_key: str | None = None) -> list[Claim]:
+        query = (
+            select(ClaimRow, WatchlistRow)
+            .join(WatchlistRow, WatchlistRow.id == ClaimRow.watchlist_id)
+            .where(ClaimRow.active.is_(True))
+            .order_by(ClaimRow.id)
+        )
+        if watchlist_key is not None:
+            query = query.where(WatchlistRow.key == watchlist_key)
+        with self._sessions() as session:
+            return [_claim(c, w) for c, w in session.execute(query)]
+
+    # --- evidence and the outbox --------------------------------------------------------
+
+    def record_judgement(
+        self, item_ids: Sequence[int], evidence: Sequence[Evidence], now: datetime
+    ) -> int:
+        """Store new evidence, queue one alert per evidence, mark the items judged.
+
+        One transaction: either all of it lands or none. Returns the number of alerts queued.
+        """
+        queued = 0
+        with self._sessions.begin() as session:
+            for found in evidence:
+                if _evidence_exists(session, found.claim_id, found.item_id):
+                    continue
+                row = EvidenceRow(
+                    claim_id=found.claim_id,
+                    item_id=found.item_id,
+                    score=found.score,
+                    quote=found.quote,
+                    stance=found.stance.value,
+                    stance_confidence=found.stance_confidence,
+                    created_at=now,
+                )
+                session.add(row)
+                session.flush()
+                queued += _queue_alert(session, row, now)
+            if item_ids:
+                session.execute(
+                    update(ItemRow)
+                    .where(ItemRow.id.in_(item_ids), ItemRow.judged_at.is_(None))
+                    .values(judged_at=now)
+                )
+        return queued
+
+    def evidence_for_claim(self, claim_id: int) -> list[Evidence]:
+        query = select(EvidenceRow).where(EvidenceRow.claim_id == claim_id).order_by(EvidenceRow.id)
+        with self._sessions() as session:
+            return [_evidence(row) for row in session.scalars(query)]
+
+    def alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
+        """Alerts in the outbox, oldest first; pending ones only when ``status`` says so."""
+        query = _alert_query().order_by(AlertRow.id).limit(limit)
+        if status is not None:
+            query = query.where(AlertRow.status == status.value)
+        with self._sessions() as session:
+            return [_alert(*row.tuple()) for row in session.execute(query)]
+
+    def mark_alert_sent(self, alert_id: int, slack_ts: str | None, now: datetime) -> None:
+        with self._sessions.begin() as session:
+            session.execute(
+                update(AlertRow)
+                .where(AlertRow.id == alert_id)
+                .values(
+                    status=AlertStatus.SENT.value,
+                    slack_ts=slack_ts,
+                    sent_at=now,
+                    attempts=AlertRow.attempts + 1,
+                    last_error=None,
+                )
+            )
+
+    def mark_alert_failed(self, alert_id: int, error: str, *, permanent: bool) -> None:
+        status = AlertStatus.FAILED if permanent else AlertStatus.PENDING
+        with self._sessions.begin() as session:
+            session.execute(
+                update(AlertRow)
+                .where(AlertRow.id == alert_id)
+                .values(status=status.value, last_error=error, attempts=AlertRow.attempts + 1)
+            )
+
+    def prune_unlinked_sources(self) -> int:
+        """Delete sources no watchlist reads any more and that never yielded an item."""
+        with self._sessions.begin() as session:
+            linked = select(WatchlistSourceRow.source_id)
+            used = select(ItemRow.source_id)
+            result = session.execute(
+                delete(SourceRow).where(SourceRow.id.not_in(linked), SourceRow.id.not_in(used))
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- helpers (module-private) -----------------------------------------------------------------
+
+
+def _upsert_watchlist(session: Session, watchlist: Watchlist, now: datetime) -> WatchlistRow:
+    row = session.scalar(select(WatchlistRow).where(WatchlistRow.key == watchlist.key))
+    if row is None:
+        row = WatchlistRow(key=watchlist.key)
+        session.add(row)
+    row.name = watchlist.name
+    row.slack_channel = watchlist.slack_channel
+    row.description = watchlist.description
+    row.timezone = watchlist.timezone
+    row.threshold = watchlist.threshold
+    row.digest_recipients = list(watchlist.digest.recipients)
+    row.digest_send_at = watchlist.digest.send_at.strftime("%H:%M")
+    row.path = str(watchlist.path) if watchlist.path else None
+    row.active = True
+    row.updated_at = now
+    session.flush()
+    return row
+
+
+def _sync_claims(
+    session: Session, watchlist_id: int, claims: Sequence[ClaimSpec], now: datetime
+) -> int:
+    existing = {
+        row.key: row
+        for row in session.scalars(select(ClaimRow).where(ClaimRow.watchlist_id == watchlist_id))
+    }
+    for spec in claims:
+        row = existing.pop(spec.id, None)
+        if row is None:
+            row = ClaimRow(watchlist_id=watchlist_id, key=spec.id)
+            session.add(row)
+        row.text = spec.text
+        row.paraphrases = list(spec.paraphrases)
+        row.threshold = spec.threshold
+        row.verdict = spec.verdict.value
+        row.notes = spec.notes
+        row.active = True
+        row.updated_at = now
+    for gone in existing.values():
+        gone.active = False
+        gone.updated_at = now
+    return len(claims)
+
+
+def _sync_sources(session: Session, watchlist_id: int, watchlist: Watchlist, now: datetime) -> int:
+    session.execute(
+        delete(WatchlistSourceRow).where(WatchlistSourceRow.watchlist_id == watchlist_id)
+    )
+    for spec in watchlist.sources:
+        hashed = digest_key(spec.url)
+        row = session.scalar(select(SourceRow).where(SourceRow.url_hash == hashed))
+        if row is None:
+            row = SourceRow(url_hash=hashed, url=spec.url, created_at=now, error_count=0)
+            session.add(row)
+        row.name = spec.name
+        row.kind = spec.kind.value
+        interval = int(spec.poll_interval.total_seconds())
+        if row.poll_interval_s is not None and interval < row.poll_interval_s and row.next_poll_at:
+            row.next_poll_at = min(row.next_poll_at, now + timedelta(seconds=interval))
+        row.poll_interval_s = interval
+        row.enabled = True
+        session.flush()
+        session.add(WatchlistSourceRow(watchlist_id=watchlist_id, source_id=row.id))
+    session.flush()
+    return len(watchlist.sources)
+
+
+def _evidence_exists(session: Session, claim_id: int, item_id: int) -> bool:
+    query = select(EvidenceRow.id).where(
+        and_(EvidenceRow.claim_id == claim_id, EvidenceRow.item_id == item_id)
+    )
+    return session.scalar(query) is not None
+
+
+def _queue_alert(session: Session, evidence: EvidenceRow, now: datetime) -> int:
+    claim = session.get(ClaimRow, evidence.claim_id)
+    assert claim is not None
+    watchlist = session.get(WatchlistRow, claim.watchlist_id)
+    assert watchlist is not None
+    session.add(
+        AlertRow(
+            evidence_id=evidence.id,
+            watchlist_id=watchlist.id,
+            channel=watchlist.slack_channel,
+            status=AlertStatus.PENDING.value,
+            attempts=0,
+            created_at=now,
+        )
+    )
+    return 1
+
+
+def _alert_query() -> Select[AlertRow, EvidenceRow, ClaimRow, WatchlistRow, ItemRow, SourceRow]:
+    return (
+        select(AlertRow, EvidenceRow, ClaimRow, WatchlistRow, ItemRow, SourceRow)
+        .join(EvidenceRow, EvidenceRow.id == AlertRow.evidence_id)
+        .join(ClaimRow, ClaimRow.id == EvidenceRow.claim_id)
+        .join(WatchlistRow, WatchlistRow.id == AlertRow.watchlist_id)
+        .join(ItemRow, ItemRow.id == EvidenceRow.item_id)
+        .join(SourceRow, SourceRow.id == ItemRow.source_id)
+    )
+
+
+def _source(row: SourceRow) -> Source:
+    return Source(
+        id=row.id,
+        name=row.name,
+        url=row.url,
+        kind=SourceKind(row.kind),
+        poll_interval=timedelta(seconds=row.poll_interval_s),
+        enabled=row.enabled,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        last_fetched_at=row.last_fetched_at,
+        last_success_at=row.last_success_at,
+        last_error=row.last_error,
+        error_count=row.error_count,
+        next_poll_at=row.next_poll_at,
+    )
+
+
+def _item(row: ItemRow) -> Item:
+    return Item(
+        id=row.id,
+        source_id=row.source_id,
+        key=row.key,
+        url=row.url,
+        title=row.title,
+        text=row.text,
+        published_at=row.published_at,
+        fetched_at=row.fetched_at,
+    )
+
+
+def _claim(row: ClaimRow, watchlist: WatchlistRow) -> Claim:
+    spec = ClaimSpec(
+        id=row.key,
+        text=row.text,
+        paraphrases=tuple(row.paraphrases or ()),
+        threshold=row.threshold,
+        verdict=Verdict(row.verdict),
+        notes=row.notes,
+    )
+    threshold = row.threshold if row.threshold is not None else watchlist.threshold
+    return Claim(id=row.id, watchlist_key=watchlist.key, spec=spec, threshold=threshold)
+
+
+def _evidence(row: EvidenceRow) -> Evidence:
+    return Evidence(
+        claim_id=row.claim_id,
+        item_id=row.item_id,
+        score=row.score,
+        quote=row.quote,
+        stance=Stance(row.stance),
+        stance_confidence=row.stance_confidence,
+    )
+
+
+def _alert(
+    alert: AlertRow,
+    evidence: EvidenceRow,
+    claim: ClaimRow,
+    watchlist: WatchlistRow,
+    item: ItemRow,
+    source: SourceRow,
+) -> Alert:
+    return Alert(
+        id=alert.id,
+        watchlist_key=watchlist.key,
+        watchlist_name=watchlist.name,
+        channel=alert.channel,
+        claim_key=claim.key,
+        claim_text=claim.text,
+        item_url=item.url,
+        item_title=item.title,
+        source_name=source.name,
+        published_at=item.published_at,
+        quote=evidence.quote,
+        score=evidence.score,
+        stance=Stance(evidence.stance),
+        stance_confidence=evidence.stance_confidence,
+        created_at=alert.created_at,
+        status=AlertStatus(alert.status),
+        attempts=alert.attempts,
+        last_error=alert.last_error,
+    )

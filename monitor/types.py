@@ -1,0 +1,244 @@
+"""Plain domain types shared by every part of monitor.
+
+Everything outside the storage package speaks in these frozen dataclasses and enums; none of them
+knows about SQLAlchemy, HTTP or Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+
+class Stance(StrEnum):
+    """What an item says about a claim."""
+
+    SUPPORTS = "supports"
+    CONTRADICTS = "contradicts"
+    MENTIONS = "mentions"
+    UNRELATED = "unrelated"
+
+
+class SourceKind(StrEnum):
+    """How a source is read: a syndication feed or an HTML listing page."""
+
+    FEED = "feed"
+    PAGE = "page"
+
+
+class Verdict(StrEnum):
+    """The desk's current verdict on a claim (set by editors, never by the model)."""
+
+    UNVERIFIED = "unverified"
+    SUPPORTED = "supported"
+    DISPUTED = "disputed"
+    REFUTED = "refuted"
+
+
+class AlertStatus(StrEnum):
+    """Delivery state of an alert in the outbox."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+# --- Watchlists, as editors write them -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A source as configured in a watchlist."""
+
+    name: str
+    url: str
+    kind: SourceKind = SourceKind.FEED
+    poll_interval: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    """A tracked claim as configured in a watchlist; ``id`` is stable across edits."""
+
+    id: str
+    text: str
+    paraphrases: tuple[str, ...] = ()
+    threshold: float | None = None
+    verdict: Verdict = Verdict.UNVERIFIED
+    notes: str = ""
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        """The claim text followed by its paraphrases: everything matching compares against."""
+        return (self.text, *self.paraphrases)
+
+
+@dataclass(frozen=True)
+class DigestSpec:
+    """Who gets the watchlist's daily digest email, and when (local time)."""
+
+    recipients: tuple[str, ...] = ()
+    send_at: time = time(7, 0)
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    """A desk's list of claims and the sources to watch for them."""
+
+    key: str
+    name: str
+    slack_channel: str
+    sources: tuple[SourceSpec, ...]
+    claims: tuple[ClaimSpec, ...]
+    description: str = ""
+    timezone: str = "UTC"
+    threshold: float = 0.6
+    digest: DigestSpec = field(default_factory=DigestSpec)
+    path: Path | None = None
+
+
+# --- What ingestion produces -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry parsed from a feed, before it is stored."""
+
+    key: str
+    url: str
+    title: str
+    text: str
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The outcome of one conditional GET of a source."""
+
+    url: str
+    status: int
+    content: bytes = b""
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+# --- Stored records --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """A stored source with its fetch state."""
+
+    id: int
+    name: str
+    url: str
+    kind: SourceKind
+    poll_interval: timedelta
+    enabled: bool = True
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetched_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    next_poll_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """A stored news item."""
+
+    id: int
+    source_id: int
+    key: str
+    url: str
+    title: str
+    text: str
+    published_at: datetime | None
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A stored claim: its watchlist spec plus database identity."""
+
+    id: int
+    watchlist_key: str
+    spec: ClaimSpec
+    threshold: float
+
+    @property
+    def key(self) -> str:
+        return self.spec.id
+
+    @property
+    def text(self) -> str:
+        return self.spec.text
+
+
+# --- What judging produces -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    """A passage of an item that is semantically close to a claim."""
+
+    claim_id: int
+    item_id: int
+    passage: str
+    score: float
+
+
+@dataclass(frozen=True)
+class StanceResult:
+    """A stance decision with its confidence and the passage that carries it."""
+
+    stance: Stance
+    confidence: float
+    quote: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A claim x item pair worth recording: the quote, similarity score and stance."""
+
+    claim_id: int
+    item_id: int
+    score: float
+    quote: str
+    stance: Stance
+    stance_confidence: float
+
+
+# --- What the desk receives ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert waiting in (or delivered from) the outbox, with everything needed to render it."""
+
+    id: int
+    watchlist_key: str
+    watchlist_name: str
+    channel: str
+    claim_key: str
+    claim_text: str
+    item_url: str
+    item_title: str
+    source_name: str
+    published_at: datetime | None
+    quote: str
+    score: float
+    stance: Stance
+    stance_confidence: float
+    created_at: datetime
+    status: AlertStatus = AlertStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None

@@ -1,0 +1,280 @@
+"""Watchlists as editors write them: YAML files, validated with every problem located.
+
+A watchlist file is parsed to a YAML node tree first, so every problem found later (a missing
+field, a bad URL, a duplicate claim id) is reported with its file, line and column. A broken file
+never stops the others from loading: :func:`load_directory` returns what loaded and what did not.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+)
+
+from monitor.errors import Problem, WatchlistError
+from monitor.types import ClaimSpec, DigestSpec, SourceKind, SourceSpec, Verdict, Watchlist
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MIN_POLL_INTERVAL = timedelta(seconds=10)
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Read ``90``, ``"90s"``, ``"15m"``, ``"1h"`` or ``"1d"`` as a duration."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("expected a duration such as 90s, 15m, 1h or 1d")
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration (use e.g. 90s, 15m, 1h or 1d)")
+    seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    duration = timedelta(seconds=seconds)
+    if duration < MIN_POLL_INTERVAL:
+        raise ValueError(f"{value!r} is too short: poll at most every {MIN_POLL_INTERVAL.seconds}s")
+    return duration
+
+
+def _parse_clock(value: Any) -> time:
+    if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads 07:00 as 420
+        return time(value // 60 % 24, value % 60)
+    if isinstance(value, str):
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a time of day (use HH:MM)")
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+ClockTime = Annotated[time, BeforeValidator(_parse_clock)]
+Threshold = Annotated[float, Field(ge=0.0, le=1.0)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _SourceSchema(_Strict):
+    name: NonEmpty
+    url: HttpUrl
+    kind: SourceKind = SourceKind.FEED
+    poll_interval: Duration | None = None
+
+
+class _ClaimSchema(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
+    text: NonEmpty
+    paraphrases: list[NonEmpty] = []
+    threshold: Threshold | None = None
+    verdict: Verdict = Verdict.UNVERIFIED
+    notes: str = ""
+
+
+class _DigestSchema(_Strict):
+    recipients: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = []
+    send_at: ClockTime = time(7, 0)
+
+
+class _DefaultsSchema(_Strict):
+    poll_interval: Duration = timedelta(minutes=15)
+    threshold: Threshold | None = None
+
+
+class _WatchlistSchema(_Strict):
+    name: NonEmpty
+    description: str = ""
+    slack_channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]{1,80}$")]
+    timezone: str = "UTC"
+    digest: _DigestSchema = _DigestSchema()
+    defaults: _DefaultsSchema = _DefaultsSchema()
+    sources: Annotated[list[_SourceSchema], Field(min_length=1)]
+    claims: Annotated[list[_ClaimSchema], Field(min_length=1)]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from err
+        return value
+
+
+@dataclass
+class LoadReport:
+    """What :func:`load_directory` loaded, and the problems of the files it could not load."""
+
+    watchlists: list[Watchlist]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def load_directory(directory: Path, default_threshold: float = 0.6) -> LoadReport:
+    """Load every ``*.yaml``/``*.yml`` file in ``directory``; bad files are reported, not fatal."""
+    if not directory.is_dir():
+        problem = Problem(str(directory), None, None, "", "watchlist directory not found")
+        return LoadReport([], [problem])
+    loaded: list[Watchlist] = []
+    problems: list[Problem] = []
+    paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    for path in paths:
+        try:
+            loaded.append(load_file(path, default_threshold))
+        except WatchlistError as err:
+            problems.extend(err.problems)
+    return LoadReport(loaded, problems)
+
+
+def load_file(path: Path, default_threshold: float = 0.6) -> Watchlist:
+    """Load one watchlist file; raise :class:`WatchlistError` listing every problem in it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise WatchlistError([Problem(str(path), None, None, "", f"cannot read: {err}")]) from err
+    return parse_watchlist(text, path, default_threshold)
+
+
+def parse_watchlist(text: str, path: Path, default_threshold: float = 0.6) -> Watchlist:
+    """Parse and validate a watchlist from YAML text; ``path`` names it in errors."""
+    where = str(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        reason = getattr(err, "problem", None) or str(err)
+        raise WatchlistError([Problem(where, line, column, "", f"invalid YAML: {reason}")]) from err
+    if not isinstance(root, yaml.MappingNode):
+        line = root.start_mark.line + 1 if root is not None else 1
+        raise WatchlistError(
+            [Problem(where, line, 1, "", "expected a mapping of watchlist fields")]
+        )
+    problems = list(_duplicate_keys(root, where))
+    data = yaml.SafeLoader(text).get_single_data()
+    try:
+        schema = _WatchlistSchema.model_validate(data)
+    except ValidationError as err:
+        problems.extend(_locate(root, where, e["loc"], e["msg"]) for e in err.errors())
+        raise WatchlistError(problems) from err
+    problems.extend(_duplicates(root, where, schema))
+    if problems:
+        raise WatchlistError(problems)
+    return _to_domain(schema, path, default_threshold)
+
+
+def _to_domain(schema: _WatchlistSchema, path: Path, default_threshold: float) -> Watchlist:
+    defaults = schema.defaults
+    return Watchlist(
+        key=path.stem,
+        name=schema.name,
+        slack_channel=schema.slack_channel,
+        description=schema.description,
+        timezone=schema.timezone,
+        threshold=defaults.threshold if defaults.threshold is not None else default_threshold,
+        digest=DigestSpec(tuple(schema.digest.recipients), schema.digest.send_at),
+        path=path,
+        sources=tuple(
+            SourceSpec(
+                name=s.name,
+                url=str(s.url),
+                kind=s.kind,
+                poll_interval=s.poll_interval or defaults.poll_interval,
+            )
+            for s in schema.sources
+        ),
+        claims=tuple(
+            ClaimSpec(
+                id=c.id,
+                text=c.text,
+                paraphrases=tuple(c.paraphrases),
+                threshold=c.threshold,
+                verdict=c.verdict,
+                notes=c.notes,
+            )
+            for c in schema.claims
+        ),
+    )
+
+
+def _duplicates(root: yaml.MappingNode, where: str, schema: _WatchlistSchema) -> Iterable[Problem]:
+    seen_claims: dict[str, int] = {}
+    for index, claim in enumerate(schema.claims):
+        if claim.id in seen_claims:
+            message = (
+                f"duplicate claim id {claim.id!r} (first used by claims[{seen_claims[claim.id]}])"
+            )
+            yield _locate(root, where, ("claims", index, "id"), message)
+        seen_claims.setdefault(claim.id, index)
+    seen_urls: dict[str, int] = {}
+    for index, source in enumerate(schema.sources):
+        url = str(source.url)
+        if url in seen_urls:
+            message = f"duplicate source url (first used by sources[{seen_urls[url]}])"
+            yield _locate(root, where, ("sources", index, "url"), message)
+        seen_urls.setdefault(url, index)
+
+
+def _duplicate_keys(node: yaml.Node, where: str) -> Iterable[Problem]:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key, value in node.value:
+            if key.value in seen:
+                line, col = key.start_mark.line + 1, key.start_mark.column + 1
+                yield Problem(where, line, col, str(key.value), "key given twice")
+            seen.add(key.value)
+            yield from _duplicate_keys(value, where)
+    elif isinstance(node, yaml.SequenceNode):
+        for child in node.value:
+            yield from _duplicate_keys(child, where)
+
+
+def _locate(root: yaml.Node, where: str, loc: tuple[Any, ...], message: str) -> Problem:
+    """Turn a pydantic error location into a problem at the closest YAML node."""
+    node: yaml.Node = root
+    path: list[str] = []
+    for part in loc:
+        child = _child(node, part)
+        if child is None:
+            break
+        node = child
+        path.append(f"[{part}]" if isinstance(part, int) else f".{part}")
+    dotted = "".join(path).lstrip(".")
+    if message == "Field required" and loc:
+        message = f"missing required field {loc[-1]!r}"
+        dotted = dotted or "(top level)"
+    elif message.startswith("Extra inputs are not permitted"):
+        message = "unknown field (check its spelling)"
+    return Problem(where, node.start_mark.line + 1, node.start_mark.column + 1, dotted, message)
+
+
+def _child(node: yaml.Node, part: Any) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == part:
+                found: yaml.Node = value
+                return found if not isinstance(value, yaml.ScalarNode) or value.value else key
+        return None
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        child: yaml.Node = node.value[part]
+        return child
+    return None
