@@ -14,7 +14,7 @@ import typer
 from monitor import __version__
 from monitor.errors import MonitorError
 from monitor.logs import setup_logging
-from monitor.settings import Settings, env_name, load_settings
+from monitor.settings import Settings, env_name, load_settings, settings_table
 
 if TYPE_CHECKING:
     from monitor.app import Service
@@ -176,8 +176,15 @@ def alerts(
 
 
 @app.command("config")
-def show_config() -> None:
+def show_config(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the documentation table instead.")
+    ] = False,
+) -> None:
     """Print the settings in effect (secrets hidden) and the variable that sets each."""
+    if markdown:
+        typer.echo(settings_table())
+        return
     current = settings()
     for name in Settings.model_fields:
         value = getattr(current, name)

@@ -8,6 +8,7 @@ defaults below. ``docs/configuration.md`` documents each one; a test keeps it co
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,7 @@ class Settings(BaseSettings):
         "on). Off, such sources are refused.",
     )
     user_agent: str = Field(
-        "monitor/0.1 (newsroom media monitor; +https://github.com/monitor-news/monitor)",
+        "monitor/0.1 (newsroom media monitor)",
         description="User-Agent sent with every fetch.",
     )
     fetch_timeout: float = Field(
@@ -87,21 +88,6 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
     log_json: bool = Field(False, description="Write logs as JSON lines.")
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config_file = os.environ.get(CONFIG_ENV)
-        if config_file:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
-        return tuple(sources)
-
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in the data directory."""
@@ -112,20 +98,38 @@ class Settings(BaseSettings):
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Read settings from overrides, the environment and the optional TOML file."""
-    if config_file is not None:
-        if not config_file.is_file():
-            raise ConfigError(f"{config_file}: config file not found")
-        os.environ[CONFIG_ENV] = str(config_file)
-    config_path = os.environ.get(CONFIG_ENV)
-    if config_path and not Path(config_path).is_file():
-        raise ConfigError(f"{config_path}: config file named by {CONFIG_ENV} not found")
+    named = config_file or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
+    if named is not None and not named.is_file():
+        raise ConfigError(f"{named}: config file not found")
+    settings_cls = Settings if named is None else _from_file(named)
     try:
-        return Settings(**overrides)
+        return settings_cls(**overrides)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{named}: not valid TOML: {err}") from err
     except ValidationError as err:
         lines = [
             f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in err.errors()
         ]
         raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from err
+
+
+def _from_file(path: Path) -> type[Settings]:
+    """Settings that also read ``path`` (TOML), below the environment in precedence."""
+
+    class FileSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            toml = TomlConfigSettingsSource(settings_cls, toml_file=path)
+            return (init_settings, env_settings, toml)
+
+    return FileSettings
 
 
 def env_name(field_name: str) -> str:
@@ -135,3 +139,14 @@ def env_name(field_name: str) -> str:
     if isinstance(alias, AliasChoices):
         return str(alias.choices[0])
     return f"MONITOR_{field_name.upper()}"
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, as shown in docs/configuration.md."""
+    rows = ["| Variable | Default | What it does |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = "" if field.default is None else str(field.default)
+        default = f"`{default}`" if default else "(none)"
+        help_text = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `{env_name(name)}` | {default} | {help_text} |")
+    return "\n".join(rows)

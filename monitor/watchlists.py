@@ -252,29 +252,33 @@ def _locate(root: yaml.Node, where: str, loc: tuple[Any, ...], message: str) -> 
     """Turn a pydantic error location into a problem at the closest YAML node."""
     node: yaml.Node = root
     path: list[str] = []
-    for part in loc:
-        child = _child(node, part)
-        if child is None:
+    unknown = message.startswith("Extra inputs are not permitted")
+    for position, part in enumerate(loc):
+        found = _child(node, part)
+        if found is None:
             break
-        node = child
+        key, value = found
+        last = position == len(loc) - 1
+        # An unknown field is shown at its key; an empty value at its key too.
+        empty = isinstance(value, yaml.ScalarNode) and value.value == ""
+        node = key if key is not None and last and (unknown or empty) else value
         path.append(f"[{part}]" if isinstance(part, int) else f".{part}")
     dotted = "".join(path).lstrip(".")
     if message == "Field required" and loc:
         message = f"missing required field {loc[-1]!r}"
         dotted = dotted or "(top level)"
-    elif message.startswith("Extra inputs are not permitted"):
+    elif unknown:
         message = "unknown field (check its spelling)"
     return Problem(where, node.start_mark.line + 1, node.start_mark.column + 1, dotted, message)
 
 
-def _child(node: yaml.Node, part: Any) -> yaml.Node | None:
+def _child(node: yaml.Node, part: Any) -> tuple[yaml.Node | None, yaml.Node] | None:
+    """The (key, value) nodes of ``part`` inside a mapping or sequence node."""
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if key.value == part:
-                found: yaml.Node = value
-                return found if not isinstance(value, yaml.ScalarNode) or value.value else key
+                return key, value
         return None
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        child: yaml.Node = node.value[part]
-        return child
+        return None, node.value[part]
     return None

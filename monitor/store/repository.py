@@ -260,7 +260,7 @@ class Repository:
         if status is not None:
             query = query.where(AlertRow.status == status.value)
         with self._sessions() as session:
-            return [_alert(*row.tuple()) for row in session.execute(query)]
+            return [_alert(*row) for row in session.execute(query)]
 
     def mark_alert_sent(self, alert_id: int, slack_ts: str | None, now: datetime) -> None:
         with self._sessions.begin() as session:

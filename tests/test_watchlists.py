@@ -1,0 +1,152 @@
+"""Watchlist files: what loads, and how every problem is reported with file and line."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import time, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from monitor.errors import WatchlistError
+from monitor.types import SourceKind, Verdict
+from monitor.watchlists import load_directory, load_file, parse_duration, parse_watchlist
+from tests.conftest import FIXTURES, REPO
+
+BROKEN = FIXTURES / "watchlists/broken"
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(WatchlistError) as caught:
+        load_file(path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_shipped_watchlists_load() -> None:
+    report = load_directory(REPO / "watchlists")
+    assert report.problems == []
+    [desk] = report.watchlists
+    texts = {c.text for c in desk.claims}
+    assert {
+        "North Korea is shipping artillery shells to Russia",
+        "Iran supplies Shahed attack drones to Russia",
+        "Russia builds Iranian-designed drones at Alabuga",
+        "Iran is acquiring Russian attack helicopters or fighter jets",
+    } <= texts
+    assert all(s.url.startswith("https://") for s in desk.sources)
+
+
+def test_a_full_watchlist_becomes_domain_objects(tmp_path: Path) -> None:
+    text = """
+name: Desk
+slack_channel: "#desk"
+timezone: Europe/Berlin
+digest: {recipients: [desk@example.org], send_at: "06:30"}
+defaults: {poll_interval: 10m, threshold: 0.7}
+sources:
+  - {name: Feed, url: "https://example.org/feed.xml"}
+  - {name: Page, url: "https://example.org/briefings", kind: page, poll_interval: 1h}
+claims:
+  - id: c-1
+    text: A claim
+    paraphrases: [Another way to say it]
+    verdict: disputed
+  - {id: c-2, text: Second claim, threshold: 0.5}
+"""
+    desk = parse_watchlist(text, tmp_path / "desk.yaml")
+    assert desk.key == "desk"
+    assert desk.threshold == 0.7
+    assert desk.digest.recipients == ("desk@example.org",)
+    assert desk.digest.send_at == time(6, 30)
+    assert [s.poll_interval for s in desk.sources] == [timedelta(minutes=10), timedelta(hours=1)]
+    assert desk.sources[1].kind is SourceKind.PAGE
+    assert desk.claims[0].phrasings == ("A claim", "Another way to say it")
+    assert desk.claims[0].verdict is Verdict.DISPUTED
+    assert desk.claims[1].threshold == 0.5
+
+
+def test_every_problem_in_a_file_is_reported_with_its_line() -> None:
+    path = BROKEN / "missing-and-bad.yaml"
+    problems = problems_of(path)
+    joined = "\n".join(problems)
+    assert f"{path}:7:10: sources[1].url: URL scheme should be 'http' or 'https'" in joined
+    assert f"{path}:8:20: sources[1].poll_interval:" in joined
+    assert "'5 minutes' is not a duration" in joined
+    assert f"{path}:12:9: claims[1].id: String should match pattern" in joined
+    assert f"{path}:16:5: claims[3]: missing required field 'text'" in joined
+    assert f"{path}:17:14: claims[3].verdict: Input should be" in joined
+    assert len(problems) == 5
+
+
+def test_duplicate_claim_ids_are_reported_at_the_second_use(tmp_path: Path) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text(
+        "name: D\nslack_channel: '#d'\nsources:\n  - {name: A, url: 'https://a.example/x'}\n"
+        "claims:\n  - {id: same, text: one}\n  - {id: same, text: two}\n"
+    )
+    assert problems_of(path) == [
+        f"{path}:7:10: claims[1].id: duplicate claim id 'same' (first used by claims[0])"
+    ]
+
+
+def test_invalid_yaml_names_the_line() -> None:
+    path = BROKEN / "bad-yaml.yaml"
+    [problem] = problems_of(path)
+    assert problem.startswith(f"{path}:4:")
+    assert "invalid YAML" in problem
+
+
+def test_misspelt_field_is_named() -> None:
+    path = BROKEN / "typo.yaml"
+    problems = problems_of(path)
+    assert f"{path}:2:1: slack_chanel: unknown field (check its spelling)" in problems
+    assert any("missing required field 'slack_channel'" in p for p in problems)
+
+
+def test_a_bad_file_never_stops_the_good_ones(tmp_path: Path) -> None:
+    shutil.copy(REPO / "watchlists/arms-transfers.yaml", tmp_path / "good.yaml")
+    for broken in BROKEN.iterdir():
+        shutil.copy(broken, tmp_path / broken.name)
+    report = load_directory(tmp_path)
+    assert [w.key for w in report.watchlists] == ["good"]
+    assert {Path(p.path).name for p in report.problems} == {
+        "missing-and-bad.yaml",
+        "bad-yaml.yaml",
+        "typo.yaml",
+    }
+
+
+def test_watchlist_check_command_reports_and_fails(tmp_path: Path) -> None:
+    shutil.copy(REPO / "watchlists/arms-transfers.yaml", tmp_path / "good.yaml")
+    shutil.copy(BROKEN / "typo.yaml", tmp_path / "typo.yaml")
+    result = CliRunner().invoke(app, ["watchlist", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"ok: {tmp_path / 'good.yaml'}" in result.output
+    assert f"{tmp_path / 'typo.yaml'}:2:1: slack_chanel: unknown field" in result.output
+
+
+def test_watchlist_check_passes_on_the_shipped_files() -> None:
+    result = CliRunner().invoke(app, ["watchlist", "check", str(REPO / "watchlists")])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (90, timedelta(seconds=90)),
+        ("15m", timedelta(minutes=15)),
+        ("1h", timedelta(hours=1)),
+        ("2d", timedelta(days=2)),
+        ("45s", timedelta(seconds=45)),
+    ],
+)
+def test_durations(value: object, expected: timedelta) -> None:
+    assert parse_duration(value) == expected
+
+
+@pytest.mark.parametrize("value", ["soon", "5 minutes", "1w", True, "2s"])
+def test_bad_durations(value: object) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(value)
