@@ -38,9 +38,11 @@ def jitter_for(interval: timedelta) -> int:
 class MonitorScheduler:
     """Schedules the service's work on an APScheduler 3 scheduler."""
 
-    def __init__(self, service: Service, scheduler: BaseScheduler | None = None) -> None:
+    def __init__(
+        self, service: Service, scheduler_class: type[BaseScheduler] = BlockingScheduler
+    ) -> None:
         self.service = service
-        self.scheduler = scheduler or BlockingScheduler(
+        self.scheduler = scheduler_class(
             executors={
                 "default": ThreadPoolExecutor(service.settings.fetch_concurrency),
                 "judge": ThreadPoolExecutor(1),
@@ -76,7 +78,10 @@ class MonitorScheduler:
         self.scheduler.start()
 
     def shutdown(self) -> None:
-        self.scheduler.shutdown(wait=True)
+        # Not wait=True: APScheduler 3 would hold its job-store lock while waiting for running
+        # jobs, and a poll job that wakes the judge needs that lock. Running jobs still finish:
+        # their threads are joined when the process exits.
+        self.scheduler.shutdown(wait=False)
 
     # --- jobs ---------------------------------------------------------------------------
 
@@ -87,10 +92,8 @@ class MonitorScheduler:
         if not source.enabled or (source.next_poll_at and source.next_poll_at > now + DUE_SLACK):
             return
         outcome = self.service.pipeline.poll(source)
-        if outcome.new_items:
-            job = self.scheduler.get_job(JUDGE_JOB)
-            if job is not None:
-                job.modify(next_run_time=utcnow())
+        if outcome.new_items and self.scheduler.running:
+            self.scheduler.modify_job(JUDGE_JOB, next_run_time=utcnow())
 
     def judge(self) -> None:
         queued = self.service.pipeline.judge_pending()

@@ -73,7 +73,8 @@ def run_demo(settings: Settings, database: Path | None, echo: Callable[[str], No
             }
         )
         echo(f"serving sample feeds at {base_url}")
-        service = build_service(demo_settings)
+        # Without Slack the alerts are printed below, so the console sink stays quiet.
+        service = build_service(demo_settings, console=lambda message: None)
         try:
             service.sync_watchlists()
             cycle = service.pipeline.run_cycle(service.repository.sources())
@@ -84,5 +85,7 @@ def run_demo(settings: Settings, database: Path | None, echo: Callable[[str], No
     echo(f"polled {len(cycle.polled)} feeds: {new_items} items, {cycle.evidence} alerts\n")
     for alert in alerts:
         echo(render_text(alert) + "\n")
-    target = "sent to Slack" if settings.slack_bot_token else "not sent (no SLACK_BOT_TOKEN)"
-    echo(f"{len(cycle.delivery.sent)} alerts {target}.")
+    if settings.slack_bot_token:
+        echo(f"{len(cycle.delivery.sent)} alerts posted to Slack.")
+    else:
+        echo("Set SLACK_BOT_TOKEN (and invite the bot to the channel) to post them to Slack.")

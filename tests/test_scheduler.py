@@ -1,0 +1,74 @@
+"""`monitor run`'s scheduler: one job per source, new items judged and alerted at once."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from monitor.app import Service
+from monitor.ingest.fetch import Fetcher, FetchPolicy
+from monitor.judge.stance import MentionsOnly
+from monitor.notify.slack import SlackSink
+from monitor.pipeline import Pipeline
+from monitor.scheduler import MonitorScheduler, jitter_for
+from monitor.settings import load_settings
+from monitor.store import open_store
+from tests.conftest import FIXTURES, HashingEmbedder
+from tests.servers import LocalServer, Response, SlackAPI
+
+
+def wait_for(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_scheduler_polls_each_source_and_alerts(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    feed_server.responses["/desk.xml"] = Response((FIXTURES / "feeds/desk.xml").read_bytes())
+    watchlists = tmp_path / "watchlists"
+    watchlists.mkdir()
+    template = (FIXTURES / "watchlists/desk.yaml").read_text()
+    # The hashing embedder scores word overlap: a lower threshold stands in for the model's.
+    template = template.replace("poll_interval: 1m", "poll_interval: 1m\n  threshold: 0.4")
+    (watchlists / "desk.yaml").write_text(template.replace("{base_url}", feed_server.url))
+    settings = load_settings(
+        watchlists=watchlists, database_url=f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    )
+    repository = open_store(settings.resolved_database_url)
+    pipeline = Pipeline(
+        repository,
+        Fetcher(FetchPolicy(user_agent="t", allow_private=True)),
+        HashingEmbedder(),
+        MentionsOnly(),
+        SlackSink(slack_api.token, f"{slack_api.url}/api/"),
+    )
+    scheduler = MonitorScheduler(Service(settings, repository, pipeline), BackgroundScheduler)
+    scheduler.start()
+    try:
+        jobs = {job.id for job in scheduler.scheduler.get_jobs()}
+        [source] = repository.sources()
+        assert {f"source:{source.id}", "judge", "deliver", "reload-watchlists"} <= jobs
+        assert wait_for(lambda: len(slack_api.posted) >= 1)
+        assert wait_for(lambda: repository.source(source.id).last_success_at is not None)
+    finally:
+        scheduler.shutdown()
+    assert feed_server.paths_requested().count("/desk.xml") == 1
+    assert {m["metadata"]["event_payload"]["claim_id"] for m in slack_api.posted} <= {
+        "dprk-shells",
+        "iran-shaheds",
+    }
+
+
+def test_jitter_is_a_tenth_of_the_interval_capped_at_a_minute() -> None:
+    from datetime import timedelta
+
+    assert jitter_for(timedelta(seconds=30)) == 3
+    assert jitter_for(timedelta(minutes=5)) == 30
+    assert jitter_for(timedelta(hours=1)) == 60
