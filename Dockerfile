@@ -1,0 +1,21 @@
+# monitor: one image for the migration job, the workers and (later) the web service.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+
+# torch first, from the CPU index: the default index would bring a multi-GB CUDA build.
+RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+
+COPY pyproject.toml README.md ./
+COPY monitor ./monitor
+COPY alembic ./alembic
+COPY alembic.ini ./
+RUN pip install --no-cache-dir -e .
+
+COPY watchlists ./watchlists
+RUN useradd --create-home monitor && mkdir -p /app/var && chown monitor /app/var
+USER monitor
+
+ENTRYPOINT ["monitor"]
+CMD ["run"]
