@@ -40,8 +40,8 @@ format: install
 	$(BIN)/ruff format monitor tests alembic bench
 	$(BIN)/ruff check --fix monitor tests alembic bench
 
-bench: install               ## benchmarks (not part of the tests); figures go to docs/benchmarks.md
-	$(BIN)/python -m bench
+bench: install               ## benchmarks: make bench BENCH=stance; figures go to docs/benchmarks.md
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,8 @@
-"""Run the benchmarks: ``python -m bench [NAME]`` (see docs/benchmarks.md)."""
+"""Run a benchmark: ``python -m bench NAME [options]`` (results go to docs/benchmarks.md).
+
+Benchmarks:
+  stance   quality and speed of the stance model on the FNC-1 dev split
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,14 @@ import sys
 
 
 def main() -> None:
-    names = sys.argv[1:]
-    if not names:
-        print("usage: python -m bench NAME  (no benchmarks yet)")
+    if len(sys.argv) < 2 or sys.argv[1] not in {"stance"}:
+        print(__doc__)
+        sys.exit(2)
+    name, rest = sys.argv[1], sys.argv[2:]
+    if name == "stance":
+        from bench import stance
+
+        stance.main(rest)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.ingest.fetch import Fetcher, FetchPolicy
-from monitor.judge.embed import CachedEmbedder, shared_embedder
-from monitor.judge.stance import MentionsOnly
+from monitor.judge.builtin import BuiltinStance
+from monitor.judge.embed import CachedEmbedder, Embedder, shared_embedder
+from monitor.judge.nli import NliStance
+from monitor.judge.stance import MentionsOnly, StanceClassifier
 from monitor.notify.messages import SlackMessage
 from monitor.notify.slack import AlertSink, ConsoleSink, SlackSink
 from monitor.pipeline import Pipeline, utcnow
@@ -59,6 +61,19 @@ def make_sink(
     return ConsoleSink(console)
 
 
+def make_stance(settings: Settings, embedder: Embedder) -> StanceClassifier:
+    """The stance classifier named by ``MONITOR_STANCE_MODEL``."""
+    if settings.stance_model == "none":
+        return MentionsOnly()
+    if settings.stance_model == "builtin":
+        return BuiltinStance(embedder)
+    return NliStance(
+        settings.stance_model,
+        settings.embedding_device,
+        min_confidence=settings.stance_min_confidence,
+    )
+
+
 def build_service(
     settings: Settings, *, console: Callable[[SlackMessage], None] | None = None
 ) -> Service:
@@ -82,7 +97,7 @@ def build_service(
         repository,
         fetcher,
         embedder,
-        MentionsOnly(),
+        make_stance(settings, embedder),
         make_sink(settings, console),
         concurrency=settings.fetch_concurrency,
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +18,10 @@ from monitor.settings import Settings, env_name, load_settings, settings_table
 
 if TYPE_CHECKING:
     from monitor.app import Service
+    from monitor.judge.builtin import BuiltinStance
+    from monitor.judge.embed import Embedder
+    from monitor.judge.fnc import Pair
+    from monitor.types import Source
 
 app = typer.Typer(
     help="Track claims across news feeds and official briefings; alert the desk on Slack.",
@@ -143,22 +147,38 @@ def demo(
 
 @app.command()
 def sources() -> None:
-    """List every source with its status, last success, last error and next poll."""
+    """List every source: status, interval, items per day, last success and error, next poll."""
     from monitor.store import open_store
 
     repository = open_store(settings().resolved_database_url)
-    rows = repository.sources()
+    rows = repository.sources(include_disabled=True)
     if not rows:
         typer.echo("no sources (load a watchlist with `monitor poll --once` or `monitor run`)")
+    per_day = repository.items_per_day(datetime.now(UTC), days=7)
     for source in rows:
+        for line in _describe_source(source, per_day.get(source.id, [0] * 7)):
+            typer.echo(line)
+
+
+def _describe_source(source: Source, per_day: list[int]) -> list[str]:
+    if not source.enabled:
+        status = "disabled"
+    else:
         status = "failing" if source.last_error else ("ok" if source.last_success_at else "new")
-        typer.echo(f"[{status}] {source.name} <{source.url}>")
-        typer.echo(
-            f"    every {source.poll_interval} · last success {_when(source.last_success_at)} · "
-            f"next poll {_when(source.next_poll_at)}"
-        )
-        if source.last_error:
-            typer.echo(f"    last error ({source.error_count}x): {source.last_error}")
+    interval = f"every {source.poll_interval}"
+    if source.current_interval != source.poll_interval:
+        interval += f" (adapted: {source.current_interval})"
+    lines = [
+        f"[{status}] {source.name} <{source.url}>",
+        f"    {interval} · last success {_when(source.last_success_at)} · "
+        f"next poll {_when(source.next_poll_at)}",
+        f"    items per day, last 7 days (oldest first): {' '.join(map(str, per_day))}",
+    ]
+    if source.disabled_reason:
+        lines.append(f"    disabled: {source.disabled_reason} (edit its watchlist to enable it)")
+    if source.last_error:
+        lines.append(f"    last error ({source.error_count}x): {source.last_error}")
+    return lines
 
 
 @app.command()
@@ -256,6 +276,108 @@ def db_current() -> None:
 
     engine = make_engine(settings().resolved_database_url)
     typer.echo(f"current: {current_revision(engine)}\nhead:    {head_revision()}")
+
+
+stance_app = typer.Typer(help="The stance model: predict, evaluate, train (FNC-1 files).")
+app.add_typer(stance_app, name="stance")
+StancesOption = Annotated[
+    Path, typer.Option("--stances", help="FNC-1 stances CSV (Headline, Body ID[, Stance]).")
+]
+BodiesOption = Annotated[
+    Path, typer.Option("--bodies", help="FNC-1 bodies CSV (Body ID, articleBody).")
+]
+
+
+def _stance_inputs(stances: Path, bodies: Path) -> tuple[list[Pair], dict[str, str], BuiltinStance]:
+    from monitor.judge.builtin import BuiltinStance
+    from monitor.judge.fnc import check_bodies, read_bodies, read_pairs
+
+    current = settings()
+    try:
+        pairs, texts = read_pairs(stances), read_bodies(bodies)
+        check_bodies(pairs, texts, bodies)
+    except MonitorError as err:
+        raise fail(str(err)) from err
+    return pairs, texts, BuiltinStance(_embedder(current))
+
+
+def _embedder(current: Settings) -> Embedder:
+    from monitor.judge.embed import shared_embedder
+
+    return shared_embedder(
+        current.embedding_model, current.embedding_device, current.embedding_batch_size
+    )
+
+
+def _progress(label: str) -> Callable[[Iterable[int]], Iterable[int]]:
+    from tqdm import tqdm
+
+    def wrap(items: Iterable[int]) -> Iterable[int]:
+        bar: Iterable[int] = tqdm(list(items), desc=label, unit="batch", file=sys.stderr)
+        return bar
+
+    return wrap
+
+
+@stance_app.command("predict")
+def stance_predict(
+    stances: StancesOption,
+    bodies: BodiesOption,
+    out: Annotated[Path, typer.Option("--out", help="Where to write Headline,Body ID,Stance.")],
+) -> None:
+    """Predict FNC-1 labels (agree/disagree/discuss/unrelated) for every row, in order."""
+    from monitor.judge.fnc import write_predictions
+
+    pairs, texts, model = _stance_inputs(stances, bodies)
+    pair_ids = [(p.headline, p.body_id) for p in pairs]
+    labels = model.predict_fnc(pair_ids, texts, _progress("embedding sentences"))
+    write_predictions(out, pairs, labels)
+    typer.echo(f"wrote {len(labels)} predictions to {out}")
+
+
+@stance_app.command("eval")
+def stance_eval(
+    stances: StancesOption,
+    bodies: BodiesOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Predict and score against the file's Stance column: FNC-1 score, macro-F1, confusion."""
+    import json
+
+    from monitor.judge.fnc import score
+
+    pairs, texts, model = _stance_inputs(stances, bodies)
+    if any(p.label is None for p in pairs):
+        raise fail(f"{stances}: every row needs a Stance to evaluate against")
+    pair_ids = [(p.headline, p.body_id) for p in pairs]
+    labels = model.predict_fnc(pair_ids, texts, _progress("embedding sentences"))
+    scores = score([str(p.label) for p in pairs], labels)
+    typer.echo(json.dumps(scores.as_dict(), indent=2) if as_json else scores.report())
+
+
+@stance_app.command("train")
+def stance_train(
+    data: Annotated[
+        Path, typer.Option("--data", help="Directory with train_stances.csv, train_bodies.csv.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Weights file (default: the packaged model).")
+    ] = None,
+) -> None:
+    """Reproduce the shipped stance model (seeded, deterministic) and report on the dev split."""
+    from monitor.judge.builtin import MANIFEST_FILE, MODEL_FILE
+    from monitor.judge.training import train
+
+    current = settings()
+    target = out or MODEL_FILE
+    manifest = MANIFEST_FILE if out is None else out.with_suffix(".json")
+    try:
+        report = train(data, _embedder(current), target, manifest, _progress("embedding sentences"))
+    except MonitorError as err:
+        raise fail(str(err)) from err
+    typer.echo(f"wrote {target} (sha256 {report.sha256})")
+    typer.echo(f"trained on {report.train_pairs} pairs; dev ({report.dev_pairs} pairs):")
+    typer.echo(report.dev.report())
 
 
 def _service(build: Callable[[Settings], Service]) -> Service:

@@ -6,7 +6,8 @@
     ├── ConfigError            settings that cannot be used
     ├── WatchlistError         a watchlist file that cannot be loaded (lists every problem)
     ├── FetchError             a source could not be retrieved (network, HTTP, limits)
-    │   └── UnsafeURLError     the URL is refused (scheme, private address)
+    │   ├── UnsafeURLError     the URL is refused (scheme, private address)
+    │   └── ThrottledError     the server asked us to come back later (HTTP 429/503)
     ├── ParseError             retrieved bytes are not a usable feed or page
     ├── StorageError           the database refused or is out of date
     ├── ModelError             an embedding or stance model cannot be loaded or run
@@ -63,6 +64,17 @@ class FetchError(MonitorError):
 
 class UnsafeURLError(FetchError):
     """The URL points somewhere monitor refuses to fetch."""
+
+
+class ThrottledError(FetchError):
+    """The server asked us to slow down (HTTP 429 or 503).
+
+    ``retry_after`` is its ``Retry-After`` header as sent (seconds or an HTTP date), if any.
+    """
+
+    def __init__(self, message: str, retry_after: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ParseError(MonitorError):

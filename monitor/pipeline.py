@@ -11,22 +11,25 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import numpy as np
 
-from monitor.errors import FetchError, ParseError
+from monitor.errors import FetchError, ParseError, ThrottledError
+from monitor.ingest.articles import with_full_text
 from monitor.ingest.feeds import parse_feed
 from monitor.ingest.fetch import Fetcher
-from monitor.ingest.policy import next_poll_at
+from monitor.ingest.pages import ARTICLES_PER_POLL, article_links, read_articles
+from monitor.ingest.policy import after_failure, after_success, retry_after_delay
 from monitor.judge.embed import Embedder
 from monitor.judge.match import ClaimIndex, best_matches
 from monitor.judge.passages import passages
-from monitor.judge.stance import StanceClassifier
+from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.notify.outbox import DeliveryReport, deliver_pending
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository
-from monitor.types import Evidence, Item, Source, SourceKind
+from monitor.types import Claim, Evidence, FeedEntry, FetchResult, Item, Match, Source, SourceKind
 
 log = logging.getLogger(__name__)
 JUDGE_BATCH = 256
@@ -59,6 +62,16 @@ class CycleReport:
         return [p for p in self.polled if p.error]
 
 
+@dataclass(frozen=True)
+class _Read:
+    """Entries read from a fetched source; ``complete`` is False when some were left for the
+    next poll (its validators are then not kept, so the next poll reads the page again)."""
+
+    entries: list[FeedEntry]
+    complete: bool = True
+    throttled: ThrottledError | None = None
+
+
 class Pipeline:
     """Everything between a source and a delivered alert."""
 
@@ -72,6 +85,7 @@ class Pipeline:
         *,
         clock: Callable[[], datetime] = utcnow,
         concurrency: int = 8,
+        articles_per_poll: int = ARTICLES_PER_POLL,
     ) -> None:
         self.repository = repository
         self.fetcher = fetcher
@@ -80,6 +94,7 @@ class Pipeline:
         self.sink = sink
         self.clock = clock
         self.concurrency = concurrency
+        self.articles_per_poll = articles_per_poll
         self._judging = threading.Lock()
         self._delivering = threading.Lock()
 
@@ -90,47 +105,80 @@ class Pipeline:
         try:
             result = self.fetcher.fetch(source.url, source.etag, source.last_modified)
             if result.not_modified:
-                self._record(source, etag=source.etag, last_modified=source.last_modified)
+                self._succeeded(source, 0, source.etag, source.last_modified)
                 return PollOutcome(source, not_modified=True)
-            if source.kind is not SourceKind.FEED:
-                raise ParseError(
-                    f"{source.url}: source kind {source.kind.value!r} not supported yet"
-                )
-            entries = parse_feed(result, self.clock())
-            new = self.repository.add_items(source.id, entries, self.clock())
+            read = self._read(source, result)
+            new = self.repository.add_items(source.id, read.entries, self.clock())
+            if read.throttled:  # what was read is kept; the source still waits as asked
+                raise read.throttled
+        except ThrottledError as err:
+            return self._failed(source, err, retry_after_delay(err.retry_after, self.clock()))
         except (FetchError, ParseError) as err:
-            self._record(source, error=str(err))
-            log.warning("source %s failed: %s", source.name, err)
-            return PollOutcome(source, error=str(err))
-        self._record(source, etag=result.etag, last_modified=result.last_modified)
-        log.info("source %s: %d new of %d items", source.name, len(new), len(entries))
+            return self._failed(source, err)
+        validators = (result.etag, result.last_modified) if read.complete else (None, None)
+        self._succeeded(source, len(new), *validators)
+        log.info("source %s: %d new of %d items", source.name, len(new), len(read.entries))
         return PollOutcome(source, new_items=len(new))
 
-    def _record(
-        self,
-        source: Source,
-        *,
-        error: str | None = None,
-        etag: str | None = None,
-        last_modified: str | None = None,
+    def _read(self, source: Source, result: FetchResult) -> _Read:
+        if source.kind is SourceKind.PAGE:
+            return self._read_page(source, result)
+        entries = parse_feed(result, self.clock())
+        if not source.full_text:
+            return _Read(entries)
+        fresh = set(self.repository.unseen_keys([e.key for e in entries]))
+        entries = [e for e in entries if e.key in fresh]
+        limit = self.articles_per_poll
+        return _Read(with_full_text(self.fetcher, entries, self.clock(), limit))
+
+    def _read_page(self, source: Source, result: FetchResult) -> _Read:
+        """The new articles a listing page links to, at most ``articles_per_poll`` a poll."""
+        fresh = self.repository.unseen_keys(article_links(result, source.selector))
+        batch = read_articles(self.fetcher, fresh[: self.articles_per_poll], self.clock())
+        left = len(fresh) > self.articles_per_poll or bool(batch.failures or batch.throttled)
+        return _Read(batch.entries, complete=not left, throttled=batch.throttled)
+
+    def _succeeded(
+        self, source: Source, new_items: int, etag: str | None, last_modified: str | None
     ) -> None:
         now = self.clock()
-        errors = source.error_count + 1 if error else 0
+        schedule = after_success(source, now, new_items)
         self.repository.record_fetch(
             source.id,
             now,
-            next_poll_at(source.poll_interval, now, errors),
+            schedule.next_poll_at,
             etag=etag,
             last_modified=last_modified,
-            error=error,
+            interval=schedule.interval,
         )
 
+    def _failed(
+        self, source: Source, err: Exception, retry_after: timedelta | None = None
+    ) -> PollOutcome:
+        now = self.clock()
+        schedule = after_failure(source, now, str(err), retry_after)
+        self.repository.record_fetch(
+            source.id,
+            now,
+            schedule.next_poll_at,
+            error=str(err),
+            disabled_reason=schedule.disabled_reason,
+        )
+        log.warning("source %s failed: %s", source.name, err)
+        if schedule.disabled_reason:
+            log.error("source %s disabled: %s", source.name, schedule.disabled_reason)
+        return PollOutcome(source, error=str(err))
+
     def poll_many(self, sources: Sequence[Source]) -> list[PollOutcome]:
-        """Poll sources concurrently; one failing source never stops the others."""
+        """Poll sources concurrently, at most the fetcher's ``per_host`` of one host at a time;
+        one failing source never stops the others. Outcomes come in the order of ``sources``."""
         if not sources:
             return []
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(sources))) as pool:
-            return list(pool.map(self.poll, sources))
+        lanes = host_lanes(sources, self.fetcher.policy.per_host)
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(lanes))) as pool:
+            done = pool.map(lambda lane: [self.poll(source) for source in lane], lanes)
+            by_id = {outcome.source.id: outcome for lane in done for outcome in lane}
+        return [by_id[source.id] for source in sources]
 
     # --- judge --------------------------------------------------------------------------
 
@@ -158,26 +206,36 @@ class Pipeline:
             source_id: ClaimIndex.build(claims, vector_of)
             for source_id, claims in claims_of.items()
         }
-        evidence: list[Evidence] = []
+        matches: list[tuple[Item, Match]] = []
         for item in items:
             group = texts[item.id]
-            if not group:
-                continue
-            matrix = np.stack([vector_of[p] for p in group])
-            for match in best_matches(item.id, group, matrix, indexes[item.source_id]):
-                claim = claim_by_id[match.claim_id]
-                verdict = self.stance.classify(claim, item, match)
-                evidence.append(
-                    Evidence(
-                        claim_id=claim.id,
-                        item_id=item.id,
-                        score=match.score,
-                        quote=verdict.quote,
-                        stance=verdict.stance,
-                        stance_confidence=round(verdict.confidence, 4),
-                    )
-                )
+            if group:
+                matrix = np.stack([vector_of[p] for p in group])
+                found = best_matches(item.id, group, matrix, indexes[item.source_id])
+                matches.extend((item, match) for match in found)
+        evidence = self._stances(matches, claim_by_id)
         return self.repository.record_judgement([i.id for i in items], evidence, self.clock())
+
+    def _stances(
+        self, matches: Sequence[tuple[Item, Match]], claim_by_id: dict[int, Claim]
+    ) -> list[Evidence]:
+        """One batch through the stance model; the quote is the passage carrying the stance."""
+        queries = [
+            StanceQuery(claim_by_id[m.claim_id].text, m.context or (m.passage,), i.title, i.text)
+            for i, m in matches
+        ]
+        verdicts = self.stance.classify(queries) if queries else []
+        return [
+            Evidence(
+                claim_id=match.claim_id,
+                item_id=item.id,
+                score=match.score,
+                quote=verdict.quote,
+                stance=verdict.stance,
+                stance_confidence=round(verdict.confidence, 4),
+            )
+            for (item, match), verdict in zip(matches, verdicts, strict=True)
+        ]
 
     # --- deliver ------------------------------------------------------------------------
 
@@ -192,3 +250,18 @@ class Pipeline:
         report.evidence = self.judge_pending()
         report.delivery = self.deliver()
         return report
+
+
+def host_lanes(sources: Sequence[Source], per_host: int) -> list[list[Source]]:
+    """Split sources into lanes polled one after another, at most ``per_host`` lanes a host.
+
+    Running lanes in parallel then never puts more than ``per_host`` requests on one host, and
+    no worker sits waiting for a host's turn while other hosts' sources are due.
+    """
+    by_host: dict[str, list[Source]] = {}
+    for source in sources:
+        by_host.setdefault(urlsplit(source.url).netloc.lower(), []).append(source)
+    lanes: list[list[Source]] = []
+    for group in by_host.values():
+        lanes.extend(group[lane::per_host] for lane in range(min(per_host, len(group))))
+    return lanes

@@ -1,9 +1,10 @@
 """The long-running service: APScheduler 3 jobs that poll, judge, deliver and reload.
 
-One interval job per source wakes at the source's poll interval (with jitter) and polls it if
-it is due (a failing source's backoff moves its next poll later). New items wake the judge job
-at once, which matches them and delivers the alerts. Watchlist files are re-read when they
-change.
+One interval job per source wakes at the shortest interval the source may adapt to (with
+jitter) and polls it if it is due: its adapted interval, a failing source's backoff or a
+server's Retry-After decide when that is. Disabled sources are skipped. New items wake the
+judge job at once, which matches them and delivers the alerts. Watchlist files are re-read
+when they change.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import Service
+from monitor.ingest.policy import interval_bounds
 from monitor.pipeline import utcnow
 from monitor.types import Source
 
@@ -124,12 +126,10 @@ class MonitorScheduler:
         now = utcnow()
         for job_id, source in wanted.items():
             first = max(now, source.next_poll_at) if source.next_poll_at else now
+            wake, _ = interval_bounds(source.poll_interval)
             self.scheduler.add_job(
                 self.poll,
-                IntervalTrigger(
-                    seconds=source.poll_interval.total_seconds(),
-                    jitter=jitter_for(source.poll_interval),
-                ),
+                IntervalTrigger(seconds=wake.total_seconds(), jitter=jitter_for(wake)),
                 args=[source.id],
                 id=job_id,
                 name=f"poll {source.name}",

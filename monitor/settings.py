@@ -65,6 +65,19 @@ class Settings(BaseSettings):
         description="Default cosine similarity a passage needs to count as evidence for a claim "
         "(a watchlist's `defaults.threshold` and a claim's `threshold` override it).",
     )
+    stance_model: str = Field(
+        "builtin",
+        description="Stance model: `builtin` (the model shipped in the package), `none` (every "
+        "match is reported as a mention), or the local path or name of a sentence-transformers "
+        "CrossEncoder NLI model.",
+    )
+    stance_min_confidence: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Confidence an NLI stance model needs before calling an item supporting or "
+        "contradicting; below it the item only mentions the claim.",
+    )
     allow_private_networks: bool = Field(
         False,
         description="Allow sources on loopback or private addresses (the demo and tests turn it "

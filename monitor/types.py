@@ -56,6 +56,8 @@ class SourceSpec:
     url: str
     kind: SourceKind = SourceKind.FEED
     poll_interval: timedelta = timedelta(minutes=15)
+    selector: str | None = None
+    full_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,10 @@ class DigestSpec:
 
 @dataclass(frozen=True)
 class Watchlist:
-    """A desk's list of claims and the sources to watch for them."""
+    """A desk's list of claims and the sources to watch for them.
+
+    ``fingerprint`` (SHA-256 of the file's text) tells an edited file from a reloaded one.
+    """
 
     key: str
     name: str
@@ -97,6 +102,7 @@ class Watchlist:
     threshold: float = 0.6
     digest: DigestSpec = field(default_factory=DigestSpec)
     path: Path | None = None
+    fingerprint: str = ""
 
 
 # --- What ingestion produces -----------------------------------------------------------------
@@ -134,21 +140,35 @@ class FetchResult:
 
 @dataclass(frozen=True)
 class Source:
-    """A stored source with its fetch state."""
+    """A stored source with its fetch state.
+
+    ``poll_interval`` is what the watchlist asks for; ``adapted_interval`` is what polling has
+    learnt from how often the source publishes (see :mod:`monitor.ingest.policy`).
+    """
 
     id: int
     name: str
     url: str
     kind: SourceKind
     poll_interval: timedelta
+    selector: str | None = None
+    full_text: bool = False
     enabled: bool = True
+    disabled_reason: str | None = None
     etag: str | None = None
     last_modified: str | None = None
     last_fetched_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = None
     error_count: int = 0
+    failing_since: datetime | None = None
     next_poll_at: datetime | None = None
+    adapted_interval: timedelta | None = None
+
+    @property
+    def current_interval(self) -> timedelta:
+        """How often the source is polled now: the adapted interval, else the configured one."""
+        return self.adapted_interval or self.poll_interval
 
 
 @dataclass(frozen=True)
@@ -188,12 +208,17 @@ class Claim:
 
 @dataclass(frozen=True)
 class Match:
-    """A passage of an item that is semantically close to a claim."""
+    """A passage of an item that is semantically close to a claim.
+
+    ``context`` holds the item's passages closest to the claim, closest first (``passage`` is
+    the first): what a stance model reads.
+    """
 
     claim_id: int
     item_id: int
     passage: str
     score: float
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ never stops the others from loading: :func:`load_directory` returns what loaded 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zoneinfo
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
+from cssselect import HTMLTranslator, SelectorError
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -24,6 +26,7 @@ from pydantic import (
     HttpUrl,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from monitor.errors import Problem, WatchlistError
@@ -71,11 +74,32 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _css_selector(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            HTMLTranslator().css_to_xpath(value)
+        except SelectorError as err:
+            raise ValueError(f"{value!r} is not a CSS selector: {err}") from err
+    return value
+
+
 class _SourceSchema(_Strict):
     name: NonEmpty
     url: HttpUrl
     kind: SourceKind = SourceKind.FEED
     poll_interval: Duration | None = None
+    # kind page: the CSS selector of the article links on the listing page (else found for us).
+    selector: Annotated[NonEmpty, BeforeValidator(_css_selector)] | None = None
+    # kind feed: replace each new item's summary with the article's full text.
+    full_text: bool = False
+
+    @model_validator(mode="after")
+    def _options_fit_kind(self) -> _SourceSchema:
+        if self.selector is not None and self.kind is not SourceKind.PAGE:
+            raise ValueError("selector applies to sources of kind: page only")
+        if self.full_text and self.kind is not SourceKind.FEED:
+            raise ValueError("full_text applies to sources of kind: feed (pages are read in full)")
+        return self
 
 
 class _ClaimSchema(_Strict):
@@ -179,10 +203,13 @@ def parse_watchlist(text: str, path: Path, default_threshold: float = 0.6) -> Wa
     problems.extend(_duplicates(root, where, schema))
     if problems:
         raise WatchlistError(problems)
-    return _to_domain(schema, path, default_threshold)
+    fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _to_domain(schema, path, default_threshold, fingerprint)
 
 
-def _to_domain(schema: _WatchlistSchema, path: Path, default_threshold: float) -> Watchlist:
+def _to_domain(
+    schema: _WatchlistSchema, path: Path, default_threshold: float, fingerprint: str
+) -> Watchlist:
     defaults = schema.defaults
     return Watchlist(
         key=path.stem,
@@ -193,12 +220,15 @@ def _to_domain(schema: _WatchlistSchema, path: Path, default_threshold: float) -
         threshold=defaults.threshold if defaults.threshold is not None else default_threshold,
         digest=DigestSpec(tuple(schema.digest.recipients), schema.digest.send_at),
         path=path,
+        fingerprint=fingerprint,
         sources=tuple(
             SourceSpec(
                 name=s.name,
                 url=str(s.url),
                 kind=s.kind,
                 poll_interval=s.poll_interval or defaults.poll_interval,
+                selector=s.selector,
+                full_text=s.full_text,
             )
             for s in schema.sources
         ),

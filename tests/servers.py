@@ -65,7 +65,10 @@ class LocalServer:
             do_GET = do_POST = _handle
 
         self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll interval: shutting the server down waits for one.
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @staticmethod
     def write(handler: BaseHTTPRequestHandler, answer: Response) -> None:
@@ -131,6 +134,25 @@ class SlackAPI(LocalServer):
             answer = {"ok": True, "channel": "C0TEST", "ts": ts, "message": {"ts": ts}}
         data = json.dumps(answer).encode()
         self.write(handler, Response(data, headers={"content-type": "application/json"}))
+
+
+class SlowRoute:
+    """Answers after a pause, remembering how many requests were in flight at once."""
+
+    def __init__(self, pause: float = 0.15) -> None:
+        self.pause = pause
+        self.in_flight = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, handler: BaseHTTPRequestHandler) -> None:
+        with self.lock:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        time.sleep(self.pause)
+        with self.lock:
+            self.in_flight -= 1
+        LocalServer.write(handler, Response(b"<rss/>"))
 
 
 @contextmanager

@@ -62,3 +62,12 @@ def test_demo_alerts_each_item_on_its_own_claim(tmp_path: Path) -> None:
     assert set(guid_of.values()) == set(EXPECTED)
     assert "polled 4 feeds: 21 items, 14 alerts" in "\n".join(lines)
     assert all(a.channel == "#demo-arms-desk" for a in alerts)
+    stance_of = {guid_of[a.item_url]: a.stance.value for a in alerts}
+    # Official denials contradict the claim; the quote is the denial itself.
+    for denial in ("demo-wire-0006", "demo-mfa-0001", "demo-mfa-0002"):
+        assert stance_of[denial] == "contradicts", denial
+    quotes = {guid_of[a.item_url]: a.quote for a in alerts}
+    assert "has not supplied Shahed attack drones" in quotes["demo-mfa-0001"]
+    # Items that report a transfer as fact never come out as contradictions.
+    for report in ("demo-nsc-0001", "demo-nsc-0003", "demo-wire-0001", "demo-wire-0003"):
+        assert stance_of[report] in {"supports", "mentions"}, report

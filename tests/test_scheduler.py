@@ -72,3 +72,19 @@ def test_jitter_is_a_tenth_of_the_interval_capped_at_a_minute() -> None:
     assert jitter_for(timedelta(seconds=30)) == 3
     assert jitter_for(timedelta(minutes=5)) == 30
     assert jitter_for(timedelta(hours=1)) == 60
+
+
+def test_a_source_job_wakes_at_the_shortest_interval_the_source_may_adapt_to(
+    tmp_path: Path,
+) -> None:
+    from datetime import timedelta
+
+    from monitor.types import Source, SourceKind
+
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    service = Service(settings, open_store(settings.resolved_database_url), None)  # type: ignore[arg-type]
+    scheduler = MonitorScheduler(service, BackgroundScheduler)
+    source = Source(7, "S", "https://example.org/f", SourceKind.FEED, timedelta(minutes=15))
+    scheduler.schedule_sources([source])
+    job = scheduler.scheduler.get_job("source:7")
+    assert job.trigger.interval == timedelta(minutes=3, seconds=45)

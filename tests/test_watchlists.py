@@ -150,3 +150,57 @@ def test_durations(value: object, expected: timedelta) -> None:
 def test_bad_durations(value: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(value)
+
+
+SOURCE_OPTIONS = """
+name: Desk
+slack_channel: "#desk"
+sources:
+{sources}
+claims:
+  - {{id: c-1, text: A claim}}
+"""
+
+
+def test_page_selector_and_full_text_reach_the_sources(tmp_path: Path) -> None:
+    sources = (
+        '  - {name: Room, url: "https://example.org/news", kind: page, selector: ".list h2 a"}\n'
+        '  - {name: Wire, url: "https://example.org/feed.xml", full_text: true}'
+    )
+    desk = parse_watchlist(SOURCE_OPTIONS.format(sources=sources), tmp_path / "desk.yaml")
+    room, wire = desk.sources
+    assert (room.kind, room.selector, room.full_text) == (SourceKind.PAGE, ".list h2 a", False)
+    assert (wire.kind, wire.selector, wire.full_text) == (SourceKind.FEED, None, True)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            '{name: R, url: "https://example.org/n", kind: page, selector: "ul > li > a[href"}',
+            "sources[0].selector: Value error, 'ul > li > a[href' is not a CSS selector",
+        ),
+        (
+            '{name: W, url: "https://example.org/f", selector: "a"}',
+            "sources[0]: Value error, selector applies to sources of kind: page only",
+        ),
+        (
+            '{name: R, url: "https://example.org/n", kind: page, full_text: true}',
+            "sources[0]: Value error, full_text applies to sources of kind: feed",
+        ),
+    ],
+)
+def test_source_options_that_do_not_fit_are_reported(
+    tmp_path: Path, source: str, message: str
+) -> None:
+    path = tmp_path / "desk.yaml"
+    path.write_text(SOURCE_OPTIONS.format(sources=f"  - {source}"))
+    [problem] = problems_of(path)
+    assert message in problem and problem.startswith(f"{path}:5:")
+
+
+def test_the_fingerprint_changes_with_the_text(tmp_path: Path) -> None:
+    text = SOURCE_OPTIONS.format(sources='  - {name: W, url: "https://example.org/f"}')
+    first = parse_watchlist(text, tmp_path / "desk.yaml").fingerprint
+    assert first == parse_watchlist(text, tmp_path / "desk.yaml").fingerprint
+    assert first != parse_watchlist(text + "\n# edited\n", tmp_path / "desk.yaml").fingerprint

@@ -1,26 +1,38 @@
 """Retrieve bytes from sources over HTTP, politely and safely.
 
 Every fetch is a conditional GET (ETag / Last-Modified) with an overall deadline, a cap on the
-decoded body size and a redirect limit; each redirect hop is checked again. URLs must be http(s)
-and, unless private networks are allowed, resolve only to public addresses.
+decoded body size and a redirect limit; each redirect hop is checked again. At most
+``per_host`` requests run against one host at a time. URLs must be http(s) and, unless private
+networks are allowed, connect only to public addresses: the guard sits in the transport, which
+resolves each host once, checks every address and connects to the address it checked, so a
+name that resolves differently a second time (DNS rebinding) cannot slip through. With the
+guard on, proxies from the environment are not used (the guard must see where it connects).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
-from monitor.errors import FetchError, UnsafeURLError
+from monitor.errors import FetchError, ThrottledError, UnsafeURLError
 from monitor.types import FetchResult
 
 _REDIRECTS = {301, 302, 303, 307, 308}
+_THROTTLED = {429, 503}
 # Shared address space (RFC 6598) is not covered by ipaddress' is_private.
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], list[str]]
 
 
 @dataclass(frozen=True)
@@ -32,31 +44,19 @@ class FetchPolicy:
     max_bytes: int = 10_000_000
     max_redirects: int = 5
     allow_private: bool = False
+    per_host: int = 2
 
 
-def check_url(url: str, allow_private: bool) -> None:
-    """Refuse URLs that are not http(s) or that resolve to non-public addresses."""
+def check_url(url: str) -> None:
+    """Refuse URLs that are not http(s) or have no host (addresses are checked on connect)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise UnsafeURLError(f"{url}: only http and https URLs can be fetched")
     if not parts.hostname:
         raise UnsafeURLError(f"{url}: URL has no host")
-    if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as err:
-        raise FetchError(f"{url}: cannot resolve {parts.hostname}: {err}") from err
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not is_public(address):
-            raise UnsafeURLError(
-                f"{url}: {parts.hostname} resolves to non-public address {address} "
-                "(set MONITOR_ALLOW_PRIVATE_NETWORKS=true to allow)"
-            )
 
 
-def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+def is_public(address: IPAddress) -> bool:
     """True for globally routable unicast addresses only."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
@@ -65,11 +65,83 @@ def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast
 
 
+def resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to, in the resolver's order."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class GuardedBackend(httpcore.SyncBackend):
+    """An httpcore network backend that connects only to addresses it has checked.
+
+    The host is resolved once; if any address fails ``allowed`` the connection is refused with
+    :class:`UnsafeURLError`, otherwise it is made to those very addresses. TLS still uses the
+    host name (SNI and certificate checks happen above this layer), and so does ``Host``.
+    """
+
+    def __init__(
+        self, allowed: Callable[[IPAddress], bool] = is_public, resolver: Resolver = resolve
+    ) -> None:
+        self.allowed = allowed
+        self.resolver = resolver
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = self._checked(host, port)
+        for address in addresses[:-1]:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError:
+                continue
+        return super().connect_tcp(addresses[-1], port, timeout, local_address, socket_options)
+
+    def _checked(self, host: str, port: int) -> list[str]:
+        try:
+            addresses = self.resolver(host, port)
+        except (OSError, UnicodeError) as err:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {err}") from err
+        if not addresses:
+            raise httpcore.ConnectError(f"cannot resolve {host}: no addresses")
+        for address in addresses:
+            if not self.allowed(ipaddress.ip_address(address)):
+                raise UnsafeURLError(
+                    f"{host} resolves to non-public address {address} "
+                    "(set MONITOR_ALLOW_PRIVATE_NETWORKS=true to allow)"
+                )
+        return addresses
+
+
+def guarded_transport(backend: GuardedBackend | None = None) -> httpx.HTTPTransport:
+    """An httpx transport whose connections go through :class:`GuardedBackend`."""
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's own
+    transport = httpx.HTTPTransport(limits=limits)
+    # httpx exposes no network backend option; swap its pool for one built the same way with
+    # ours (the pool is closed with the transport, as before).
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=backend or GuardedBackend(),
+    )
+    return transport
+
+
 class Fetcher:
     """Conditional GETs with limits; thread-safe (one pooled httpx client)."""
 
     def __init__(self, policy: FetchPolicy, transport: httpx.BaseTransport | None = None) -> None:
         self.policy = policy
+        if transport is None and not policy.allow_private:
+            transport = guarded_transport()
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._hosts_lock = threading.Lock()
         self._client = httpx.Client(
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(policy.timeout, connect=min(10.0, policy.timeout)),
@@ -92,12 +164,22 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         current = url
         for _hop in range(self.policy.max_redirects + 1):
-            check_url(current, self.policy.allow_private)
-            result, location = self._get(current, headers, deadline)
+            check_url(current)
+            with self._host_slot(current):
+                result, location = self._get(current, headers, deadline)
             if location is None:
                 return result
             current = urljoin(current, location)
         raise FetchError(f"{url}: more than {self.policy.max_redirects} redirects")
+
+    @contextmanager
+    def _host_slot(self, url: str) -> Iterator[None]:
+        """Hold one of the ``per_host`` request slots of ``url``'s host."""
+        host = urlsplit(url).netloc.lower()
+        with self._hosts_lock:
+            slot = self._hosts.setdefault(host, threading.BoundedSemaphore(self.policy.per_host))
+        with slot:
+            yield
 
     def _get(
         self, url: str, headers: dict[str, str], deadline: float
@@ -109,8 +191,10 @@ class Fetcher:
                 if response.status_code == 304:
                     return FetchResult(url, 304, etag=etag_of(response)), None
                 if response.status_code >= 400:
-                    raise FetchError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
+                    raise _status_error(url, response)
                 content = self._read(url, response, deadline)
+        except UnsafeURLError as err:
+            raise UnsafeURLError(f"{url}: {err}") from err
         except httpx.TimeoutException as err:
             raise FetchError(f"{url}: timed out ({err.__class__.__name__})") from err
         except httpx.HTTPError as err:
@@ -138,6 +222,16 @@ class Fetcher:
                 raise FetchError(f"{url}: took longer than {self.policy.timeout:g}s")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _status_error(url: str, response: httpx.Response) -> FetchError:
+    message = f"{url}: HTTP {response.status_code} {response.reason_phrase}"
+    if response.status_code in _THROTTLED:
+        retry_after = response.headers.get("retry-after")
+        if retry_after:
+            message += f" (Retry-After: {retry_after})"
+        return ThrottledError(message, retry_after)
+    return FetchError(message)
 
 
 def etag_of(response: httpx.Response) -> str | None:

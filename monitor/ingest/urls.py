@@ -39,3 +39,14 @@ def canonical_url(url: str) -> str:
     ]
     path = parts.path or "/"
     return urlunsplit((scheme, host, path, urlencode(query), ""))
+
+
+def web_url(url: str) -> str:
+    """The canonical form of an http(s) URL; "" for other schemes and URLs that cannot be
+    parsed (a bad port, a broken IPv6 address), so one bad link never fails a whole feed."""
+    if not url.strip().lower().startswith(("http://", "https://")):
+        return ""
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return ""

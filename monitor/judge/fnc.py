@@ -89,7 +89,7 @@ def _read(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, st
 
 @dataclass(frozen=True)
 class Scores:
-    """FNC-1 score, macro-F1, per-class F1 and the confusion matrix (rows: gold, cols: predicted)."""
+    """FNC-1 score, macro-F1, per-class F1, confusion matrix (rows gold, columns predicted)."""
 
     score: float
     max_score: float

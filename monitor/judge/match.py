@@ -32,9 +32,16 @@ class ClaimIndex:
 
 
 def best_matches(
-    item_id: int, passages: Sequence[str], passage_vectors: Vectors, index: ClaimIndex
+    item_id: int,
+    passages: Sequence[str],
+    passage_vectors: Vectors,
+    index: ClaimIndex,
+    context: int = 5,
 ) -> list[Match]:
-    """For each claim, the item's passage closest to any of its phrasings, if above threshold."""
+    """For each claim, the item's passage closest to any of its phrasings, if above threshold.
+
+    Each match also carries the ``context`` passages closest to the claim, closest first.
+    """
     if not passages or not index.claims:
         return []
     similarity = passage_vectors @ index.vectors.T  # passages x phrasings
@@ -44,8 +51,9 @@ def best_matches(
         if columns.size == 0:
             continue
         per_passage = columns.max(axis=1)
-        best = int(per_passage.argmax())
-        score = float(per_passage[best])
+        order = np.argsort(-per_passage, kind="stable")[:context]
+        score = float(per_passage[order[0]])
         if score >= claim.threshold:
-            matches.append(Match(claim.id, item_id, passages[best], round(score, 4)))
+            closest = tuple(passages[int(i)] for i in order)
+            matches.append(Match(claim.id, item_id, closest[0], round(score, 4), closest))
     return matches

@@ -37,22 +37,26 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-def passages(item: Item) -> list[str]:
-    """The title, then the body's sentences; short ones are joined to the next, long ones cut."""
+def body_passages(text: str, limit: int = MAX_PASSAGES) -> list[str]:
+    """The body's sentences, short ones joined to the next, long ones cut, at most ``limit``."""
     result: list[str] = []
-    if item.title:
-        result.append(item.title[:MAX_CHARS])
     carry = ""
-    for sentence in split_sentences(item.text):
-        text = f"{carry} {sentence}".strip() if carry else sentence
-        if len(text.split()) < MIN_WORDS:
-            carry = text
+    for sentence in split_sentences(text):
+        joined = f"{carry} {sentence}".strip() if carry else sentence
+        if len(joined.split()) < MIN_WORDS:
+            carry = joined
             continue
         carry = ""
-        if text != item.title:
-            result.append(text[:MAX_CHARS])
-        if len(result) >= MAX_PASSAGES:
-            break
-    if carry and len(result) < MAX_PASSAGES:
+        result.append(joined[:MAX_CHARS])
+        if len(result) >= limit:
+            return result
+    if carry:
         result.append(carry[:MAX_CHARS])
     return result
+
+
+def passages(item: Item) -> list[str]:
+    """The title, then the body's passages (see :func:`body_passages`)."""
+    title = item.title[:MAX_CHARS]
+    body = [p for p in body_passages(item.text) if p != title]
+    return ([title] if title else []) + body[: MAX_PASSAGES - 1]

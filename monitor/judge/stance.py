@@ -1,25 +1,45 @@
 """Stance: does an item support, contradict or only mention a claim?
 
-:class:`StanceClassifier` is the interface the pipeline uses. :class:`MentionsOnly` is the
-baseline until a trained stance model is configured: every match is reported as a mention,
-with the matching passage as the quote.
+The pipeline hands a classifier one :class:`StanceQuery` per (claim, item) match: the claim and
+the item's passages closest to it. The classifier answers with the stance, its confidence and the
+passage that carries it (the quote shown to editors).
+
+Classifiers:
+
+- :class:`MentionsOnly`: every match is a mention (no stance model).
+- :class:`monitor.judge.nli.NliStance`: any sentence-transformers ``CrossEncoder`` NLI model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from monitor.types import Claim, Item, Match, Stance, StanceResult
+from monitor.types import Stance, StanceResult
+
+
+@dataclass(frozen=True)
+class StanceQuery:
+    """A claim and the passages of one item that are closest to it (closest first)."""
+
+    claim: str
+    passages: tuple[str, ...]
+    title: str = ""
+    body: str = ""
 
 
 class StanceClassifier(Protocol):
-    """Decides the stance of ``item`` towards ``claim``, given the passage that matched it."""
+    """Decides the stance of each query's item towards its claim."""
 
-    def classify(self, claim: Claim, item: Item, match: Match) -> StanceResult: ...
+    def classify(self, queries: Sequence[StanceQuery]) -> list[StanceResult]: ...
 
 
 class MentionsOnly:
-    """Reports every match as a mention (no stance model)."""
+    """Reports every match as a mention, quoting the closest passage."""
 
-    def classify(self, claim: Claim, item: Item, match: Match) -> StanceResult:
-        return StanceResult(Stance.MENTIONS, match.score, match.passage)
+    def classify(self, queries: Sequence[StanceQuery]) -> list[StanceResult]:
+        return [
+            StanceResult(Stance.MENTIONS, 1.0, q.passages[0] if q.passages else q.title)
+            for q in queries
+        ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import Engine, Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +34,7 @@ from monitor.types import (
     Item,
     Source,
     SourceKind,
+    SourceSpec,
     Stance,
     Verdict,
     Watchlist,
@@ -71,10 +72,10 @@ class Repository:
         counts = [0, 0, 0]
         with self._sessions.begin() as session:
             for watchlist in watchlists:
-                row = _upsert_watchlist(session, watchlist, now)
+                row, edited = _upsert_watchlist(session, watchlist, now)
                 counts[0] += 1
                 counts[1] += _sync_claims(session, row.id, watchlist.claims, now)
-                counts[2] += _sync_sources(session, row.id, watchlist, now)
+                counts[2] += _sync_sources(session, row.id, watchlist, now, edited)
         return SyncSummary(*counts)
 
     def watchlist_keys(self) -> list[str]:
@@ -83,11 +84,13 @@ class Repository:
 
     # --- sources ------------------------------------------------------------------------
 
-    def sources(self, *, due_at: datetime | None = None) -> list[Source]:
-        """Enabled sources of active watchlists; only those due at ``due_at`` when given."""
+    def sources(
+        self, *, due_at: datetime | None = None, include_disabled: bool = False
+    ) -> list[Source]:
+        """Enabled sources of active watchlists (disabled ones too when asked); only those due at
+        ``due_at`` when given."""
         query = (
             select(SourceRow)
-            .where(SourceRow.enabled.is_(True))
             .where(
                 SourceRow.id.in_(
                     select(WatchlistSourceRow.source_id)
@@ -97,6 +100,8 @@ class Repository:
             )
             .order_by(SourceRow.id)
         )
+        if not include_disabled:
+            query = query.where(SourceRow.enabled.is_(True))
         if due_at is not None:
             query = query.where(
                 or_(SourceRow.next_poll_at.is_(None), SourceRow.next_poll_at <= due_at)
@@ -120,8 +125,11 @@ class Repository:
         etag: str | None = None,
         last_modified: str | None = None,
         error: str | None = None,
+        interval: timedelta | None = None,
+        disabled_reason: str | None = None,
     ) -> None:
-        """Record the outcome of a fetch: validators on success, the error otherwise."""
+        """Record the outcome of a fetch: validators and the adapted ``interval`` on success;
+        the error otherwise, and ``disabled_reason`` when the source is given up on."""
         with self._sessions.begin() as session:
             row = session.get(SourceRow, source_id)
             if row is None:
@@ -129,14 +137,9 @@ class Repository:
             row.last_fetched_at = now
             row.next_poll_at = next_poll_at
             if error is None:
-                row.last_success_at = now
-                row.last_error = None
-                row.error_count = 0
-                row.etag = etag
-                row.last_modified = last_modified
+                _record_success(row, now, etag, last_modified, interval)
             else:
-                row.last_error = error
-                row.error_count += 1
+                _record_error(row, now, error, disabled_reason)
 
     # --- items --------------------------------------------------------------------------
 
@@ -166,6 +169,32 @@ class Repository:
             session.add_all(rows)
             session.flush()
             return [_item(row) for row in rows]
+
+    def unseen_keys(self, keys: Sequence[str]) -> list[str]:
+        """The keys no stored item has, in their order, each once."""
+        hashed = {key: digest_key(key) for key in keys}
+        if not hashed:
+            return []
+        with self._sessions() as session:
+            known = set(
+                session.scalars(
+                    select(ItemRow.key_hash).where(ItemRow.key_hash.in_(set(hashed.values())))
+                )
+            )
+        return [key for key, digest in hashed.items() if digest not in known]
+
+    def items_per_day(self, now: datetime, days: int = 7) -> dict[int, list[int]]:
+        """Items stored per source on each of the last ``days`` UTC days, oldest day first."""
+        today = now.astimezone(UTC).date()
+        start = datetime.combine(today - timedelta(days=days - 1), time(0), tzinfo=UTC)
+        query = select(ItemRow.source_id, ItemRow.fetched_at).where(ItemRow.fetched_at >= start)
+        counts: dict[int, list[int]] = {}
+        with self._sessions() as session:
+            for source_id, fetched_at in session.execute(query):
+                day = days - 1 - (today - fetched_at.astimezone(UTC).date()).days
+                if 0 <= day < days:
+                    counts.setdefault(source_id, [0] * days)[day] += 1
+        return counts
 
     def unjudged_items(self, limit: int = 1000) -> list[Item]:
         """Items stored but not yet matched against claims (also after a crash)."""
@@ -299,11 +328,17 @@ class Repository:
 # --- helpers (module-private) -----------------------------------------------------------------
 
 
-def _upsert_watchlist(session: Session, watchlist: Watchlist, now: datetime) -> WatchlistRow:
+def _upsert_watchlist(
+    session: Session, watchlist: Watchlist, now: datetime
+) -> tuple[WatchlistRow, bool]:
+    """The stored watchlist, and whether its file is new or edited since it was last stored
+    (a watchlist built without a file counts as edited)."""
     row = session.scalar(select(WatchlistRow).where(WatchlistRow.key == watchlist.key))
     if row is None:
         row = WatchlistRow(key=watchlist.key)
         session.add(row)
+    edited = not watchlist.fingerprint or row.fingerprint != watchlist.fingerprint
+    row.fingerprint = watchlist.fingerprint or None
     row.name = watchlist.name
     row.slack_channel = watchlist.slack_channel
     row.description = watchlist.description
@@ -315,7 +350,7 @@ def _upsert_watchlist(session: Session, watchlist: Watchlist, now: datetime) -> 
     row.active = True
     row.updated_at = now
     session.flush()
-    return row
+    return row, edited
 
 
 def _sync_claims(
@@ -343,7 +378,36 @@ def _sync_claims(
     return len(claims)
 
 
-def _sync_sources(session: Session, watchlist_id: int, watchlist: Watchlist, now: datetime) -> int:
+def _record_success(
+    row: SourceRow,
+    now: datetime,
+    etag: str | None,
+    last_modified: str | None,
+    interval: timedelta | None,
+) -> None:
+    row.last_success_at = now
+    row.last_error = None
+    row.error_count = 0
+    row.failing_since = None
+    row.etag = etag
+    row.last_modified = last_modified
+    if interval is not None:
+        row.adapted_interval_s = int(interval.total_seconds())
+
+
+def _record_error(row: SourceRow, now: datetime, error: str, disabled_reason: str | None) -> None:
+    if row.error_count == 0 or row.failing_since is None:
+        row.failing_since = now
+    row.last_error = error
+    row.error_count += 1
+    if disabled_reason is not None:
+        row.enabled = False
+        row.disabled_reason = disabled_reason
+
+
+def _sync_sources(
+    session: Session, watchlist_id: int, watchlist: Watchlist, now: datetime, edited: bool
+) -> int:
     session.execute(
         delete(WatchlistSourceRow).where(WatchlistSourceRow.watchlist_id == watchlist_id)
     )
@@ -353,17 +417,37 @@ def _sync_sources(session: Session, watchlist_id: int, watchlist: Watchlist, now
         if row is None:
             row = SourceRow(url_hash=hashed, url=spec.url, created_at=now, error_count=0)
             session.add(row)
-        row.name = spec.name
-        row.kind = spec.kind.value
-        interval = int(spec.poll_interval.total_seconds())
-        if row.poll_interval_s is not None and interval < row.poll_interval_s and row.next_poll_at:
-            row.next_poll_at = min(row.next_poll_at, now + timedelta(seconds=interval))
-        row.poll_interval_s = interval
-        row.enabled = True
+        _apply_spec(row, spec, now)
+        if row.enabled is None:
+            row.enabled = True
+        elif not row.enabled and edited:
+            _re_enable(row, now)
         session.flush()
         session.add(WatchlistSourceRow(watchlist_id=watchlist_id, source_id=row.id))
     session.flush()
     return len(watchlist.sources)
+
+
+def _apply_spec(row: SourceRow, spec: SourceSpec, now: datetime) -> None:
+    row.name = spec.name
+    row.kind = spec.kind.value
+    row.selector = spec.selector
+    row.full_text = spec.full_text
+    interval = int(spec.poll_interval.total_seconds())
+    if row.poll_interval_s is not None and interval < row.poll_interval_s and row.next_poll_at:
+        row.next_poll_at = min(row.next_poll_at, now + timedelta(seconds=interval))
+    if row.poll_interval_s != interval:
+        row.adapted_interval_s = None  # a new interval from the desk starts adapting afresh
+    row.poll_interval_s = interval
+
+
+def _re_enable(row: SourceRow, now: datetime) -> None:
+    """A disabled source whose watchlist was edited gets a fresh start, polled at once."""
+    row.enabled = True
+    row.disabled_reason = None
+    row.error_count = 0
+    row.failing_since = None
+    row.next_poll_at = now
 
 
 def _evidence_exists(session: Session, claim_id: int, item_id: int) -> bool:
@@ -409,14 +493,21 @@ def _source(row: SourceRow) -> Source:
         url=row.url,
         kind=SourceKind(row.kind),
         poll_interval=timedelta(seconds=row.poll_interval_s),
+        selector=row.selector,
+        full_text=row.full_text,
         enabled=row.enabled,
+        disabled_reason=row.disabled_reason,
         etag=row.etag,
         last_modified=row.last_modified,
         last_fetched_at=row.last_fetched_at,
         last_success_at=row.last_success_at,
         last_error=row.last_error,
         error_count=row.error_count,
+        failing_since=row.failing_since,
         next_poll_at=row.next_poll_at,
+        adapted_interval=(
+            timedelta(seconds=row.adapted_interval_s) if row.adapted_interval_s else None
+        ),
     )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -73,6 +74,8 @@ class WatchlistRow(Base):
     digest_recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     digest_send_at: Mapped[str] = mapped_column(String(5), default="07:00")
     path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # SHA-256 of the file's text: an edited file re-enables the sources it reads.
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -86,13 +89,18 @@ class SourceRow(Base):
     name: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(20))
     poll_interval_s: Mapped[int] = mapped_column(Integer)
+    adapted_interval_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    selector: Mapped[str | None] = mapped_column(Text, nullable=True)
+    full_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     etag: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
     last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -140,7 +148,10 @@ class ItemRow(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     judged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    __table_args__ = (Index("ix_items_unjudged", "judged_at", "id"),)
+    __table_args__ = (
+        Index("ix_items_unjudged", "judged_at", "id"),
+        Index("ix_items_source_fetched", "source_id", "fetched_at"),
+    )
 
 
 class EvidenceRow(Base):

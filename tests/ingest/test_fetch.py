@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import socket
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 
-from monitor.errors import FetchError, UnsafeURLError
-from monitor.ingest.fetch import Fetcher, FetchPolicy, check_url, is_public
-from tests.servers import LocalServer, Response
+from monitor.errors import FetchError, ThrottledError, UnsafeURLError
+from monitor.ingest.fetch import (
+    Fetcher,
+    FetchPolicy,
+    GuardedBackend,
+    check_url,
+    guarded_transport,
+    is_public,
+)
+from tests.servers import LocalServer, Response, SlowRoute
 
 
 def fetcher(**limits: object) -> Fetcher:
@@ -79,7 +89,7 @@ def test_each_redirect_hop_is_checked(feed_server: LocalServer) -> None:
 @pytest.mark.parametrize("url", ["ftp://example.org/feed", "file:///etc/passwd", "gopher://x/"])
 def test_only_http_and_https(url: str) -> None:
     with pytest.raises(UnsafeURLError, match="only http and https"):
-        check_url(url, allow_private=False)
+        check_url(url)
 
 
 def test_loopback_is_refused_unless_private_networks_are_allowed(feed_server: LocalServer) -> None:
@@ -114,3 +124,90 @@ def test_non_public_addresses(address: str) -> None:
 @pytest.mark.parametrize("address", ["93.184.216.34", "2606:4700::1111", "8.8.8.8"])
 def test_public_addresses(address: str) -> None:
     assert is_public(ipaddress.ip_address(address))
+
+
+# --- the address guard at connect time ----------------------------------------------------------
+
+
+def test_a_name_resolving_to_loopback_is_refused_when_connecting(feed_server: LocalServer) -> None:
+    feed_server.responses["/feed"] = Response(b"<rss/>")
+    port = feed_server.httpd.server_address[1]
+    guarded = Fetcher(FetchPolicy(user_agent="t", allow_private=False))
+    with pytest.raises(UnsafeURLError, match="localhost resolves to non-public address"):
+        guarded.fetch(f"http://localhost:{port}/feed")
+    assert feed_server.requests == []
+
+
+def test_the_transport_itself_refuses_without_any_check_before_the_request(
+    feed_server: LocalServer,
+) -> None:
+    feed_server.responses["/feed"] = Response(b"<rss/>")
+    port = feed_server.httpd.server_address[1]
+    with httpx.Client(transport=guarded_transport()) as client, pytest.raises(UnsafeURLError):
+        client.get(f"http://localhost:{port}/feed")
+    assert feed_server.requests == []
+
+
+class RebindingResolver:
+    """Answers 127.0.0.1 the first time and 127.0.0.2 afterwards, counting the questions."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.calls += 1
+        return ["127.0.0.1"] if self.calls == 1 else ["127.0.0.2"]
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(feed_server: LocalServer) -> None:
+    # Only 127.0.0.1 counts as allowed here; a second lookup would answer 127.0.0.2, where
+    # nothing listens. The fetch works only if the checked address is the one connected to.
+    feed_server.responses["/feed"] = Response(b"<rss/>")
+    port = feed_server.httpd.server_address[1]
+    resolver = RebindingResolver()
+    backend = GuardedBackend(lambda address: str(address) == "127.0.0.1", resolver)
+    fetcher = Fetcher(FetchPolicy(user_agent="t"), transport=guarded_transport(backend))
+    assert fetcher.fetch(f"http://rebinding.test:{port}/feed").content == b"<rss/>"
+    assert resolver.calls == 1
+    assert feed_server.requests[0][2]["Host"] == f"rebinding.test:{port}"
+
+
+def test_every_address_of_a_name_is_checked(feed_server: LocalServer) -> None:
+    port = feed_server.httpd.server_address[1]
+    backend = GuardedBackend(lambda a: str(a) == "127.0.0.1", lambda h, p: ["127.0.0.1", "::1"])
+    fetcher = Fetcher(FetchPolicy(user_agent="t"), transport=guarded_transport(backend))
+    with pytest.raises(UnsafeURLError, match="non-public address ::1"):
+        fetcher.fetch(f"http://two-addresses.test:{port}/feed")
+    assert feed_server.requests == []
+
+
+def no_such_host(host: str, port: int) -> list[str]:
+    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+
+def test_a_name_that_does_not_resolve_is_a_fetch_error() -> None:
+    transport = guarded_transport(GuardedBackend(resolver=no_such_host))
+    fetcher = Fetcher(FetchPolicy(user_agent="t"), transport=transport)
+    with pytest.raises(FetchError, match="cannot resolve no-such-host.invalid") as caught:
+        fetcher.fetch("http://no-such-host.invalid/feed")
+    assert not isinstance(caught.value, UnsafeURLError)
+
+
+# --- politeness -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_throttling_answers_carry_retry_after(feed_server: LocalServer, status: int) -> None:
+    feed_server.responses["/feed"] = Response(status=status, headers={"retry-after": "120"})
+    with pytest.raises(ThrottledError, match=rf"HTTP {status} .*\(Retry-After: 120\)") as caught:
+        fetcher().fetch(f"{feed_server.url}/feed")
+    assert caught.value.retry_after == "120"
+
+
+def test_at_most_per_host_requests_run_against_one_host(feed_server: LocalServer) -> None:
+    slow = SlowRoute()
+    feed_server.responses["/slow"] = slow
+    shared = fetcher(per_host=2)
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda _: shared.fetch(f"{feed_server.url}/slow"), range(6)))
+    assert slow.most == 2

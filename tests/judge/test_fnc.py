@@ -36,7 +36,11 @@ def test_files_round_trip(tmp_path: Path) -> None:
     assert read_bodies(bodies)["7"] == "Line one\nline two"
     out = tmp_path / "p.csv"
     write_predictions(out, pairs, ["discuss", "unrelated"])
-    assert out.read_text().splitlines() == ["Headline,Body ID,Stance", '"A, quoted",7,discuss', "B,8,unrelated"]
+    assert out.read_text().splitlines() == [
+        "Headline,Body ID,Stance",
+        '"A, quoted",7,discuss',
+        "B,8,unrelated",
+    ]
 
 
 def test_bad_files_name_the_problem(tmp_path: Path) -> None:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from monitor.cli import app
+from monitor.store import Repository
 from monitor.store.database import current_revision, downgrade, head_revision, make_engine, upgrade
 from monitor.store.tables import Base
 
@@ -35,3 +36,22 @@ def test_db_upgrade_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["db", "upgrade"], env={"MONITOR_DATABASE_URL": url})
     assert result.exit_code == 0, result.output
     assert f"database at revision {head_revision()}" in result.output
+
+
+def test_0002_keeps_existing_sources_and_gives_them_the_defaults(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO sources (url_hash, url, name, kind, poll_interval_s, enabled, "
+                "error_count, created_at) VALUES ('h', 'https://example.org/feed', 'Old', "
+                "'feed', 900, 1, 0, '2024-01-01 00:00:00')"
+            )
+        )
+    upgrade(engine)
+    source = Repository(engine).source(1)
+    assert (source.name, source.full_text, source.selector) == ("Old", False, None)
+    assert (source.enabled, source.disabled_reason, source.adapted_interval) == (True, None, None)
+    downgrade(engine, "0001")
+    assert "selector" not in {c["name"] for c in inspect(engine).get_columns("sources")}

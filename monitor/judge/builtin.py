@@ -1,0 +1,243 @@
+"""The built-in stance model: small, CPU-only, shipped inside the package.
+
+Two stages over features from :mod:`monitor.judge.features`:
+
+1. **related?** a logistic regression on relatedness features (cheap; unrelated pairs stop here);
+2. **stance** a one-hidden-layer MLP over relatedness, stance cues and claim x closest-sentence
+   embedding interactions: agree / disagree / discuss (supports / contradicts / mentions).
+
+Weights live in ``models/stance-v1.npz`` (plain arrays, no pickle) with a SHA-256 checksum in
+``models/stance-v1.json``; ``monitor stance train`` reproduces them. Inference needs only numpy
+and the embedding model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from monitor.errors import ModelError
+from monitor.judge import features as F
+from monitor.judge.embed import Embedder
+from monitor.judge.fnc import TO_STANCE
+from monitor.judge.passages import body_passages
+from monitor.judge.stance import StanceQuery
+from monitor.types import Stance, StanceResult
+
+MODEL_DIR = Path(__file__).parent / "models"
+MODEL_FILE = MODEL_DIR / "stance-v1.npz"
+MANIFEST_FILE = MODEL_DIR / "stance-v1.json"
+MAX_SENTENCES = 40
+RELATED_THRESHOLD = 0.5
+_ARRAYS = (
+    "a_mean",
+    "a_scale",
+    "a_coef",
+    "a_intercept",
+    "b_mean",
+    "b_scale",
+    "b_w0",
+    "b_b0",
+    "b_w1",
+    "b_b1",
+    "b_classes",
+)
+
+
+def related_features(claim: str, vector: F.Array, article: F.Article) -> F.Array:
+    """Stage 1 input: relatedness plus the cues found near the claim."""
+    cues = F.cues(claim, vector, article)
+    return np.concatenate([F.relatedness(claim, vector, article), cues[:6]])
+
+
+def stance_features(claim: str, vector: F.Array, article: F.Article) -> F.Array:
+    """Stage 2 input: relatedness, all cues and the embedding interactions."""
+    return np.concatenate(
+        [
+            F.relatedness(claim, vector, article),
+            F.cues(claim, vector, article),
+            F.interaction(vector, article),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class StanceWeights:
+    """The two stages' parameters, as plain arrays."""
+
+    arrays: dict[str, np.ndarray]
+    embedding_model: str
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE, manifest: Path = MANIFEST_FILE) -> StanceWeights:
+        """Load weights after checking their SHA-256 against the manifest."""
+        try:
+            data = path.read_bytes()
+            recorded = json.loads(manifest.read_text())
+            expected, embedding_model = recorded["sha256"], recorded["embedding_model"]
+        except (OSError, ValueError, KeyError) as err:
+            raise ModelError(f"stance model not readable at {path}: {err}") from err
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != expected:
+            raise ModelError(f"{path}: checksum {actual} does not match {manifest} ({expected})")
+        with np.load(path, allow_pickle=False) as npz:
+            return cls({name: npz[name] for name in _ARRAYS}, embedding_model)
+
+    def save(self, path: Path) -> str:
+        """Write the weights; returns their SHA-256."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as out:
+            np.savez_compressed(out, **self.arrays)  # type: ignore[arg-type]
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def related(self, x: np.ndarray) -> np.ndarray:
+        a = self.arrays
+        z = ((x - a["a_mean"]) / a["a_scale"]) @ a["a_coef"] + a["a_intercept"]
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+    def stance(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes``."""
+        a = self.arrays
+        hidden = np.maximum(((x - a["b_mean"]) / a["b_scale"]) @ a["b_w0"] + a["b_b0"], 0.0)
+        logits = hidden @ a["b_w1"] + a["b_b1"]
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+    @property
+    def classes(self) -> list[str]:
+        return [str(c) for c in self.arrays["b_classes"]]
+
+
+class BuiltinStance:
+    """Stance from the shipped model; reuses the embedder (and its cache) of the pipeline."""
+
+    def __init__(self, embedder: Embedder, weights: StanceWeights | None = None) -> None:
+        self.embedder = embedder
+        self._weights = weights
+
+    @property
+    def weights(self) -> StanceWeights:
+        if self._weights is None:
+            weights = StanceWeights.load()
+            if weights.embedding_model != self.embedder.model_key:
+                raise ModelError(
+                    f"the built-in stance model reads {weights.embedding_model} embeddings, not "
+                    f"{self.embedder.model_key}: retrain it (monitor stance train), or set "
+                    "MONITOR_STANCE_MODEL to none or to an NLI cross-encoder"
+                )
+            self._weights = weights
+        return self._weights
+
+    def article(self, text: str) -> F.Article:
+        return self.articles({"": text})[""]
+
+    def articles(
+        self,
+        texts: dict[str, str],
+        progress: Callable[[Iterable[int]], Iterable[int]] = iter,
+        chunk: int = 1024,
+    ) -> dict[str, F.Article]:
+        """Articles keyed like ``texts``; all their sentences embedded together.
+
+        Sentences are embedded in length order in large chunks, so batches pad little.
+        """
+        split = {key: body_passages(text, MAX_SENTENCES) for key, text in texts.items()}
+        distinct = sorted({s for sentences in split.values() for s in sentences}, key=len)
+        vector_of: dict[str, np.ndarray] = {}
+        for start in progress(range(0, len(distinct), chunk)):
+            part = distinct[start : start + chunk]
+            vector_of.update(zip(part, self.embedder.encode(part), strict=True))
+        empty = np.zeros((0, 1), np.float32)
+        return {
+            key: F.Article.build(s, np.stack([vector_of[x] for x in s]) if s else empty)
+            for key, s in split.items()
+        }
+
+    def labels(
+        self, claims: Sequence[str], articles: Sequence[F.Article]
+    ) -> list[tuple[str, float]]:
+        """FNC-1 label and its probability for each (claim, article)."""
+        vectors = self.embedder.encode(list(claims))
+        stage1 = np.stack(
+            [related_features(c, v, a) for c, v, a in zip(claims, vectors, articles, strict=True)]
+        )
+        related = self.weights.related(stage1)
+        out: list[tuple[str, float]] = [("unrelated", float(1 - p)) for p in related]
+        keep = [
+            i for i, p in enumerate(related) if p >= RELATED_THRESHOLD and articles[i].sentences
+        ]
+        if keep:
+            stage2 = np.stack([stance_features(claims[i], vectors[i], articles[i]) for i in keep])
+            probabilities = self.weights.stance(stage2)
+            classes = self.weights.classes
+            for row, i in enumerate(keep):
+                best = int(probabilities[row].argmax())
+                out[i] = (classes[best], float(probabilities[row, best]))
+        return out
+
+    def classify(self, queries: Sequence[StanceQuery]) -> list[StanceResult]:
+        articles = [self.article(q.body or " ".join(q.passages)) for q in queries]
+        labels = self.labels([q.claim for q in queries], articles)
+        return [
+            _result(query, label, confidence)
+            for query, (label, confidence) in zip(queries, labels, strict=True)
+        ]
+
+    def predict_fnc(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        bodies: dict[str, str],
+        progress: Callable[[Iterable[int]], Iterable[int]] = iter,
+    ) -> list[str]:
+        """FNC-1 labels for (headline, body id) pairs; each body is embedded once."""
+        articles = self.articles({b: bodies[b] for b in {b for _, b in pairs}}, progress)
+        labels = self.labels([h for h, _ in pairs], [articles[b] for _, b in pairs])
+        return [label for label, _ in labels]
+
+
+def _result(query: StanceQuery, label: str, confidence: float) -> StanceResult:
+    """The stance (a match the model finds unrelated is still a mention) and its quote.
+
+    An explicit denial in one of the two passages closest to the claim (a claim that is not
+    itself negative) makes the item a contradiction whatever the model said: for a desk, "the
+    ministry denied sending drones" contradicts "Iran supplies drones". FNC-1 labels many such
+    reports "discuss", so this rule lives here, in the pipeline's path, and not in
+    ``monitor stance predict``.
+    """
+    stance = TO_STANCE[label]
+    denial = _denial(query)
+    if denial is not None:
+        return StanceResult(Stance.CONTRADICTS, confidence, denial)
+    if stance is Stance.UNRELATED:
+        return StanceResult(Stance.MENTIONS, 0.0, _first(query))
+    if stance is Stance.CONTRADICTS:
+        for passage in query.passages:
+            if set(F.words(passage)) & (F.REFUTE | F.NEGATION):
+                return StanceResult(stance, confidence, passage)
+    return StanceResult(stance, confidence, _first(query))
+
+
+_DENIAL = re.compile(
+    r"\b(den(?:y|ies|ied|ying)|reject(?:s|ed)?|refut(?:e|es|ed)|baseless|groundless|unfounded|"
+    r"(?:has|have|had|did|does|do|is|was|were) not|(?:has|have|had|did|does|do|is|was|were)n't|"
+    r"never|no evidence|not true|untrue|false|fabricat\w+)\b",
+    re.IGNORECASE,
+)
+
+
+def _denial(query: StanceQuery) -> str | None:
+    """The closest passage that denies the claim, if one of the two closest does."""
+    if _DENIAL.search(query.claim):
+        return None
+    return next((p for p in query.passages[:2] if _DENIAL.search(p)), None)
+
+
+def _first(query: StanceQuery) -> str:
+    return query.passages[0] if query.passages else query.title

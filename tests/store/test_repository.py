@@ -1,0 +1,48 @@
+"""Repository queries added for ingestion: unseen keys and items per day."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from monitor.store import Repository, open_store
+from monitor.types import FeedEntry
+from monitor.watchlists import parse_watchlist
+
+NOW = datetime(2024, 3, 7, 9, 30, tzinfo=UTC)
+WATCHLIST = """
+name: Desk
+slack_channel: "#desk"
+sources:
+  - {name: A, url: "https://a.example.org/feed"}
+  - {name: B, url: "https://b.example.org/feed"}
+claims:
+  - {id: c, text: A claim}
+"""
+
+
+def repository_with_sources(tmp_path: Path) -> tuple[Repository, int, int]:
+    repository = open_store(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    repository.sync_watchlists([parse_watchlist(WATCHLIST, tmp_path / "desk.yaml")], NOW)
+    a, b = repository.sources()
+    return repository, a.id, b.id
+
+
+def entry(key: str) -> FeedEntry:
+    return FeedEntry(key, f"https://a.example.org/{key}", key, "text")
+
+
+def test_unseen_keys_keeps_order_and_drops_stored_and_repeated_keys(tmp_path: Path) -> None:
+    repository, a, _ = repository_with_sources(tmp_path)
+    repository.add_items(a, [entry("k2")], NOW)
+    assert repository.unseen_keys(["k3", "k2", "k1", "k3"]) == ["k3", "k1"]
+    assert repository.unseen_keys([]) == []
+
+
+def test_items_per_day_counts_the_last_seven_utc_days_oldest_first(tmp_path: Path) -> None:
+    repository, a, b = repository_with_sources(tmp_path)
+    repository.add_items(a, [entry("old")], NOW - timedelta(days=7))  # outside the window
+    repository.add_items(a, [entry("d6"), entry("d6b")], NOW - timedelta(days=6, hours=9))
+    repository.add_items(a, [entry("y")], NOW - timedelta(hours=10))  # yesterday, 23:30
+    repository.add_items(b, [entry("t")], NOW.replace(hour=0, minute=0))
+    assert repository.items_per_day(NOW) == {a: [2, 0, 0, 0, 0, 1, 0], b: [0, 0, 0, 0, 0, 0, 1]}
