@@ -90,7 +90,12 @@ class SentenceTransformerEmbedder:
     @property
     def dimension(self) -> int:
         with self._lock:
-            return int(self._load().get_sentence_embedding_dimension())
+            model = self._load()
+            # sentence-transformers renamed the method in version 5.
+            getter = getattr(model, "get_embedding_dimension", None) or getattr(
+                model, "get_sentence_embedding_dimension"
+            )
+            return int(getter())
 
 
 class CachedEmbedder:
