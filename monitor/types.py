@@ -183,6 +183,7 @@ class Item:
     text: str
     published_at: datetime | None
     fetched_at: datetime
+    story_id: int | None = None  # items carrying the same (wire) story share it
 
 
 @dataclass(frozen=True)
@@ -267,3 +268,4 @@ class Alert:
     status: AlertStatus = AlertStatus.PENDING
     attempts: int = 0
     last_error: str | None = None
+    outlets: tuple[str, ...] = ()  # every source that carried the story, first one first

@@ -92,8 +92,9 @@ class SentenceTransformerEmbedder:
         with self._lock:
             model = self._load()
             # sentence-transformers renamed the method in version 5.
-            getter = getattr(model, "get_embedding_dimension", None) or getattr(
-                model, "get_sentence_embedding_dimension"
+            getter = (
+                getattr(model, "get_embedding_dimension", None)
+                or model.get_sentence_embedding_dimension
             )
             return int(getter())
 

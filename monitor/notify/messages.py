@@ -36,6 +36,16 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def outlets_line(alert: Alert, named: int = 2) -> str:
+    """ "AP, Reuters + 12 others": who carried the story (the alert's source when unknown)."""
+    outlets = alert.outlets or (alert.source_name,)
+    shown = ", ".join(outlets[:named])
+    rest = len(outlets) - named
+    if rest > 0:
+        shown += f" + {rest} other{'s' if rest > 1 else ''}"
+    return shown
+
+
 def headline(alert: Alert) -> str:
     """One line saying what happened, used as the notification text."""
     return f"[{alert.stance.value}] {alert.claim_text} — {alert.source_name}: {alert.item_title}"
@@ -58,7 +68,10 @@ def render_alert(alert: Alert) -> SlackMessage:
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(f">{quote}", SECTION_LIMIT)}},
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": clip(f"{link}\n{escape(alert.source_name)}", 3000)},
+            "text": {
+                "type": "mrkdwn",
+                "text": clip(f"{link}\n{escape(outlets_line(alert))}", 3000),
+            },
         },
         {
             "type": "context",
@@ -98,6 +111,6 @@ def render_text(alert: Alert) -> str:
     return (
         f"{alert.channel} [{alert.stance.value}] {alert.claim_text}\n"
         f"  “{clip(alert.quote, 400)}”\n"
-        f"  {alert.source_name} · {when} · match {alert.score:.2f}\n"
+        f"  {outlets_line(alert)} · {when} · match {alert.score:.2f}\n"
         f"  {alert.item_url}"
     )

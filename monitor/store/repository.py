@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
+from typing import TypeVar
 
 from sqlalchemy import Engine, Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StorageError
+from monitor.ingest.dedup import SAME_STORY, anchors, resemblance, sketch
 from monitor.store.tables import (
     AlertRow,
+    Base,
     ClaimRow,
     EvidenceRow,
+    ItemAnchorRow,
     ItemRow,
     SourceRow,
     WatchlistRow,
@@ -39,6 +43,11 @@ from monitor.types import (
     Verdict,
     Watchlist,
 )
+
+# Near-duplicates are looked for among items stored this recently.
+STORY_WINDOW = timedelta(days=3)
+
+RowT = TypeVar("RowT", bound=Base)
 
 
 def digest_key(text: str) -> str:
@@ -110,11 +119,7 @@ class Repository:
             return [_source(row) for row in session.scalars(query)]
 
     def source(self, source_id: int) -> Source:
-        with self._sessions() as session:
-            row = session.get(SourceRow, source_id)
-            if row is None:
-                raise StorageError(f"source {source_id} not found")
-            return _source(row)
+        return _source(self._row(SourceRow, source_id))
 
     def record_fetch(
         self,
@@ -168,6 +173,8 @@ class Repository:
             ]
             session.add_all(rows)
             session.flush()
+            for row in rows:
+                _assign_story(session, row, now)
             return [_item(row) for row in rows]
 
     def unseen_keys(self, keys: Sequence[str]) -> list[str]:
@@ -203,11 +210,15 @@ class Repository:
             return [_item(row) for row in session.scalars(query)]
 
     def item(self, item_id: int) -> Item:
+        return _item(self._row(ItemRow, item_id))
+
+    def _row(self, table: type[RowT], row_id: int) -> RowT:
+        """One row by primary key, detached from its session; StorageError if there is none."""
         with self._sessions() as session:
-            row = session.get(ItemRow, item_id)
+            row = session.get(table, row_id)
             if row is None:
-                raise StorageError(f"item {item_id} not found")
-            return _item(row)
+                raise StorageError(f"{table.__tablename__} row {row_id} not found")
+            return row
 
     def count_items(self) -> int:
         with self._sessions() as session:
@@ -269,7 +280,8 @@ class Repository:
                 )
                 session.add(row)
                 session.flush()
-                queued += _queue_alert(session, row, now)
+                if not _story_already_has(session, row):
+                    queued += _queue_alert(session, row, now)
             if item_ids:
                 session.execute(
                     update(ItemRow)
@@ -289,7 +301,10 @@ class Repository:
         if status is not None:
             query = query.where(AlertRow.status == status.value)
         with self._sessions() as session:
-            return [_alert(*row) for row in session.execute(query)]
+            return [
+                replace(_alert(*row), outlets=_outlets(session, row[4]))
+                for row in session.execute(query)
+            ]
 
     def mark_alert_sent(self, alert_id: int, slack_ts: str | None, now: datetime) -> None:
         with self._sessions.begin() as session:
@@ -457,6 +472,63 @@ def _evidence_exists(session: Session, claim_id: int, item_id: int) -> bool:
     return session.scalar(query) is not None
 
 
+def _assign_story(session: Session, row: ItemRow, now: datetime) -> None:
+    """Put ``row`` into the story of a recent near-duplicate, or start its own story."""
+    fingerprint = sketch(row.text)
+    row.sketch = list(fingerprint) or None
+    row.story_id = _near_duplicate_story(session, fingerprint, now) or row.id
+    session.add_all(ItemAnchorRow(anchor=a, item_id=row.id) for a in anchors(fingerprint))
+    session.flush()
+
+
+def _near_duplicate_story(
+    session: Session, fingerprint: tuple[int, ...], now: datetime
+) -> int | None:
+    if not fingerprint:
+        return None
+    query = (
+        select(ItemRow.story_id, ItemRow.sketch)
+        .join(ItemAnchorRow, ItemAnchorRow.item_id == ItemRow.id)
+        .where(ItemAnchorRow.anchor.in_(anchors(fingerprint)))
+        .where(ItemRow.fetched_at >= now - STORY_WINDOW)
+        .distinct()
+    )
+    best, story = SAME_STORY, None
+    for story_id, other in session.execute(query):
+        similarity = resemblance(fingerprint, tuple(other or ()))
+        if similarity >= best:
+            best, story = similarity, story_id
+    return story
+
+
+def _story_already_has(session: Session, evidence: EvidenceRow) -> bool:
+    """Whether another item of the same story already gave this claim evidence of this stance."""
+    item = session.get(ItemRow, evidence.item_id)
+    if item is None or item.story_id is None:
+        return False
+    query = (
+        select(EvidenceRow.id)
+        .join(ItemRow, ItemRow.id == EvidenceRow.item_id)
+        .where(ItemRow.story_id == item.story_id, ItemRow.id != item.id)
+        .where(EvidenceRow.claim_id == evidence.claim_id, EvidenceRow.stance == evidence.stance)
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
+def _outlets(session: Session, item: ItemRow) -> tuple[str, ...]:
+    """Names of the sources that carried ``item``'s story, in the order they carried it."""
+    if item.story_id is None:
+        return ()
+    query = (
+        select(SourceRow.name)
+        .join(ItemRow, ItemRow.source_id == SourceRow.id)
+        .where(ItemRow.story_id == item.story_id)
+        .order_by(ItemRow.id)
+    )
+    return tuple(dict.fromkeys(session.scalars(query)))
+
+
 def _queue_alert(session: Session, evidence: EvidenceRow, now: datetime) -> int:
     claim = session.get(ClaimRow, evidence.claim_id)
     assert claim is not None
@@ -521,6 +593,7 @@ def _item(row: ItemRow) -> Item:
         text=row.text,
         published_at=row.published_at,
         fetched_at=row.fetched_at,
+        story_id=row.story_id,
     )
 
 

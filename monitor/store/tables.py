@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -147,10 +148,23 @@ class ItemRow(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     judged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    story_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    sketch: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (
         Index("ix_items_unjudged", "judged_at", "id"),
         Index("ix_items_source_fetched", "source_id", "fetched_at"),
+    )
+
+
+class ItemAnchorRow(Base):
+    """The few smallest MinHash values of an item's text: how near-duplicates are found."""
+
+    __tablename__ = "item_anchors"
+
+    anchor: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
     )
 
 

@@ -1,0 +1,53 @@
+"""Near-duplicate detection: one wire story carried by many outlets is one story.
+
+Each item's text is reduced to a bottom-k MinHash sketch of its 5-word shingles: the ``SIZE``
+smallest 63-bit hashes. Two texts' resemblance (Jaccard similarity of their shingle sets) is
+estimated from their sketches alone. Copies of one wire story, lightly edited, resemble each
+other far above :data:`SAME_STORY`; independent reports of the same event, written in other
+words, stay far below it. Candidates are found through each sketch's :data:`ANCHORS` smallest
+hashes: a pair of near-duplicates almost surely shares one of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+SHINGLE = 5
+SIZE = 64
+ANCHORS = 8
+SAME_STORY = 0.5
+MIN_WORDS = 40  # shorter texts (a title, a one-line summary) are not grouped
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MASK = (1 << 63) - 1
+
+
+def sketch(text: str) -> tuple[int, ...]:
+    """The bottom-k MinHash sketch of ``text``, smallest first; empty for short texts."""
+    words = _WORD.findall(text.lower())
+    if len(words) < MIN_WORDS:
+        return ()
+    hashes = {
+        int.from_bytes(
+            hashlib.blake2b(" ".join(words[i : i + SHINGLE]).encode(), digest_size=8).digest(),
+            "big",
+        )
+        & _MASK
+        for i in range(len(words) - SHINGLE + 1)
+    }
+    return tuple(sorted(hashes)[:SIZE])
+
+
+def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of the texts behind two sketches (0 if either is empty)."""
+    if not a or not b:
+        return 0.0
+    size = min(SIZE, len(a), len(b))
+    union = sorted(set(a) | set(b))[:size]
+    shared = set(a) & set(b)
+    return sum(1 for h in union if h in shared) / size
+
+
+def anchors(sketch_: tuple[int, ...]) -> tuple[int, ...]:
+    """The hashes used to look up candidate near-duplicates."""
+    return sketch_[:ANCHORS]
