@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.ingest.fetch import Fetcher, FetchPolicy
+from monitor.ingest.websub import Subscriber
 from monitor.judge.builtin import BuiltinStance
 from monitor.judge.embed import CachedEmbedder, Embedder, shared_embedder
 from monitor.judge.nli import NliStance
@@ -18,6 +19,7 @@ from monitor.pipeline import Pipeline, utcnow
 from monitor.settings import Settings
 from monitor.store import Repository, open_store
 from monitor.watchlists import LoadReport, load_directory
+from monitor.web.websub import WebSubServer
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,19 @@ class Service:
                 summary.sources,
             )
         return report
+
+    def websub_server(self, on_new_items: Callable[[], None]) -> WebSubServer | None:
+        """The WebSub endpoint (not yet started) when ``MONITOR_PUBLIC_URL`` is set, else None."""
+        if not self.settings.public_url:
+            return None
+        return WebSubServer(
+            self.repository,
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            max_bytes=self.settings.max_response_bytes,
+            clock=utcnow,
+            on_new_items=on_new_items,
+        )
 
     def close(self) -> None:
         self.pipeline.fetcher.close()
@@ -101,4 +116,6 @@ def build_service(
         make_sink(settings, console),
         concurrency=settings.fetch_concurrency,
     )
+    if settings.public_url:
+        pipeline.websub = Subscriber(repository, fetcher, settings.public_url, utcnow)
     return Service(settings, repository, pipeline)

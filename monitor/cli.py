@@ -85,11 +85,16 @@ def run() -> None:
 
     service = _service(build_service)
     scheduler = MonitorScheduler(service)
+    websub = service.websub_server(scheduler.wake_judge)
     try:
+        if websub is not None:
+            websub.start()
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         log.info("stopping")
     finally:
+        if websub is not None:
+            websub.stop()
         service.close()
 
 

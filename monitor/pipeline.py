@@ -18,10 +18,11 @@ import numpy as np
 
 from monitor.errors import FetchError, ParseError, ThrottledError
 from monitor.ingest.articles import with_full_text
-from monitor.ingest.feeds import parse_feed
+from monitor.ingest.feeds import read_feed
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.pages import ARTICLES_PER_POLL, article_links, read_articles
 from monitor.ingest.policy import after_failure, after_success, retry_after_delay
+from monitor.ingest.websub import Subscriber
 from monitor.judge.embed import Embedder
 from monitor.judge.match import ClaimIndex, best_matches
 from monitor.judge.passages import passages
@@ -70,6 +71,8 @@ class _Read:
     entries: list[FeedEntry]
     complete: bool = True
     throttled: ThrottledError | None = None
+    hub: str | None = None
+    topic: str | None = None
 
 
 class Pipeline:
@@ -86,6 +89,7 @@ class Pipeline:
         clock: Callable[[], datetime] = utcnow,
         concurrency: int = 8,
         articles_per_poll: int = ARTICLES_PER_POLL,
+        websub: Subscriber | None = None,
     ) -> None:
         self.repository = repository
         self.fetcher = fetcher
@@ -95,6 +99,7 @@ class Pipeline:
         self.clock = clock
         self.concurrency = concurrency
         self.articles_per_poll = articles_per_poll
+        self.websub = websub
         self._judging = threading.Lock()
         self._delivering = threading.Lock()
 
@@ -118,18 +123,28 @@ class Pipeline:
         validators = (result.etag, result.last_modified) if read.complete else (None, None)
         self._succeeded(source, len(new), *validators)
         log.info("source %s: %d new of %d items", source.name, len(new), len(read.entries))
+        if source.kind is SourceKind.FEED:
+            self._follow_hub(source, read)
         return PollOutcome(source, new_items=len(new))
+
+    def _follow_hub(self, source: Source, read: _Read) -> None:
+        """Remember the feed's WebSub hub and subscribe when push is configured."""
+        if (read.hub, read.topic) != (source.hub_url, source.topic_url):
+            source = self.repository.record_hub(source.id, read.hub, read.topic)
+        if self.websub is not None:
+            self.websub.subscribe_if_needed(source)
 
     def _read(self, source: Source, result: FetchResult) -> _Read:
         if source.kind is SourceKind.PAGE:
             return self._read_page(source, result)
-        entries = parse_feed(result, self.clock())
-        if not source.full_text:
-            return _Read(entries)
-        fresh = set(self.repository.unseen_keys([e.key for e in entries]))
-        entries = [e for e in entries if e.key in fresh]
-        limit = self.articles_per_poll
-        return _Read(with_full_text(self.fetcher, entries, self.clock(), limit))
+        feed = read_feed(result, self.clock())
+        entries = feed.entries
+        if source.full_text:
+            fresh = set(self.repository.unseen_keys([e.key for e in entries]))
+            entries = [e for e in entries if e.key in fresh]
+            limit = self.articles_per_poll
+            entries = with_full_text(self.fetcher, entries, self.clock(), limit)
+        return _Read(entries, hub=feed.hub, topic=feed.topic)
 
     def _read_page(self, source: Source, result: FetchResult) -> _Read:
         """The new articles a listing page links to, at most ``articles_per_poll`` a poll."""

@@ -9,11 +9,14 @@ when they change.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 JUDGE_JOB = "judge"
 DELIVER_JOB = "deliver"
 RELOAD_JOB = "reload-watchlists"
+WEBSUB_JOB = "renew-websub"
+WEBSUB_EVERY = timedelta(hours=1)
 RELOAD_EVERY = timedelta(seconds=30)
 # A source woken slightly before its next poll time still counts as due.
 DUE_SLACK = timedelta(seconds=5)
@@ -76,6 +81,12 @@ class MonitorScheduler:
             IntervalTrigger(seconds=RELOAD_EVERY.total_seconds()),
             id=RELOAD_JOB,
         )
+        if self.service.pipeline.websub is not None:
+            self.scheduler.add_job(
+                self.renew_websub,
+                IntervalTrigger(seconds=WEBSUB_EVERY.total_seconds()),
+                id=WEBSUB_JOB,
+            )
         log.info("scheduler started with %d jobs", len(self.scheduler.get_jobs()))
         self.scheduler.start()
 
@@ -94,8 +105,20 @@ class MonitorScheduler:
         if not source.enabled or (source.next_poll_at and source.next_poll_at > now + DUE_SLACK):
             return
         outcome = self.service.pipeline.poll(source)
-        if outcome.new_items and self.scheduler.running:
+        if outcome.new_items:
+            self.wake_judge()
+
+    def wake_judge(self) -> None:
+        """Run the judge job now (new items arrived by poll or WebSub push)."""
+        # Shutting down, or not started yet: the judge runs on its own schedule then.
+        with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
             self.scheduler.modify_job(JUDGE_JOB, next_run_time=utcnow())
+
+    def renew_websub(self) -> None:
+        """Renew WebSub subscriptions whose lease ends within a day."""
+        websub = self.service.pipeline.websub
+        if websub is not None and (renewed := websub.renew_due()):
+            log.info("WebSub subscriptions renewed: %d", renewed)
 
     def judge(self) -> None:
         queued = self.service.pipeline.judge_pending()

@@ -98,6 +98,18 @@ class Settings(BaseSettings):
     deliver_interval: float = Field(
         10.0, gt=0, description="Seconds between outbox delivery runs in `monitor run`."
     )
+    public_url: str | None = Field(
+        None,
+        description="Externally reachable base URL of the service (`https://monitor.example.org`)"
+        ". Set, feeds that advertise a WebSub hub are subscribed to and pushes are received at "
+        "`<public_url>/websub/<source id>`; unset, WebSub is off.",
+    )
+    http_host: str = Field(
+        "127.0.0.1", description="Address the service's HTTP endpoint (WebSub) listens on."
+    )
+    http_port: int = Field(
+        8080, ge=0, le=65535, description="Port the service's HTTP endpoint (WebSub) listens on."
+    )
     log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
     log_json: bool = Field(False, description="Write logs as JSON lines.")
 

@@ -37,6 +37,15 @@ class Verdict(StrEnum):
     REFUTED = "refuted"
 
 
+class WebSubState(StrEnum):
+    """Where a source's WebSub (push) subscription stands."""
+
+    NONE = "none"
+    PENDING = "pending"  # asked the hub, waiting for its verification
+    ACTIVE = "active"
+    DENIED = "denied"
+
+
 class AlertStatus(StrEnum):
     """Delivery state of an alert in the outbox."""
 
@@ -164,6 +173,13 @@ class Source:
     failing_since: datetime | None = None
     next_poll_at: datetime | None = None
     adapted_interval: timedelta | None = None
+    hub_url: str | None = None
+    topic_url: str | None = None
+    websub_secret: str | None = None
+    websub_state: WebSubState = WebSubState.NONE
+    websub_lease_until: datetime | None = None
+    websub_error: str | None = None
+    websub_changed_at: datetime | None = None
 
     @property
     def current_interval(self) -> timedelta:

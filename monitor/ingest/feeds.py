@@ -11,6 +11,7 @@ import calendar
 import json
 import re
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,10 +36,24 @@ _CHARACTER_ENTITY = re.compile(
 _INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.DOTALL)
 
 
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A feed's entries and, when it advertises one, its WebSub hub and topic (self URL)."""
+
+    entries: list[FeedEntry]
+    hub: str | None = None
+    topic: str | None = None
+
+
 def parse_feed(result: FetchResult, now: datetime) -> list[FeedEntry]:
     """Entries of the feed in ``result`` (RSS, Atom or JSON Feed), in the feed's order."""
+    return read_feed(result, now).entries
+
+
+def read_feed(result: FetchResult, now: datetime) -> ParsedFeed:
+    """The feed in ``result`` with its entries and advertised WebSub hub, parsed once."""
     if _looks_like_json(result):
-        return parse_json_feed(result, now)
+        return ParsedFeed(parse_json_feed(result, now))
     content = _without_entity_declarations(result)
     headers = {"content-location": result.url}
     if result.content_type:
@@ -51,7 +66,20 @@ def parse_feed(result: FetchResult, now: datetime) -> list[FeedEntry]:
     if not parsed.entries and not parsed.get("version"):
         raise ParseError(f"{result.url}: not a feed (no RSS, Atom or JSON Feed found)")
     entries = (_entry(raw, result.url, now) for raw in parsed.entries)
-    return _unique([entry for entry in entries if entry is not None])
+    hub, topic = _hub_and_topic(parsed.feed.get("links") or [], result.url)
+    return ParsedFeed(_unique([entry for entry in entries if entry is not None]), hub, topic)
+
+
+def _hub_and_topic(links: list[Any], feed_url: str) -> tuple[str | None, str | None]:
+    """The first ``rel="hub"`` link and the ``rel="self"`` one (else the feed's URL)."""
+    hrefs: dict[str, str] = {}
+    for link in links:
+        rel, href = str(link.get("rel") or ""), str(link.get("href") or "").strip()
+        if rel in ("hub", "self") and href.startswith(("http://", "https://")):
+            hrefs.setdefault(rel, href)
+    if "hub" not in hrefs:
+        return None, None
+    return hrefs["hub"], hrefs.get("self", feed_url)
 
 
 def _without_entity_declarations(result: FetchResult) -> bytes:

@@ -172,6 +172,21 @@ class Fetcher:
             current = urljoin(current, location)
         raise FetchError(f"{url}: more than {self.policy.max_redirects} redirects")
 
+    def post_form(self, url: str, form: dict[str, str]) -> int:
+        """POST ``form`` (form-encoded) to ``url`` without following redirects; the status.
+
+        The same guard and per-host limit as a fetch apply; FetchError on network failures.
+        """
+        check_url(url)
+        try:
+            with self._host_slot(url):
+                response = self._client.post(url, data=form)
+        except UnsafeURLError as err:
+            raise UnsafeURLError(f"{url}: {err}") from err
+        except httpx.HTTPError as err:
+            raise FetchError(f"{url}: {err.__class__.__name__}: {err}") from err
+        return response.status_code
+
     @contextmanager
     def _host_slot(self, url: str) -> Iterator[None]:
         """Hold one of the ``per_host`` request slots of ``url``'s host."""

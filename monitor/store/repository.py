@@ -42,6 +42,7 @@ from monitor.types import (
     Stance,
     Verdict,
     Watchlist,
+    WebSubState,
 )
 
 # Near-duplicates are looked for among items stored this recently.
@@ -145,6 +146,60 @@ class Repository:
                 _record_success(row, now, etag, last_modified, interval)
             else:
                 _record_error(row, now, error, disabled_reason)
+
+    # --- WebSub ------------------------------------------------------------------------
+
+    def record_hub(self, source_id: int, hub_url: str | None, topic_url: str | None) -> Source:
+        """Remember the hub and topic a feed advertises; a new hub starts from no subscription."""
+        with self._sessions.begin() as session:
+            row = self._source_row(session, source_id)
+            if (row.hub_url, row.topic_url) != (hub_url, topic_url):
+                row.hub_url, row.topic_url = hub_url, topic_url
+                row.websub_state = WebSubState.NONE.value
+                row.websub_lease_until = None
+                row.websub_error = None
+            return _source(row)
+
+    def set_websub(
+        self,
+        source_id: int,
+        state: WebSubState,
+        now: datetime,
+        *,
+        secret: str | None = None,
+        lease_until: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record a subscription step; ``secret`` and ``lease_until`` are kept when not given."""
+        with self._sessions.begin() as session:
+            row = self._source_row(session, source_id)
+            row.websub_state = state.value
+            row.websub_changed_at = now
+            row.websub_error = error
+            if secret is not None:
+                row.websub_secret = secret
+            if lease_until is not None:
+                row.websub_lease_until = lease_until
+
+    def record_websub_error(self, source_id: int, error: str, now: datetime) -> None:
+        """Record a failed subscription request; the state stays as it was."""
+        with self._sessions.begin() as session:
+            row = self._source_row(session, source_id)
+            row.websub_error = error
+            row.websub_changed_at = now
+
+    def find_source(self, source_id: int) -> Source | None:
+        """The source with ``source_id``, or None."""
+        with self._sessions() as session:
+            row = session.get(SourceRow, source_id)
+            return _source(row) if row is not None else None
+
+    @staticmethod
+    def _source_row(session: Session, source_id: int) -> SourceRow:
+        row = session.get(SourceRow, source_id)
+        if row is None:
+            raise StorageError(f"source {source_id} not found")
+        return row
 
     # --- items --------------------------------------------------------------------------
 
@@ -580,6 +635,13 @@ def _source(row: SourceRow) -> Source:
         adapted_interval=(
             timedelta(seconds=row.adapted_interval_s) if row.adapted_interval_s else None
         ),
+        hub_url=row.hub_url,
+        topic_url=row.topic_url,
+        websub_secret=row.websub_secret,
+        websub_state=WebSubState(row.websub_state or "none"),
+        websub_lease_until=row.websub_lease_until,
+        websub_error=row.websub_error,
+        websub_changed_at=row.websub_changed_at,
     )
 
 

@@ -104,6 +104,13 @@ class SourceRow(Base):
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    hub_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    topic_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    websub_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    websub_state: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
+    websub_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    websub_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    websub_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class WatchlistSourceRow(Base):

@@ -1,0 +1,1 @@
+"""Monitor's HTTP front ends (for now the WebSub callback endpoint)."""
