@@ -7,6 +7,7 @@ so an alert is never lost between judging and delivery (the outbox pattern).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StorageError
 from monitor.ingest.dedup import SAME_STORY, anchors, resemblance, sketch
+from monitor.ingest.urls import canonical_url
 from monitor.store.tables import (
     AlertRow,
     Base,
@@ -204,7 +206,11 @@ class Repository:
     # --- items --------------------------------------------------------------------------
 
     def add_items(self, source_id: int, entries: Sequence[FeedEntry], now: datetime) -> list[Item]:
-        """Store entries not seen before (by key) and return them as new items."""
+        """Store entries not seen before and return them as new items.
+
+        An entry is known by its key (GUID, else canonical link), and also by its canonical link
+        within its source: a feed that changes an article's GUID does not make it new.
+        """
         unique = {digest_key(e.key): e for e in entries}
         if not unique:
             return []
@@ -212,6 +218,7 @@ class Repository:
             known = set(
                 session.scalars(select(ItemRow.key_hash).where(ItemRow.key_hash.in_(unique)))
             )
+            known |= _known_links(session, source_id, unique)
             rows = [
                 ItemRow(
                     source_id=source_id,
@@ -525,6 +532,23 @@ def _evidence_exists(session: Session, claim_id: int, item_id: int) -> bool:
         and_(EvidenceRow.claim_id == claim_id, EvidenceRow.item_id == item_id)
     )
     return session.scalar(query) is not None
+
+
+def _known_links(session: Session, source_id: int, entries: dict[str, FeedEntry]) -> set[str]:
+    """Keys of entries whose article link the source already gave under another key.
+
+    Only links that name one article are used: entries without a link of their own share the
+    feed's address, which says nothing about their identity.
+    """
+    counts = Counter(entry.url for entry in entries.values())
+    source = session.get(SourceRow, source_id)
+    feed = {source.url, canonical_url(source.url)} if source is not None else set()
+    links = {e.url for e in entries.values() if counts[e.url] == 1 and e.url not in {e.key, *feed}}
+    if not links:
+        return set()
+    query = select(ItemRow.url).where(ItemRow.source_id == source_id, ItemRow.url.in_(links))
+    stored = set(session.scalars(query))
+    return {hashed for hashed, entry in entries.items() if entry.url in stored}
 
 
 def _assign_story(session: Session, row: ItemRow, now: datetime) -> None:

@@ -46,3 +46,21 @@ def test_items_per_day_counts_the_last_seven_utc_days_oldest_first(tmp_path: Pat
     repository.add_items(a, [entry("y")], NOW - timedelta(hours=10))  # yesterday, 23:30
     repository.add_items(b, [entry("t")], NOW.replace(hour=0, minute=0))
     assert repository.items_per_day(NOW) == {a: [2, 0, 0, 0, 0, 1, 0], b: [0, 0, 0, 0, 0, 0, 1]}
+
+
+def test_an_article_whose_guid_changed_is_not_stored_again(tmp_path: Path) -> None:
+    repository, a, b = repository_with_sources(tmp_path)
+    first = FeedEntry("guid-1", "https://a.example.org/story", "Story", "text")
+    renamed = FeedEntry("guid-1-v2", "https://a.example.org/story", "Story (updated)", "text")
+    assert len(repository.add_items(a, [first], NOW)) == 1
+    assert repository.add_items(a, [renamed], NOW) == []
+    # Another source linking to the same article is its own item.
+    assert len(repository.add_items(b, [renamed], NOW)) == 1
+
+
+def test_entries_without_a_link_of_their_own_are_kept_apart(tmp_path: Path) -> None:
+    repository, a, _ = repository_with_sources(tmp_path)
+    feed = "https://a.example.org/feed"
+    linkless = [FeedEntry(f"t{i}", feed, f"Title {i}", "text") for i in range(3)]
+    assert len(repository.add_items(a, linkless[:2], NOW)) == 2
+    assert len(repository.add_items(a, linkless[2:], NOW)) == 1
