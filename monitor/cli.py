@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -86,16 +87,24 @@ def run() -> None:
     service = _service(build_service)
     scheduler = MonitorScheduler(service)
     websub = service.websub_server(scheduler.wake_judge)
+    # `docker stop` and systemd send SIGTERM: stop as cleanly as on Ctrl-C.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         if websub is not None:
             websub.start()
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        log.info("stopping")
+        log.info("stopping: running jobs finish, nothing new starts")
+        if scheduler.scheduler.running:
+            scheduler.shutdown()
     finally:
         if websub is not None:
             websub.stop()
         service.close()
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @app.command()
