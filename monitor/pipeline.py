@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from monitor.errors import FetchError, ParseError, ThrottledError
+from monitor.errors import FetchError, ParseError, StorageError, ThrottledError
 from monitor.ingest.articles import with_full_text
 from monitor.ingest.feeds import read_feed
 from monitor.ingest.fetch import Fetcher
@@ -106,7 +106,18 @@ class Pipeline:
     # --- ingest -------------------------------------------------------------------------
 
     def poll(self, source: Source) -> PollOutcome:
-        """Fetch one source, store its new items and record how it went. Never raises."""
+        """Fetch one source, store its new items and record how it went. Never raises.
+
+        A database failure (a locked SQLite file, a lost connection) fails this source's poll
+        alone; its items are fetched again next time.
+        """
+        try:
+            return self._poll(source)
+        except StorageError as err:
+            log.error("source %s: not stored: %s", source.name, err)
+            return PollOutcome(source, error=str(err))
+
+    def _poll(self, source: Source) -> PollOutcome:
         try:
             result = self.fetcher.fetch(source.url, source.etag, source.last_modified)
             if result.not_modified:

@@ -152,3 +152,34 @@ def test_each_distinct_passage_is_embedded_once(
     [texts] = hashing_embedder.calls
     assert len(texts) == len(set(texts))
     assert texts.count("Same headline") == 1
+
+
+def test_a_database_failure_fails_one_source_not_the_cycle(
+    tmp_path: Path,
+    feeds: LocalServer,
+    slack_api: SlackAPI,
+    hashing_embedder: HashingEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from monitor.store.repository import _wrapped
+
+    pipeline, repository = make_pipeline(tmp_path, slack_api, hashing_embedder)
+    load(repository, tmp_path, feeds.url, desk="#desk")
+    feeds.responses["/broken.xml"] = Response((FIXTURES / "feeds/desk.xml").read_bytes())
+    wire = next(s for s in repository.sources() if s.name == "Wire")
+    unwrapped = Repository.add_items.__wrapped__  # type: ignore[attr-defined]
+
+    def locked(self: Repository, source_id: int, *args: object) -> object:
+        if source_id == wire.id:  # SQLite under heavy concurrent writes
+            raise OperationalError("INSERT INTO items", {}, Exception("database is locked"))
+        return unwrapped(self, source_id, *args)
+
+    monkeypatch.setattr(Repository, "add_items", _wrapped(locked))
+
+    outcomes = {o.source.name: o for o in pipeline.poll_many(repository.sources())}
+
+    assert "StorageError" not in (outcomes["Wire"].error or "")
+    assert "database is locked" in (outcomes["Wire"].error or "")
+    assert outcomes["Broken"].error is None and outcomes["Broken"].new_items == 3

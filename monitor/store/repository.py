@@ -6,14 +6,16 @@ so an alert is never lost between judging and delivery (the outbox pattern).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Select, and_, delete, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StorageError
@@ -51,6 +53,8 @@ from monitor.types import (
 STORY_WINDOW = timedelta(days=3)
 
 RowT = TypeVar("RowT", bound=Base)
+T = TypeVar("T")
+C = TypeVar("C")
 
 
 def digest_key(text: str) -> str:
@@ -67,8 +71,31 @@ class SyncSummary:
     sources: int
 
 
+def _storage_errors(cls: type[C]) -> type[C]:
+    """Make every public method raise StorageError (chained) for what the database refuses."""
+    for name, method in list(vars(cls).items()):
+        if callable(method) and not name.startswith("_"):
+            setattr(cls, name, _wrapped(method))
+    return cls
+
+
+def _wrapped(method: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> T:
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as err:
+            raise StorageError(
+                f"database error in {method.__name__}: {err.__class__.__name__}: "
+                f"{str(err).splitlines()[0]}"
+            ) from err
+
+    return call
+
+
+@_storage_errors
 class Repository:
-    """Domain-level access to the database."""
+    """Domain-level access to the database (errors surface as StorageError)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
