@@ -1,7 +1,7 @@
 """Generated news feeds served from 127.0.0.1 for the ingestion benchmark.
 
-Every feed is RSS 2.0 with ``ITEMS`` items of a few sentences each (text made up from the
-phrase lists below). What a feed does is its kind:
+Every feed is RSS 2.0 with ``ITEMS`` items of a few sentences each (made-up text, see
+:mod:`bench.newstext`). What a feed does is its kind:
 
 - ``new``: new items every epoch (cycle); answers 304 to its current validators;
 - ``unchanged``: the same items every epoch; answers 304 to its validators;
@@ -15,7 +15,7 @@ Feeds are spread over several ports of 127.0.0.1, each port a "host" (the fetche
 requests per host:port), like a real watchlist where a few publishers carry many feeds. The
 server runs in its own process (:func:`serve`), counts requests per feed path and answers two
 control paths: ``/_control/epoch/N`` (start cycle N, reset the counters) and
-``/_control/counts``.
+``/_control/counts`` (requests per feed path, and the server's CPU seconds).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import contextlib
 import gzip
 import json
 import random
+import resource
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from multiprocessing.connection import Connection
 from xml.sax.saxutils import escape
+
+from bench.newstext import news_item
 
 ITEMS = 20
 NEW_PER_EPOCH = 5
@@ -53,81 +56,6 @@ MAX_REQUESTS_PER_CONNECTION = 10_000
 IDLE_SECONDS = 75.0
 BOMB_INFLATED = 1 << 28
 
-SUBJECTS = [
-    "The transport ministry",
-    "Regional health officials",
-    "A coalition of dock workers",
-    "The central bank",
-    "City council members",
-    "The national weather service",
-    "The opposition party",
-    "A group of grain exporters",
-    "Hospital administrators",
-    "The electoral commission",
-    "The state energy regulator",
-    "Fishing cooperatives on the north coast",
-    "The defence procurement agency",
-    "Teachers' unions",
-    "The water utility",
-    "A parliamentary audit committee",
-]
-ACTIONS = [
-    "announced new limits on",
-    "published revised figures on",
-    "warned of further delays to",
-    "approved emergency funding for",
-    "opened an inquiry into",
-    "postponed a vote on",
-    "denied reports about",
-    "raised fresh concerns over",
-    "signed a provisional agreement on",
-    "called for an independent review of",
-]
-TOPICS = [
-    "rail freight through the northern corridor",
-    "water rationing in coastal districts",
-    "fertiliser imports",
-    "overnight shipping tolls",
-    "the school meals programme",
-    "emergency housing grants",
-    "diesel subsidies for farmers",
-    "flood defences along the river delta",
-    "ammunition exports to neighbouring states",
-    "hospital waiting lists",
-    "the regional airport expansion",
-    "cross-border electricity trading",
-    "wheat reserves held in state silos",
-    "rent controls in the capital",
-]
-PLACES = [
-    "in the capital",
-    "near the eastern border",
-    "across three provinces",
-    "at the main container port",
-    "in the mountain districts",
-    "along the southern coast",
-]
-WHEN = ["next month", "before the summer recess", "by the end of the year", "within weeks"]
-OBSERVATIONS = [
-    "long queues outside the regional office",
-    "half-finished works and idle machinery",
-    "residents collecting water from tankers",
-    "lorries parked along the approach road for several kilometres",
-    "a crowded public meeting that ran late into the evening",
-]
-DETAILS = [
-    "{subject} said the decision followed {n} weeks of consultation with local groups.",
-    "Officials expect the measure to affect about {big:,} households {when}.",
-    "A spokesperson declined to say whether the plan would be extended {when}.",
-    "Critics said the figures released on {day} did not match earlier estimates.",
-    "The announcement came after a week in which {topic} dominated debate {place}.",
-    "Reporters who visited the area described {observation}.",
-    "Documents seen by the newspaper suggest the cost could rise by {n} per cent.",
-    "{subject} is expected to publish a fuller report {when}.",
-    "Opposition figures called the move overdue but questioned how it would be paid for.",
-    "Independent analysts said it was too early to judge the effect on prices.",
-]
-DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 MALFORMED = [
     b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head>"
     b"<body><h1>Service Unavailable</h1><p>The feed is being updated.</p></body></html>",
@@ -185,30 +113,11 @@ def _hosts(count: int, hosts: str) -> list[int]:
 # --- feed text ------------------------------------------------------------------------------
 
 
-def item_xml(feed: int, number: int, base: str) -> str:
-    """One RSS item: a headline and three to five sentences, the same for the same numbers."""
-    rng = random.Random(feed * 100_003 + number)
-    subject, action, topic = rng.choice(SUBJECTS), rng.choice(ACTIONS), rng.choice(TOPICS)
+def item_xml(feed: int, number: int, base: str, boilerplate: bool = False) -> str:
+    """One RSS item (see :mod:`bench.newstext`), the same for the same numbers."""
+    title, paragraphs = news_item(feed, number, boilerplate=boilerplate)
     published = START + timedelta(hours=number * 3, minutes=feed % 60)
-    lead = (
-        f"{subject} {action} {topic} {rng.choice(PLACES)} on {DAYS[published.weekday()]}, "
-        f"saying the situation would be reviewed {rng.choice(WHEN)}."
-    )
-    details = [
-        template.format(
-            subject=subject,
-            n=rng.randint(2, 40),
-            big=rng.randint(1_000, 250_000),
-            when=rng.choice(WHEN),
-            day=rng.choice(DAYS),
-            topic=rng.choice(TOPICS),
-            place=rng.choice(PLACES),
-            observation=rng.choice(OBSERVATIONS),
-        )
-        for template in rng.sample(DETAILS, rng.randint(2, 4))
-    ]
-    body = "".join(f"<p>{escape(s)}</p>" for s in [lead, *details])
-    title = f"{subject} {action} {topic}"
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     return (
         f"<item><title>{escape(title)}</title>"
         f"<link>{base}/news/{feed}/{number}</link>"
@@ -218,10 +127,11 @@ def item_xml(feed: int, number: int, base: str) -> str:
     )
 
 
-def feed_xml(feed: Feed, epoch: int, base: str) -> bytes:
+def feed_xml(feed: Feed, epoch: int, base: str, boilerplate: bool = False) -> bytes:
     """The feed's document in ``epoch``: only ``new`` feeds change between epochs."""
     first = (epoch - 1) * NEW_PER_EPOCH if feed.kind == "new" else 0
-    items = [item_xml(feed.index, n, base) for n in reversed(range(first, first + ITEMS))]
+    numbers = reversed(range(first, first + ITEMS))
+    items = [item_xml(feed.index, n, base, boilerplate) for n in numbers]
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
         f"<title>Bench desk {feed.index}</title><link>{base}/</link>"
@@ -249,8 +159,8 @@ class Document:
     last_modified: str | None
 
 
-def render(feed: Feed, epoch: int, base: str) -> Document:
-    plain = feed_xml(feed, epoch, base)
+def render(feed: Feed, epoch: int, base: str, boilerplate: bool = False) -> Document:
+    plain = feed_xml(feed, epoch, base, boilerplate)
     if feed.kind not in ("new", "unchanged"):
         return Document(plain, gzip.compress(plain, 6), None, None)
     version = epoch if feed.kind == "new" else 1
@@ -264,9 +174,10 @@ def render(feed: Feed, epoch: int, base: str) -> Document:
 class FeedServer:
     """Answers feed requests by kind and counts them per path."""
 
-    def __init__(self, feeds: list[Feed], stall_seconds: float) -> None:
+    def __init__(self, feeds: list[Feed], stall_seconds: float, boilerplate: bool) -> None:
         self.feeds = {feed.path: feed for feed in feeds}
         self.stall_seconds = stall_seconds
+        self.boilerplate = boilerplate
         self.epoch = 1
         self.counts: Counter[str] = Counter()
         self.documents: dict[tuple[str, int], Document] = {}
@@ -275,7 +186,9 @@ class FeedServer:
     def render(self, ports: list[int]) -> None:
         """Render every feed for every epoch (links point at the feed's own port)."""
         self.documents = {
-            (feed.path, epoch): render(feed, epoch, f"http://127.0.0.1:{ports[feed.host]}")
+            (feed.path, epoch): render(
+                feed, epoch, f"http://127.0.0.1:{ports[feed.host]}", self.boilerplate
+            )
             for feed in self.feeds.values()
             for epoch in range(1, EPOCHS + 1)
         }
@@ -291,6 +204,8 @@ class FeedServer:
             pass  # idle or half a request: the client went away
         except (ConnectionError, ValueError):
             pass  # the client hung up mid-answer (deadline and size limits), or spoke nonsense
+        except asyncio.CancelledError:
+            pass  # the server is shutting down: end quietly, not as a cancelled task
         finally:
             writer.close()
 
@@ -309,11 +224,15 @@ class FeedServer:
         return await self.serve_feed(feed, headers, writer)
 
     def control(self, path: str) -> bytes:
+        """Start an epoch (resetting the counters) or report the counters; both report the
+        server's own CPU seconds so far, to show it is not what the benchmark measures."""
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = usage.ru_utime + usage.ru_stime
         if path.startswith("/_control/epoch/"):
             self.epoch = min(EPOCHS, max(1, int(path.rsplit("/", 1)[1])))
             self.counts.clear()
-            return json.dumps({"epoch": self.epoch}).encode()
-        return json.dumps(dict(self.counts)).encode()
+            return json.dumps({"epoch": self.epoch, "cpu_seconds": cpu}).encode()
+        return json.dumps({"requests": dict(self.counts), "cpu_seconds": cpu}).encode()
 
     async def serve_feed(
         self, feed: Feed, headers: dict[str, str], writer: asyncio.StreamWriter
@@ -402,31 +321,36 @@ async def _drip(writer: asyncio.StreamWriter, body: bytes, seconds: float, every
 # --- the process ----------------------------------------------------------------------------
 
 
-def serve(
-    feeds: list[Feed], hosts: int, stall_seconds: float, lifetime: float, conn: Connection
-) -> None:
-    """Process entry point: listen on ``hosts`` ports of 127.0.0.1, send the ports through
-    ``conn``, serve until ``conn`` says stop (or for ``lifetime`` seconds at most)."""
-    asyncio.run(_serve(feeds, hosts, stall_seconds, lifetime, conn))
+@dataclass(frozen=True)
+class ServerOptions:
+    """How the server runs: ports to listen on, how long broken feeds stall, its lifetime."""
+
+    hosts: int
+    stall_seconds: float
+    lifetime: float
+    boilerplate: bool = False
 
 
-async def _serve(
-    feeds: list[Feed], hosts: int, stall_seconds: float, lifetime: float, conn: Connection
-) -> None:
-    server = FeedServer(feeds, stall_seconds)
+def serve(feeds: list[Feed], options: ServerOptions, conn: Connection) -> None:
+    """Process entry point: listen on ``options.hosts`` ports of 127.0.0.1, send the ports
+    through ``conn``, serve until ``conn`` says stop or closes (or ``options.lifetime`` ends)."""
+    asyncio.run(_serve(feeds, options, conn))
+
+
+async def _serve(feeds: list[Feed], options: ServerOptions, conn: Connection) -> None:
+    server = FeedServer(feeds, options.stall_seconds, options.boilerplate)
     listeners = [
         await asyncio.start_server(server.handle, "127.0.0.1", 0, backlog=1024)
-        for _ in range(hosts)
+        for _ in range(options.hosts)
     ]
     ports = [listener.sockets[0].getsockname()[1] for listener in listeners]
     server.render(ports)
     conn.send(ports)
-    # Stop when the parent says so or goes away (conn readable), or after ``lifetime``.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_reader(conn.fileno(), stop.set)
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), lifetime)
+        await asyncio.wait_for(stop.wait(), options.lifetime)
     loop.remove_reader(conn.fileno())
     for listener in listeners:
         listener.close()

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.feedserver import BROKEN, Feed, plan, serve
+from bench.feedserver import BROKEN, Feed, ServerOptions, plan, serve
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.judge.stance import MentionsOnly
 from monitor.logs import setup_logging
@@ -62,7 +62,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--concurrency", default=DEFAULT_CONCURRENCY)
     parser.add_argument("--runs", type=int, default=3, choices=range(1, 11))
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="fetch deadline")
+    parser.add_argument(
+        "--boilerplate", action="store_true", help="end every item with the same footer"
+    )
     parser.add_argument("--profile", type=Path, help="write CPU profiles of the fetch stage here")
+    parser.add_argument("--logs", type=Path, help="keep the fetch stage's logs here")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -73,14 +77,19 @@ def main(argv: list[str]) -> None:
     hosts = max(feed.host for feed in feeds) + 1
     load = os.getloadavg()
     lifetime = len(concurrencies) * args.runs * CHILD_LIMIT_S + 300
-    with feed_server(feeds, hosts, args.timeout + 15, lifetime) as ports:
+    options = ServerOptions(hosts, args.timeout + 15, lifetime, args.boilerplate)
+    with feed_server(feeds, options) as ports:
         sources = [_source_config(feed, ports) for feed in feeds]
         config = {"sources": sources, "control": ports[0], "timeout": args.timeout}
-        if args.profile:
-            args.profile.mkdir(parents=True, exist_ok=True)
+        for directory in (args.profile, args.logs):
+            if directory:
+                directory.mkdir(parents=True, exist_ok=True)
         results = {
             c: [
-                run_child({**config, "concurrency": c, "profile": _profile_path(args, c, run)})
+                run_child(
+                    {**config, "concurrency": c, "profile": _kept(args.profile, c, run, "txt")},
+                    _kept(args.logs, c, run, "log"),
+                )
                 for run in range(args.runs)
             ]
             for c in concurrencies
@@ -93,20 +102,16 @@ def _source_config(feed: Feed, ports: list[int]) -> Config:
     return {"name": f"Bench feed {feed.index}", "url": url, "kind": feed.kind}
 
 
-def _profile_path(args: argparse.Namespace, concurrency: int, run: int) -> str | None:
-    return str(args.profile / f"ingest-c{concurrency}-run{run}.txt") if args.profile else None
+def _kept(directory: Path | None, concurrency: int, run: int, suffix: str) -> str | None:
+    return str(directory / f"ingest-c{concurrency}-run{run}.{suffix}") if directory else None
 
 
 @contextmanager
-def feed_server(
-    feeds: list[Feed], hosts: int, stall: float, lifetime: float
-) -> Iterator[list[int]]:
+def feed_server(feeds: list[Feed], options: ServerOptions) -> Iterator[list[int]]:
     """The feed server in its own process; yields its ports (one per host) on 127.0.0.1."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(
-        target=serve, args=(feeds, hosts, stall, lifetime, theirs), daemon=True
-    )
+    process = context.Process(target=serve, args=(feeds, options, theirs), daemon=True)
     process.start()
     try:
         if not ours.poll(180):
@@ -120,14 +125,14 @@ def feed_server(
             process.join(10)
 
 
-def run_child(config: Config) -> Config:
+def run_child(config: Config, log_path: str | None) -> Config:
     """One run of the fetch stage in a fresh process (so its peak RSS is the stage's own)."""
     # Loopback only: no proxy from the environment may see the benchmark's requests.
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "config.json"
         path.write_text(json.dumps(config))
-        log = Path(tmp) / "fetch.log"
+        log = Path(log_path) if log_path else Path(tmp) / "fetch.log"
         command = [sys.executable, "-m", "bench", "ingest", "--child", str(path)]
         with log.open("w") as errors:
             result = subprocess.run(
@@ -145,6 +150,7 @@ def run_child(config: Config) -> Config:
 def _brief(outcome: Config) -> str:
     return ", ".join(
         f"cycle {c['epoch']} {c['seconds']} s ({c['items_stored']} items)"
+        + (f" crashed: {c['cycle_crashed'][:80]}" if c["cycle_crashed"] else "")
         for c in outcome["cycles"]
     )
 
@@ -181,36 +187,57 @@ def fetch_stage(config: Config) -> Config:
 
 def one_cycle(pipeline: TimedPipeline, config: Config, epoch: int) -> Config:
     """Poll every source once; what the cycle took and did, checked against the server."""
-    control(config["control"], f"/_control/epoch/{epoch}")
+    server_before = json.loads(control(config["control"], f"/_control/epoch/{epoch}"))
     repository = pipeline.repository
     sources = repository.sources()
+    pipeline.forget()
     stored_before = repository.count_items()
     cpu_before, start = _cpu_seconds(), time.perf_counter()
-    outcomes = pipeline.poll_many(sources)
+    try:
+        pipeline.poll_many(sources)
+        crash = None
+    except Exception as err:  # a crashed cycle is a result to report
+        crash = f"{err.__class__.__name__}: {str(err)[:300]}"
     seconds = time.perf_counter() - start
     cpu = _cpu_seconds() - cpu_before
-    counts: dict[str, int] = json.loads(control(config["control"], "/_control/counts"))
+    server = json.loads(control(config["control"], "/_control/counts"))
+    counts: dict[str, int] = server["requests"]
     kind_of = {s["url"]: s["kind"] for s in config["sources"]}
-    broken = {url for url, kind in kind_of.items() if kind in BROKEN}
-    errors = {o.source.url: o.error for o in outcomes if o.error}
+    took = {s.url: pipeline.durations.get(s.id, 0.0) for s in sources}
     lanes = host_lanes(sources, pipeline.fetcher.policy.per_host)
-    took = {s.url: pipeline.durations[s.id] for s in sources}
     return {
         "epoch": epoch,
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu, 2),
+        "server_cpu_seconds": round(server["cpu_seconds"] - server_before["cpu_seconds"], 2),
         "slowest_lane_seconds": round(max(sum(took[s.url] for s in lane) for lane in lanes), 2),
         "lanes": len(lanes),
         "items_stored": repository.count_items() - stored_before,
-        "not_modified": sum(o.not_modified for o in outcomes),
+        "not_modified": sum(o.not_modified for o in pipeline.outcomes.values()),
+        **_checks(pipeline, kind_of, counts, len(sources)),
+        "cycle_crashed": crash,
+        "slowest_poll_by_kind": _slowest_by_kind(took, kind_of),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+    }
+
+
+def _checks(
+    pipeline: TimedPipeline, kind_of: dict[str, str], counts: dict[str, int], polled: int
+) -> Config:
+    """Broken feeds reported (and nothing else), each feed fetched once, nothing lost."""
+    broken = {url for url, kind in kind_of.items() if kind in BROKEN}
+    errors = {o.source.url: o.error for o in pipeline.outcomes.values() if o.error}
+    unexpected = sorted(str(errors[url]) for url in errors.keys() - broken)
+    return {
         "broken_feeds": len(broken),
         "broken_reported": len(broken & errors.keys()),
-        "unexpected_errors": sorted(str(errors[url]) for url in errors.keys() - broken)[:5],
+        "unexpected_errors": len(unexpected),
+        "unexpected_error_samples": unexpected[:3],
+        "polls_raised": len(pipeline.raised),
+        "raised_samples": sorted(set(pipeline.raised.values()))[:3],
         "fetched_twice": sum(1 for n in counts.values() if n > 1),
-        "not_fetched": len(sources) - len(counts),
-        "slowest_poll_by_kind": _slowest_by_kind(took, kind_of),
+        "not_fetched": polled - len(counts),
         "error_sample_by_kind": {kind_of[url]: error for url, error in sorted(errors.items())},
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }
 
 
@@ -258,21 +285,35 @@ class TimedPipeline(Pipeline):
     def __init__(self, *args: Any, profile: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.durations: dict[int, float] = {}
+        self.outcomes: dict[int, PollOutcome] = {}
+        self.raised: dict[int, str] = {}
         self.profiles: dict[int, cProfile.Profile] | None = {} if profile else None
+
+    def forget(self) -> None:
+        """Start a new cycle's records."""
+        self.durations, self.outcomes, self.raised = {}, {}, {}
 
     def poll(self, source: Source) -> PollOutcome:
         start = time.perf_counter()
         try:
-            if self.profiles is None:
-                return super().poll(source)
-            # CPU time per thread: a profile of work, not of waiting for the network.
-            profiler = self.profiles.setdefault(
-                threading.get_ident(), cProfile.Profile(time.thread_time)
-            )
-            outcome: PollOutcome = profiler.runcall(super().poll, source)
-            return outcome
+            outcome = self._profiled_poll(source)
+        except Exception as err:  # the pipeline promises it never raises: record and re-raise
+            self.raised[source.id] = f"{err.__class__.__name__}: {str(err)[:200]}"
+            raise
         finally:
             self.durations[source.id] = time.perf_counter() - start
+        self.outcomes[source.id] = outcome
+        return outcome
+
+    def _profiled_poll(self, source: Source) -> PollOutcome:
+        if self.profiles is None:
+            return super().poll(source)
+        # CPU time per thread: a profile of work, not of waiting for the network.
+        profiler = self.profiles.setdefault(
+            threading.get_ident(), cProfile.Profile(time.thread_time)
+        )
+        outcome: PollOutcome = profiler.runcall(super().poll, source)
+        return outcome
 
     def write_profile(self, path: Path) -> None:
         profiles = list((self.profiles or {}).values())
@@ -300,10 +341,12 @@ def report(
     for feed in feeds:
         kinds[feed.kind] = kinds.get(feed.kind, 0) + 1
     return {
+        "commit": _commit(),
         "feeds": len(feeds),
         "hosts": hosts,
         "kinds": kinds,
         "fetch_timeout_s": args.timeout,
+        "boilerplate": args.boilerplate,
         "runs": args.runs,
         "cpus": os.cpu_count(),
         "loadavg_at_start": [round(x, 2) for x in load],
@@ -311,12 +354,26 @@ def report(
     }
 
 
+def _commit() -> str:
+    """The checked-out commit (plus "+changes" when the tree differs from it)."""
+    git = ["git", "-C", str(Path(__file__).resolve().parent.parent)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run([*git, "status", "--porcelain", "monitor"], capture_output=True)
+    return (head.stdout.strip() or "unknown") + ("+changes" if dirty.stdout.strip() else "")
+
+
 def summary(concurrency: int, runs: list[Config]) -> Config:
     """Medians over runs per cycle, worst cases for the checks, and the targets."""
     cycles = [
         {
             key: statistics.median(run["cycles"][i][key] for run in runs)
-            for key in ("seconds", "cpu_seconds", "slowest_lane_seconds", "items_stored")
+            for key in (
+                "seconds",
+                "cpu_seconds",
+                "server_cpu_seconds",
+                "slowest_lane_seconds",
+                "items_stored",
+            )
         }
         | {"not_modified": runs[0]["cycles"][i]["not_modified"]}
         for i in range(2)
@@ -327,7 +384,9 @@ def summary(concurrency: int, runs: list[Config]) -> Config:
         "not_fetched": max(c["not_fetched"] for c in every),
         "broken_feeds": every[0]["broken_feeds"],
         "broken_reported_min": min(c["broken_reported"] for c in every),
-        "unexpected_errors": max(len(c["unexpected_errors"]) for c in every),
+        "unexpected_errors": max(c["unexpected_errors"] for c in every),
+        "polls_raised": max(c["polls_raised"] for c in every),
+        "cycles_crashed": sum(1 for c in every if c["cycle_crashed"]),
         "peak_rss_mib": max(c["peak_rss_mib"] for c in every),
         "rss_at_start_mib": max(run["rss_at_start_mib"] for run in runs),
     }
@@ -340,8 +399,10 @@ def summary(concurrency: int, runs: list[Config]) -> Config:
             "cycle_le_60s": all(c["seconds"] <= TARGET_SECONDS for c in cycles),
             "rss_le_300mib": worst["peak_rss_mib"] <= TARGET_RSS_MIB,
             "no_feed_fetched_twice": worst["fetched_twice"] == 0,
+            "every_feed_fetched": worst["not_fetched"] == 0,
             "every_broken_reported": worst["broken_reported_min"] == worst["broken_feeds"]
-            and worst["unexpected_errors"] == 0,
+            and worst["unexpected_errors"] == 0
+            and worst["cycles_crashed"] == 0,
         },
         "last_run": runs[-1]["cycles"],
     }
