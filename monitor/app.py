@@ -14,6 +14,7 @@ from monitor.judge.embed import CachedEmbedder, Embedder, shared_embedder
 from monitor.judge.nli import NliStance
 from monitor.judge.stance import MentionsOnly, StanceClassifier
 from monitor.notify.messages import SlackMessage
+from monitor.notify.outbox import Outbox
 from monitor.notify.slack import AlertSink, ConsoleSink, SlackSink
 from monitor.pipeline import Pipeline, utcnow
 from monitor.settings import Settings
@@ -108,13 +109,23 @@ def build_service(
             settings.embedding_model, settings.embedding_device, settings.embedding_batch_size
         )
     )
+    sink = make_sink(settings, console)
+    signing = settings.slack_signing_secret
+    outbox = Outbox(
+        repository,
+        sink,
+        utcnow,
+        interactive=bool(signing and signing.get_secret_value()),
+        pace=settings.slack_pace,
+    )
     pipeline = Pipeline(
         repository,
         fetcher,
         embedder,
         make_stance(settings, embedder),
-        make_sink(settings, console),
+        sink,
         concurrency=settings.fetch_concurrency,
+        outbox=outbox,
     )
     if settings.public_url:
         pipeline.websub = Subscriber(repository, fetcher, settings.public_url, utcnow)

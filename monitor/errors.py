@@ -95,3 +95,11 @@ class NotifyError(MonitorError):
 
 class PermanentNotifyError(NotifyError):
     """Delivery failed in a way retrying will not fix (unknown channel, revoked token)."""
+
+
+class ThrottledNotifyError(NotifyError):
+    """Slack asked us to slow down (HTTP 429); ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -27,13 +27,15 @@ from monitor.judge.embed import Embedder
 from monitor.judge.match import ClaimIndex, best_matches
 from monitor.judge.passages import passages
 from monitor.judge.stance import StanceClassifier, StanceQuery
-from monitor.notify.outbox import DeliveryReport, deliver_pending
+from monitor.notify.outbox import DeliveryReport, Outbox
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository
 from monitor.types import Claim, Evidence, FeedEntry, FetchResult, Item, Match, Source, SourceKind
 
 log = logging.getLogger(__name__)
 JUDGE_BATCH = 256
+# An item this close (cosine) to one editors marked not relevant for a claim raises no alert.
+REJECTED_SIMILARITY = 0.85
 
 
 def utcnow() -> datetime:
@@ -90,6 +92,7 @@ class Pipeline:
         concurrency: int = 8,
         articles_per_poll: int = ARTICLES_PER_POLL,
         websub: Subscriber | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self.repository = repository
         self.fetcher = fetcher
@@ -100,6 +103,7 @@ class Pipeline:
         self.concurrency = concurrency
         self.articles_per_poll = articles_per_poll
         self.websub = websub
+        self.outbox = outbox or Outbox(repository, sink, clock)
         self._judging = threading.Lock()
         self._delivering = threading.Lock()
 
@@ -240,7 +244,32 @@ class Pipeline:
                 found = best_matches(item.id, group, matrix, indexes[item.source_id])
                 matches.extend((item, match) for match in found)
         evidence = self._stances(matches, claim_by_id)
+        evidence = self._without_rejected(evidence, matches, vector_of)
         return self.repository.record_judgement([i.id for i in items], evidence, self.clock())
+
+    def _without_rejected(
+        self,
+        evidence: list[Evidence],
+        matches: Sequence[tuple[Item, Match]],
+        vector_of: dict[str, np.ndarray],
+    ) -> list[Evidence]:
+        """Evidence like what editors marked not relevant for its claim is kept, unalerted."""
+        rejected = self.repository.not_relevant_quotes({e.claim_id for e in evidence})
+        if not rejected:
+            return evidence
+        quotes = list(dict.fromkeys(q for group in rejected.values() for q in group))
+        vectors = dict(zip(quotes, self.embedder.encode(quotes), strict=True))
+        kept = []
+        for found, (_, match) in zip(evidence, matches, strict=True):
+            negatives = [vectors[q] for q in rejected.get(found.claim_id, ())]
+            if negatives and found.alert:
+                closest = float(np.max(np.stack(negatives) @ vector_of[match.passage]))
+                if closest >= REJECTED_SIMILARITY:
+                    log.info("claim %d: item %d is like one marked not relevant (%.2f)",
+                             found.claim_id, found.item_id, closest)  # fmt: skip
+                    found = replace(found, alert=False)
+            kept.append(found)
+        return kept
 
     def _stances(
         self, matches: Sequence[tuple[Item, Match]], claim_by_id: dict[int, Claim]
@@ -268,7 +297,7 @@ class Pipeline:
     def deliver(self) -> DeliveryReport:
         """Send what waits in the outbox."""
         with self._delivering:
-            return deliver_pending(self.repository, self.sink, self.clock)
+            return self.outbox.deliver()
 
     def run_cycle(self, sources: Sequence[Source]) -> CycleReport:
         """Poll ``sources``, judge everything new, deliver alerts."""

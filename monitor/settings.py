@@ -51,6 +51,15 @@ class Settings(BaseSettings):
         "https://slack.com/api/",
         description="Base URL of the Slack Web API (tests point it at a local server).",
     )
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "MONITOR_SLACK_SIGNING_SECRET"),
+        description="Slack app signing secret. With it, alerts carry feedback buttons and "
+        "`POST /slack/actions` accepts Slack's signed requests; without it, no buttons.",
+    )
+    slack_pace: float = Field(
+        1.0, ge=0, description="Seconds between two posts to one Slack channel."
+    )
     embedding_model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
         description="Sentence-transformers model: a name or a local path. The default is "

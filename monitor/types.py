@@ -50,8 +50,28 @@ class AlertStatus(StrEnum):
     """Delivery state of an alert in the outbox."""
 
     PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender; reconciled with Slack if the sender died
     SENT = "sent"
+    BATCHED = "batched"  # delivered inside a summary (a burst, or the catch-up after quiet hours)
+    MUTED = "muted"  # its story, source or claim was muted: never sent
     FAILED = "failed"
+
+
+class FeedbackKind(StrEnum):
+    """What an editor said about an alert, with the buttons under it."""
+
+    RELEVANT = "relevant"
+    NOT_RELEVANT = "not_relevant"
+    WRONG_STANCE = "wrong_stance"
+    MUTE_STORY = "mute_story"
+
+
+class MuteTarget(StrEnum):
+    """What a mute silences."""
+
+    STORY = "story"
+    SOURCE = "source"
+    CLAIM = "claim"
 
 
 # --- Watchlists, as editors write them -------------------------------------------------------
@@ -95,6 +115,39 @@ class DigestSpec:
 
 
 @dataclass(frozen=True)
+class QuietHours:
+    """A daily window, in the watchlist's time zone, when alerts wait (may span midnight)."""
+
+    start: time
+    end: time
+
+    def __contains__(self, moment: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    """How a watchlist's alerts reach Slack: extra channels per stance, quiet hours, limits.
+
+    Beyond ``per_claim_per_hour`` alerts for one claim in one channel (``per_channel_per_hour``
+    for the channel), further evidence goes out as one summary message. Contradictions are
+    exempt from the per-claim limit: they always get their own message.
+    """
+
+    routes: tuple[tuple[Stance, tuple[str, ...]], ...] = ()
+    quiet_hours: QuietHours | None = None
+    per_claim_per_hour: int = 6
+    per_channel_per_hour: int = 30
+
+    def channels(self, main: str, stance: Stance) -> tuple[str, ...]:
+        """Every channel an alert of ``stance`` goes to, the watchlist's own first."""
+        extra = [c for s, channels in self.routes if s is stance for c in channels]
+        return tuple(dict.fromkeys([main, *extra]))
+
+
+@dataclass(frozen=True)
 class Watchlist:
     """A desk's list of claims and the sources to watch for them.
 
@@ -110,6 +163,7 @@ class Watchlist:
     timezone: str = "UTC"
     threshold: float = 0.6
     digest: DigestSpec = field(default_factory=DigestSpec)
+    alerts: AlertPolicy = field(default_factory=AlertPolicy)
     path: Path | None = None
     fingerprint: str = ""
 
@@ -257,6 +311,9 @@ class Evidence:
     quote: str
     stance: Stance
     stance_confidence: float
+    # False: recorded without an alert (old news found by a backfill, or an item like those
+    # editors marked not relevant for this claim).
+    alert: bool = True
 
 
 # --- What the desk receives ------------------------------------------------------------------
@@ -285,3 +342,22 @@ class Alert:
     attempts: int = 0
     last_error: str | None = None
     outlets: tuple[str, ...] = ()  # every source that carried the story, first one first
+    claim_id: int = 0
+    source_id: int = 0
+    story_id: int | None = None
+    timezone: str = "UTC"  # the watchlist's
+    policy: AlertPolicy = field(default_factory=AlertPolicy)
+    slack_ts: str | None = None
+    thread_ts: str | None = None  # the thread it went (or goes) into
+    next_attempt_at: datetime | None = None
+    feedback: tuple[str, ...] = ()  # what editors said about it, e.g. "not_relevant by @ana"
+
+
+@dataclass(frozen=True)
+class Mute:
+    """Alerts about ``target`` (a story, source or claim id) are not sent before ``until``."""
+
+    target: MuteTarget
+    target_id: int
+    until: datetime
+    reason: str = ""

@@ -30,7 +30,17 @@ from pydantic import (
 )
 
 from monitor.errors import Problem, WatchlistError
-from monitor.types import ClaimSpec, DigestSpec, SourceKind, SourceSpec, Verdict, Watchlist
+from monitor.types import (
+    AlertPolicy,
+    ClaimSpec,
+    DigestSpec,
+    QuietHours,
+    SourceKind,
+    SourceSpec,
+    Stance,
+    Verdict,
+    Watchlist,
+)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -116,6 +126,22 @@ class _DigestSchema(_Strict):
     send_at: ClockTime = time(7, 0)
 
 
+Channel = Annotated[str, Field(pattern=r"^[#@]?[\w.-]{1,80}$")]
+
+
+class _QuietHoursSchema(_Strict):
+    start: ClockTime
+    end: ClockTime
+
+
+class _AlertsSchema(_Strict):
+    # Extra channels per stance, e.g. contradictions also to the standards desk.
+    routes: dict[Stance, list[Channel]] = {}
+    quiet_hours: _QuietHoursSchema | None = None
+    per_claim_per_hour: Annotated[int, Field(ge=1, le=1000)] = 6
+    per_channel_per_hour: Annotated[int, Field(ge=1, le=3600)] = 30
+
+
 class _DefaultsSchema(_Strict):
     poll_interval: Duration = timedelta(minutes=15)
     threshold: Threshold | None = None
@@ -124,9 +150,10 @@ class _DefaultsSchema(_Strict):
 class _WatchlistSchema(_Strict):
     name: NonEmpty
     description: str = ""
-    slack_channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]{1,80}$")]
+    slack_channel: Channel
     timezone: str = "UTC"
     digest: _DigestSchema = _DigestSchema()
+    alerts: _AlertsSchema = _AlertsSchema()
     defaults: _DefaultsSchema = _DefaultsSchema()
     sources: Annotated[list[_SourceSchema], Field(min_length=1)]
     claims: Annotated[list[_ClaimSchema], Field(min_length=1)]
@@ -207,6 +234,16 @@ def parse_watchlist(text: str, path: Path, default_threshold: float = 0.6) -> Wa
     return _to_domain(schema, path, default_threshold, fingerprint)
 
 
+def _alert_policy(schema: _AlertsSchema) -> AlertPolicy:
+    quiet = schema.quiet_hours
+    return AlertPolicy(
+        routes=tuple((stance, tuple(channels)) for stance, channels in schema.routes.items()),
+        quiet_hours=QuietHours(quiet.start, quiet.end) if quiet else None,
+        per_claim_per_hour=schema.per_claim_per_hour,
+        per_channel_per_hour=schema.per_channel_per_hour,
+    )
+
+
 def _to_domain(
     schema: _WatchlistSchema, path: Path, default_threshold: float, fingerprint: str
 ) -> Watchlist:
@@ -219,6 +256,7 @@ def _to_domain(
         timezone=schema.timezone,
         threshold=defaults.threshold if defaults.threshold is not None else default_threshold,
         digest=DigestSpec(tuple(schema.digest.recipients), schema.digest.send_at),
+        alerts=_alert_policy(schema.alerts),
         path=path,
         fingerprint=fingerprint,
         sources=tuple(

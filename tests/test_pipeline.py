@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,12 +34,15 @@ claims:
 
 
 def make_pipeline(
-    tmp_path: Path, slack: SlackAPI, embedder: HashingEmbedder
+    tmp_path: Path,
+    slack: SlackAPI,
+    embedder: HashingEmbedder,
+    clock: Callable[[], datetime] = lambda: NOW,
 ) -> tuple[Pipeline, Repository]:
     repository = open_store(f"sqlite:///{tmp_path / 'm.sqlite3'}")
     fetcher = Fetcher(FetchPolicy(user_agent="t", allow_private=True))
     sink = SlackSink(slack.token, f"{slack.url}/api/")
-    pipeline = Pipeline(repository, fetcher, embedder, MentionsOnly(), sink, clock=lambda: NOW)
+    pipeline = Pipeline(repository, fetcher, embedder, MentionsOnly(), sink, clock=clock)
     return pipeline, repository
 
 
@@ -101,7 +105,8 @@ def test_transient_slack_errors_are_retried_on_the_next_run(
     tmp_path: Path, feeds: LocalServer, slack_api: SlackAPI, hashing_embedder: HashingEmbedder
 ) -> None:
     slack_api.errors["#desk"] = "internal_error"
-    pipeline, repository = make_pipeline(tmp_path, slack_api, hashing_embedder)
+    now = [NOW]
+    pipeline, repository = make_pipeline(tmp_path, slack_api, hashing_embedder, lambda: now[0])
     load(repository, tmp_path, feeds.url, desk="#desk")
 
     report = pipeline.run_cycle(repository.sources())
@@ -110,6 +115,8 @@ def test_transient_slack_errors_are_retried_on_the_next_run(
     assert pending.attempts == 1 and "internal_error" in (pending.last_error or "")
 
     del slack_api.errors["#desk"]
+    assert pipeline.deliver().sent == []  # backing off: not before 30 s
+    now[0] = NOW + timedelta(seconds=31)
     assert len(pipeline.deliver().sent) == 1
     assert len(slack_api.posted) == 1
     assert pipeline.deliver().sent == []

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.types import Alert, Stance
+from monitor.types import Alert, FeedbackKind, Stance
 
 EVENT_TYPE = "claim_evidence"
+SUMMARY_EVENT_TYPE = "claim_evidence_summary"
 SECTION_LIMIT = 3000  # Slack's limit for a section's text
+BLOCK_LIMIT = 50  # Slack's limit for blocks in one message
+SUMMARY_LINES = 25  # alerts listed one by one in a summary; the rest are counted
 _BADGES = {
     Stance.SUPPORTS: ":large_green_circle: supports",
     Stance.CONTRADICTS: ":red_circle: contradicts",
@@ -25,6 +29,20 @@ class SlackMessage:
     text: str
     blocks: list[dict[str, Any]]
     metadata: dict[str, Any]
+    thread_ts: str | None = None
+    reply_broadcast: bool = False  # a thread reply also shown in the channel
+    alert_ids: tuple[int, ...] = field(default=())
+
+    def in_thread(self, thread_ts: str | None, *, broadcast: bool = False) -> SlackMessage:
+        return SlackMessage(
+            self.channel,
+            self.text,
+            self.blocks,
+            self.metadata,
+            thread_ts,
+            broadcast and thread_ts is not None,
+            self.alert_ids,
+        )
 
 
 def escape(text: str) -> str:
@@ -51,8 +69,31 @@ def headline(alert: Alert) -> str:
     return f"[{alert.stance.value}] {alert.claim_text} — {alert.source_name}: {alert.item_title}"
 
 
-def render_alert(alert: Alert) -> SlackMessage:
-    """The Block Kit message for one alert, within Slack's size limits."""
+_FEEDBACK_BUTTONS = (
+    (FeedbackKind.RELEVANT, "Relevant", "primary"),
+    (FeedbackKind.NOT_RELEVANT, "Not relevant", None),
+    (FeedbackKind.WRONG_STANCE, "Wrong stance", None),
+    (FeedbackKind.MUTE_STORY, "Mute story", "danger"),
+)
+FEEDBACK_ACTION_PREFIX = "feedback:"
+_FEEDBACK_SAID = {
+    FeedbackKind.RELEVANT.value: ":white_check_mark: relevant",
+    FeedbackKind.NOT_RELEVANT.value: ":no_entry_sign: not relevant",
+    FeedbackKind.WRONG_STANCE.value: ":left_right_arrow: wrong stance",
+    FeedbackKind.MUTE_STORY.value: ":mute: story muted",
+}
+
+
+def marker(alert_ids: Sequence[int]) -> str:
+    """How a posted message names the alerts it carries (found again after a crash)."""
+    return ",".join(str(i) for i in alert_ids)
+
+
+def render_alert(alert: Alert, *, interactive: bool = False) -> SlackMessage:
+    """The Block Kit message for one alert, within Slack's size limits.
+
+    ``interactive`` adds the feedback buttons (only useful when Slack can reach the service).
+    """
     title = escape(clip(alert.item_title or alert.item_url, 300))
     link = f"<{alert.item_url}|{title}>" if alert.item_url else title
     quote = escape(clip(alert.quote, 2500)).replace("\n", "\n>")
@@ -88,6 +129,13 @@ def render_alert(alert: Alert) -> SlackMessage:
             ],
         },
     ]
+    if alert.feedback:
+        said = " · ".join(_said(f) for f in alert.feedback[-5:])
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(said, 3000)}]}
+        )
+    if interactive:
+        blocks.append({"type": "actions", "block_id": "feedback", "elements": _buttons(alert)})
     return SlackMessage(
         channel=alert.channel,
         text=clip(headline(alert), 3000),
@@ -100,9 +148,72 @@ def render_alert(alert: Alert) -> SlackMessage:
                 "item_url": alert.item_url,
                 "stance": alert.stance.value,
                 "score": round(alert.score, 4),
+                "alert_ids": marker([alert.id]),
             },
         },
+        alert_ids=(alert.id,),
     )
+
+
+def _said(feedback: str) -> str:
+    kind, _, user = feedback.partition(" by ")
+    return f"{_FEEDBACK_SAID.get(kind, escape(kind))} — {escape(user)}"
+
+
+def _buttons(alert: Alert) -> list[dict[str, Any]]:
+    buttons = []
+    for kind, label, style in _FEEDBACK_BUTTONS:
+        button: dict[str, Any] = {
+            "type": "button",
+            "action_id": f"{FEEDBACK_ACTION_PREFIX}{kind.value}",
+            "text": {"type": "plain_text", "text": label},
+            "value": str(alert.id),
+        }
+        if style:
+            button["style"] = style
+        buttons.append(button)
+    return buttons
+
+
+def render_summary(channel: str, alerts: Sequence[Alert], reason: str) -> SlackMessage:
+    """One message standing for many alerts (a burst, or what waited through quiet hours)."""
+    counts = {s: sum(1 for a in alerts if a.stance is s) for s in Stance}
+    tally = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    title = f"*{escape(reason)}*: {len(alerts)} alert{'s' if len(alerts) != 1 else ''} ({tally})"
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip(title, SECTION_LIMIT)}}
+    ]
+    lines = [_summary_line(a) for a in alerts[:SUMMARY_LINES]]
+    section = ""
+    for line in lines:
+        if len(section) + len(line) + 1 > SECTION_LIMIT:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": section}})
+            section = ""
+        section = f"{section}\n{line}" if section else line
+    if section:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": section}})
+    if len(alerts) > SUMMARY_LINES:
+        more = f"and {len(alerts) - SUMMARY_LINES} more: `monitor alerts` lists them all"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
+    ids = tuple(a.id for a in alerts)
+    return SlackMessage(
+        channel=channel,
+        text=clip(f"{reason}: {len(alerts)} alerts ({tally})", 3000),
+        blocks=blocks[:BLOCK_LIMIT],
+        metadata={
+            "event_type": SUMMARY_EVENT_TYPE,
+            "event_payload": {"reason": reason, "count": len(alerts), "alert_ids": marker(ids)},
+        },
+        alert_ids=ids,
+    )
+
+
+def _summary_line(alert: Alert) -> str:
+    title = escape(clip(alert.item_title or alert.item_url, 120))
+    link = f"<{alert.item_url}|{title}>" if alert.item_url else title
+    claim = escape(clip(alert.claim_text, 120))
+    line = f"• {_BADGES[alert.stance]} · {claim} — {link} ({escape(outlets_line(alert))})"
+    return clip(line, 600)
 
 
 def render_text(alert: Alert) -> str:

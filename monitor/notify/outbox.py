@@ -1,20 +1,43 @@
-"""Deliver what waits in the outbox; each alert fails alone and is retried later."""
+"""Deliver what waits in the outbox to Slack, exactly once, within Slack's limits.
+
+Each alert is taken ("sending") in the database before it is posted and settled after. A sender
+that dies in between leaves it "sending": the next run looks for the message in Slack (every
+message names its alerts in its metadata) and either records it as sent or posts it again, so
+an alert is never posted twice and never lost. Slack's 429 answers pause the channel for the
+time Slack asks; transient errors are retried with exponential backoff; permanent ones
+(channel_not_found, not_in_channel, invalid_auth, is_archived...) are recorded on the alert for
+editors to see (``monitor alerts``). Posts to one channel are spaced ``pace`` seconds apart.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from monitor.errors import NotifyError, PermanentNotifyError
-from monitor.notify.messages import render_alert
+from monitor.errors import (
+    NotifyError,
+    PermanentNotifyError,
+    StorageError,
+    ThrottledNotifyError,
+)
+from monitor.notify.messages import SlackMessage, render_alert, render_summary
+from monitor.notify.plan import plan_delivery, thread_day
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository
-from monitor.types import Alert, AlertStatus
+from monitor.types import Alert, Stance
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(seconds=30)
+LAST_RETRY = timedelta(hours=1)
+# A "sending" alert older than this was left by a sender that died: check Slack for it.
+STALE_SENDING = timedelta(minutes=2)
+RATE_WINDOW = timedelta(hours=1)
+CATCH_UP = "Caught up after quiet hours"
+BURST = "More evidence (alert limit reached)"
 
 
 @dataclass
@@ -24,29 +47,174 @@ class DeliveryReport:
     sent: list[Alert] = field(default_factory=list)
     failed: list[tuple[Alert, str]] = field(default_factory=list)
     retrying: list[tuple[Alert, str]] = field(default_factory=list)
+    muted: list[tuple[Alert, str]] = field(default_factory=list)
+    held: list[Alert] = field(default_factory=list)
+    batched: list[Alert] = field(default_factory=list)
+    recovered: list[Alert] = field(default_factory=list)  # found in Slack after a crash
 
 
-def deliver_pending(
-    repository: Repository, sink: AlertSink, now: Callable[[], datetime], limit: int = 200
-) -> DeliveryReport:
-    """Send pending alerts oldest first; record each outcome on its alert."""
-    report = DeliveryReport()
-    for alert in repository.alerts(AlertStatus.PENDING, limit=limit):
-        try:
-            ts = sink.send(render_alert(alert))
-        except PermanentNotifyError as err:
-            repository.mark_alert_failed(alert.id, str(err), permanent=True)
-            report.failed.append((alert, str(err)))
-            log.error("alert %d not deliverable: %s", alert.id, err)
-            continue
-        except NotifyError as err:
-            permanent = alert.attempts + 1 >= MAX_ATTEMPTS
-            repository.mark_alert_failed(alert.id, str(err), permanent=permanent)
-            (report.failed if permanent else report.retrying).append((alert, str(err)))
-            log.warning(
-                "alert %d not delivered (attempt %d): %s", alert.id, alert.attempts + 1, err
-            )
-            continue
-        repository.mark_alert_sent(alert.id, ts, now())
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff before the next try after ``attempts`` failed ones: 30 s, 1 min, 2 min... 1 h."""
+    delay: timedelta = FIRST_RETRY * 2 ** max(0, attempts - 1)
+    return min(LAST_RETRY, delay)
+
+
+class Outbox:
+    """Sends due alerts; one instance per process keeps the per-channel pacing."""
+
+    def __init__(
+        self,
+        repository: Repository,
+        sink: AlertSink,
+        clock: Callable[[], datetime],
+        *,
+        interactive: bool = False,
+        pace: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.repository = repository
+        self.sink = sink
+        self.clock = clock
+        self.interactive = interactive
+        self.pace = pace
+        self._sleep = sleep
+        self._last_post: dict[str, float] = {}
+        self._paused: dict[str, datetime] = {}  # channel -> Slack said wait until
+
+    def deliver(self, limit: int = 500) -> DeliveryReport:
+        """Settle interrupted sends, then send what is due."""
+        report = DeliveryReport()
+        self._recover(report)
+        now = self.clock()
+        alerts = self.repository.due_alerts(now, limit)
+        if not alerts:
+            return report
+        per_channel, per_claim = self.repository.messages_sent_since(now - RATE_WINDOW)
+        mutes = self.repository.active_mutes(now)
+        plan = plan_delivery(alerts, now, mutes, per_channel, per_claim)
+        for alert, reason in plan.muted:
+            self.repository.mark_alerts_muted([alert.id], reason)
+        report.muted.extend(plan.muted)
+        report.held.extend(plan.held)
+        for alert in plan.single:
+            self._send_one(alert, report)
+        for reason, groups in ((CATCH_UP, plan.catch_up), (BURST, plan.summaries)):
+            for channel, group in groups.items():
+                self._send_summary(channel, group, reason, report)
+        return report
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def _send_one(self, alert: Alert, report: DeliveryReport) -> None:
+        now = self.clock()
+        if self._is_paused(alert.channel, now):
+            return
+        day = thread_day(now, alert.timezone)
+        thread = self.repository.thread(alert.channel, alert.claim_id, day)
+        if alert.id not in self.repository.claim_alerts([alert.id], now, thread):
+            return  # another sender has it
+        message = render_alert(alert, interactive=self.interactive).in_thread(
+            thread, broadcast=alert.stance is Stance.CONTRADICTS
+        )
+        ts = self._post(message, [alert], report)
+        if ts is None and message.alert_ids:
+            return
+        if thread is None and ts:
+            self._start_thread(alert, day, ts)
+        self.repository.mark_alert_sent(alert.id, ts, self.clock(), thread_ts=thread)
         report.sent.append(alert)
-    return report
+
+    def _start_thread(self, alert: Alert, day: str, ts: str) -> None:
+        try:
+            self.repository.record_thread(alert.channel, alert.claim_id, day, ts, self.clock())
+        except StorageError:  # another sender started the day's thread at the same moment
+            log.info("claim %s already has a thread in %s today", alert.claim_key, alert.channel)
+
+    def _send_summary(
+        self, channel: str, group: Sequence[Alert], reason: str, report: DeliveryReport
+    ) -> None:
+        now = self.clock()
+        if self._is_paused(channel, now):
+            return
+        taken = self.repository.claim_alerts([a.id for a in group], now)
+        alerts = [a for a in group if a.id in taken]
+        if not alerts:
+            return
+        ts = self._post(render_summary(channel, alerts, reason), alerts, report)
+        if ts is None:
+            return
+        for alert in alerts:
+            self.repository.mark_alert_sent(alert.id, ts, self.clock(), batched=True)
+        report.batched.extend(alerts)
+
+    def _post(
+        self, message: SlackMessage, alerts: Sequence[Alert], report: DeliveryReport
+    ) -> str | None:
+        """Post ``message``; on failure record it on its alerts and return None.
+
+        A sink that gives no message id (the console) returns "" on success.
+        """
+        self._wait_turn(message.channel)
+        try:
+            return self.sink.send(message) or ""
+        except ThrottledNotifyError as err:
+            now = self.clock()
+            until = now + timedelta(seconds=err.retry_after)
+            self._paused[message.channel] = until
+            for alert in alerts:  # Slack's pause is not the alert's fault: no attempt counted
+                self.repository.mark_alert_failed(
+                    alert.id, str(err), permanent=False, retry_at=until, attempted=False
+                )
+                report.retrying.append((alert, str(err)))
+            log.warning("Slack paused %s for %.0f s", message.channel, err.retry_after)
+        except PermanentNotifyError as err:
+            for alert in alerts:
+                self.repository.mark_alert_failed(alert.id, str(err), permanent=True)
+                report.failed.append((alert, str(err)))
+            log.error("alerts %s not deliverable: %s", [a.id for a in alerts], err)
+        except NotifyError as err:
+            now = self.clock()
+            for alert in alerts:
+                permanent = alert.attempts + 1 >= MAX_ATTEMPTS
+                retry_at = now + retry_delay(alert.attempts + 1)
+                self.repository.mark_alert_failed(
+                    alert.id, str(err), permanent=permanent, retry_at=retry_at
+                )
+                (report.failed if permanent else report.retrying).append((alert, str(err)))
+            log.warning("alerts %s not delivered: %s", [a.id for a in alerts], err)
+        return None
+
+    def _is_paused(self, channel: str, now: datetime) -> bool:
+        until = self._paused.get(channel)
+        return until is not None and until > now
+
+    def _wait_turn(self, channel: str) -> None:
+        """Keep to one message per ``pace`` seconds in each channel."""
+        last = self._last_post.get(channel)
+        if last is not None:
+            wait = self.pace - (time.monotonic() - last)
+            if wait > 0:
+                self._sleep(wait)
+        self._last_post[channel] = time.monotonic()
+
+    # --- recovery ---------------------------------------------------------------------------
+
+    def _recover(self, report: DeliveryReport) -> None:
+        """Settle alerts a dead sender left "sending": sent if Slack has them, else pending."""
+        now = self.clock()
+        for alert in self.repository.stale_sending(now - STALE_SENDING):
+            oldest = (alert.created_at - timedelta(minutes=1)).timestamp()
+            try:
+                ts = self.sink.find(alert.channel, alert.id, oldest, alert.thread_ts)
+            except NotifyError as err:
+                log.warning("cannot check Slack for alert %d yet: %s", alert.id, err)
+                continue
+            if ts is not None:
+                self.repository.mark_alert_sent(alert.id, ts, now, thread_ts=alert.thread_ts)
+                report.recovered.append(alert)
+                log.info("alert %d was posted before an interruption; recorded", alert.id)
+            else:
+                self.repository.mark_alert_failed(
+                    alert.id, "interrupted before Slack answered; sending again",
+                    permanent=False, attempted=False,
+                )  # fmt: skip

@@ -6,15 +6,18 @@ so an alert is never lost between judging and delivery (the outbox pattern).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Select, and_, delete, func, or_, select, update
+from sqlalchemy import Engine, Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,20 +29,28 @@ from monitor.store.tables import (
     Base,
     ClaimRow,
     EvidenceRow,
+    FeedbackRow,
     ItemAnchorRow,
     ItemRow,
+    MuteRow,
+    SlackThreadRow,
     SourceRow,
     WatchlistRow,
     WatchlistSourceRow,
 )
 from monitor.types import (
     Alert,
+    AlertPolicy,
     AlertStatus,
     Claim,
     ClaimSpec,
     Evidence,
+    FeedbackKind,
     FeedEntry,
     Item,
+    Mute,
+    MuteTarget,
+    QuietHours,
     Source,
     SourceKind,
     SourceSpec,
@@ -51,6 +62,7 @@ from monitor.types import (
 
 # Near-duplicates are looked for among items stored this recently.
 STORY_WINDOW = timedelta(days=3)
+ANCHOR_CHUNK = 500  # anchors per query, well under SQLite's limit on bound parameters
 
 RowT = TypeVar("RowT", bound=Base)
 T = TypeVar("T")
@@ -100,6 +112,18 @@ class Repository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite takes one writer at a time: writers of this process queue here instead of
+        # failing with "database is locked" (readers never wait: the file is in WAL mode).
+        serial = engine.dialect.name == "sqlite"
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.RLock() if serial else contextlib.nullcontext()
+        )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """A session in one write transaction, committed on success."""
+        with self._write_lock, self._sessions.begin() as session:
+            yield session
 
     # --- watchlists ---------------------------------------------------------------------
 
@@ -109,7 +133,7 @@ class Repository:
         Claims that left a file are deactivated, never deleted, so their evidence stays.
         """
         counts = [0, 0, 0]
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             for watchlist in watchlists:
                 row, edited = _upsert_watchlist(session, watchlist, now)
                 counts[0] += 1
@@ -165,7 +189,7 @@ class Repository:
     ) -> None:
         """Record the outcome of a fetch: validators and the adapted ``interval`` on success;
         the error otherwise, and ``disabled_reason`` when the source is given up on."""
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             row = session.get(SourceRow, source_id)
             if row is None:
                 raise StorageError(f"source {source_id} not found")
@@ -180,7 +204,7 @@ class Repository:
 
     def record_hub(self, source_id: int, hub_url: str | None, topic_url: str | None) -> Source:
         """Remember the hub and topic a feed advertises; a new hub starts from no subscription."""
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             row = self._source_row(session, source_id)
             if (row.hub_url, row.topic_url) != (hub_url, topic_url):
                 row.hub_url, row.topic_url = hub_url, topic_url
@@ -200,7 +224,7 @@ class Repository:
         error: str | None = None,
     ) -> None:
         """Record a subscription step; ``secret`` and ``lease_until`` are kept when not given."""
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             row = self._source_row(session, source_id)
             row.websub_state = state.value
             row.websub_changed_at = now
@@ -212,7 +236,7 @@ class Repository:
 
     def record_websub_error(self, source_id: int, error: str, now: datetime) -> None:
         """Record a failed subscription request; the state stays as it was."""
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             row = self._source_row(session, source_id)
             row.websub_error = error
             row.websub_changed_at = now
@@ -241,11 +265,14 @@ class Repository:
         unique = {digest_key(e.key): e for e in entries}
         if not unique:
             return []
-        with self._sessions.begin() as session:
-            known = set(
-                session.scalars(select(ItemRow.key_hash).where(ItemRow.key_hash.in_(unique)))
-            )
-            known |= _known_links(session, source_id, unique)
+        with self._sessions() as session:  # reading first keeps the write lock short
+            known = _known_keys(session, unique) | _known_links(session, source_id, unique)
+        fresh = {hashed: entry for hashed, entry in unique.items() if hashed not in known}
+        if not fresh:
+            return []
+        sketches = {hashed: sketch(entry.text) for hashed, entry in fresh.items()}
+        with self._transaction() as session:
+            taken = _known_keys(session, fresh)  # by another source since the read
             rows = [
                 ItemRow(
                     source_id=source_id,
@@ -257,13 +284,12 @@ class Repository:
                     published_at=entry.published_at,
                     fetched_at=now,
                 )
-                for hashed, entry in unique.items()
-                if hashed not in known
+                for hashed, entry in fresh.items()
+                if hashed not in taken
             ]
             session.add_all(rows)
             session.flush()
-            for row in rows:
-                _assign_story(session, row, now)
+            _assign_stories(session, rows, [sketches[row.key_hash] for row in rows], now)
             return [_item(row) for row in rows]
 
     def unseen_keys(self, keys: Sequence[str]) -> list[str]:
@@ -354,7 +380,7 @@ class Repository:
         One transaction: either all of it lands or none. Returns the number of alerts queued.
         """
         queued = 0
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             for found in evidence:
                 if _evidence_exists(session, found.claim_id, found.item_id):
                     continue
@@ -369,7 +395,7 @@ class Repository:
                 )
                 session.add(row)
                 session.flush()
-                if not _story_already_has(session, row):
+                if found.alert and not _story_already_has(session, row):
                     queued += _queue_alert(session, row, now)
             if item_ids:
                 session.execute(
@@ -395,32 +421,218 @@ class Repository:
                 for row in session.execute(query)
             ]
 
-    def mark_alert_sent(self, alert_id: int, slack_ts: str | None, now: datetime) -> None:
-        with self._sessions.begin() as session:
+    # --- delivery -----------------------------------------------------------------------
+
+    def due_alerts(self, now: datetime, limit: int = 500) -> list[Alert]:
+        """Pending alerts whose retry time has come, oldest first."""
+        query = (
+            _alert_query()
+            .where(AlertRow.status == AlertStatus.PENDING.value)
+            .where(or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now))
+            .order_by(AlertRow.id)
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return [
+                replace(_alert(*row), outlets=_outlets(session, row[4]))
+                for row in session.execute(query)
+            ]
+
+    def stale_sending(self, claimed_before: datetime) -> list[Alert]:
+        """Alerts a sender took before ``claimed_before`` and never settled (it died)."""
+        query = (
+            _alert_query()
+            .where(AlertRow.status == AlertStatus.SENDING.value)
+            .where(AlertRow.claimed_at < claimed_before)
+            .order_by(AlertRow.id)
+        )
+        with self._sessions() as session:
+            return [_alert(*row) for row in session.execute(query)]
+
+    def claim_alerts(
+        self, alert_ids: Sequence[int], now: datetime, thread_ts: str | None = None
+    ) -> set[int]:
+        """Take pending alerts for sending (into the thread ``thread_ts``, if given); returns
+        those taken: another sender may hold some."""
+        if not alert_ids:
+            return set()
+        with self._transaction() as session:
+            taken = session.scalars(
+                update(AlertRow)
+                .where(AlertRow.id.in_(alert_ids), AlertRow.status == AlertStatus.PENDING.value)
+                .values(status=AlertStatus.SENDING.value, claimed_at=now, thread_ts=thread_ts)
+                .returning(AlertRow.id)
+            )
+            return set(taken)
+
+    def mark_alert_sent(
+        self,
+        alert_id: int,
+        slack_ts: str | None,
+        now: datetime,
+        *,
+        thread_ts: str | None = None,
+        batched: bool = False,
+    ) -> None:
+        """Delivered: alone (``slack_ts`` is its message) or inside a summary message."""
+        status = AlertStatus.BATCHED if batched else AlertStatus.SENT
+        with self._transaction() as session:
             session.execute(
                 update(AlertRow)
                 .where(AlertRow.id == alert_id)
                 .values(
-                    status=AlertStatus.SENT.value,
+                    status=status.value,
                     slack_ts=slack_ts,
+                    thread_ts=thread_ts,
                     sent_at=now,
                     attempts=AlertRow.attempts + 1,
                     last_error=None,
+                    next_attempt_at=None,
                 )
             )
 
-    def mark_alert_failed(self, alert_id: int, error: str, *, permanent: bool) -> None:
+    def mark_alert_failed(
+        self,
+        alert_id: int,
+        error: str,
+        *,
+        permanent: bool,
+        retry_at: datetime | None = None,
+        attempted: bool = True,
+    ) -> None:
+        """Not delivered: given up (``permanent``) or back to pending until ``retry_at``."""
         status = AlertStatus.FAILED if permanent else AlertStatus.PENDING
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             session.execute(
                 update(AlertRow)
                 .where(AlertRow.id == alert_id)
-                .values(status=status.value, last_error=error, attempts=AlertRow.attempts + 1)
+                .values(
+                    status=status.value,
+                    last_error=error,
+                    attempts=AlertRow.attempts + (1 if attempted else 0),
+                    next_attempt_at=retry_at,
+                    claimed_at=None,
+                )
             )
+
+    def mark_alerts_muted(self, alert_ids: Sequence[int], reason: str) -> None:
+        with self._transaction() as session:
+            session.execute(
+                update(AlertRow)
+                .where(AlertRow.id.in_(alert_ids))
+                .values(status=AlertStatus.MUTED.value, last_error=reason, claimed_at=None)
+            )
+
+    def messages_sent_since(self, since: datetime) -> tuple[Counter[str], Counter[tuple[str, int]]]:
+        """Slack messages posted since ``since``: per channel, and per (channel, claim id)."""
+        query = (
+            select(AlertRow.channel, EvidenceRow.claim_id, AlertRow.slack_ts, AlertRow.status)
+            .join(EvidenceRow, EvidenceRow.id == AlertRow.evidence_id)
+            .where(AlertRow.sent_at >= since)
+            .where(AlertRow.status.in_([AlertStatus.SENT.value, AlertStatus.BATCHED.value]))
+        )
+        messages: dict[str, set[str | None]] = {}
+        per_claim: Counter[tuple[str, int]] = Counter()
+        with self._sessions() as session:
+            for channel, claim_id, ts, status in session.execute(query):
+                messages.setdefault(channel, set()).add(ts)
+                if status == AlertStatus.SENT.value:
+                    per_claim[(channel, claim_id)] += 1
+        return Counter({c: len(ts) for c, ts in messages.items()}), per_claim
+
+    def thread(self, channel: str, claim_id: int, day: str) -> str | None:
+        """The ``ts`` of the claim's thread in ``channel`` on ``day``, if one was started."""
+        query = select(SlackThreadRow.ts).where(
+            SlackThreadRow.channel == channel,
+            SlackThreadRow.claim_id == claim_id,
+            SlackThreadRow.day == day,
+        )
+        with self._sessions() as session:
+            return session.scalar(query)
+
+    def record_thread(self, channel: str, claim_id: int, day: str, ts: str, now: datetime) -> None:
+        with self._transaction() as session:
+            session.add(
+                SlackThreadRow(channel=channel, claim_id=claim_id, day=day, ts=ts, created_at=now)
+            )
+
+    def add_mute(self, mute: Mute, created_by: str, now: datetime) -> None:
+        with self._transaction() as session:
+            session.add(
+                MuteRow(
+                    target=mute.target.value,
+                    target_id=mute.target_id,
+                    until=mute.until,
+                    reason=mute.reason,
+                    created_by=created_by,
+                    created_at=now,
+                )
+            )
+
+    def active_mutes(self, now: datetime) -> list[Mute]:
+        query = select(MuteRow).where(MuteRow.until > now).order_by(MuteRow.id)
+        with self._sessions() as session:
+            return [
+                Mute(MuteTarget(r.target), r.target_id, r.until, r.reason)
+                for r in session.scalars(query)
+            ]
+
+    def record_feedback(
+        self,
+        alert_id: int,
+        kind: FeedbackKind,
+        user: str,
+        now: datetime,
+        *,
+        adjustment: float = 0.0,
+        bounds: tuple[float, float] = (-0.1, 0.15),
+    ) -> Alert:
+        """Store an editor's feedback and move the claim's threshold by ``adjustment`` (kept
+        within ``bounds``); returns the alert with every feedback it has had."""
+        with self._transaction() as session:
+            row = session.execute(_alert_query().where(AlertRow.id == alert_id)).first()
+            if row is None:
+                raise StorageError(f"alert {alert_id} not found")
+            claim = row[2]
+            session.add(
+                FeedbackRow(
+                    alert_id=alert_id,
+                    claim_id=claim.id,
+                    kind=kind.value,
+                    user_name=user,
+                    created_at=now,
+                )
+            )
+            if adjustment:
+                low, high = bounds
+                current = claim.feedback_adjustment or 0.0
+                claim.feedback_adjustment = round(min(high, max(low, current + adjustment)), 4)
+            session.flush()
+            said = session.scalars(
+                select(FeedbackRow).where(FeedbackRow.alert_id == alert_id).order_by(FeedbackRow.id)
+            )
+            feedback = tuple(f"{f.kind} by {f.user_name}" for f in said)
+            return replace(_alert(*row), feedback=feedback)
+
+    def not_relevant_quotes(self, claim_ids: Iterable[int]) -> dict[int, list[str]]:
+        """Per claim, the quotes of alerts editors marked not relevant."""
+        query = (
+            select(FeedbackRow.claim_id, EvidenceRow.quote)
+            .join(AlertRow, AlertRow.id == FeedbackRow.alert_id)
+            .join(EvidenceRow, EvidenceRow.id == AlertRow.evidence_id)
+            .where(FeedbackRow.claim_id.in_(set(claim_ids)))
+            .where(FeedbackRow.kind == FeedbackKind.NOT_RELEVANT.value)
+            .distinct()
+        )
+        quotes: dict[int, list[str]] = {}
+        with self._sessions() as session:
+            for claim_id, quote in session.execute(query):
+                quotes.setdefault(claim_id, []).append(quote)
+        return quotes
 
     def prune_unlinked_sources(self) -> int:
         """Delete sources no watchlist reads any more and that never yielded an item."""
-        with self._sessions.begin() as session:
+        with self._transaction() as session:
             linked = select(WatchlistSourceRow.source_id)
             used = select(ItemRow.source_id)
             result = session.execute(
@@ -450,6 +662,7 @@ def _upsert_watchlist(
     row.threshold = watchlist.threshold
     row.digest_recipients = list(watchlist.digest.recipients)
     row.digest_send_at = watchlist.digest.send_at.strftime("%H:%M")
+    row.alert_policy = _policy_json(watchlist.alerts)
     row.path = str(watchlist.path) if watchlist.path else None
     row.active = True
     row.updated_at = now
@@ -578,31 +791,51 @@ def _known_links(session: Session, source_id: int, entries: dict[str, FeedEntry]
     return {hashed for hashed, entry in entries.items() if entry.url in stored}
 
 
-def _assign_story(session: Session, row: ItemRow, now: datetime) -> None:
-    """Put ``row`` into the story of a recent near-duplicate, or start its own story."""
-    fingerprint = sketch(row.text)
-    row.sketch = list(fingerprint) or None
-    row.story_id = _near_duplicate_story(session, fingerprint, now) or row.id
-    session.add_all(ItemAnchorRow(anchor=a, item_id=row.id) for a in anchors(fingerprint))
+def _known_keys(session: Session, entries: dict[str, FeedEntry]) -> set[str]:
+    """The hashed keys of ``entries`` that a stored item already has."""
+    query = select(ItemRow.key_hash).where(ItemRow.key_hash.in_(entries))
+    return set(session.scalars(query))
+
+
+def _assign_stories(
+    session: Session, rows: Sequence[ItemRow], sketches: Sequence[tuple[int, ...]], now: datetime
+) -> None:
+    """Put each new row into the story of a recent near-duplicate (stored before, or earlier in
+    this batch), or start its own story. One query finds the candidates of the whole batch."""
+    wanted = sorted({a for fingerprint in sketches for a in anchors(fingerprint)})
+    candidates: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
+    for start in range(0, len(wanted), ANCHOR_CHUNK):
+        query = (
+            select(ItemAnchorRow.anchor, ItemRow.story_id, ItemRow.sketch)
+            .join(ItemRow, ItemAnchorRow.item_id == ItemRow.id)
+            .where(ItemAnchorRow.anchor.in_(wanted[start : start + ANCHOR_CHUNK]))
+            .where(ItemRow.fetched_at >= now - STORY_WINDOW)
+        )
+        for anchor, story_id, other in session.execute(query):
+            if story_id is not None:
+                candidates.setdefault(anchor, []).append((story_id, tuple(other or ())))
+    links: list[dict[str, int]] = []
+    for row, fingerprint in zip(rows, sketches, strict=True):
+        row.sketch = list(fingerprint) or None
+        story = _closest_story(fingerprint, candidates) or row.id
+        row.story_id = story
+        for anchor in anchors(fingerprint):
+            candidates.setdefault(anchor, []).append((story, fingerprint))
+            links.append({"anchor": anchor, "item_id": row.id})
+    if links:
+        session.execute(insert(ItemAnchorRow), links)
     session.flush()
 
 
-def _near_duplicate_story(
-    session: Session, fingerprint: tuple[int, ...], now: datetime
+def _closest_story(
+    fingerprint: tuple[int, ...], candidates: dict[int, list[tuple[int, tuple[int, ...]]]]
 ) -> int | None:
-    if not fingerprint:
-        return None
-    query = (
-        select(ItemRow.story_id, ItemRow.sketch)
-        .join(ItemAnchorRow, ItemAnchorRow.item_id == ItemRow.id)
-        .where(ItemAnchorRow.anchor.in_(anchors(fingerprint)))
-        .where(ItemRow.fetched_at >= now - STORY_WINDOW)
-        .distinct()
-    )
+    """The story most resembling ``fingerprint`` above :data:`SAME_STORY` (oldest on ties)."""
+    found = {c for anchor in anchors(fingerprint) for c in candidates.get(anchor, ())}
     best, story = SAME_STORY, None
-    for story_id, other in session.execute(query):
-        similarity = resemblance(fingerprint, tuple(other or ()))
-        if similarity >= best:
+    for story_id, other in sorted(found):
+        similarity = resemblance(fingerprint, other)
+        if similarity > best or (similarity == best and story is None):
             best, story = similarity, story_id
     return story
 
@@ -636,21 +869,54 @@ def _outlets(session: Session, item: ItemRow) -> tuple[str, ...]:
 
 
 def _queue_alert(session: Session, evidence: EvidenceRow, now: datetime) -> int:
+    """One alert per channel the evidence goes to (the watchlist's, plus its stance's routes)."""
     claim = session.get(ClaimRow, evidence.claim_id)
     assert claim is not None
     watchlist = session.get(WatchlistRow, claim.watchlist_id)
     assert watchlist is not None
-    session.add(
+    policy = _policy(watchlist.alert_policy)
+    channels = policy.channels(watchlist.slack_channel, Stance(evidence.stance))
+    session.add_all(
         AlertRow(
             evidence_id=evidence.id,
             watchlist_id=watchlist.id,
-            channel=watchlist.slack_channel,
+            channel=channel,
             status=AlertStatus.PENDING.value,
             attempts=0,
             created_at=now,
         )
+        for channel in channels
     )
-    return 1
+    return len(channels)
+
+
+def _policy_json(policy: AlertPolicy) -> dict[str, Any]:
+    quiet = policy.quiet_hours
+    return {
+        "routes": {stance.value: list(channels) for stance, channels in policy.routes},
+        "quiet_hours": [quiet.start.strftime("%H:%M"), quiet.end.strftime("%H:%M")]
+        if quiet
+        else None,
+        "per_claim_per_hour": policy.per_claim_per_hour,
+        "per_channel_per_hour": policy.per_channel_per_hour,
+    }
+
+
+def _policy(data: dict[str, Any] | None) -> AlertPolicy:
+    if not data:
+        return AlertPolicy()
+    quiet = data.get("quiet_hours")
+    default = AlertPolicy()
+    return AlertPolicy(
+        routes=tuple(
+            (Stance(stance), tuple(channels)) for stance, channels in data["routes"].items()
+        ),
+        quiet_hours=QuietHours(time.fromisoformat(quiet[0]), time.fromisoformat(quiet[1]))
+        if quiet
+        else None,
+        per_claim_per_hour=int(data.get("per_claim_per_hour", default.per_claim_per_hour)),
+        per_channel_per_hour=int(data.get("per_channel_per_hour", default.per_channel_per_hour)),
+    )
 
 
 def _alert_query() -> Select[AlertRow, EvidenceRow, ClaimRow, WatchlistRow, ItemRow, SourceRow]:
@@ -720,6 +986,7 @@ def _claim(row: ClaimRow, watchlist: WatchlistRow) -> Claim:
         notes=row.notes,
     )
     threshold = row.threshold if row.threshold is not None else watchlist.threshold
+    threshold = min(0.99, max(0.0, threshold + (row.feedback_adjustment or 0.0)))
     return Claim(id=row.id, watchlist_key=watchlist.key, spec=spec, threshold=threshold)
 
 
@@ -761,4 +1028,12 @@ def _alert(
         status=AlertStatus(alert.status),
         attempts=alert.attempts,
         last_error=alert.last_error,
+        claim_id=claim.id,
+        source_id=source.id,
+        story_id=item.story_id,
+        timezone=watchlist.timezone,
+        policy=_policy(watchlist.alert_policy),
+        slack_ts=alert.slack_ts,
+        thread_ts=alert.thread_ts,
+        next_attempt_at=alert.next_attempt_at,
     )

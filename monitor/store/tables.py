@@ -74,6 +74,8 @@ class WatchlistRow(Base):
     threshold: Mapped[float] = mapped_column(Float)
     digest_recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     digest_send_at: Mapped[str] = mapped_column(String(5), default="07:00")
+    # Routes, quiet hours and rate limits of its Slack alerts (see AlertPolicy).
+    alert_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     path: Mapped[str | None] = mapped_column(Text, nullable=True)
     # SHA-256 of the file's text: an edited file re-enables the sources it reads.
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -140,6 +142,8 @@ class ClaimRow(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Added to the match threshold by editors' feedback (not relevant: up; relevant: down).
+    feedback_adjustment: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class ItemRow(Base):
@@ -208,3 +212,52 @@ class AlertRow(Base):
     slack_ts: Mapped[str | None] = mapped_column(String(50), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Not retried before this (Slack's Retry-After, or backoff after a transient error).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When a sender took it (status "sending"); a stale claim is checked against Slack.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    thread_ts: Mapped[str | None] = mapped_column(String(50), nullable=True)
+
+
+class SlackThreadRow(Base):
+    """The day's thread of a claim in a channel: its first message."""
+
+    __tablename__ = "slack_threads"
+    __table_args__ = (
+        UniqueConstraint("channel", "claim_id", "day", name="uq_slack_threads_channel_claim_day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    day: Mapped[str] = mapped_column(String(10))  # the watchlist's local date, YYYY-MM-DD
+    ts: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MuteRow(Base):
+    """Alerts about a story, source or claim are not sent before ``until``."""
+
+    __tablename__ = "mutes"
+    __table_args__ = (Index("ix_mutes_target", "target", "target_id", "until"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[int] = mapped_column(Integer)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedbackRow(Base):
+    """An editor's verdict on an alert (the buttons under it in Slack)."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    user_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
