@@ -13,7 +13,7 @@ from monitor.judge.stance import MentionsOnly
 from monitor.notify.slack import SlackSink
 from monitor.pipeline import Pipeline
 from monitor.store import Repository, open_store
-from monitor.types import AlertStatus, FeedEntry
+from monitor.types import AlertStatus, FeedbackKind, FeedEntry
 from monitor.watchlists import parse_watchlist
 from tests.conftest import FIXTURES, HashingEmbedder
 from tests.servers import LocalServer, Response, SlackAPI
@@ -190,3 +190,25 @@ def test_a_database_failure_fails_one_source_not_the_cycle(
     assert "StorageError" not in (outcomes["Wire"].error or "")
     assert "database is locked" in (outcomes["Wire"].error or "")
     assert outcomes["Broken"].error is None and outcomes["Broken"].new_items == 3
+
+
+def test_items_like_one_marked_not_relevant_are_kept_without_alerting(
+    tmp_path: Path, slack_api: SlackAPI, hashing_embedder: HashingEmbedder
+) -> None:
+    pipeline, repository = make_pipeline(tmp_path, slack_api, hashing_embedder)
+    load(repository, tmp_path, "http://127.0.0.1:9", desk="#desk")
+    wire = next(s for s in repository.sources() if s.name == "Wire")
+
+    def publish(key: str, text: str) -> int:
+        repository.add_items(wire.id, [FeedEntry(key, f"https://w.example/{key}", key, text)], NOW)
+        return pipeline.judge_pending()
+
+    noise = "Museum shows how North Korea shipped artillery shells to Russia in old films"
+    assert publish("a", noise) == 1
+    [alert] = repository.alerts()
+    repository.record_feedback(alert.id, FeedbackKind.NOT_RELEVANT, "@ana", NOW)
+
+    assert publish("b", noise + " again") == 0  # like the rejected one: recorded, not alerted
+    claim = repository.claims()[0]
+    assert len(repository.evidence_for_claim(claim.id)) == 2
+    assert publish("c", "Officials say North Korea has shipped more artillery shells to Russia") == 1

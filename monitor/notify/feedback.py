@@ -1,0 +1,159 @@
+"""Editors' feedback from the buttons under each alert (Slack interactivity requests).
+
+Slack POSTs a signed form (``payload=<json>``) to ``/slack/actions``. The request is checked
+(HMAC signature and a timestamp at most five minutes old) before anything is read; the feedback
+is stored at once, and the message is updated in Slack in the background, so the answer goes
+back well within Slack's 3 seconds.
+
+What feedback does: "Not relevant" raises the claim's match threshold a little and stops items
+like that one alerting for the claim; "Relevant" lowers the threshold a little; "Mute story"
+mutes the story for a week; "Wrong stance" is recorded (for the stance model's evaluation).
+Every choice is shown on the message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+from slack_sdk.signature import Clock, SignatureVerifier
+
+from monitor.errors import MonitorError
+from monitor.notify.messages import FEEDBACK_ACTION_PREFIX, render_alert
+from monitor.notify.slack import AlertSink
+from monitor.store import Repository
+from monitor.types import FeedbackKind, Mute, MuteTarget
+
+log = logging.getLogger(__name__)
+THRESHOLD_STEP = {FeedbackKind.NOT_RELEVANT: 0.02, FeedbackKind.RELEVANT: -0.01}
+STORY_MUTE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The HTTP answer to give Slack."""
+
+    status: int
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Action:
+    """One button press, read from Slack's payload."""
+
+    kind: FeedbackKind
+    alert_id: int
+    user: str
+    channel: str | None
+    message_ts: str | None
+
+
+class _ServiceClock(Clock):
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
+
+    def now(self) -> float:
+        return self._clock().timestamp()
+
+
+def run_in_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="slack-feedback", daemon=True).start()
+
+
+class FeedbackHandler:
+    """Checks, stores and applies Slack interactivity requests."""
+
+    def __init__(
+        self,
+        repository: Repository,
+        sink: AlertSink,
+        signing_secret: str,
+        clock: Callable[[], datetime],
+        *,
+        background: Callable[[Callable[[], None]], None] = run_in_thread,
+    ) -> None:
+        self.repository = repository
+        self.sink = sink
+        self.clock = clock
+        self._verifier = SignatureVerifier(signing_secret, _ServiceClock(clock))
+        self._background = background
+
+    def handle(self, body: bytes, headers: Mapping[str, str]) -> Answer:
+        if not self._verifier.is_valid_request(body, dict(headers)):
+            return Answer(401, "invalid or expired Slack signature")
+        try:
+            actions = read_actions(body)
+        except ValueError as err:
+            return Answer(400, f"unreadable Slack payload: {err}")
+        for action in actions:
+            try:
+                self.apply(action)
+            except MonitorError as err:
+                log.warning("feedback on alert %d not applied: %s", action.alert_id, err)
+                return Answer(404 if "not found" in str(err) else 500, str(err))
+        return Answer(200)
+
+    def apply(self, action: Action) -> None:
+        """Store the feedback and act on it; the Slack message is updated in the background."""
+        now = self.clock()
+        alert = self.repository.record_feedback(
+            action.alert_id,
+            action.kind,
+            action.user,
+            now,
+            adjustment=THRESHOLD_STEP.get(action.kind, 0.0),
+        )
+        if action.kind is FeedbackKind.MUTE_STORY:
+            target, target_id = (
+                (MuteTarget.STORY, alert.story_id)
+                if alert.story_id is not None
+                else (MuteTarget.SOURCE, alert.source_id)
+            )
+            reason = f"muted from Slack by {action.user}"
+            self.repository.add_mute(
+                Mute(target, target_id, now + STORY_MUTE, reason), action.user, now
+            )
+        log.info("alert %d: %s by %s", alert.id, action.kind.value, action.user)
+        channel, ts = action.channel or alert.channel, action.message_ts or alert.slack_ts
+        if ts:
+            message = render_alert(alert, interactive=True)
+            self._background(lambda: self._update(channel, ts, message))
+
+    def _update(self, channel: str, ts: str, message: Any) -> None:
+        try:
+            self.sink.update(channel, ts, message)
+        except MonitorError as err:
+            log.warning("could not show feedback on the Slack message: %s", err)
+
+
+def read_actions(body: bytes) -> list[Action]:
+    """The feedback button presses in a ``block_actions`` request (others are ignored)."""
+    form = parse_qs(body.decode("utf-8"))
+    if "payload" not in form:
+        raise ValueError("no payload field")
+    payload = json.loads(form["payload"][0])
+    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+        return []
+    user = payload.get("user") or {}
+    name = str(user.get("username") or user.get("name") or user.get("id") or "someone")
+    channel = (payload.get("channel") or {}).get("id")
+    container = payload.get("container") or {}
+    ts = container.get("message_ts") or (payload.get("message") or {}).get("ts")
+    actions = []
+    for raw in payload.get("actions") or []:
+        action_id = str(raw.get("action_id", ""))
+        if not action_id.startswith(FEEDBACK_ACTION_PREFIX):
+            continue
+        try:
+            kind = FeedbackKind(action_id.removeprefix(FEEDBACK_ACTION_PREFIX))
+            alert_id = int(raw.get("value", ""))
+        except ValueError as err:
+            raise ValueError(f"unknown action {action_id!r}: {err}") from err
+        actions.append(Action(kind, alert_id, f"@{name}", channel, ts))
+    return actions

@@ -1,0 +1,259 @@
+"""Delivering alerts to a local server that speaks the Slack Web API: threads, routes, limits,
+quiet hours, mutes, 429s, and exactly-once delivery across a crash."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.notify.outbox import Outbox
+from monitor.notify.slack import SlackSink
+from monitor.store import Repository, open_store
+from monitor.types import AlertStatus, Evidence, FeedEntry, Mute, MuteTarget, Stance
+from monitor.watchlists import parse_watchlist
+from tests.servers import SlackAPI
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+WATCHLIST = """
+name: Arms desk
+slack_channel: "#arms"
+timezone: Europe/London
+alerts:
+  routes: {{contradicts: ["#denials"]}}
+  per_claim_per_hour: {per_claim}
+{quiet}
+sources:
+  - {{name: Wire, url: "http://127.0.0.1:9/wire.xml"}}
+  - {{name: Ministry, url: "http://127.0.0.1:9/ministry.xml"}}
+claims:
+  - id: shells
+    text: North Korea is shipping artillery shells to Russia
+  - id: drones
+    text: Iran supplies Shahed attack drones to Russia
+"""
+
+
+class Clock:
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+    def real(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class Desk:
+    """A watchlist in a real SQLite file, and a way to produce evidence for it."""
+
+    def __init__(
+        self, tmp_path: Path, slack: SlackAPI, per_claim: int = 6, quiet: str = ""
+    ) -> None:
+        self.slack = slack
+        self.clock = Clock()
+        slack.clock = lambda: self.clock().timestamp()
+        self.repository: Repository = open_store(f"sqlite:///{tmp_path / 'desk.sqlite3'}")
+        text = WATCHLIST.format(per_claim=per_claim, quiet=quiet)
+        self.repository.sync_watchlists([parse_watchlist(text, tmp_path / "arms.yaml")], NOW)
+        self.sources = {s.name: s for s in self.repository.sources()}
+        self.claims = {c.key: c for c in self.repository.claims()}
+        self.count = 0
+
+    def sink(self) -> SlackSink:
+        return SlackSink(self.slack.token, f"{self.slack.url}/api/")
+
+    def outbox(self, **options: object) -> Outbox:
+        options.setdefault("pace", 0.0)
+        return Outbox(self.repository, self.sink(), self.clock, **options)  # type: ignore[arg-type]
+
+    def evidence(self, claim: str, stance: Stance = Stance.SUPPORTS, source: str = "Wire") -> int:
+        """Store a new item with evidence for ``claim``; returns the alerts queued."""
+        self.count += 1
+        entry = FeedEntry(
+            f"item-{self.count}",
+            f"https://news.example/{self.count}",
+            f"Report {self.count}",
+            f"Report number {self.count} on the claim.",
+        )
+        [item] = self.repository.add_items(self.sources[source].id, [entry], self.clock())
+        found = Evidence(self.claims[claim].id, item.id, 0.8, f"Quote {self.count}", stance, 0.9)
+        return self.repository.record_judgement([item.id], [found], self.clock())
+
+
+@pytest.fixture
+def desk(tmp_path: Path, slack_api: SlackAPI) -> Desk:
+    return Desk(tmp_path, slack_api)
+
+
+def test_one_thread_per_claim_per_day_and_contradictions_also_in_the_channel(desk: Desk) -> None:
+    desk.evidence("shells")
+    desk.evidence("shells")
+    desk.evidence("shells", Stance.CONTRADICTS)
+    desk.evidence("drones")
+    report = desk.outbox().deliver()
+    assert len(report.sent) == 5  # the contradiction also went to #denials
+
+    first, second, contradiction, drones = desk.slack.messages("#arms")
+    assert "thread_ts" not in first and "thread_ts" not in drones  # each claim starts its thread
+    assert second["thread_ts"] == first["ts"] and contradiction["thread_ts"] == first["ts"]
+    assert contradiction["reply_broadcast"] in (True, "true")
+    assert second.get("reply_broadcast") in (None, False, "false")
+    [routed] = desk.slack.messages("#denials")
+    assert "contradicts" in routed["text"]
+
+    desk.clock.advance(days=1)  # a new day starts a new thread
+    desk.evidence("shells")
+    desk.outbox().deliver()
+    assert "thread_ts" not in desk.slack.messages("#arms")[-1]
+
+
+def test_a_burst_beyond_the_claim_limit_becomes_one_summary(
+    tmp_path: Path, slack_api: SlackAPI
+) -> None:
+    desk = Desk(tmp_path, slack_api, per_claim=2)
+    for _ in range(6):
+        desk.evidence("shells")
+    desk.evidence("shells", Stance.CONTRADICTS)
+    report = desk.outbox().deliver()
+
+    messages = desk.slack.messages("#arms")
+    assert len(messages) == 4  # two alerts, the contradiction (never batched), one summary
+    summary = messages[-1]
+    assert summary["metadata"]["event_type"] == "claim_evidence_summary"
+    assert "4 alerts" in summary["text"] and len(report.batched) == 4
+    statuses = [a.status for a in desk.repository.alerts(limit=100) if a.channel == "#arms"]
+    assert statuses.count(AlertStatus.BATCHED) == 4 and statuses.count(AlertStatus.SENT) == 3
+
+    desk.clock.advance(minutes=10)  # the hour's allowance is spent: the next one is batched
+    desk.evidence("shells")
+    desk.outbox().deliver()
+    assert desk.slack.messages("#arms")[-1]["metadata"]["event_type"] == "claim_evidence_summary"
+
+
+def test_quiet_hours_hold_alerts_then_one_catch_up_message(
+    tmp_path: Path, slack_api: SlackAPI
+) -> None:
+    quiet = '  quiet_hours: {start: "22:00", end: "07:00"}'
+    desk = Desk(tmp_path, slack_api, quiet=quiet)
+    desk.clock.now = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 23:30 in London
+    for claim in ("shells", "drones", "shells"):
+        desk.evidence(claim)
+    report = desk.outbox().deliver()
+    assert not desk.slack.posted and len(report.held) == 3
+
+    desk.clock.now = datetime(2026, 11, 24, 7, 5, tzinfo=UTC)
+    report = desk.outbox().deliver()
+    [catch_up] = desk.slack.messages("#arms")
+    assert catch_up["text"].startswith("Caught up after quiet hours: 3 alerts")
+    assert len(report.batched) == 3
+
+    desk.evidence("drones")  # after the catch-up, alerts go out one by one again
+    desk.outbox().deliver()
+    assert desk.slack.messages("#arms")[-1]["metadata"]["event_type"] == "claim_evidence"
+
+
+def test_muted_claims_and_sources_are_not_sent(desk: Desk) -> None:
+    until = NOW + timedelta(hours=4)
+    claim = desk.claims["drones"].id
+    desk.repository.add_mute(Mute(MuteTarget.CLAIM, claim, until, "known"), "@ana", NOW)
+    desk.repository.add_mute(
+        Mute(MuteTarget.SOURCE, desk.sources["Ministry"].id, until), "@ana", NOW
+    )
+    desk.evidence("drones")
+    desk.evidence("shells", source="Ministry")
+    desk.evidence("shells")
+    report = desk.outbox().deliver()
+    assert len(desk.slack.posted) == 1 and len(report.muted) == 2
+    reasons = {a.last_error for a in desk.repository.alerts(AlertStatus.MUTED)}
+    assert any(r and r.startswith("claim muted until") and r.endswith("known") for r in reasons)
+
+    desk.clock.advance(hours=5)  # mutes end
+    desk.evidence("drones")
+    desk.outbox().deliver()
+    assert len(desk.slack.posted) == 2
+
+
+def test_slack_429_pauses_the_channel_for_retry_after_without_counting_an_attempt(
+    desk: Desk,
+) -> None:
+    desk.slack.throttle["#arms"] = 1
+    desk.evidence("shells")
+    desk.evidence("drones")
+    report = desk.outbox().deliver()
+    assert not desk.slack.posted and len(report.retrying) == 1  # the second was not tried
+    [throttled] = [a for a in desk.repository.alerts() if a.last_error]
+    assert throttled.attempts == 0 and throttled.next_attempt_at == NOW + timedelta(seconds=7)
+    assert "ratelimited" in (throttled.last_error or "")
+
+    outbox = desk.outbox()
+    desk.clock.advance(seconds=3)
+    outbox.deliver()
+    assert len(desk.slack.posted) == 1  # the untried one went; the throttled one waits
+    desk.clock.advance(seconds=5)
+    outbox.deliver()
+    assert len(desk.slack.posted) == 2
+
+
+def test_posts_to_one_channel_are_spaced_by_the_pace(desk: Desk) -> None:
+    for claim in ("shells", "drones", "shells"):
+        desk.evidence(claim)
+    desk.outbox(pace=0.3).deliver()
+    gaps = [b - a for a, b in zip(desk.slack.post_times, desk.slack.post_times[1:], strict=False)]
+    assert len(gaps) == 2 and min(gaps) >= 0.28
+
+
+def test_permanent_errors_are_recorded_and_other_channels_go_on(desk: Desk) -> None:
+    desk.slack.errors["#arms"] = "not_in_channel"
+    desk.evidence("shells", Stance.CONTRADICTS)
+    report = desk.outbox().deliver()
+    [failed] = desk.repository.alerts(AlertStatus.FAILED)
+    assert failed.channel == "#arms" and "not_in_channel" in (failed.last_error or "")
+    assert len(report.sent) == 1 and desk.slack.messages("#denials")
+
+
+class CrashAfterPosting(SlackSink):
+    """The process dies right after Slack accepted the message, before it is recorded."""
+
+    def send(self, message):  # type: ignore[no-untyped-def]
+        super().send(message)
+        raise SystemExit("killed")
+
+
+class CrashBeforePosting(SlackSink):
+    """The process dies after taking the alert, before the request reaches Slack."""
+
+    def send(self, message):  # type: ignore[no-untyped-def]
+        raise SystemExit("killed")
+
+
+@pytest.mark.parametrize("crash", [CrashAfterPosting, CrashBeforePosting])
+def test_an_alert_is_posted_exactly_once_across_a_crash(desk: Desk, crash: type[SlackSink]) -> None:
+    desk.evidence("shells")
+    desk.evidence("shells")  # the second goes into the first one's thread
+    Outbox(desk.repository, desk.sink(), desk.clock, pace=0).deliver()
+    assert len(desk.slack.posted) == 2
+    desk.evidence("shells")  # into the thread too: found again through conversations.replies
+    dying = Outbox(desk.repository, crash(desk.slack.token, f"{desk.slack.url}/api/"), desk.clock)
+    with pytest.raises(SystemExit):
+        dying.deliver()
+    assert len(desk.repository.alerts(AlertStatus.SENDING)) == 1
+    posted = len(desk.slack.posted)
+
+    desk.clock.advance(minutes=1)  # too early to judge: the sender may still be working
+    desk.outbox().deliver()
+    assert len(desk.slack.posted) == posted and desk.repository.alerts(AlertStatus.SENDING)
+
+    desk.clock.advance(minutes=5)  # a fresh process settles it
+    report = desk.outbox().deliver()
+    assert len(desk.slack.posted) == 3  # every alert exactly once
+    assert not desk.repository.alerts(AlertStatus.SENDING)
+    assert len(report.recovered) == (1 if crash is CrashAfterPosting else 0)
+    texts = [m["metadata"]["event_payload"]["alert_ids"] for m in desk.slack.posted]
+    assert len(texts) == len(set(texts))
