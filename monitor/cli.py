@@ -198,15 +198,57 @@ def _describe_source(source: Source, per_day: list[int]) -> list[str]:
 @app.command()
 def alerts(
     limit: Annotated[int, typer.Option(help="How many alerts to show.")] = 20,
+    status: Annotated[
+        str | None,
+        typer.Option(help="Only this status: pending, sending, sent, batched, muted, failed."),
+    ] = None,
 ) -> None:
-    """Show the newest alerts in the outbox with their delivery status."""
+    """Show the newest alerts in the outbox with their delivery status and errors."""
     from monitor.notify.messages import render_text
     from monitor.store import open_store
+    from monitor.types import AlertStatus
 
+    try:
+        wanted = AlertStatus(status) if status else None
+    except ValueError:
+        raise typer.BadParameter(f"unknown status {status!r}", param_hint="--status") from None
     repository = open_store(settings().resolved_database_url)
-    for alert in repository.alerts(limit=limit)[-limit:]:
+    for alert in reversed(repository.alerts(wanted, limit=limit, newest_first=True)):
         error = f" ({alert.last_error})" if alert.last_error else ""
         typer.echo(f"#{alert.id} {alert.status.value}{error}\n{render_text(alert)}\n")
+
+
+@app.command()
+def mute(
+    target: Annotated[str, typer.Argument(help="claim, source or story.")],
+    name: Annotated[str, typer.Argument(help="Claim id, source name, or story number.")],
+    duration: Annotated[str, typer.Option("--for", help="How long, e.g. 2h, 1d.")] = "1d",
+    reason: Annotated[str, typer.Option(help="Shown on the muted alerts.")] = "",
+) -> None:
+    """Stop alerts about a claim, a source or a story for a while."""
+    from monitor.store import open_store
+    from monitor.types import Mute, MuteTarget
+    from monitor.watchlists import parse_duration
+
+    try:
+        kind = MuteTarget(target)
+        length = parse_duration(duration)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    repository = open_store(settings().resolved_database_url)
+    if kind is MuteTarget.CLAIM:
+        ids = [c.id for c in repository.claims() if c.key == name]
+    elif kind is MuteTarget.SOURCE:
+        ids = [s.id for s in repository.sources(include_disabled=True) if s.name == name]
+    else:
+        ids = [int(name)] if name.isdigit() else []
+    if not ids:
+        typer.echo(f"error: no {kind.value} named {name!r}", err=True)
+        raise typer.Exit(1)
+    now = datetime.now(UTC)
+    for target_id in ids:
+        repository.add_mute(Mute(kind, target_id, now + length, reason), "cli", now)
+    typer.echo(f"muted {kind.value} {name} until {(now + length):%Y-%m-%d %H:%M} UTC")
 
 
 @app.command("config")

@@ -257,3 +257,24 @@ def test_an_alert_is_posted_exactly_once_across_a_crash(desk: Desk, crash: type[
     assert len(report.recovered) == (1 if crash is CrashAfterPosting else 0)
     texts = [m["metadata"]["event_payload"]["alert_ids"] for m in desk.slack.posted]
     assert len(texts) == len(set(texts))
+
+
+def test_editors_see_failures_and_mute_from_the_command_line(tmp_path: Path, desk: Desk) -> None:
+    from typer.testing import CliRunner
+
+    from monitor.cli import app
+
+    desk.slack.errors["#arms"] = "channel_not_found"
+    desk.evidence("shells")
+    desk.outbox().deliver()
+    env = {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite3'}"}
+    shown = CliRunner().invoke(app, ["alerts", "--status", "failed"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "failed (Slack refused the alert for #arms: channel_not_found)" in shown.output
+
+    muted = CliRunner().invoke(app, ["mute", "claim", "drones", "--for", "2h"], env=env)
+    assert muted.exit_code == 0 and "muted claim drones until" in muted.output
+    [mute] = desk.repository.active_mutes(datetime.now(UTC))
+    assert mute.target is MuteTarget.CLAIM and mute.target_id == desk.claims["drones"].id
+    unknown = CliRunner().invoke(app, ["mute", "claim", "nope"], env=env)
+    assert unknown.exit_code == 1 and "no claim named 'nope'" in unknown.output

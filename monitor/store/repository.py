@@ -410,9 +410,12 @@ class Repository:
         with self._sessions() as session:
             return [_evidence(row) for row in session.scalars(query)]
 
-    def alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
-        """Alerts in the outbox, oldest first; pending ones only when ``status`` says so."""
-        query = _alert_query().order_by(AlertRow.id).limit(limit)
+    def alerts(
+        self, status: AlertStatus | None = None, limit: int = 100, *, newest_first: bool = False
+    ) -> list[Alert]:
+        """Alerts in the outbox, oldest (or newest) first; only those in ``status`` if given."""
+        order = AlertRow.id.desc() if newest_first else AlertRow.id
+        query = _alert_query().order_by(order).limit(limit)
         if status is not None:
             query = query.where(AlertRow.status == status.value)
         with self._sessions() as session:
