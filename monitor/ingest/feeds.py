@@ -59,7 +59,10 @@ def read_feed(result: FetchResult, now: datetime) -> ParsedFeed:
     if result.content_type:
         headers["content-type"] = result.content_type
     content = repaired_utf8(content, result.content_type) or content
-    parsed = feedparser.parse(content, response_headers=headers, sanitize_html=False)
+    # Text is extracted from entry HTML, so its links need not be made absolute (costly).
+    parsed = feedparser.parse(
+        content, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     if parsed.bozo and not parsed.entries:
         reason = parsed.get("bozo_exception", "not a feed")
         raise ParseError(f"{result.url}: not a readable feed: {reason}")

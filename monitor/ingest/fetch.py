@@ -15,6 +15,7 @@ import ipaddress
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -227,16 +228,58 @@ class Fetcher:
         )
 
     def _read(self, url: str, response: httpx.Response, deadline: float) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > self.policy.max_bytes:
-                raise FetchError(f"{url}: response larger than {self.policy.max_bytes} bytes")
+        """The decoded body, inflated no further than the size cap (a 64 KB chunk of a gzip
+        bomb would otherwise inflate to 64 MB in one step)."""
+        limit = self.policy.max_bytes
+        inflater = Inflater.for_encoding(url, response.headers.get("content-encoding", ""))
+        body = bytearray()
+        for raw in response.iter_raw():
+            body += inflater.inflate(raw, limit - len(body) + 1) if inflater else raw
+            if len(body) > limit:
+                raise FetchError(f"{url}: response larger than {limit} bytes")
             if time.monotonic() > deadline:
                 raise FetchError(f"{url}: took longer than {self.policy.timeout:g}s")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return bytes(body)
+
+
+class Inflater:
+    """Bounded gzip/deflate decoding: never produces more than asked for per call."""
+
+    def __init__(self, url: str, wbits: int) -> None:
+        self.url = url
+        self._wbits = wbits
+        self._z = zlib.decompressobj(wbits)
+        self._started = False
+
+    @classmethod
+    def for_encoding(cls, url: str, header: str) -> Inflater | None:
+        encodings = [e.strip().lower() for e in header.split(",") if e.strip()]
+        encodings = [e for e in encodings if e != "identity"]
+        if not encodings:
+            return None
+        if encodings in (["gzip"], ["x-gzip"]):
+            return cls(url, 16 + zlib.MAX_WBITS)
+        if encodings == ["deflate"]:
+            return cls(url, zlib.MAX_WBITS)
+        raise FetchError(f"{url}: unsupported Content-Encoding {header!r} (asked for gzip)")
+
+    def inflate(self, data: bytes, room: int) -> bytes:
+        """Up to ``room`` bytes decoded from ``data`` (more input than that is left unread:
+        the caller stops once the body passes its cap)."""
+        try:
+            out = self._z.decompress(data, room)
+        except zlib.error as err:
+            if self._wbits == zlib.MAX_WBITS and not self._started:
+                # "deflate" sent without the zlib header, as some servers do.
+                self._wbits, self._z = -zlib.MAX_WBITS, zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.inflate(data, room)
+            raise FetchError(f"{self.url}: cannot decode the compressed body: {err}") from err
+        self._started = True
+        while self._z.eof and self._z.unused_data and len(out) < room:  # concatenated members
+            rest = self._z.unused_data
+            self._z = zlib.decompressobj(self._wbits)
+            out += self._z.decompress(rest, room - len(out))
+        return out
 
 
 def _status_error(url: str, response: httpx.Response) -> FetchError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import socket
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -211,3 +212,42 @@ def test_at_most_per_host_requests_run_against_one_host(feed_server: LocalServer
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(lambda _: shared.fetch(f"{feed_server.url}/slow"), range(6)))
     assert slow.most == 2
+
+
+def test_a_gzip_bomb_never_inflates_far_past_the_cap(feed_server: LocalServer) -> None:
+    import tracemalloc
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = bytes(1 << 20)
+    bomb = b"".join([*(packer.compress(block) for _ in range(256)), packer.flush()])  # 256 MiB
+    feed_server.responses["/big-bomb"] = Response(bomb, headers={"content-encoding": "gzip"})
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchError, match="larger than 1000000 bytes"):
+            fetcher(max_bytes=1_000_000).fetch(f"{feed_server.url}/big-bomb")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8_000_000  # the cap plus buffers, not the 64 MiB a raw chunk inflates to
+
+
+def test_compressed_bodies_are_decoded(feed_server: LocalServer) -> None:
+    body = b"<rss>" + b"x" * 5000 + b"</rss>"
+    raw_deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    feed_server.responses["/gz"] = Response(
+        gzip.compress(body), headers={"content-encoding": "gzip"}
+    )
+    feed_server.responses["/zl"] = Response(
+        zlib.compress(body), headers={"content-encoding": "deflate"}
+    )
+    feed_server.responses["/raw"] = Response(
+        raw_deflate.compress(body) + raw_deflate.flush(), headers={"content-encoding": "deflate"}
+    )
+    feed_server.responses["/two"] = Response(
+        gzip.compress(body[:100]) + gzip.compress(body[100:]), headers={"content-encoding": "gzip"}
+    )
+    feed_server.responses["/br"] = Response(b"??", headers={"content-encoding": "br"})
+    for path in ("/gz", "/zl", "/raw", "/two"):
+        assert fetcher().fetch(f"{feed_server.url}{path}").content == body, path
+    with pytest.raises(FetchError, match="unsupported Content-Encoding 'br'"):
+        fetcher().fetch(f"{feed_server.url}/br")
