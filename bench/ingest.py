@@ -51,7 +51,7 @@ TARGET_SECONDS = 60.0
 TARGET_RSS_MIB = 300
 CHILD_LIMIT_S = 900
 DEFAULT_TIMEOUT = 30.0  # Settings.fetch_timeout
-DEFAULT_CONCURRENCY = "8,32,64"  # 8 is Settings.fetch_concurrency
+DEFAULT_CONCURRENCY = "32"  # Settings.fetch_concurrency
 Config = dict[str, Any]
 
 

@@ -318,5 +318,9 @@ def host_lanes(sources: Sequence[Source], per_host: int) -> list[list[Source]]:
         by_host.setdefault(urlsplit(source.url).netloc.lower(), []).append(source)
     lanes: list[list[Source]] = []
     for group in by_host.values():
+        group.sort(key=lambda s: -s.error_count)  # failing sources (slow to fail) first
         lanes.extend(group[lane::per_host] for lane in range(min(per_host, len(group))))
+    # Longest first, and lanes with failing sources first: the slow ones start early instead
+    # of holding the cycle open at its end.
+    lanes.sort(key=lambda lane: (-max(s.error_count > 0 for s in lane), -len(lane)))
     return lanes

@@ -103,7 +103,9 @@ class Settings(BaseSettings):
         10_000_000, gt=0, description="Largest decoded response body accepted, in bytes."
     )
     max_redirects: int = Field(5, ge=0, description="Redirects followed per fetch.")
-    fetch_concurrency: int = Field(8, ge=1, description="Sources fetched at the same time.")
+    fetch_concurrency: int = Field(
+        32, ge=1, description="Sources fetched at the same time (at most 2 per host)."
+    )
     deliver_interval: float = Field(
         10.0, gt=0, description="Seconds between outbox delivery runs in `monitor run`."
     )

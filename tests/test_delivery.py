@@ -278,3 +278,42 @@ def test_editors_see_failures_and_mute_from_the_command_line(tmp_path: Path, des
     assert mute.target is MuteTarget.CLAIM and mute.target_id == desk.claims["drones"].id
     unknown = CliRunner().invoke(app, ["mute", "claim", "nope"], env=env)
     assert unknown.exit_code == 1 and "no claim named 'nope'" in unknown.output
+
+
+def test_messages_bold_the_key_sentence_and_stay_within_slack_limits() -> None:
+    from monitor.notify.messages import SECTION_LIMIT, highlighted, render_summary
+    from monitor.types import Alert
+
+    quote = (
+        "Officials met on Monday. The ministry denied that Iran sent drones to Russia. More later."
+    )
+    shown = highlighted(quote, "Iran supplies Shahed attack drones to Russia")
+    assert shown == (
+        "Officials met on Monday. *The ministry denied that Iran sent drones to Russia.* More later."
+    )
+    assert highlighted("a <b> & c", "x") == "a &lt;b&gt; &amp; c"
+
+    alerts = [
+        Alert(
+            i,
+            "w",
+            "W",
+            "#arms",
+            "c",
+            "claim " * 200,
+            f"https://n.example/{i}",
+            "t" * 500,
+            "Wire",
+            None,
+            "q",
+            0.8,
+            Stance.SUPPORTS,
+            0.9,
+            NOW,
+        )
+        for i in range(400)
+    ]
+    message = render_summary("#arms", alerts, "More evidence")
+    assert len(message.blocks) <= 50
+    assert all(len(b.get("text", {}).get("text", "")) <= SECTION_LIMIT for b in message.blocks)
+    assert message.metadata["event_payload"]["count"] == 400

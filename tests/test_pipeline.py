@@ -211,4 +211,6 @@ def test_items_like_one_marked_not_relevant_are_kept_without_alerting(
     assert publish("b", noise + " again") == 0  # like the rejected one: recorded, not alerted
     claim = repository.claims()[0]
     assert len(repository.evidence_for_claim(claim.id)) == 2
-    assert publish("c", "Officials say North Korea has shipped more artillery shells to Russia") == 1
+    assert (
+        publish("c", "Officials say North Korea has shipped more artillery shells to Russia") == 1
+    )

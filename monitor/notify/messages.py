@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,31 @@ def outlets_line(alert: Alert, named: int = 2) -> str:
     return shown
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+_WORD = re.compile(r"[a-z0-9]+")
+_COMMON = frozenset(
+    _WORD.findall(
+        "a an and are as at be by for from has have in is it its of on or that the this to "
+        "was were will with"
+    )
+)
+
+
+def highlighted(quote: str, claim: str) -> str:
+    """``quote`` escaped for mrkdwn, its sentence closest in wording to ``claim`` in bold."""
+    sentences = _SENTENCE_END.split(quote.strip())
+    if len(sentences) < 2:
+        return escape(quote)
+    wanted = set(_WORD.findall(claim.lower())) - _COMMON
+    overlap = [len(wanted & set(_WORD.findall(s.lower()))) for s in sentences]
+    key = max(range(len(sentences)), key=lambda i: overlap[i])
+    if not overlap[key]:
+        return escape(quote)
+    parts = [escape(s) for s in sentences]
+    parts[key] = f"*{parts[key].replace('*', '')}*"
+    return " ".join(parts)
+
+
 def headline(alert: Alert) -> str:
     """One line saying what happened, used as the notification text."""
     return f"[{alert.stance.value}] {alert.claim_text} — {alert.source_name}: {alert.item_title}"
@@ -96,7 +122,7 @@ def render_alert(alert: Alert, *, interactive: bool = False) -> SlackMessage:
     """
     title = escape(clip(alert.item_title or alert.item_url, 300))
     link = f"<{alert.item_url}|{title}>" if alert.item_url else title
-    quote = escape(clip(alert.quote, 2500)).replace("\n", "\n>")
+    quote = highlighted(clip(alert.quote, 2500), alert.claim_text).replace("\n", "\n>")
     when = alert.published_at.strftime("%d %b %Y %H:%M UTC") if alert.published_at else "undated"
     blocks: list[dict[str, Any]] = [
         {
@@ -120,8 +146,8 @@ def render_alert(alert: Alert, *, interactive: bool = False) -> SlackMessage:
                 {
                     "type": "mrkdwn",
                     "text": clip(
-                        f"{when} · match {alert.score:.2f} · stance confidence "
-                        f"{alert.stance_confidence:.2f} · claim `{alert.claim_key}` · "
+                        f"{when} · why: {alert.score:.2f} similar to the claim · stance "
+                        f"confidence {alert.stance_confidence:.2f} · claim `{alert.claim_key}` · "
                         f"{escape(alert.watchlist_name)}",
                         3000,
                     ),
