@@ -1,4 +1,4 @@
-# monitor: one image for the migration job, the workers and (later) the web service.
+# monitor: one image for the migration job, the workers and the web service.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -17,5 +17,6 @@ COPY watchlists ./watchlists
 RUN useradd --create-home monitor && mkdir -p /app/var && chown monitor /app/var
 USER monitor
 
+EXPOSE 8080
 ENTRYPOINT ["monitor"]
 CMD ["run"]

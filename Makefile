@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run demo test test-fast lint format bench clean
+.PHONY: install system-deps run demo test test-fast lint format bench clean
 
 install: $(STAMP)
 
@@ -25,8 +25,12 @@ run: install                 ## run the service on its defaults (watchlists/, SQ
 demo: install                ## the whole pipeline, offline, on the sample feeds
 	$(BIN)/monitor demo
 
-test: install                ## the whole test suite
+test: install system-deps    ## the whole test suite: on SQLite, then on PostgreSQL
 	$(BIN)/python -m pytest
+	MONITOR_TEST_POSTGRES="$$(scripts/postgres-for-tests)" $(BIN)/python -m pytest -m "not model"
+
+system-deps:                 ## Debian packages for the tests (PostgreSQL, Chromium), if missing
+	scripts/system-deps
 
 test-fast: install           ## tests that do not load the embedding model
 	$(BIN)/python -m pytest -m "not model"

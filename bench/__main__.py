@@ -3,6 +3,7 @@
 Benchmarks:
   stance   quality and speed of the stance model on the FNC-1 dev split
   ingest   polling cycles of 1,000 feeds (new, 304, slow, broken) from a local server
+  pipeline real news text through the whole pipeline: throughput, overhead, alert latency
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"stance", "ingest"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"stance", "ingest", "pipeline"}:
         print(__doc__)
         sys.exit(2)
     name, rest = sys.argv[1], sys.argv[2:]
@@ -23,6 +24,10 @@ def main() -> None:
         from bench import ingest
 
         ingest.main(rest)
+    else:
+        from bench import pipeline
+
+        pipeline.main(rest)
 
 
 if __name__ == "__main__":

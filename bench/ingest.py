@@ -42,6 +42,7 @@ from bench.feedserver import BROKEN, Feed, ServerOptions, plan, serve
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.judge.stance import MentionsOnly
 from monitor.logs import setup_logging
+from monitor.memory import limit_malloc_arenas
 from monitor.notify.slack import ConsoleSink
 from monitor.pipeline import Pipeline, PollOutcome, host_lanes, utcnow
 from monitor.store import open_store
@@ -160,6 +161,7 @@ def _brief(outcome: Config) -> str:
 
 def fetch_stage(config: Config) -> Config:
     """Two polling cycles of the configured sources into a fresh SQLite database."""
+    limit_malloc_arenas()  # as `monitor` does on start
     setup_logging("INFO")  # as the service runs; stderr goes to a file
     specs = tuple(SourceSpec(s["name"], s["url"]) for s in config["sources"])
     watchlist = Watchlist("bench-ingest", "Ingestion benchmark", "#bench", specs, ())

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.ingest.websub import Subscriber
@@ -13,6 +15,7 @@ from monitor.judge.builtin import BuiltinStance
 from monitor.judge.embed import CachedEmbedder, Embedder, shared_embedder
 from monitor.judge.nli import NliStance
 from monitor.judge.stance import MentionsOnly, StanceClassifier
+from monitor.notify.feedback import FeedbackHandler
 from monitor.notify.messages import SlackMessage
 from monitor.notify.outbox import Outbox
 from monitor.notify.slack import AlertSink, ConsoleSink, SlackSink
@@ -20,7 +23,11 @@ from monitor.pipeline import Pipeline, utcnow
 from monitor.settings import Settings
 from monitor.store import Repository, open_store
 from monitor.watchlists import LoadReport, load_directory
-from monitor.web.websub import WebSubServer
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from monitor.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +57,52 @@ class Service:
             )
         return report
 
-    def websub_server(self, on_new_items: Callable[[], None]) -> WebSubServer | None:
-        """The WebSub endpoint (not yet started) when ``MONITOR_PUBLIC_URL`` is set, else None."""
-        if not self.settings.public_url:
-            return None
-        return WebSubServer(
+    def web_app(self, on_new_items: Callable[[], None] = lambda: None) -> FastAPI:
+        """The HTTP app: web UI, REST API and WebSub endpoint. ``on_new_items`` runs after a
+        WebSub push stored new items (``monitor run`` wakes its judge there)."""
+        from monitor.editing import Editor
+        from monitor.web.app import WebContext, create_app
+        from monitor.web.auth import load_secret_key
+
+        settings = self.settings
+        secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+        editor = Editor(
             self.repository,
-            host=self.settings.http_host,
-            port=self.settings.http_port,
-            max_bytes=self.settings.max_response_bytes,
-            clock=utcnow,
-            on_new_items=on_new_items,
+            self.pipeline.embedder,
+            self.pipeline.stance,
+            self.pipeline.fetcher,
+            settings.watchlists,
+            settings.match_threshold,
+            utcnow,
         )
+        context = WebContext(
+            repository=self.repository,
+            editor=editor,
+            clock=utcnow,
+            secret_key=load_secret_key(secret, settings.data_dir),
+            default_threshold=settings.match_threshold,
+            session_lifetime=timedelta(hours=settings.session_hours),
+            secure_cookies=settings.secure_cookies,
+            max_push_bytes=settings.max_response_bytes,
+            on_new_items=on_new_items,
+            feedback=self._feedback_handler(),
+        )
+        return create_app(context)
+
+    def _feedback_handler(self) -> FeedbackHandler | None:
+        secret = self.settings.slack_signing_secret
+        if secret is None or not secret.get_secret_value():
+            return None
+        return FeedbackHandler(
+            self.repository, self.pipeline.sink, secret.get_secret_value(), utcnow
+        )
+
+    def web_server(self, on_new_items: Callable[[], None] = lambda: None) -> WebServer:
+        """The HTTP server (not yet started) on ``MONITOR_HTTP_HOST``:``MONITOR_HTTP_PORT``."""
+        from monitor.web.server import WebServer
+
+        app = self.web_app(on_new_items)
+        return WebServer(app, self.settings.http_host, self.settings.http_port)
 
     def close(self) -> None:
         self.pipeline.fetcher.close()
@@ -126,6 +167,7 @@ def build_service(
         sink,
         concurrency=settings.fetch_concurrency,
         outbox=outbox,
+        lease=timedelta(seconds=settings.lease),
     )
     if settings.public_url:
         pipeline.websub = Subscriber(repository, fetcher, settings.public_url, utcnow)

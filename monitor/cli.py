@@ -15,14 +15,16 @@ import typer
 from monitor import __version__
 from monitor.errors import MonitorError
 from monitor.logs import setup_logging
+from monitor.memory import limit_malloc_arenas
 from monitor.settings import Settings, env_name, load_settings, settings_table
 
 if TYPE_CHECKING:
     from monitor.app import Service
+    from monitor.digest.deliver import DigestReport
     from monitor.judge.builtin import BuiltinStance
     from monitor.judge.embed import Embedder
     from monitor.judge.fnc import Pair
-    from monitor.types import Source
+    from monitor.types import DigestRecord, Source
 
 app = typer.Typer(
     help="Track claims across news feeds and official briefings; alert the desk on Slack.",
@@ -81,25 +83,77 @@ def main_options(
 @app.command()
 def run() -> None:
     """Run the service: migrate the database, load watchlists, poll and alert on schedule."""
+    _run_service(serve_http=True)
+
+
+@app.command()
+def worker() -> None:
+    """Poll, judge and deliver without serving HTTP: one of several workers sharing one
+    PostgreSQL database (each due source is polled by one of them)."""
+    _run_service(serve_http=False)
+
+
+def _run_service(serve_http: bool) -> None:
     from monitor.app import build_service
     from monitor.scheduler import MonitorScheduler
 
     service = _service(build_service)
     scheduler = MonitorScheduler(service)
-    websub = service.websub_server(scheduler.wake_judge)
+    # One HTTP server for the web UI, the API and the WebSub endpoint.
+    web = service.web_server(scheduler.wake_judge) if serve_http else None
     # `docker stop` and systemd send SIGTERM: stop as cleanly as on Ctrl-C.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        if websub is not None:
-            websub.start()
+        if web is not None:
+            web.start()
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         log.info("stopping: running jobs finish, nothing new starts")
         if scheduler.scheduler.running:
             scheduler.shutdown()
+    except MonitorError as err:
+        fail(str(err))
     finally:
-        if websub is not None:
-            websub.stop()
+        if web is not None:
+            web.stop()
+        service.close()
+
+
+@app.command()
+def web() -> None:
+    """Serve the web UI, the API and the WebSub endpoint alone (no polling): watchlist files
+    are loaded on start and re-read when they change."""
+    import threading
+
+    import uvicorn
+
+    from monitor.app import build_service
+    from monitor.scheduler import RELOAD_EVERY, watchlist_stamp
+
+    service = _service(build_service)
+    current = settings()
+    stop = threading.Event()
+
+    def reload() -> None:
+        stamp = None
+        while not stop.is_set():
+            now = watchlist_stamp(current.watchlists)
+            if now != stamp:
+                stamp = now
+                service.sync_watchlists()
+            stop.wait(RELOAD_EVERY.total_seconds())
+
+    threading.Thread(target=reload, name="reload-watchlists", daemon=True).start()
+    try:
+        uvicorn.run(
+            service.web_app(),
+            host=current.http_host,
+            port=current.http_port,
+            log_level="warning",
+            lifespan="off",
+        )
+    finally:
+        stop.set()
         service.close()
 
 
@@ -219,6 +273,37 @@ def alerts(
 
 
 @app.command()
+def status() -> None:
+    """The service at a glance: sources, backlog, alerts; exits 2 when something needs care."""
+    from monitor.store import open_store
+    from monitor.store.database import current_revision
+
+    repository = open_store(settings().resolved_database_url, migrate=False)
+    now = datetime.now(UTC)
+    state = repository.status(now)
+    waiting = f"oldest from {_when(state.oldest_pending_at)}" if state.alerts_pending else ""
+    stances = ", ".join(f"{n} {s}" for s, n in sorted(state.evidence_last_day.items())) or "none"
+    lines = [
+        f"database    {repository.engine.url.get_backend_name()} at revision "
+        f"{current_revision(repository.engine)}",
+        f"sources     {state.sources} enabled, {state.sources_failing} failing, "
+        f"{state.sources_disabled} disabled, {state.sources_overdue} overdue; "
+        f"last success {_when(state.last_success_at)}",
+        f"items       {state.items} stored, {state.items_last_day} in the last 24 h, "
+        f"{state.unjudged} waiting to be judged",
+        f"evidence    last 24 h: {stances}",
+        f"alerts      {state.alerts_sent_last_day} sent in the last 24 h, "
+        f"{state.alerts_pending} pending {waiting}".rstrip()
+        + f", {state.alerts_sending} being sent, {state.alerts_failed} failed",
+    ]
+    typer.echo("\n".join(lines))
+    trouble = state.alerts_failed or state.sources_overdue or state.sources_disabled
+    if trouble:
+        typer.echo("needs care: see `monitor sources` and `monitor alerts --status failed`")
+        raise typer.Exit(2)
+
+
+@app.command()
 def mute(
     target: Annotated[str, typer.Argument(help="claim, source or story.")],
     name: Annotated[str, typer.Argument(help="Claim id, source name, or story number.")],
@@ -249,6 +334,95 @@ def mute(
     for target_id in ids:
         repository.add_mute(Mute(kind, target_id, now + length, reason), "cli", now)
     typer.echo(f"muted {kind.value} {name} until {(now + length):%Y-%m-%d %H:%M} UTC")
+
+
+@app.command()
+def digest(
+    watchlist: Annotated[
+        str | None,
+        typer.Option("--watchlist", "-w", help="Watchlist file name (without .yaml) or name."),
+    ] = None,
+    preview: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the watchlist's digest as it would be now to this HTML file "
+            "(and the text part next to it, .txt); sends nothing, records nothing."
+        ),
+    ] = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="Send the digests due now (and retry waiting ones).")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="With --send and --watchlist: send today's digest now, "
+            "before its send time (still never twice for a day).",
+        ),
+    ] = False,
+) -> None:
+    """Daily digest emails: preview one, send those due, or list the latest (no options)."""
+    from monitor.digest.deliver import make_digest_desk
+    from monitor.digest.render import render_html, render_text
+    from monitor.store import open_store
+    from monitor.watchlists import load_directory
+
+    current = settings()
+    if (preview or force) and not watchlist:
+        raise typer.BadParameter("name the watchlist", param_hint="--watchlist")
+    try:
+        repository = open_store(current.resolved_database_url)
+        loaded = load_directory(current.watchlists, current.match_threshold)
+        if loaded.watchlists:  # recipients and send times as the files say now
+            repository.sync_watchlists(loaded.watchlists, datetime.now(UTC))
+        desk = make_digest_desk(current, repository, lambda: datetime.now(UTC))
+        if preview is not None and watchlist:
+            shown = desk.preview(watchlist)
+            preview.write_text(render_html(shown), encoding="utf-8")
+            preview.with_suffix(".txt").write_text(render_text(shown), encoding="utf-8")
+            typer.echo(f"{shown.subject}\nwrote {preview} and {preview.with_suffix('.txt')}")
+            return
+        if send:
+            key = desk.subscription(watchlist).watchlist_key if watchlist else None
+            report = desk.send_now(key) if force and key else desk.send_due(key)
+            _echo_digest_report(report)
+            return
+        _list_digests(repository.digests(watchlist))
+    except MonitorError as err:
+        fail(str(err))
+
+
+def _echo_digest_report(report: DigestReport) -> None:
+    for record in report.sent:
+        typer.echo(f"sent: {record.watchlist_key} {record.period} (see `monitor digest`)")
+    for record, error in report.retrying:
+        typer.secho(
+            f"waiting for the mail server: {record.watchlist_key} {record.period}: {error}",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+    for what, error in report.failed:
+        name = what if isinstance(what, str) else f"{what.watchlist_key} {what.period}"
+        typer.secho(f"failed: {name}: {error}", err=True, fg=typer.colors.RED)
+    if not (report.sent or report.retrying or report.failed):
+        typer.echo("no digest due now")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _list_digests(records: list[DigestRecord]) -> None:
+    if not records:
+        typer.echo("no digests yet")
+    for record in records:
+        when = _when(record.sent_at) if record.sent_at else "not sent"
+        typer.echo(
+            f"{record.period} {record.watchlist_key}: {record.status.value} · {when} · "
+            f"{len(record.recipients)} recipients"
+        )
+        for address, answer in record.refused:
+            typer.echo(f"    refused {address}: {answer}")
+        if record.last_error:
+            typer.echo(f"    {record.last_error}")
 
 
 @app.command("config")
@@ -298,6 +472,76 @@ def watchlist_check(
         typer.secho(str(problem), err=True, fg=typer.colors.RED)
     if problems:
         raise typer.Exit(1)
+
+
+@watchlist_app.command("export")
+def watchlist_export(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Directory to write to (default: MONITOR_WATCHLISTS)."),
+    ] = None,
+) -> None:
+    """Write every watchlist as stored (with edits made in the web UI) to YAML files."""
+    from monitor.editing import export_watchlists
+    from monitor.store import open_store
+
+    current = settings()
+    repository = open_store(current.resolved_database_url)
+    for path in export_watchlists(repository, out or current.watchlists, current.match_threshold):
+        typer.echo(f"wrote {path}")
+
+
+users_app = typer.Typer(help="Web UI users and their API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+PASSWORD_ENV = "MONITOR_NEW_PASSWORD"
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Sign-in name.")],
+    role: Annotated[str, typer.Option(help="viewer, editor or admin.")] = "viewer",
+) -> None:
+    """Add a user; the password comes from MONITOR_NEW_PASSWORD or a prompt."""
+    import os
+
+    from monitor.store import open_store
+    from monitor.types import Role
+    from monitor.web.auth import MIN_PASSWORD, hash_password
+
+    if role not in set(Role):
+        raise typer.BadParameter("viewer, editor or admin", param_hint="--role")
+    password = os.environ.get(PASSWORD_ENV) or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    if len(password) < MIN_PASSWORD:
+        fail(f"the password needs at least {MIN_PASSWORD} characters")
+    repository = open_store(settings().resolved_database_url)
+    if repository.user_credentials(name) is not None:
+        fail(f"a user named {name!r} exists")
+    now = datetime.now(UTC)
+    repository.add_user(name, hash_password(password), Role(role), now)
+    repository.record_audit("cli", "user.create", f"user:{name}", None, {"role": role}, now)
+    typer.echo(f"added {role} {name}")
+
+
+@users_app.command("token")
+def users_token(
+    name: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+) -> None:
+    """Make an API token for a user and print it (it is shown only this once)."""
+    from monitor.store import open_store
+    from monitor.web.auth import new_api_token, token_hash
+
+    repository = open_store(settings().resolved_database_url)
+    found = repository.user_credentials(name)
+    if found is None:
+        raise fail(f"no user named {name!r}")
+    token = new_api_token()
+    now = datetime.now(UTC)
+    repository.add_api_token(found[0].id, label, token_hash(token), now)
+    repository.record_audit("cli", "token.create", f"user:{name}", None, {"token": label}, now)
+    typer.echo(token)
 
 
 @db_app.command("upgrade")
@@ -448,6 +692,7 @@ def _when(moment: datetime | None) -> str:
 
 
 def main() -> None:
+    limit_malloc_arenas()  # before any thread starts: many fetch threads fragment the heap
     try:
         app()
     except MonitorError as err:

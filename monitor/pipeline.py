@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,15 @@ from monitor.judge.embed import Embedder
 from monitor.judge.match import ClaimIndex, best_matches
 from monitor.judge.passages import passages
 from monitor.judge.stance import StanceClassifier, StanceQuery
+from monitor.metrics import (
+    ERRORS,
+    EVIDENCE,
+    ITEMS_FETCHED,
+    ITEMS_JUDGED,
+    ITEMS_STORED,
+    POLLS,
+    timed,
+)
 from monitor.notify.outbox import DeliveryReport, Outbox
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository
@@ -93,6 +103,7 @@ class Pipeline:
         articles_per_poll: int = ARTICLES_PER_POLL,
         websub: Subscriber | None = None,
         outbox: Outbox | None = None,
+        lease: timedelta = timedelta(minutes=10),
     ) -> None:
         self.repository = repository
         self.fetcher = fetcher
@@ -104,6 +115,7 @@ class Pipeline:
         self.articles_per_poll = articles_per_poll
         self.websub = websub
         self.outbox = outbox or Outbox(repository, sink, clock)
+        self.lease = lease  # how long a batch being judged is held from other workers
         self._judging = threading.Lock()
         self._delivering = threading.Lock()
 
@@ -116,27 +128,38 @@ class Pipeline:
         alone; its items are fetched again next time.
         """
         try:
-            return self._poll(source)
+            outcome = self._poll(source)
         except StorageError as err:
             log.error("source %s: not stored: %s", source.name, err)
-            return PollOutcome(source, error=str(err))
+            ERRORS.labels(stage="store").inc()
+            outcome = PollOutcome(source, error=str(err))
+        result = "error" if outcome.error else "not_modified" if outcome.not_modified else "ok"
+        POLLS.labels(outcome=result).inc()
+        ITEMS_STORED.inc(outcome.new_items)
+        return outcome
 
     def _poll(self, source: Source) -> PollOutcome:
+        started = time.monotonic()
         try:
-            result = self.fetcher.fetch(source.url, source.etag, source.last_modified)
+            with timed("fetch"):
+                result = self.fetcher.fetch(source.url, source.etag, source.last_modified)
             if result.not_modified:
-                self._succeeded(source, 0, source.etag, source.last_modified)
+                self._succeeded(source, 0, source.etag, source.last_modified, started)
                 return PollOutcome(source, not_modified=True)
-            read = self._read(source, result)
-            new = self.repository.add_items(source.id, read.entries, self.clock())
+            with timed("parse"):
+                read = self._read(source, result)
+            ITEMS_FETCHED.inc(len(read.entries))
+            with timed("store"):
+                new = self.repository.add_items(source.id, read.entries, self.clock())
             if read.throttled:  # what was read is kept; the source still waits as asked
                 raise read.throttled
         except ThrottledError as err:
-            return self._failed(source, err, retry_after_delay(err.retry_after, self.clock()))
+            delay = retry_after_delay(err.retry_after, self.clock())
+            return self._failed(source, err, started, delay)
         except (FetchError, ParseError) as err:
-            return self._failed(source, err)
+            return self._failed(source, err, started)
         validators = (result.etag, result.last_modified) if read.complete else (None, None)
-        self._succeeded(source, len(new), *validators)
+        self._succeeded(source, len(new), *validators, started)
         log.info("source %s: %d new of %d items", source.name, len(new), len(read.entries))
         if source.kind is SourceKind.FEED:
             self._follow_hub(source, read)
@@ -169,7 +192,12 @@ class Pipeline:
         return _Read(batch.entries, complete=not left, throttled=batch.throttled)
 
     def _succeeded(
-        self, source: Source, new_items: int, etag: str | None, last_modified: str | None
+        self,
+        source: Source,
+        new_items: int,
+        etag: str | None,
+        last_modified: str | None,
+        started: float,
     ) -> None:
         now = self.clock()
         schedule = after_success(source, now, new_items)
@@ -180,10 +208,15 @@ class Pipeline:
             etag=etag,
             last_modified=last_modified,
             interval=schedule.interval,
+            duration=time.monotonic() - started,
         )
 
     def _failed(
-        self, source: Source, err: Exception, retry_after: timedelta | None = None
+        self,
+        source: Source,
+        err: Exception,
+        started: float,
+        retry_after: timedelta | None = None,
     ) -> PollOutcome:
         now = self.clock()
         schedule = after_failure(source, now, str(err), retry_after)
@@ -193,6 +226,7 @@ class Pipeline:
             schedule.next_poll_at,
             error=str(err),
             disabled_reason=schedule.disabled_reason,
+            duration=time.monotonic() - started,
         )
         log.warning("source %s failed: %s", source.name, err)
         if schedule.disabled_reason:
@@ -216,7 +250,11 @@ class Pipeline:
         """Match every unjudged item against its watchlists' claims; returns alerts queued."""
         queued = 0
         with self._judging:
-            while batch := self.repository.unjudged_items(JUDGE_BATCH):
+            # Leased, so that workers sharing the database judge each item once; a worker
+            # that dies leaves its batch to the others when the lease ends.
+            while batch := self.repository.lease_unjudged(
+                JUDGE_BATCH, self.clock(), self.clock() + self.lease
+            ):
                 queued += self._judge(batch)
         return queued
 
@@ -231,21 +269,31 @@ class Pipeline:
                 + [p for claim in claim_by_id.values() for p in claim.spec.phrasings]
             )
         )
-        vector_of = dict(zip(distinct, self.embedder.encode(distinct), strict=True))
+        with timed("embed"):
+            vector_of = dict(zip(distinct, self.embedder.encode(distinct), strict=True))
+        # Kept for the archive that claim previews and backfills search (monitor.store.vectors).
+        self.repository.vectors.add(self.embedder.model_key, texts, vector_of)
         indexes = {
             source_id: ClaimIndex.build(claims, vector_of)
             for source_id, claims in claims_of.items()
         }
         matches: list[tuple[Item, Match]] = []
-        for item in items:
-            group = texts[item.id]
-            if group:
-                matrix = np.stack([vector_of[p] for p in group])
-                found = best_matches(item.id, group, matrix, indexes[item.source_id])
-                matches.extend((item, match) for match in found)
-        evidence = self._stances(matches, claim_by_id)
+        with timed("match"):
+            for item in items:
+                group = texts[item.id]
+                if group:
+                    matrix = np.stack([vector_of[p] for p in group])
+                    found = best_matches(item.id, group, matrix, indexes[item.source_id])
+                    matches.extend((item, match) for match in found)
+        with timed("stance"):
+            evidence = self._stances(matches, claim_by_id)
         evidence = self._without_rejected(evidence, matches, vector_of)
-        return self.repository.record_judgement([i.id for i in items], evidence, self.clock())
+        with timed("record"):
+            queued = self.repository.record_judgement([i.id for i in items], evidence, self.clock())
+        ITEMS_JUDGED.inc(len(items))
+        for piece in evidence:
+            EVIDENCE.labels(stance=piece.stance.value).inc()
+        return queued
 
     def _without_rejected(
         self,
@@ -296,7 +344,7 @@ class Pipeline:
 
     def deliver(self) -> DeliveryReport:
         """Send what waits in the outbox."""
-        with self._delivering:
+        with self._delivering, timed("deliver"):
             return self.outbox.deliver()
 
     def run_cycle(self, sources: Sequence[Source]) -> CycleReport:
@@ -316,11 +364,23 @@ def host_lanes(sources: Sequence[Source], per_host: int) -> list[list[Source]]:
     by_host: dict[str, list[Source]] = {}
     for source in sources:
         by_host.setdefault(urlsplit(source.url).netloc.lower(), []).append(source)
-    lanes: list[list[Source]] = []
+    lanes: list[tuple[float, list[Source]]] = []
     for group in by_host.values():
-        group.sort(key=lambda s: -s.error_count)  # failing sources (slow to fail) first
-        lanes.extend(group[lane::per_host] for lane in range(min(per_host, len(group))))
-    # Longest first, and lanes with failing sources first: the slow ones start early instead
-    # of holding the cycle open at its end.
-    lanes.sort(key=lambda lane: (-max(s.error_count > 0 for s in lane), -len(lane)))
-    return lanes
+        # Longest-first greedy: each source, slowest last time first, joins the host's lane
+        # with the least expected time, so two slow sources do not queue behind each other.
+        host: list[tuple[float, list[Source]]] = [
+            (0.0, []) for _ in range(min(per_host, len(group)))
+        ]
+        for source in sorted(group, key=lambda s: -expected_seconds(s)):
+            index = min(range(len(host)), key=lambda i: host[i][0])
+            total, lane = host[index]
+            host[index] = (total + expected_seconds(source), [*lane, source])
+        lanes.extend(host)
+    # The longest lanes start first, instead of holding the cycle open at its end.
+    lanes.sort(key=lambda entry: -entry[0])
+    return [lane for _, lane in lanes]
+
+
+def expected_seconds(source: Source) -> float:
+    """How long polling ``source`` should take: its last poll's time (1 s if unknown)."""
+    return source.last_duration if source.last_duration is not None else 1.0

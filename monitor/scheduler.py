@@ -5,12 +5,18 @@ jitter) and polls it if it is due: its adapted interval, a failing source's back
 server's Retry-After decide when that is. Disabled sources are skipped. New items wake the
 judge job at once, which matches them and delivers the alerts. Watchlist files are re-read
 when they change.
+
+Several workers may share one PostgreSQL database: a worker leases a source while it polls it
+(and a batch of items while it judges them), so each due source is polled once per interval,
+and the sources of a worker that dies go to the others when its leases end.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +28,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import Service
+from monitor.digest.deliver import make_digest_desk
+from monitor.errors import MonitorError
 from monitor.ingest.policy import interval_bounds
 from monitor.pipeline import utcnow
 from monitor.types import Source
@@ -31,6 +39,10 @@ JUDGE_JOB = "judge"
 DELIVER_JOB = "deliver"
 RELOAD_JOB = "reload-watchlists"
 WEBSUB_JOB = "renew-websub"
+DIGEST_JOB = "digests"
+SWEEP_JOB = "sweep"
+# How often overdue sources (a dead worker's, once its lease ends) are woken up.
+SWEEP_EVERY = timedelta(seconds=15)
 WEBSUB_EVERY = timedelta(hours=1)
 RELOAD_EVERY = timedelta(seconds=30)
 # A source woken slightly before its next poll time still counts as due.
@@ -58,6 +70,8 @@ class MonitorScheduler:
             timezone="UTC",
         )
         self._watchlist_stamp: tuple[tuple[str, float], ...] = ()
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self.digests = make_digest_desk(service.settings, service.repository, utcnow)
 
     def start(self) -> None:
         """Load watchlists, schedule every job and run (blocks for a BlockingScheduler)."""
@@ -77,9 +91,20 @@ class MonitorScheduler:
             executor="judge",
         )
         self.scheduler.add_job(
+            self.sweep,
+            IntervalTrigger(seconds=SWEEP_EVERY.total_seconds()),
+            id=SWEEP_JOB,
+        )
+        self.scheduler.add_job(
             self.reload_watchlists,
             IntervalTrigger(seconds=RELOAD_EVERY.total_seconds()),
             id=RELOAD_JOB,
+        )
+        self.scheduler.add_job(
+            self.send_digests,
+            IntervalTrigger(seconds=settings.digest_interval),
+            id=DIGEST_JOB,
+            next_run_time=utcnow(),
         )
         if self.service.pipeline.websub is not None:
             self.scheduler.add_job(
@@ -99,20 +124,47 @@ class MonitorScheduler:
     # --- jobs ---------------------------------------------------------------------------
 
     def poll(self, source_id: int) -> None:
-        """Poll one source if it is due, and wake the judge when it brought new items."""
-        source = self.service.repository.source(source_id)
+        """Poll one source if it is due and no other worker has it; wake the judge when it
+        brought new items."""
         now = utcnow()
-        if not source.enabled or (source.next_poll_at and source.next_poll_at > now + DUE_SLACK):
+        lease = timedelta(seconds=self.service.settings.lease)
+        source = self.service.repository.lease_source(
+            source_id, self.worker_id, now, now + lease, due_by=now + DUE_SLACK
+        )
+        if source is None:  # not due, disabled, or being polled by another worker
             return
         outcome = self.service.pipeline.poll(source)
         if outcome.new_items:
             self.wake_judge()
+
+    def sweep(self) -> None:
+        """Wake the jobs of overdue sources now: those a dead worker held (once their lease
+        ends) are polled within seconds instead of at their job's next turn."""
+        overdue = self.service.repository.sources(due_at=utcnow() - SWEEP_EVERY)
+        for source in overdue:
+            with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
+                self.scheduler.modify_job(f"source:{source.id}", next_run_time=utcnow())
 
     def wake_judge(self) -> None:
         """Run the judge job now (new items arrived by poll or WebSub push)."""
         # Shutting down, or not started yet: the judge runs on its own schedule then.
         with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
             self.scheduler.modify_job(JUDGE_JOB, next_run_time=utcnow())
+
+    def send_digests(self) -> None:
+        """Send the daily digests due now (each watchlist's failure stays its own)."""
+        try:
+            report = self.digests.send_due()
+        except MonitorError as err:  # the database, before any watchlist was tried
+            log.error("digests not sent: %s", err)
+            return
+        if report.sent or report.retrying or report.failed:
+            log.info(
+                "digests sent: %d, waiting for the mail server: %d, failed: %d",
+                len(report.sent),
+                len(report.retrying),
+                len(report.failed),
+            )
 
     def renew_websub(self) -> None:
         """Renew WebSub subscriptions whose lease ends within a day."""
@@ -166,3 +218,7 @@ def _stamp(directory: Path) -> tuple[tuple[str, float], ...]:
         return ()
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     return tuple((str(f), f.stat().st_mtime) for f in files)
+
+
+# `monitor web` (no scheduler) watches the watchlist files with the same stamp.
+watchlist_stamp = _stamp

@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     fetch_concurrency: int = Field(
         32, ge=1, description="Sources fetched at the same time (at most 2 per host)."
     )
+    lease: float = Field(
+        600.0,
+        gt=0,
+        description="Seconds a worker holds a source it polls or a batch of items it judges; "
+        "if the worker dies, another one takes the work over once this has passed.",
+    )
     deliver_interval: float = Field(
         10.0, gt=0, description="Seconds between outbox delivery runs in `monitor run`."
     )
@@ -116,10 +122,62 @@ class Settings(BaseSettings):
         "`<public_url>/websub/<source id>`; unset, WebSub is off.",
     )
     http_host: str = Field(
-        "127.0.0.1", description="Address the service's HTTP endpoint (WebSub) listens on."
+        "127.0.0.1",
+        description="Address the service's HTTP server (web UI, API, WebSub) listens on.",
     )
     http_port: int = Field(
-        8080, ge=0, le=65535, description="Port the service's HTTP endpoint (WebSub) listens on."
+        8080,
+        ge=0,
+        le=65535,
+        description="Port the service's HTTP server (web UI, API, WebSub) listens on.",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Key that signs the web UI's session cookies. Unset, one is generated on "
+        "first start and kept in `MONITOR_DATA_DIR/secret_key`; several servers behind one "
+        "address need the same key.",
+    )
+    session_hours: float = Field(
+        12.0, gt=0, description="Hours a web UI sign-in lasts before signing in again."
+    )
+    secure_cookies: bool = Field(
+        True,
+        description="Mark the session cookie `Secure` (sent over HTTPS only; browsers also "
+        "send it to http://localhost). Turn off only to serve plain HTTP on another address.",
+    )
+    smtp_host: str = Field(
+        "localhost", description="Mail server that sends the daily digest emails."
+    )
+    smtp_port: int = Field(
+        25,
+        ge=1,
+        le=65535,
+        description="Mail server port: usually 587 with `MONITOR_SMTP_STARTTLS`, 465 with "
+        "`MONITOR_SMTP_SSL`, 25 for a local relay.",
+    )
+    smtp_starttls: bool = Field(
+        False, description="Upgrade the SMTP connection with STARTTLS before logging in."
+    )
+    smtp_ssl: bool = Field(
+        False, description="Connect to the mail server over TLS from the start (SMTPS)."
+    )
+    smtp_username: str | None = Field(
+        None, description="SMTP login; without it monitor sends without logging in."
+    )
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_timeout: float = Field(
+        30.0, gt=0, description="Seconds to wait for the mail server on each step."
+    )
+    mail_from: str = Field(
+        "monitor@localhost",
+        description="Sender address of the digest emails (`Desk Monitor <monitor@example.org>` "
+        "works too); its domain also ends each digest's Message-ID.",
+    )
+    digest_interval: float = Field(
+        300.0,
+        gt=0,
+        description="Seconds between checks in `monitor run` for digests due to be sent "
+        "(and digests waiting for the mail server to come back).",
     )
     log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
     log_json: bool = Field(False, description="Write logs as JSON lines.")

@@ -74,6 +74,15 @@ class MuteTarget(StrEnum):
     CLAIM = "claim"
 
 
+class DigestStatus(StrEnum):
+    """Where a watchlist's digest for one period stands."""
+
+    SENDING = "sending"  # claimed by a sender; taken over (same Message-ID) if it died
+    RETRYING = "retrying"  # the mail server was unreachable; tried again later
+    SENT = "sent"  # accepted for at least one recipient (refusals are recorded)
+    FAILED = "failed"  # refused for every recipient, or a permanent SMTP error
+
+
 # --- Watchlists, as editors write them -------------------------------------------------------
 
 
@@ -108,10 +117,15 @@ class ClaimSpec:
 
 @dataclass(frozen=True)
 class DigestSpec:
-    """Who gets the watchlist's daily digest email, and when (local time)."""
+    """Who gets the watchlist's daily digest email, and when (local time in ``timezone``).
+
+    A claim with no new evidence for ``stale_after_days`` days is listed as stale.
+    """
 
     recipients: tuple[str, ...] = ()
     send_at: time = time(7, 0)
+    timezone: str = "UTC"
+    stale_after_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -224,6 +238,7 @@ class Source:
     last_success_at: datetime | None = None
     last_error: str | None = None
     error_count: int = 0
+    last_duration: float | None = None  # seconds its last poll took
     failing_since: datetime | None = None
     next_poll_at: datetime | None = None
     adapted_interval: timedelta | None = None
@@ -361,3 +376,111 @@ class Mute:
     target_id: int
     until: datetime
     reason: str = ""
+
+
+# --- The web front end -----------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    """What a web user may do: viewers read, editors edit watchlists and sources, admins also
+    manage users."""
+
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+    def allows(self, needed: Role) -> bool:
+        order = (Role.VIEWER, Role.EDITOR, Role.ADMIN)
+        return order.index(self) >= order.index(needed)
+
+
+@dataclass(frozen=True)
+class User:
+    """A person who signs in to the web UI (or calls the API with one of their tokens)."""
+
+    id: int
+    name: str
+    role: Role
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """Stored evidence with what a page shows beside it: the item, its outlet, the feedback."""
+
+    id: int
+    evidence: Evidence
+    claim_key: str
+    item_title: str
+    item_url: str
+    source_name: str
+    published_at: datetime | None
+    created_at: datetime
+    alerted: bool = True  # False: recorded by a backfill (or held back) without an alert
+    feedback: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One edit made through the web UI or API: who, when, what, before and after."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    before: dict[str, object] | None
+    after: dict[str, object] | None
+
+
+# --- Daily digests ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestSubscription:
+    """A watchlist whose desk gets a daily digest email, as stored."""
+
+    watchlist_key: str
+    watchlist_name: str
+    spec: DigestSpec
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    """One watchlist's digest for one period (its local date): what it covers and how its
+    sending went. ``refused`` maps each refused recipient to the server's answer."""
+
+    id: int
+    watchlist_key: str
+    period: str  # YYYY-MM-DD in the digest's time zone
+    status: DigestStatus
+    message_id: str
+    since: datetime
+    until: datetime
+    recipients: tuple[str, ...]
+    created_at: datetime
+    refused: tuple[tuple[str, str], ...] = ()
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """The state of the service at a glance (``monitor status``, ``/metrics``)."""
+
+    sources: int
+    sources_failing: int
+    sources_disabled: int
+    sources_overdue: int  # due more than five minutes ago and not polled
+    last_success_at: datetime | None
+    items: int
+    items_last_day: int
+    unjudged: int
+    evidence_last_day: dict[str, int]
+    alerts_pending: int
+    alerts_sending: int
+    alerts_failed: int
+    alerts_sent_last_day: int
+    oldest_pending_at: datetime | None

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import yaml
 from cssselect import HTMLTranslator, SelectorError
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -121,9 +122,30 @@ class _ClaimSchema(_Strict):
     notes: str = ""
 
 
+# One address, nothing that could smuggle a second one into a header.
+_EMAIL = re.compile(r"^[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+$")
+
+
+def _email_address(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address (write just name@example.org)")
+    return value
+
+
+def _known_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from err
+    return value
+
+
 class _DigestSchema(_Strict):
-    recipients: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = []
+    recipients: list[Annotated[str, AfterValidator(_email_address)]] = []
     send_at: ClockTime = time(7, 0)
+    # Default: the watchlist's time zone.
+    timezone: Annotated[str, AfterValidator(_known_zone)] | None = None
+    stale_after_days: Annotated[int, Field(ge=1, le=365)] = 7
 
 
 Channel = Annotated[str, Field(pattern=r"^[#@]?[\w.-]{1,80}$")]
@@ -255,7 +277,12 @@ def _to_domain(
         description=schema.description,
         timezone=schema.timezone,
         threshold=defaults.threshold if defaults.threshold is not None else default_threshold,
-        digest=DigestSpec(tuple(schema.digest.recipients), schema.digest.send_at),
+        digest=DigestSpec(
+            tuple(schema.digest.recipients),
+            schema.digest.send_at,
+            timezone=schema.digest.timezone or schema.timezone,
+            stale_after_days=schema.digest.stale_after_days,
+        ),
         alerts=_alert_policy(schema.alerts),
         path=path,
         fingerprint=fingerprint,
@@ -350,3 +377,82 @@ def _child(node: yaml.Node, part: Any) -> tuple[yaml.Node | None, yaml.Node] | N
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
         return None, node.value[part]
     return None
+
+
+def dump_watchlist(watchlist: Watchlist, default_threshold: float | None = None) -> str:
+    """A watchlist as YAML that :func:`parse_watchlist` reads back to the same watchlist
+    (comments of the file it came from are not kept)."""
+    data: dict[str, Any] = {"name": watchlist.name}
+    if watchlist.description:
+        data["description"] = watchlist.description
+    data["slack_channel"] = watchlist.slack_channel
+    if watchlist.timezone != "UTC":
+        data["timezone"] = watchlist.timezone
+    digest = watchlist.digest
+    if digest != DigestSpec(timezone=watchlist.timezone):
+        data["digest"] = {
+            "recipients": list(digest.recipients),
+            "send_at": digest.send_at.strftime("%H:%M"),
+        }
+        if digest.timezone != watchlist.timezone:
+            data["digest"]["timezone"] = digest.timezone
+        if digest.stale_after_days != DigestSpec.stale_after_days:
+            data["digest"]["stale_after_days"] = digest.stale_after_days
+    if watchlist.alerts != AlertPolicy():
+        data["alerts"] = _dump_alerts(watchlist.alerts)
+    if watchlist.threshold != default_threshold:
+        data["defaults"] = {"threshold": watchlist.threshold}
+    data["sources"] = [_dump_source(source) for source in watchlist.sources]
+    data["claims"] = [_dump_claim(claim) for claim in watchlist.claims]
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def format_duration(duration: timedelta) -> str:
+    """``15m``, ``1h``, ``90s``: the shortest unit that says ``duration`` exactly."""
+    seconds = int(duration.total_seconds())
+    for unit in ("d", "h", "m"):
+        if seconds % _UNITS[unit] == 0:
+            return f"{seconds // _UNITS[unit]}{unit}"
+    return f"{seconds}s"
+
+
+def _dump_alerts(policy: AlertPolicy) -> dict[str, Any]:
+    default = AlertPolicy()
+    data: dict[str, Any] = {}
+    if policy.routes:
+        data["routes"] = {stance.value: list(channels) for stance, channels in policy.routes}
+    if policy.quiet_hours is not None:
+        data["quiet_hours"] = {
+            "start": policy.quiet_hours.start.strftime("%H:%M"),
+            "end": policy.quiet_hours.end.strftime("%H:%M"),
+        }
+    if policy.per_claim_per_hour != default.per_claim_per_hour:
+        data["per_claim_per_hour"] = policy.per_claim_per_hour
+    if policy.per_channel_per_hour != default.per_channel_per_hour:
+        data["per_channel_per_hour"] = policy.per_channel_per_hour
+    return data
+
+
+def _dump_source(source: SourceSpec) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": source.name, "url": source.url}
+    if source.kind is not SourceKind.FEED:
+        data["kind"] = source.kind.value
+    data["poll_interval"] = format_duration(source.poll_interval)
+    if source.selector:
+        data["selector"] = source.selector
+    if source.full_text:
+        data["full_text"] = True
+    return data
+
+
+def _dump_claim(claim: ClaimSpec) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": claim.id, "text": claim.text}
+    if claim.paraphrases:
+        data["paraphrases"] = list(claim.paraphrases)
+    if claim.threshold is not None:
+        data["threshold"] = claim.threshold
+    if claim.verdict is not Verdict.UNVERIFIED:
+        data["verdict"] = claim.verdict.value
+    if claim.notes:
+        data["notes"] = claim.notes
+    return data

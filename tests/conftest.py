@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.databases import drop_created
 from tests.servers import LocalServer, SlackAPI
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -63,3 +64,10 @@ class HashingEmbedder:
 @pytest.fixture
 def hashing_embedder() -> HashingEmbedder:
     return HashingEmbedder()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """With MONITOR_TEST_POSTGRES, drop the per-test databases at the end of the session."""
+    yield
+    drop_created()

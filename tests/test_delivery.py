@@ -13,6 +13,7 @@ from monitor.notify.slack import SlackSink
 from monitor.store import Repository, open_store
 from monitor.types import AlertStatus, Evidence, FeedEntry, Mute, MuteTarget, Stance
 from monitor.watchlists import parse_watchlist
+from tests.databases import database_url
 from tests.servers import SlackAPI
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -59,7 +60,7 @@ class Desk:
         self.slack = slack
         self.clock = Clock()
         slack.clock = lambda: self.clock().timestamp()
-        self.repository: Repository = open_store(f"sqlite:///{tmp_path / 'desk.sqlite3'}")
+        self.repository: Repository = open_store(database_url(tmp_path / "desk.sqlite3"))
         text = WATCHLIST.format(per_claim=per_claim, quiet=quiet)
         self.repository.sync_watchlists([parse_watchlist(text, tmp_path / "arms.yaml")], NOW)
         self.sources = {s.name: s for s in self.repository.sources()}
@@ -267,7 +268,7 @@ def test_editors_see_failures_and_mute_from_the_command_line(tmp_path: Path, des
     desk.slack.errors["#arms"] = "channel_not_found"
     desk.evidence("shells")
     desk.outbox().deliver()
-    env = {"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'desk.sqlite3'}"}
+    env = {"MONITOR_DATABASE_URL": database_url(tmp_path / "desk.sqlite3")}
     shown = CliRunner().invoke(app, ["alerts", "--status", "failed"], env=env)
     assert shown.exit_code == 0, shown.output
     assert "failed (Slack refused the alert for #arms: channel_not_found)" in shown.output

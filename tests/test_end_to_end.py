@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.databases import database_url
 from tests.servers import LocalServer, Response, SlackAPI
 
 pytestmark = pytest.mark.model
@@ -46,7 +47,7 @@ def test_poll_once_posts_each_new_evidence_to_slack_exactly_once(
     template = (FIXTURES / "watchlists/desk.yaml").read_text()
     (watchlists / "desk.yaml").write_text(template.replace("{base_url}", feed_server.url))
     env = {
-        "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'monitor.sqlite3'}",
+        "MONITOR_DATABASE_URL": database_url(tmp_path / "monitor.sqlite3"),
         "MONITOR_WATCHLISTS": str(watchlists),
         "SLACK_BOT_TOKEN": slack_api.token,
         "MONITOR_SLACK_API_URL": f"{slack_api.url}/api/",

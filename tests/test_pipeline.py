@@ -16,6 +16,7 @@ from monitor.store import Repository, open_store
 from monitor.types import AlertStatus, FeedbackKind, FeedEntry
 from monitor.watchlists import parse_watchlist
 from tests.conftest import FIXTURES, HashingEmbedder
+from tests.databases import database_url
 from tests.servers import LocalServer, Response, SlackAPI
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
@@ -39,7 +40,7 @@ def make_pipeline(
     embedder: HashingEmbedder,
     clock: Callable[[], datetime] = lambda: NOW,
 ) -> tuple[Pipeline, Repository]:
-    repository = open_store(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    repository = open_store(database_url(tmp_path / "m.sqlite3"))
     fetcher = Fetcher(FetchPolicy(user_agent="t", allow_private=True))
     sink = SlackSink(slack.token, f"{slack.url}/api/")
     pipeline = Pipeline(repository, fetcher, embedder, MentionsOnly(), sink, clock=clock)

@@ -20,6 +20,7 @@ from monitor.store import Repository, open_store
 from monitor.types import Source
 from monitor.watchlists import parse_watchlist
 from tests.conftest import FIXTURES, HashingEmbedder
+from tests.databases import database_url
 from tests.servers import LocalServer, Response, SlowRoute
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
@@ -55,7 +56,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def repository(tmp_path: Path) -> Repository:
-    return open_store(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    return open_store(database_url(tmp_path / "m.sqlite3"))
 
 
 def make_pipeline(repository: Repository, clock: Clock, **options: int) -> Pipeline:

@@ -16,6 +16,7 @@ from monitor.scheduler import MonitorScheduler, jitter_for
 from monitor.settings import load_settings
 from monitor.store import open_store
 from tests.conftest import FIXTURES, HashingEmbedder
+from tests.databases import database_url
 from tests.servers import LocalServer, Response, SlackAPI
 
 
@@ -39,7 +40,7 @@ def test_scheduler_polls_each_source_and_alerts(
     template = template.replace("poll_interval: 1m", "poll_interval: 1m\n  threshold: 0.4")
     (watchlists / "desk.yaml").write_text(template.replace("{base_url}", feed_server.url))
     settings = load_settings(
-        watchlists=watchlists, database_url=f"sqlite:///{tmp_path / 'm.sqlite3'}"
+        watchlists=watchlists, database_url=database_url(tmp_path / "m.sqlite3")
     )
     repository = open_store(settings.resolved_database_url)
     pipeline = Pipeline(
@@ -81,7 +82,7 @@ def test_a_source_job_wakes_at_the_shortest_interval_the_source_may_adapt_to(
 
     from monitor.types import Source, SourceKind
 
-    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    settings = load_settings(database_url=database_url(tmp_path / "m.sqlite3"))
     service = Service(settings, open_store(settings.resolved_database_url), None)  # type: ignore[arg-type]
     scheduler = MonitorScheduler(service, BackgroundScheduler)
     source = Source(7, "S", "https://example.org/f", SourceKind.FEED, timedelta(minutes=15))

@@ -13,6 +13,7 @@ from monitor.pipeline import Pipeline
 from monitor.store import open_store
 from monitor.watchlists import parse_watchlist
 from tests.conftest import HashingEmbedder
+from tests.databases import database_url
 from tests.ingest.test_dedup import COPY, INDEPENDENT, WIRE
 from tests.servers import LocalServer, Response, SlackAPI
 
@@ -38,7 +39,7 @@ def test_wire_copies_make_one_story_and_one_alert_naming_every_outlet(
             ("b-2", "Intelligence counts a million rounds", INDEPENDENT),
         )
     )
-    repository = open_store(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    repository = open_store(database_url(tmp_path / "m.sqlite3"))
     desk = parse_watchlist(
         f"""
 name: Desk

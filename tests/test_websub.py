@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.ingest.websub import Subscriber
@@ -23,9 +24,10 @@ from monitor.pipeline import Pipeline
 from monitor.store import Repository, open_store
 from monitor.types import Source, WebSubState
 from monitor.watchlists import parse_watchlist
-from monitor.web.websub import WebSubServer
+from monitor.web.websub import websub_router
 from tests.conftest import HashingEmbedder
-from tests.servers import LocalServer, Response, SlackAPI
+from tests.databases import database_url
+from tests.servers import LocalServer, Response, SlackAPI, serving_app
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 CLAIM = "North Korea has shipped artillery shells to Russia"
@@ -53,13 +55,20 @@ def feed(links: str = "", key: str = "old", title: str = "Markets rally") -> byt
     return FEED.format(links=links, key=key, title=title).encode()
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """The service's HTTP server (here serving only the WebSub routes)."""
+
+    url: str
+
+
 @dataclass
 class Desk:
     """A pipeline with push configured, its WebSub endpoint, a feed server acting as hub."""
 
     pipeline: Pipeline
     repository: Repository
-    endpoint: WebSubServer
+    endpoint: Endpoint
     feeds: LocalServer
     slack: SlackAPI
 
@@ -100,7 +109,7 @@ class Desk:
 def desk(
     tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI, hashing_embedder: HashingEmbedder
 ) -> Iterator[Desk]:
-    repository = open_store(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    repository = open_store(database_url(tmp_path / "m.sqlite3"))
     fetcher = Fetcher(FetchPolicy(user_agent="t", allow_private=True))
     sink = SlackSink(slack_api.token, f"{slack_api.url}/api/")
     pipeline = Pipeline(
@@ -111,16 +120,17 @@ def desk(
         pipeline.judge_pending()
         pipeline.deliver()
 
-    endpoint = WebSubServer(repository, port=0, clock=lambda: NOW, on_new_items=judge)
-    pipeline.websub = Subscriber(repository, fetcher, endpoint.url, lambda: NOW)
+    app = FastAPI()
+    app.include_router(websub_router(repository, lambda: NOW, on_new_items=judge))
     text = WATCHLIST.format(url=f"{feed_server.url}/feed.xml", claim=CLAIM)
     repository.sync_watchlists([parse_watchlist(text, tmp_path / "desk.yaml")], NOW)
     hub = f'<link rel="hub" href="{feed_server.url}/hub"/>'
     self_link = f'<link rel="self" href="{feed_server.url}/feed.xml"/>'
     feed_server.responses["/feed.xml"] = Response(feed(hub + self_link))
     feed_server.responses["/hub"] = Response(status=202)
-    with endpoint:
-        yield Desk(pipeline, repository, endpoint, feed_server, slack_api)
+    with serving_app(app) as url:
+        pipeline.websub = Subscriber(repository, fetcher, url, lambda: NOW)
+        yield Desk(pipeline, repository, Endpoint(url), feed_server, slack_api)
     fetcher.close()
 
 

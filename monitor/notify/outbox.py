@@ -23,6 +23,7 @@ from monitor.errors import (
     StorageError,
     ThrottledNotifyError,
 )
+from monitor.metrics import ALERT_LATENCY, ALERTS
 from monitor.notify.messages import SlackMessage, render_alert, render_summary
 from monitor.notify.plan import plan_delivery, thread_day
 from monitor.notify.slack import AlertSink
@@ -34,7 +35,7 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
 # A "sending" alert older than this was left by a sender that died: check Slack for it.
-STALE_SENDING = timedelta(minutes=2)
+STALE_SENDING = timedelta(minutes=1)  # well past the Slack client's 15 s timeout
 RATE_WINDOW = timedelta(hours=1)
 CATCH_UP = "Caught up after quiet hours"
 BURST = "More evidence (alert limit reached)"
@@ -101,6 +102,7 @@ class Outbox:
         for reason, groups in ((CATCH_UP, plan.catch_up), (BURST, plan.summaries)):
             for channel, group in groups.items():
                 self._send_summary(channel, group, reason, report)
+        _count(report, self.clock())
         return report
 
     # --- sending ----------------------------------------------------------------------------
@@ -218,3 +220,17 @@ class Outbox:
                     alert.id, "interrupted before Slack answered; sending again",
                     permanent=False, attempted=False,
                 )  # fmt: skip
+
+
+def _count(report: DeliveryReport, now: datetime) -> None:
+    """Metrics for one delivery run: results, and how long sent alerts waited."""
+    for result, alerts in (
+        ("sent", report.sent),
+        ("batched", report.batched),
+        ("failed", [a for a, _ in report.failed]),
+        ("retrying", [a for a, _ in report.retrying]),
+        ("muted", [a for a, _ in report.muted]),
+    ):
+        ALERTS.labels(result=result).inc(len(alerts))
+    for alert in [*report.sent, *report.batched]:
+        ALERT_LATENCY.observe(max(0.0, (now - alert.created_at).total_seconds()))

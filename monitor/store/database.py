@@ -8,7 +8,7 @@ from typing import Any
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,6 +16,7 @@ from alembic import command
 from monitor.errors import StorageError
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent.parent / "alembic"
+_LOCK = 0x6D6F6E69746F72  # "monitor": the advisory lock taken while migrating
 
 
 def make_engine(url: str) -> Engine:
@@ -53,6 +54,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Workers starting together migrate one at a time (the lock ends with the
+                # transaction); the later ones find the schema already up to date.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     except SQLAlchemyError as err:

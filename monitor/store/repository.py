@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Select, and_, delete, func, insert, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StorageError
@@ -26,8 +27,11 @@ from monitor.ingest.dedup import SAME_STORY, anchors, resemblance, sketch
 from monitor.ingest.urls import canonical_url
 from monitor.store.tables import (
     AlertRow,
+    ApiTokenRow,
+    AuditRow,
     Base,
     ClaimRow,
+    DigestRow,
     EvidenceRow,
     FeedbackRow,
     ItemAnchorRow,
@@ -35,26 +39,37 @@ from monitor.store.tables import (
     MuteRow,
     SlackThreadRow,
     SourceRow,
+    UserRow,
     WatchlistRow,
     WatchlistSourceRow,
 )
+from monitor.store.vectors import SqlVectorStore
 from monitor.types import (
     Alert,
     AlertPolicy,
     AlertStatus,
+    AuditEntry,
     Claim,
     ClaimSpec,
+    DigestRecord,
+    DigestSpec,
+    DigestStatus,
+    DigestSubscription,
     Evidence,
+    EvidenceRecord,
     FeedbackKind,
     FeedEntry,
     Item,
     Mute,
     MuteTarget,
     QuietHours,
+    Role,
+    ServiceStatus,
     Source,
     SourceKind,
     SourceSpec,
     Stance,
+    User,
     Verdict,
     Watchlist,
     WebSubState,
@@ -118,6 +133,8 @@ class Repository:
         self._write_lock: AbstractContextManager[Any] = (
             threading.RLock() if serial else contextlib.nullcontext()
         )
+        # Passage embeddings: the archive claim previews and backfills search.
+        self.vectors = SqlVectorStore(engine, self._write_lock)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Session]:
@@ -186,19 +203,48 @@ class Repository:
         error: str | None = None,
         interval: timedelta | None = None,
         disabled_reason: str | None = None,
+        duration: float | None = None,
     ) -> None:
         """Record the outcome of a fetch: validators and the adapted ``interval`` on success;
-        the error otherwise, and ``disabled_reason`` when the source is given up on."""
+        the error otherwise, and ``disabled_reason`` when the source is given up on;
+        ``duration``, the seconds the poll took."""
         with self._transaction() as session:
             row = session.get(SourceRow, source_id)
             if row is None:
                 raise StorageError(f"source {source_id} not found")
             row.last_fetched_at = now
             row.next_poll_at = next_poll_at
+            row.lease_owner = row.lease_until = None
+            if duration is not None:
+                row.last_duration_s = round(duration, 3)
             if error is None:
                 _record_success(row, now, etag, last_modified, interval)
             else:
                 _record_error(row, now, error, disabled_reason)
+
+    def lease_source(
+        self, source_id: int, owner: str, now: datetime, until: datetime, due_by: datetime
+    ) -> Source | None:
+        """Take the source for polling if it is enabled, due and not held by a live lease.
+
+        Due means its next poll time is at or before ``due_by``. Exactly one of several
+        workers asking at once gets it (row lock, ``SKIP LOCKED`` on PostgreSQL); the lease ends
+        when its poll is recorded, or at ``until`` if the worker died. Returns None when the
+        source is not to be polled now.
+        """
+        query = (
+            select(SourceRow)
+            .where(SourceRow.id == source_id, SourceRow.enabled.is_(True))
+            .where(or_(SourceRow.next_poll_at.is_(None), SourceRow.next_poll_at <= due_by))
+            .where(or_(SourceRow.lease_until.is_(None), SourceRow.lease_until < now))
+            .with_for_update(skip_locked=True)
+        )
+        with self._transaction() as session:
+            row = session.scalar(query)
+            if row is None:
+                return None
+            row.lease_owner, row.lease_until = owner, until
+            return _source(row)
 
     # --- WebSub ------------------------------------------------------------------------
 
@@ -318,6 +364,22 @@ class Repository:
                     counts.setdefault(source_id, [0] * days)[day] += 1
         return counts
 
+    def lease_unjudged(self, limit: int, now: datetime, until: datetime) -> list[Item]:
+        """Take up to ``limit`` unjudged items not held by another worker, until ``until``."""
+        query = (
+            select(ItemRow)
+            .where(ItemRow.judged_at.is_(None))
+            .where(or_(ItemRow.judge_lease_until.is_(None), ItemRow.judge_lease_until < now))
+            .order_by(ItemRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with self._transaction() as session:
+            rows = list(session.scalars(query))
+            for row in rows:
+                row.judge_lease_until = until
+            return [_item(row) for row in rows]
+
     def unjudged_items(self, limit: int = 1000) -> list[Item]:
         """Items stored but not yet matched against claims (also after a crash)."""
         query = select(ItemRow).where(ItemRow.judged_at.is_(None)).order_by(ItemRow.id).limit(limit)
@@ -423,6 +485,57 @@ class Repository:
                 replace(_alert(*row), outlets=_outlets(session, row[4]))
                 for row in session.execute(query)
             ]
+
+    # --- status -------------------------------------------------------------------------
+
+    def status(self, now: datetime) -> ServiceStatus:
+        """Counts that say whether the service is keeping up."""
+        day = now - timedelta(days=1)
+        with self._sessions() as session:
+
+            def count(query: Select[Any]) -> int:
+                return int(session.scalar(query) or 0)
+
+            def sources(*where: Any) -> int:
+                return count(select(func.count(SourceRow.id)).where(*where))
+
+            def alerts(*where: Any) -> int:
+                return count(select(func.count(AlertRow.id)).where(*where))
+
+            by_stance = dict(
+                session.execute(
+                    select(EvidenceRow.stance, func.count(EvidenceRow.id))
+                    .where(EvidenceRow.created_at >= day)
+                    .group_by(EvidenceRow.stance)
+                ).all()
+            )
+            pending = AlertRow.status == AlertStatus.PENDING.value
+            return ServiceStatus(
+                sources=sources(SourceRow.enabled.is_(True)),
+                sources_failing=sources(SourceRow.enabled.is_(True), SourceRow.error_count > 0),
+                sources_disabled=sources(SourceRow.enabled.is_(False)),
+                sources_overdue=sources(
+                    SourceRow.enabled.is_(True),
+                    SourceRow.next_poll_at < now - timedelta(minutes=5),
+                ),
+                last_success_at=session.scalar(select(func.max(SourceRow.last_success_at))),
+                items=count(select(func.count(ItemRow.id))),
+                items_last_day=count(
+                    select(func.count(ItemRow.id)).where(ItemRow.fetched_at >= day)
+                ),
+                unjudged=count(select(func.count(ItemRow.id)).where(ItemRow.judged_at.is_(None))),
+                evidence_last_day={str(k): int(v) for k, v in by_stance.items()},
+                alerts_pending=alerts(pending),
+                alerts_sending=alerts(AlertRow.status == AlertStatus.SENDING.value),
+                alerts_failed=alerts(AlertRow.status == AlertStatus.FAILED.value),
+                alerts_sent_last_day=alerts(
+                    AlertRow.status.in_([AlertStatus.SENT.value, AlertStatus.BATCHED.value]),
+                    AlertRow.sent_at >= day,
+                ),
+                oldest_pending_at=session.scalar(
+                    select(func.min(AlertRow.created_at)).where(pending)
+                ),
+            )
 
     # --- delivery -----------------------------------------------------------------------
 
@@ -643,6 +756,458 @@ class Repository:
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
+    # --- the web front end --------------------------------------------------------------
+
+    def find_claim(self, claim_id: int) -> Claim | None:
+        """The claim with ``claim_id`` (active or not), or None."""
+        with self._sessions() as session:
+            row = session.get(ClaimRow, claim_id)
+            if row is None:
+                return None
+            watchlist = session.get(WatchlistRow, row.watchlist_id)
+            assert watchlist is not None
+            return _claim(row, watchlist)
+
+    def watchlist(self, key: str) -> Watchlist | None:
+        """An active watchlist as stored (its sources and active claims), or None."""
+        with self._sessions() as session:
+            row = session.scalar(
+                select(WatchlistRow).where(WatchlistRow.key == key, WatchlistRow.active.is_(True))
+            )
+            if row is None:
+                return None
+            sources = session.scalars(
+                select(SourceRow)
+                .join(WatchlistSourceRow, WatchlistSourceRow.source_id == SourceRow.id)
+                .where(WatchlistSourceRow.watchlist_id == row.id)
+                .order_by(SourceRow.id)
+            )
+            claims = session.scalars(
+                select(ClaimRow)
+                .where(ClaimRow.watchlist_id == row.id, ClaimRow.active.is_(True))
+                .order_by(ClaimRow.id)
+            )
+            return _watchlist(row, list(sources), [_claim(c, row).spec for c in claims])
+
+    def watchlist_source_ids(self, key: str) -> list[int]:
+        """Ids of the sources ``key`` reads."""
+        query = (
+            select(WatchlistSourceRow.source_id)
+            .join(WatchlistRow, WatchlistRow.id == WatchlistSourceRow.watchlist_id)
+            .where(WatchlistRow.key == key)
+        )
+        with self._sessions() as session:
+            return list(session.scalars(query))
+
+    def evidence_records(
+        self,
+        claim_id: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        *,
+        ids: Sequence[int] | None = None,
+    ) -> list[EvidenceRecord]:
+        """Stored evidence, newest first, with its item, outlet and feedback."""
+        query = (
+            select(EvidenceRow, ClaimRow.key, ItemRow, SourceRow.name)
+            .join(ClaimRow, ClaimRow.id == EvidenceRow.claim_id)
+            .join(ItemRow, ItemRow.id == EvidenceRow.item_id)
+            .join(SourceRow, SourceRow.id == ItemRow.source_id)
+            .order_by(EvidenceRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        if claim_id is not None:
+            query = query.where(EvidenceRow.claim_id == claim_id)
+        if ids is not None:
+            query = query.where(EvidenceRow.id.in_(ids))
+        with self._sessions() as session:
+            rows = list(session.execute(query))
+            ids = [row[0].id for row in rows]
+            alerted = set(
+                session.scalars(select(AlertRow.evidence_id).where(AlertRow.evidence_id.in_(ids)))
+            )
+            feedback: dict[int, list[str]] = {}
+            said = (
+                select(AlertRow.evidence_id, FeedbackRow.kind, FeedbackRow.user_name)
+                .join(AlertRow, AlertRow.id == FeedbackRow.alert_id)
+                .where(AlertRow.evidence_id.in_(ids))
+                .order_by(FeedbackRow.id)
+            )
+            for evidence_id, kind, user in session.execute(said):
+                feedback.setdefault(evidence_id, []).append(f"{kind} by {user}")
+        return [
+            EvidenceRecord(
+                id=row.id,
+                evidence=_evidence(row),
+                claim_key=key,
+                item_title=item.title,
+                item_url=item.url,
+                source_name=source_name,
+                published_at=item.published_at,
+                created_at=row.created_at,
+                alerted=row.id in alerted,
+                feedback=tuple(feedback.get(row.id, ())),
+            )
+            for row, key, item, source_name in rows
+        ]
+
+    def latest_evidence(self) -> dict[int, EvidenceRecord]:
+        """Each claim's newest evidence."""
+        newest = select(func.max(EvidenceRow.id)).group_by(EvidenceRow.claim_id)
+        with self._sessions() as session:
+            ids = list(session.scalars(newest))
+        found: dict[int, EvidenceRecord] = {}
+        for start in range(0, len(ids), ANCHOR_CHUNK):
+            chunk = ids[start : start + ANCHOR_CHUNK]
+            for record in self.evidence_records(ids=chunk, limit=len(chunk)):
+                found[record.evidence.claim_id] = record
+        return found
+
+    def stance_counts(self, since: datetime) -> dict[int, list[tuple[datetime, Stance]]]:
+        """Per claim, (when, stance) of its evidence whose item appeared since ``since``
+        (published, else fetched): what the dashboard charts."""
+        query = (
+            select(
+                EvidenceRow.claim_id, EvidenceRow.stance, ItemRow.published_at, ItemRow.fetched_at
+            )
+            .join(ItemRow, ItemRow.id == EvidenceRow.item_id)
+            .where(or_(ItemRow.published_at >= since, ItemRow.fetched_at >= since))
+        )
+        found: dict[int, list[tuple[datetime, Stance]]] = {}
+        with self._sessions() as session:
+            for claim_id, stance, published, fetched in session.execute(query):
+                found.setdefault(claim_id, []).append((published or fetched, Stance(stance)))
+        return found
+
+    def backfill_evidence(self, evidence: Sequence[Evidence], now: datetime) -> int:
+        """Record evidence found in the archive, without alerts (it is old news); evidence
+        already stored is left alone. Returns how many were recorded."""
+        recorded = 0
+        with self._transaction() as session:
+            for found in evidence:
+                if _evidence_exists(session, found.claim_id, found.item_id):
+                    continue
+                session.add(
+                    EvidenceRow(
+                        claim_id=found.claim_id,
+                        item_id=found.item_id,
+                        score=found.score,
+                        quote=found.quote,
+                        stance=found.stance.value,
+                        stance_confidence=found.stance_confidence,
+                        created_at=now,
+                    )
+                )
+                recorded += 1
+        return recorded
+
+    def set_source_enabled(
+        self, source_id: int, enabled: bool, now: datetime, reason: str | None = None
+    ) -> Source:
+        """Disable a source (with ``reason``) or enable it again, polled at once."""
+        with self._transaction() as session:
+            row = self._source_row(session, source_id)
+            if enabled and not row.enabled:
+                _re_enable(row, now)
+            elif not enabled:
+                row.enabled = False
+                row.disabled_reason = reason or "disabled by an editor"
+            return _source(row)
+
+    def add_user(self, name: str, password_hash: str, role: Role, now: datetime) -> User:
+        with self._transaction() as session:
+            row = UserRow(
+                name=name, password_hash=password_hash, role=role.value, active=True, created_at=now
+            )
+            session.add(row)
+            session.flush()
+            return _user(row)
+
+    def update_user(
+        self,
+        name: str,
+        *,
+        password_hash: str | None = None,
+        role: Role | None = None,
+        active: bool | None = None,
+    ) -> User:
+        """Change a user's password hash, role or active flag (those given)."""
+        with self._transaction() as session:
+            row = session.scalar(select(UserRow).where(UserRow.name == name))
+            if row is None:
+                raise StorageError(f"no user named {name!r}")
+            if password_hash is not None:
+                row.password_hash = password_hash
+            if role is not None:
+                row.role = role.value
+            if active is not None:
+                row.active = active
+            return _user(row)
+
+    def user_credentials(self, name: str) -> tuple[User, str] | None:
+        """The user named ``name`` and their password hash, or None."""
+        with self._sessions() as session:
+            row = session.scalar(select(UserRow).where(UserRow.name == name))
+            return (_user(row), row.password_hash) if row is not None else None
+
+    def find_user(self, user_id: int) -> User | None:
+        with self._sessions() as session:
+            row = session.get(UserRow, user_id)
+            return _user(row) if row is not None else None
+
+    def users(self) -> list[User]:
+        with self._sessions() as session:
+            return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.name))]
+
+    def add_api_token(self, user_id: int, name: str, token_hash: str, now: datetime) -> int:
+        with self._transaction() as session:
+            row = ApiTokenRow(
+                user_id=user_id, name=name, token_hash=token_hash, created_at=now, revoked=False
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def api_tokens(self, user_id: int) -> list[tuple[int, str, datetime, datetime | None]]:
+        """A user's live tokens: (id, name, created, last used)."""
+        query = (
+            select(
+                ApiTokenRow.id, ApiTokenRow.name, ApiTokenRow.created_at, ApiTokenRow.last_used_at
+            )
+            .where(ApiTokenRow.user_id == user_id, ApiTokenRow.revoked.is_(False))
+            .order_by(ApiTokenRow.id)
+        )
+        with self._sessions() as session:
+            return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+    def revoke_api_token(self, user_id: int, token_id: int) -> bool:
+        with self._transaction() as session:
+            result = session.execute(
+                update(ApiTokenRow)
+                .where(ApiTokenRow.id == token_id, ApiTokenRow.user_id == user_id)
+                .values(revoked=True)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    def token_user(self, token_hash: str, now: datetime) -> User | None:
+        """The active user a live token belongs to (its last use is noted, once a minute)."""
+        query = (
+            select(ApiTokenRow, UserRow)
+            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
+            .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked.is_(False))
+            .where(UserRow.active.is_(True))
+        )
+        with self._sessions() as session:
+            found = session.execute(query).first()
+        if found is None:
+            return None
+        token, user = found
+        if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+            with self._transaction() as session:
+                session.execute(
+                    update(ApiTokenRow).where(ApiTokenRow.id == token.id).values(last_used_at=now)
+                )
+        return _user(user)
+
+    def record_audit(
+        self,
+        actor: str,
+        action: str,
+        target: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        now: datetime,
+    ) -> None:
+        with self._transaction() as session:
+            session.add(
+                AuditRow(
+                    at=now, actor=actor, action=action, target=target, before=before, after=after
+                )
+            )
+
+    def audit_log(self, limit: int = 100, target: str | None = None) -> list[AuditEntry]:
+        """The newest edits first; only those of ``target`` when given."""
+        query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        if target is not None:
+            query = query.where(AuditRow.target == target)
+        with self._sessions() as session:
+            return [
+                AuditEntry(r.id, r.at, r.actor, r.action, r.target, r.before, r.after)
+                for r in session.scalars(query)
+            ]
+
+    # --- daily digests ------------------------------------------------------------------
+
+    def digest_subscriptions(self, key: str | None = None) -> list[DigestSubscription]:
+        """Active watchlists with digest recipients; ``key`` alone (recipients or not) when
+        given."""
+        query = select(WatchlistRow).where(WatchlistRow.active.is_(True)).order_by(WatchlistRow.key)
+        if key is not None:
+            query = query.where(WatchlistRow.key == key)
+        with self._sessions() as session:
+            rows = list(session.scalars(query))
+        return [
+            DigestSubscription(row.key, row.name, _digest_spec(row))
+            for row in rows
+            if key is not None or row.digest_recipients
+        ]
+
+    def digest_sources(self, key: str) -> list[Source]:
+        """Every source the watchlist reads, disabled ones included."""
+        query = (
+            select(SourceRow)
+            .join(WatchlistSourceRow, WatchlistSourceRow.source_id == SourceRow.id)
+            .join(WatchlistRow, WatchlistRow.id == WatchlistSourceRow.watchlist_id)
+            .where(WatchlistRow.key == key)
+            .order_by(SourceRow.name)
+        )
+        with self._sessions() as session:
+            return [_source(row) for row in session.scalars(query)]
+
+    def digest_evidence(self, key: str, since: datetime, until: datetime) -> list[EvidenceRecord]:
+        """Evidence for the watchlist's active claims stored in [``since``, ``until``)."""
+        query = (
+            select(EvidenceRow, ClaimRow.key, ItemRow, SourceRow.name)
+            .join(ClaimRow, ClaimRow.id == EvidenceRow.claim_id)
+            .join(WatchlistRow, WatchlistRow.id == ClaimRow.watchlist_id)
+            .join(ItemRow, ItemRow.id == EvidenceRow.item_id)
+            .join(SourceRow, SourceRow.id == ItemRow.source_id)
+            .where(WatchlistRow.key == key, ClaimRow.active.is_(True))
+            .where(EvidenceRow.created_at >= since, EvidenceRow.created_at < until)
+            .order_by(EvidenceRow.id)
+        )
+        with self._sessions() as session:
+            return [
+                EvidenceRecord(
+                    id=row.id,
+                    evidence=_evidence(row),
+                    claim_key=claim_key,
+                    item_title=item.title,
+                    item_url=item.url,
+                    source_name=source_name,
+                    published_at=item.published_at,
+                    created_at=row.created_at,
+                )
+                for row, claim_key, item, source_name in session.execute(query)
+            ]
+
+    def last_evidence_at(self, key: str, before: datetime) -> dict[int, datetime]:
+        """Per active claim of the watchlist, when its newest evidence before ``before`` was
+        stored (claims without any are left out)."""
+        query = (
+            select(EvidenceRow.claim_id, func.max(EvidenceRow.created_at))
+            .join(ClaimRow, ClaimRow.id == EvidenceRow.claim_id)
+            .join(WatchlistRow, WatchlistRow.id == ClaimRow.watchlist_id)
+            .where(WatchlistRow.key == key, EvidenceRow.created_at < before)
+            .group_by(EvidenceRow.claim_id)
+        )
+        with self._sessions() as session:
+            found = session.execute(query).all()
+        # max() comes back without the column type on SQLite: naive UTC text or datetime.
+        return {claim_id: _utc(at) for claim_id, at in found if at is not None}
+
+    def last_digest_until(self, key: str) -> datetime | None:
+        """Where the watchlist's newest digest (sent, or still being sent) ends."""
+        query = (
+            select(func.max(DigestRow.until))
+            .join(WatchlistRow, WatchlistRow.id == DigestRow.watchlist_id)
+            .where(WatchlistRow.key == key, DigestRow.status != DigestStatus.FAILED.value)
+        )
+        with self._sessions() as session:
+            found = session.scalar(query)
+        return _utc(found) if found is not None else None
+
+    def claim_digest(
+        self, key: str, draft: DigestRecord, now: datetime, stale_before: datetime
+    ) -> DigestRecord | None:
+        """Take the watchlist's digest for ``draft.period`` for sending; None if it is not to
+        be sent now.
+
+        A new period is inserted from ``draft`` (unique per watchlist and period: of several
+        senders one wins). An existing one is taken only when it waits for a retry that is due,
+        or when its sender died (claimed before ``stale_before``); it keeps its window,
+        recipients and Message-ID, so the mail is the same one.
+        """
+        try:
+            with self._transaction() as session:
+                watchlist = session.scalar(select(WatchlistRow).where(WatchlistRow.key == key))
+                if watchlist is None:
+                    raise StorageError(f"watchlist {key!r} not found")
+                query = select(DigestRow).where(
+                    DigestRow.watchlist_id == watchlist.id, DigestRow.period == draft.period
+                )
+                row = session.scalar(query.with_for_update())
+                if row is None:
+                    row = _new_digest_row(watchlist.id, draft, now)
+                    session.add(row)
+                elif not _digest_takeable(row, now, stale_before):
+                    return None
+                row.status = DigestStatus.SENDING.value
+                row.claimed_at = now
+                session.flush()
+                return _digest(row, key)
+        except IntegrityError:  # another sender inserted the period first
+            return None
+
+    def settle_digest(
+        self,
+        digest_id: int,
+        status: DigestStatus,
+        now: datetime,
+        *,
+        refused: dict[str, str] | None = None,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        """Record how sending went: sent (with the recipients refused), retrying, or failed."""
+        with self._transaction() as session:
+            row = session.get(DigestRow, digest_id)
+            if row is None:
+                raise StorageError(f"digest {digest_id} not found")
+            row.status = status.value
+            row.attempts = (row.attempts or 0) + 1
+            row.refused = dict(refused) if refused else None
+            row.last_error = error
+            row.next_attempt_at = retry_at
+            row.claimed_at = None
+            row.sent_at = now if status is DigestStatus.SENT else None
+
+    def unsettled_digests(self, now: datetime, stale_before: datetime) -> list[DigestRecord]:
+        """Digests waiting for a retry that is due, and those whose sender died."""
+        query = (
+            select(DigestRow, WatchlistRow.key)
+            .join(WatchlistRow, WatchlistRow.id == DigestRow.watchlist_id)
+            .where(
+                or_(
+                    and_(
+                        DigestRow.status == DigestStatus.RETRYING.value,
+                        or_(DigestRow.next_attempt_at.is_(None), DigestRow.next_attempt_at <= now),
+                    ),
+                    and_(
+                        DigestRow.status == DigestStatus.SENDING.value,
+                        DigestRow.claimed_at < stale_before,
+                    ),
+                )
+            )
+            .order_by(DigestRow.id)
+        )
+        with self._sessions() as session:
+            return [_digest(row, key) for row, key in session.execute(query)]
+
+    def digests(self, key: str | None = None, limit: int = 20) -> list[DigestRecord]:
+        """Digests, newest first; only the watchlist ``key``'s when given."""
+        query = (
+            select(DigestRow, WatchlistRow.key)
+            .join(WatchlistRow, WatchlistRow.id == DigestRow.watchlist_id)
+            .order_by(DigestRow.id.desc())
+            .limit(limit)
+        )
+        if key is not None:
+            query = query.where(WatchlistRow.key == key)
+        with self._sessions() as session:
+            return [_digest(row, k) for row, k in session.execute(query)]
+
 
 # --- helpers (module-private) -----------------------------------------------------------------
 
@@ -665,6 +1230,8 @@ def _upsert_watchlist(
     row.threshold = watchlist.threshold
     row.digest_recipients = list(watchlist.digest.recipients)
     row.digest_send_at = watchlist.digest.send_at.strftime("%H:%M")
+    row.digest_timezone = watchlist.digest.timezone
+    row.digest_stale_after_days = watchlist.digest.stale_after_days
     row.alert_policy = _policy_json(watchlist.alerts)
     row.path = str(watchlist.path) if watchlist.path else None
     row.active = True
@@ -950,6 +1517,7 @@ def _source(row: SourceRow) -> Source:
         last_success_at=row.last_success_at,
         last_error=row.last_error,
         error_count=row.error_count,
+        last_duration=row.last_duration_s,
         failing_since=row.failing_since,
         next_poll_at=row.next_poll_at,
         adapted_interval=(
@@ -1039,4 +1607,91 @@ def _alert(
         slack_ts=alert.slack_ts,
         thread_ts=alert.thread_ts,
         next_attempt_at=alert.next_attempt_at,
+    )
+
+
+def _user(row: UserRow) -> User:
+    return User(id=row.id, name=row.name, role=Role(row.role), active=row.active)
+
+
+def _watchlist(row: WatchlistRow, sources: list[SourceRow], claims: list[ClaimSpec]) -> Watchlist:
+    return Watchlist(
+        key=row.key,
+        name=row.name,
+        slack_channel=row.slack_channel,
+        description=row.description,
+        timezone=row.timezone,
+        threshold=row.threshold,
+        digest=_digest_spec(row),
+        alerts=_policy(row.alert_policy),
+        path=Path(row.path) if row.path else None,
+        fingerprint=row.fingerprint or "",
+        sources=tuple(
+            SourceSpec(
+                name=s.name,
+                url=s.url,
+                kind=SourceKind(s.kind),
+                poll_interval=timedelta(seconds=s.poll_interval_s),
+                selector=s.selector,
+                full_text=s.full_text,
+            )
+            for s in sources
+        ),
+        claims=tuple(claims),
+    )
+
+
+def _digest_spec(row: WatchlistRow) -> DigestSpec:
+    return DigestSpec(
+        recipients=tuple(row.digest_recipients or ()),
+        send_at=time.fromisoformat(row.digest_send_at),
+        timezone=row.digest_timezone or row.timezone,
+        stale_after_days=row.digest_stale_after_days or DigestSpec.stale_after_days,
+    )
+
+
+def _utc(value: datetime | str) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _new_digest_row(watchlist_id: int, draft: DigestRecord, now: datetime) -> DigestRow:
+    return DigestRow(
+        watchlist_id=watchlist_id,
+        period=draft.period,
+        status=DigestStatus.SENDING.value,
+        message_id=draft.message_id,
+        since=draft.since,
+        until=draft.until,
+        recipients=list(draft.recipients),
+        attempts=0,
+        created_at=now,
+    )
+
+
+def _digest_takeable(row: DigestRow, now: datetime, stale_before: datetime) -> bool:
+    """A retry that is due, or a claim whose sender died."""
+    if row.status == DigestStatus.RETRYING.value:
+        return row.next_attempt_at is None or row.next_attempt_at <= now
+    if row.status == DigestStatus.SENDING.value:
+        return row.claimed_at is None or row.claimed_at < stale_before
+    return False
+
+
+def _digest(row: DigestRow, key: str) -> DigestRecord:
+    return DigestRecord(
+        id=row.id,
+        watchlist_key=key,
+        period=row.period,
+        status=DigestStatus(row.status),
+        message_id=row.message_id,
+        since=row.since,
+        until=row.until,
+        recipients=tuple(row.recipients or ()),
+        created_at=row.created_at,
+        refused=tuple(sorted((row.refused or {}).items())),
+        attempts=row.attempts or 0,
+        last_error=row.last_error,
+        sent_at=row.sent_at,
+        next_attempt_at=row.next_attempt_at,
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -74,6 +75,9 @@ class WatchlistRow(Base):
     threshold: Mapped[float] = mapped_column(Float)
     digest_recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     digest_send_at: Mapped[str] = mapped_column(String(5), default="07:00")
+    # The digest's time zone when it is not the watchlist's; claims quiet this long are stale.
+    digest_timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    digest_stale_after_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     # Routes, quiet hours and rate limits of its Slack alerts (see AlertPolicy).
     alert_policy: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     path: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -103,6 +107,7 @@ class SourceRow(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -113,6 +118,9 @@ class SourceRow(Base):
     websub_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     websub_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     websub_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A worker polling the source holds it until then (several workers share the sources).
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class WatchlistSourceRow(Base):
@@ -161,6 +169,8 @@ class ItemRow(Base):
     judged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     story_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     sketch: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    # A worker judging the item holds it until then.
+    judge_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         Index("ix_items_unjudged", "judged_at", "id"),
@@ -261,3 +271,87 @@ class FeedbackRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     user_name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserRow(Base):
+    """A person who signs in to the web UI; the password is kept as an argon2 hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiTokenRow(Base):
+    """A bearer token for the REST API, kept as the SHA-256 of the (random) token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditRow(Base):
+    """Every edit made through the web UI or API: who, when, what, before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str] = mapped_column(String(300))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class PassageVectorRow(Base):
+    """An item passage's embedding (float32 bytes), tagged with the model that made it: the
+    archive that claim previews and backfills search."""
+
+    __tablename__ = "passage_vectors"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    passage_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_key: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    passage: Mapped[str] = mapped_column(Text)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DigestRow(Base):
+    """A watchlist's daily digest email for one period (its local date). The row is claimed
+    before the mail is sent, so a period is never sent twice."""
+
+    __tablename__ = "digests"
+    __table_args__ = (
+        UniqueConstraint("watchlist_id", "period", name="uq_digests_watchlist_period"),
+        Index("ix_digests_status", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watchlist_id: Mapped[int] = mapped_column(ForeignKey("watchlists.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD in the digest's time zone
+    status: Mapped[str] = mapped_column(String(20))
+    # Deterministic: a retry after a crash carries the same Message-ID as the first try.
+    message_id: Mapped[str] = mapped_column(String(300))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)  # evidence stored in [since, until)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    refused: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,1 +1,1 @@
-"""Monitor's HTTP front ends (for now the WebSub callback endpoint)."""
+"""Monitor's HTTP front end: the web UI, the REST API, the WebSub and Slack endpoints."""

@@ -1,8 +1,7 @@
 """The WebSub callback endpoint: hubs verify our intent (GET) and push new content (POST).
 
 Request handling lives in plain functions of (repository, source id, request parts, now) that
-return an :class:`Answer`, so they can move behind another web framework unchanged;
-:class:`WebSubServer` serves them with the standard library's threading HTTP server.
+return an :class:`Answer`; :func:`websub_router` serves them in the service's FastAPI app.
 """
 
 from __future__ import annotations
@@ -11,13 +10,13 @@ import hashlib
 import hmac
 import logging
 import re
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, BackgroundTasks, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from monitor.errors import ParseError
 from monitor.ingest.feeds import parse_feed
@@ -28,6 +27,7 @@ from monitor.types import FetchResult, WebSubState
 log = logging.getLogger(__name__)
 
 _PATH = re.compile(r"^/websub/([0-9]{1,18})$")
+_SOURCE_ID = re.compile(r"^[0-9]{1,18}$")
 _DIGESTS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384}
 _DIGESTS["sha512"] = hashlib.sha512
 
@@ -126,109 +126,48 @@ def receive_content(
     return Answer(202, new_items=len(new))
 
 
-class WebSubServer:
-    """Serves the WebSub endpoint on a daemon thread; ``on_new_items`` runs after each push
-    that stored something (the service wakes its judge there)."""
+def websub_router(
+    repository: Repository,
+    clock: Callable[[], datetime],
+    on_new_items: Callable[[], None] = lambda: None,
+    max_bytes: int = 10_000_000,
+) -> APIRouter:
+    """``/websub/<source id>``: hubs verify (GET) and push (POST) here. ``on_new_items`` runs
+    after the answer to a push that stored something (the service wakes its judge there)."""
+    router = APIRouter(include_in_schema=False)
 
-    def __init__(
-        self,
-        repository: Repository,
-        *,
-        host: str = "127.0.0.1",
-        port: int = 8080,
-        max_bytes: int = 10_000_000,
-        clock: Callable[[], datetime],
-        on_new_items: Callable[[], None] = lambda: None,
-    ) -> None:
-        self.repository = repository
-        self.max_bytes = max_bytes
-        self.clock = clock
-        self.on_new_items = on_new_items
-        self.httpd = _Server((host, port), _handler_for(self))
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever,
-            kwargs={"poll_interval": 0.2},
-            name="websub-http",
-            daemon=True,
+    @router.get("/websub/{source_id}")
+    async def verify(source_id: str, request: Request) -> Response:
+        if not _SOURCE_ID.match(source_id):
+            return _send(NOT_FOUND)
+        params = dict(request.query_params)
+        answer = await run_in_threadpool(verify_intent, repository, int(source_id), params, clock())
+        return _send(answer)
+
+    @router.post("/websub/{source_id}")
+    async def push(source_id: str, request: Request, background: BackgroundTasks) -> Response:
+        if not _SOURCE_ID.match(source_id):
+            return _send(NOT_FOUND)
+        try:
+            length = int(request.headers.get("content-length") or "")
+        except ValueError:
+            return _send(Answer(411, b"content-length required"))
+        if length < 0 or length > max_bytes:
+            return _send(Answer(413, b"too large"))
+        body = await request.body()
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        answer = await run_in_threadpool(
+            receive_content, repository, int(source_id), body, headers, clock()
         )
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-        log.info("WebSub endpoint listening on %s", self.url)
-
-    def stop(self) -> None:
-        if self._thread.is_alive():  # shutdown() waits for a loop that never started otherwise
-            self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> WebSubServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def answer_get(self, path: str) -> Answer:
-        source_id = source_id_of(path)
-        if source_id is None:
-            return NOT_FOUND
-        query = parse_qs(urlsplit(path).query, keep_blank_values=True)
-        params = {name: values[0] for name, values in query.items()}
-        return verify_intent(self.repository, source_id, params, self.clock())
-
-    def answer_post(self, path: str, body: bytes, headers: Mapping[str, str]) -> Answer:
-        source_id = source_id_of(path)
-        if source_id is None:
-            return NOT_FOUND
-        return receive_content(self.repository, source_id, body, headers, self.clock())
-
-    def pushed(self, answer: Answer) -> None:
-        """Wake the judge after a push brought new items; a failing callback is only logged."""
         if answer.new_items:
-            self.on_new_items()
+            background.add_task(on_new_items)
+        return _send(answer)
+
+    return router
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-
-def _handler_for(server: WebSubServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("websub %s: " + format, self.client_address[0], *args)
-
-        def do_GET(self) -> None:
-            self._send(server.answer_get(self.path))
-
-        def do_POST(self) -> None:
-            try:
-                length = int(self.headers.get("content-length") or "")
-            except ValueError:
-                self._send(Answer(411, b"content-length required"))
-                return
-            if length < 0 or length > server.max_bytes:
-                self._send(Answer(413, b"too large"))
-                return
-            body = self.rfile.read(length)
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            answer = server.answer_post(self.path, body, headers)
-            self._send(answer)
-            server.pushed(answer)
-
-        def _send(self, answer: Answer) -> None:
-            self.send_response(answer.status)
-            self.send_header("content-type", "text/plain; charset=utf-8")
-            self.send_header("content-length", str(len(answer.body)))
-            if answer.status in (411, 413):
-                self.send_header("connection", "close")
-            self.end_headers()
-            self.wfile.write(answer.body)
-
-    return Handler
+def _send(answer: Answer) -> Response:
+    headers = {"connection": "close"} if answer.status in (411, 413) else None
+    return Response(
+        answer.body, status_code=answer.status, media_type="text/plain", headers=headers
+    )

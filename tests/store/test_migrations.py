@@ -13,10 +13,11 @@ from monitor.cli import app
 from monitor.store import Repository
 from monitor.store.database import current_revision, downgrade, head_revision, make_engine, upgrade
 from monitor.store.tables import Base
+from tests.databases import database_url
 
 
 def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    engine = make_engine(database_url(tmp_path / "m.sqlite3"))
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     with engine.connect() as connection:
@@ -32,21 +33,21 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(tmp_path: Pat
 
 
 def test_db_upgrade_command(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    url = database_url(tmp_path / "cli.sqlite3")
     result = CliRunner().invoke(app, ["db", "upgrade"], env={"MONITOR_DATABASE_URL": url})
     assert result.exit_code == 0, result.output
     assert f"database at revision {head_revision()}" in result.output
 
 
 def test_0002_keeps_existing_sources_and_gives_them_the_defaults(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    engine = make_engine(database_url(tmp_path / "old.sqlite3"))
     upgrade(engine, "0001")
     with engine.begin() as connection:
         connection.execute(
             text(
                 "INSERT INTO sources (url_hash, url, name, kind, poll_interval_s, enabled, "
                 "error_count, created_at) VALUES ('h', 'https://example.org/feed', 'Old', "
-                "'feed', 900, 1, 0, '2024-01-01 00:00:00')"
+                "'feed', 900, TRUE, 0, '2024-01-01 00:00:00')"
             )
         )
     upgrade(engine)

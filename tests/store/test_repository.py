@@ -8,6 +8,7 @@ from pathlib import Path
 from monitor.store import Repository, open_store
 from monitor.types import FeedEntry
 from monitor.watchlists import parse_watchlist
+from tests.databases import database_url
 
 NOW = datetime(2024, 3, 7, 9, 30, tzinfo=UTC)
 WATCHLIST = """
@@ -22,7 +23,7 @@ claims:
 
 
 def repository_with_sources(tmp_path: Path) -> tuple[Repository, int, int]:
-    repository = open_store(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    repository = open_store(database_url(tmp_path / "m.sqlite3"))
     repository.sync_watchlists([parse_watchlist(WATCHLIST, tmp_path / "desk.yaml")], NOW)
     a, b = repository.sources()
     return repository, a.id, b.id

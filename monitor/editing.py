@@ -1,0 +1,304 @@
+"""Edits made in the web UI and API: claims and sources, written through to the YAML files.
+
+The watchlist files stay the source of truth. An edit loads the watchlist from its file (or
+from the database when it has none), changes it, validates the result exactly as a file is
+validated, writes the file and stores it as a file reload would. Every edit goes to the audit
+log. A claim's preview searches the archive of passage vectors for what it would match; saving
+records those matches as evidence without alerts (a backfill: old news is not news).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import Problem, WatchlistError
+from monitor.ingest.feeds import read_feed
+from monitor.ingest.fetch import Fetcher
+from monitor.ingest.pages import article_links
+from monitor.judge.embed import Embedder
+from monitor.judge.stance import StanceClassifier, StanceQuery
+from monitor.store import Repository
+from monitor.store.vectors import PassageMatch
+from monitor.types import (
+    Claim,
+    ClaimSpec,
+    Evidence,
+    Item,
+    Source,
+    SourceKind,
+    SourceSpec,
+    Watchlist,
+)
+from monitor.watchlists import dump_watchlist, load_file, parse_watchlist
+
+log = logging.getLogger(__name__)
+PREVIEW_SIZE = 20
+BACKFILL_SIZE = 200
+
+
+@dataclass(frozen=True)
+class PreviewMatch:
+    """An archived item a claim would match, with its closest passage."""
+
+    item: Item
+    source_name: str
+    score: float
+    passage: str
+
+
+@dataclass(frozen=True)
+class SavedClaim:
+    """A saved claim and how much archived evidence its backfill recorded."""
+
+    claim: Claim
+    backfilled: int
+
+
+@dataclass(frozen=True)
+class TestFetch:
+    """What a test fetch of a new source found: how many entries (feed) or links (page)."""
+
+    __test__ = False  # not a pytest class
+    url: str
+    found: int
+
+
+class Editor:
+    """The edits the web front ends make, each audited, each written to the watchlist file."""
+
+    def __init__(
+        self,
+        repository: Repository,
+        embedder: Embedder,
+        stance: StanceClassifier,
+        fetcher: Fetcher,
+        watchlists_dir: Path,
+        default_threshold: float,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.repository = repository
+        self.embedder = embedder
+        self.stance = stance
+        self.fetcher = fetcher
+        self.watchlists_dir = watchlists_dir
+        self.default_threshold = default_threshold
+        self.clock = clock
+
+    # --- claims -------------------------------------------------------------------------
+
+    def preview(
+        self, watchlist_key: str, spec: ClaimSpec, limit: int = PREVIEW_SIZE
+    ) -> list[PreviewMatch]:
+        """What ``spec`` would match among the archived items of the watchlist's sources."""
+        watchlist = self._watchlist(watchlist_key)
+        threshold = spec.threshold if spec.threshold is not None else watchlist.threshold
+        found = self._search(watchlist_key, spec, threshold, limit)
+        names: dict[int, str] = {}
+        matches = []
+        for match in found:
+            item = self.repository.item(match.item_id)
+            if item.source_id not in names:
+                source = self.repository.find_source(item.source_id)
+                names[item.source_id] = source.name if source else ""
+            matches.append(PreviewMatch(item, names[item.source_id], match.score, match.passage))
+        return matches
+
+    def save_claim(self, watchlist_key: str, spec: ClaimSpec, actor: str) -> SavedClaim:
+        """Add or change a claim (by its id) in its watchlist file, then backfill its evidence."""
+        watchlist = self._watchlist(watchlist_key)
+        before = next((c for c in watchlist.claims if c.id == spec.id), None)
+        if before is None:
+            claims = (*watchlist.claims, spec)
+        else:
+            claims = tuple(spec if c.id == spec.id else c for c in watchlist.claims)
+        self._store(replace(watchlist, claims=claims))
+        action = "claim.create" if before is None else "claim.update"
+        target = f"claim:{watchlist_key}/{spec.id}"
+        self.repository.record_audit(
+            actor, action, target, _plain(before), _plain(spec), self.clock()
+        )
+        claim = next(c for c in self.repository.claims(watchlist_key) if c.key == spec.id)
+        return SavedClaim(claim, self.backfill(claim))
+
+    def backfill(self, claim: Claim) -> int:
+        """Record what the claim matches in the archive as evidence, without alerts."""
+        found = self._search(claim.watchlist_key, claim.spec, claim.threshold, BACKFILL_SIZE)
+        if not found:
+            return 0
+        items = [self.repository.item(match.item_id) for match in found]
+        queries = [
+            StanceQuery(claim.text, match.passages, item.title, item.text)
+            for match, item in zip(found, items, strict=True)
+        ]
+        verdicts = self.stance.classify(queries)
+        evidence = [
+            Evidence(
+                claim_id=claim.id,
+                item_id=match.item_id,
+                score=match.score,
+                quote=verdict.quote,
+                stance=verdict.stance,
+                stance_confidence=round(verdict.confidence, 4),
+                alert=False,
+            )
+            for match, verdict in zip(found, verdicts, strict=True)
+        ]
+        recorded = self.repository.backfill_evidence(evidence, self.clock())
+        log.info("claim %s: %d archived items recorded as evidence", claim.key, recorded)
+        return recorded
+
+    def _search(
+        self, watchlist_key: str, spec: ClaimSpec, threshold: float, limit: int
+    ) -> list[PassageMatch]:
+        vectors = self.embedder.encode(list(spec.phrasings))
+        sources = self.repository.watchlist_source_ids(watchlist_key)
+        return self.repository.vectors.search(
+            self.embedder.model_key, vectors, limit, threshold, source_ids=sources
+        )
+
+    # --- sources ------------------------------------------------------------------------
+
+    def test_fetch(self, spec: SourceSpec) -> TestFetch:
+        """Fetch a would-be source once (through the address guard) and read it as its kind
+        says; raises FetchError or ParseError when it cannot be used."""
+        result = self.fetcher.fetch(spec.url)
+        if spec.kind is SourceKind.PAGE:
+            return TestFetch(spec.url, len(article_links(result, spec.selector)))
+        return TestFetch(spec.url, len(read_feed(result, self.clock()).entries))
+
+    def save_source(self, watchlist_key: str, spec: SourceSpec, actor: str) -> Source:
+        """Add a source to a watchlist after a test fetch (or change the watchlist's source with
+        the same URL); returns the stored source."""
+        watchlist = self._watchlist(watchlist_key)
+        before = next((s for s in watchlist.sources if s.url == spec.url), None)
+        if before is None:
+            self.test_fetch(spec)
+        self._put_source(watchlist, spec, spec.url)
+        action = "source.create" if before is None else "source.update"
+        self.repository.record_audit(
+            actor, action, f"source:{spec.url}", _plain(before), _plain(spec), self.clock()
+        )
+        return self._stored_source(spec.url)
+
+    def update_source(self, source_id: int, spec: SourceSpec, actor: str) -> Source:
+        """Change a source in every watchlist that reads it (a new URL is test-fetched first)."""
+        old = self.repository.source(source_id)
+        keys = [
+            key
+            for key in self.repository.watchlist_keys()
+            if source_id in self.repository.watchlist_source_ids(key)
+        ]
+        if not keys:
+            raise WatchlistError([Problem(old.url, None, None, "", "no watchlist reads it")])
+        if spec.url != old.url:
+            self.test_fetch(spec)
+        before = None
+        for key in keys:
+            watchlist = self._watchlist(key)
+            before = before or next((s for s in watchlist.sources if s.url == old.url), None)
+            self._put_source(watchlist, spec, old.url)
+        self.repository.record_audit(
+            actor, "source.update", f"source:{old.url}", _plain(before), _plain(spec), self.clock()
+        )
+        self.repository.prune_unlinked_sources()
+        return self._stored_source(spec.url)
+
+    def _put_source(self, watchlist: Watchlist, spec: SourceSpec, old_url: str) -> None:
+        if any(s.url == old_url for s in watchlist.sources):
+            sources = tuple(spec if s.url == old_url else s for s in watchlist.sources)
+        else:
+            sources = (*watchlist.sources, spec)
+        self._store(replace(watchlist, sources=sources))
+
+    def _stored_source(self, url: str) -> Source:
+        return next(s for s in self.repository.sources(include_disabled=True) if s.url == url)
+
+    def set_source_enabled(self, source_id: int, enabled: bool, actor: str) -> Source:
+        before = self.repository.source(source_id)
+        reason = None if enabled else f"disabled by {actor}"
+        after = self.repository.set_source_enabled(source_id, enabled, self.clock(), reason)
+        self.repository.record_audit(
+            actor,
+            "source.enable" if enabled else "source.disable",
+            f"source:{before.url}",
+            {"enabled": before.enabled, "disabled_reason": before.disabled_reason},
+            {"enabled": after.enabled, "disabled_reason": after.disabled_reason},
+            self.clock(),
+        )
+        return after
+
+    # --- files --------------------------------------------------------------------------
+
+    def _watchlist(self, key: str) -> Watchlist:
+        """The watchlist as its file says now (edits on disk not yet reloaded win), else as
+        stored; WatchlistError when there is none."""
+        stored = self.repository.watchlist(key)
+        if stored is None:
+            raise WatchlistError([Problem(key, None, None, "", "no such watchlist")])
+        if stored.path is not None and stored.path.is_file():
+            return load_file(stored.path, self.default_threshold)
+        return stored
+
+    def _store(self, watchlist: Watchlist) -> None:
+        """Validate, write the file, store it: as if an editor had saved the file."""
+        path = watchlist.path or self.watchlists_dir / f"{watchlist.key}.yaml"
+        text = dump_watchlist(watchlist, self.default_threshold)
+        checked = parse_watchlist(text, path, self.default_threshold)  # raises WatchlistError
+        try:
+            write_atomically(path, text)
+        except OSError as err:
+            problem = Problem(str(path), None, None, "", f"cannot write the file: {err}")
+            raise WatchlistError([problem]) from err
+        self.repository.sync_watchlists([checked], self.clock())
+
+
+def export_watchlists(
+    repository: Repository, directory: Path, default_threshold: float
+) -> list[Path]:
+    """Write every active watchlist as stored to ``directory/<key>.yaml``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for key in repository.watchlist_keys():
+        watchlist = repository.watchlist(key)
+        if watchlist is None:
+            continue
+        path = directory / f"{key}.yaml"
+        write_atomically(path, dump_watchlist(watchlist, default_threshold))
+        written.append(path)
+    return written
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _plain(value: ClaimSpec | SourceSpec | None) -> dict[str, Any] | None:
+    """A spec as JSON-ready data for the audit log."""
+    if value is None:
+        return None
+    return {name: _json_ready(v) for name, v in dataclasses.asdict(value).items()}
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_json_ready(v) for v in value]
+    if value is None or isinstance(value, int | float | str | bool):
+        return value
+    return str(value)

@@ -1,0 +1,153 @@
+"""The archive of passage embeddings: what claim previews and backfills search.
+
+Vectors are stored per (item, passage index, model key) as float32 bytes, so vectors of one
+model are never compared with another's. :class:`SqlVectorStore` searches them with numpy, a
+chunk of rows at a time; a PostgreSQL/pgvector store can replace it behind :class:`VectorStore`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.store.tables import ItemRow, PassageVectorRow
+
+SEARCH_CHUNK = 20_000  # rows scored per step: bounds the memory a search takes
+CONTEXT = 5  # passages kept per matched item, closest first
+
+
+@dataclass(frozen=True)
+class PassageMatch:
+    """An archived item close to a claim: its best score and its closest passages."""
+
+    item_id: int
+    score: float
+    passages: tuple[str, ...]  # closest first
+
+    @property
+    def passage(self) -> str:
+        return self.passages[0]
+
+
+class VectorStore(Protocol):
+    """Stores item passage vectors and finds the items closest to a set of claim vectors."""
+
+    def add(
+        self,
+        model_key: str,
+        passages: Mapping[int, Sequence[str]],
+        vector_of: Mapping[str, npt.NDArray[np.float32]],
+    ) -> None: ...
+
+    def search(
+        self,
+        model_key: str,
+        claim_vectors: npt.NDArray[np.float32],
+        k: int,
+        min_score: float,
+        source_ids: Collection[int] | None = None,
+    ) -> list[PassageMatch]: ...
+
+
+class SqlVectorStore:
+    """Vectors in the ``passage_vectors`` table, searched exhaustively with numpy."""
+
+    def __init__(self, engine: Engine, write_lock: AbstractContextManager[Any] | None = None):
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._write_lock = write_lock or contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self._write_lock, self._sessions.begin() as session:
+            yield session
+
+    def add(
+        self,
+        model_key: str,
+        passages: Mapping[int, Sequence[str]],
+        vector_of: Mapping[str, npt.NDArray[np.float32]],
+    ) -> None:
+        """Store the vectors of each item's passages (``passages``: item id -> passages);
+        an item stored again (judged again after a crash) replaces its rows."""
+        rows = [
+            {
+                "item_id": item_id,
+                "passage_index": index,
+                "model_key": model_key,
+                "passage": text,
+                "vector": np.asarray(vector_of[text], dtype=np.float32).tobytes(),
+            }
+            for item_id, texts in passages.items()
+            for index, text in enumerate(texts)
+        ]
+        if not rows:
+            return
+        with self._transaction() as session:
+            session.execute(
+                delete(PassageVectorRow).where(
+                    PassageVectorRow.model_key == model_key,
+                    PassageVectorRow.item_id.in_(list(passages)),
+                )
+            )
+            session.execute(insert(PassageVectorRow), rows)
+
+    def search(
+        self,
+        model_key: str,
+        claim_vectors: npt.NDArray[np.float32],
+        k: int,
+        min_score: float,
+        source_ids: Collection[int] | None = None,
+    ) -> list[PassageMatch]:
+        """The ``k`` items whose best passage is closest (cosine) to any claim vector and at
+        least ``min_score``, best first; only items of ``source_ids`` when given."""
+        if len(claim_vectors) == 0 or k <= 0:
+            return []
+        claims = np.asarray(claim_vectors, dtype=np.float32)
+        query = (
+            select(PassageVectorRow.item_id, PassageVectorRow.passage, PassageVectorRow.vector)
+            .where(PassageVectorRow.model_key == model_key)
+            .order_by(PassageVectorRow.item_id, PassageVectorRow.passage_index)
+        )
+        if source_ids is not None:
+            query = query.join(ItemRow, ItemRow.id == PassageVectorRow.item_id).where(
+                ItemRow.source_id.in_(list(source_ids))
+            )
+        scored: dict[int, list[tuple[float, str]]] = {}
+        with self._sessions() as session:
+            result = session.execute(query.execution_options(yield_per=SEARCH_CHUNK))
+            for chunk in result.partitions(SEARCH_CHUNK):
+                _score_chunk(chunk, claims, claims.shape[1], min_score, scored)
+        best = sorted(scored.items(), key=lambda pair: (-max(pair[1])[0], pair[0]))[:k]
+        return [_match(item_id, found) for item_id, found in best]
+
+
+def _score_chunk(
+    chunk: Sequence[Any],
+    claims: npt.NDArray[np.float32],
+    dim: int,
+    min_score: float,
+    scored: dict[int, list[tuple[float, str]]],
+) -> None:
+    """Score a chunk of (item id, passage, vector bytes) rows; keep those above ``min_score``."""
+    usable = [row for row in chunk if len(row[2]) == dim * 4]  # another dimension: skip
+    if not usable:
+        return
+    matrix = np.frombuffer(b"".join(row[2] for row in usable), dtype=np.float32)
+    scores = (matrix.reshape(len(usable), dim) @ claims.T).max(axis=1)
+    for row, score in zip(usable, scores, strict=True):
+        if score >= min_score:
+            scored.setdefault(row[0], []).append((float(score), row[1]))
+
+
+def _match(item_id: int, found: list[tuple[float, str]]) -> PassageMatch:
+    found.sort(key=lambda pair: -pair[0])
+    return PassageMatch(item_id, round(found[0][0], 4), tuple(text for _, text in found[:CONTEXT]))

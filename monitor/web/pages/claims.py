@@ -1,0 +1,155 @@
+"""A claim's page (its evidence timeline and edit history) and the claim editor, whose
+Preview shows what the claim would match in the archive before it is saved."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from monitor.types import ClaimSpec, User, Verdict
+from monitor.web.auth import PageEditor, PageViewer
+from monitor.web.pages.common import RowId, form_text, page_router, web
+from monitor.web.templating import render
+
+router = page_router()
+_CLAIM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def slug(text: str) -> str:
+    """A claim id made from its text: lower case words joined by hyphens."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words)[:60].strip("-") or "claim"
+
+
+@router.get("/claims/new", response_class=HTMLResponse)
+def new_claim(request: Request, user: PageEditor, watchlist: str = "") -> HTMLResponse:
+    keys = web(request).repository.watchlist_keys()
+    form = {"watchlist": watchlist if watchlist in keys else (keys[0] if keys else "")}
+    return _editor(request, user, form, new=True)
+
+
+@router.get("/claims/{claim_id}", response_class=HTMLResponse)
+def claim_page(request: Request, claim_id: RowId, user: PageViewer) -> HTMLResponse:
+    repository = web(request).repository
+    claim = repository.find_claim(claim_id)
+    if claim is None:
+        raise HTTPException(404, "no such claim")
+    return render(
+        request,
+        "claim.html",
+        {
+            "user": user,
+            "claim": claim,
+            "evidence": repository.evidence_records(claim_id, limit=200),
+            "history": repository.audit_log(20, target=f"claim:{claim.watchlist_key}/{claim.key}"),
+            "backfilled": request.query_params.get("backfilled"),
+        },
+    )
+
+
+@router.get("/claims/{claim_id}/edit", response_class=HTMLResponse)
+def edit_claim(request: Request, claim_id: RowId, user: PageEditor) -> HTMLResponse:
+    claim = web(request).repository.find_claim(claim_id)
+    if claim is None:
+        raise HTTPException(404, "no such claim")
+    spec = claim.spec
+    form = {
+        "watchlist": claim.watchlist_key,
+        "id": spec.id,
+        "text": spec.text,
+        "paraphrases": "\n".join(spec.paraphrases),
+        "verdict": spec.verdict.value,
+        "notes": spec.notes,
+        "threshold": "" if spec.threshold is None else str(spec.threshold),
+    }
+    return _editor(request, user, form, new=False)
+
+
+@router.post("/claims/save", response_class=HTMLResponse)
+async def save_claim(request: Request, user: PageEditor) -> Response:
+    """Preview (action=preview) or save (action=save) the claim in the form."""
+    form = await request.form()
+    fields = {
+        name: form_text(form, name)
+        for name in ("watchlist", "id", "text", "paraphrases", "verdict", "notes", "threshold")
+    }
+    new = form_text(form, "new") == "1"
+    if new and not fields["id"]:
+        fields["id"] = slug(fields["text"])
+    problems, spec = _spec(fields)
+    if spec is None:
+        return _editor(request, user, fields, new=new, problems=problems, status=422)
+    editor = web(request).editor
+    if form_text(form, "action") != "save":
+        preview = editor.preview(fields["watchlist"], spec)
+        return _editor(request, user, fields, new=new, preview=preview)
+    if new and any(c.key == spec.id for c in web(request).repository.claims(fields["watchlist"])):
+        problems = [f"id: a claim {spec.id!r} already exists in this watchlist"]
+        return _editor(request, user, fields, new=new, problems=problems, status=422)
+    saved = editor.save_claim(fields["watchlist"], spec, user.name)
+    target = f"/claims/{saved.claim.id}?backfilled={saved.backfilled}"
+    return RedirectResponse(target, status_code=303)
+
+
+def _spec(fields: dict[str, str]) -> tuple[list[str], ClaimSpec | None]:
+    """The claim the form describes, or the problems that keep it from being one."""
+    problems = []
+    if not _CLAIM_ID.match(fields["id"]) or len(fields["id"]) > 100:
+        problems.append(
+            "id: lower-case letters, digits and hyphens, starting with a letter or digit"
+        )
+    if not fields["text"]:
+        problems.append("text: the claim's text is needed")
+    try:
+        verdict = Verdict(fields["verdict"] or "unverified")
+    except ValueError:
+        problems.append("verdict: unknown verdict")
+        verdict = Verdict.UNVERIFIED
+    threshold = None
+    if fields["threshold"]:
+        try:
+            threshold = float(fields["threshold"])
+        except ValueError:
+            threshold = -1.0
+        if not 0.0 <= threshold <= 1.0:
+            problems.append("threshold: a number between 0 and 1 (or empty for the default)")
+    if problems:
+        return problems, None
+    paraphrases = tuple(p.strip() for p in fields["paraphrases"].splitlines() if p.strip())
+    spec = ClaimSpec(
+        id=fields["id"],
+        text=fields["text"],
+        paraphrases=paraphrases,
+        threshold=threshold,
+        verdict=verdict,
+        notes=fields["notes"],
+    )
+    return [], spec
+
+
+def _editor(
+    request: Request,
+    user: User,
+    form: dict[str, str],
+    *,
+    new: bool,
+    problems: list[str] | None = None,
+    preview: object = None,
+    status: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "claim_form.html",
+        {
+            "user": user,
+            "form": form,
+            "new": new,
+            "problems": problems or [],
+            "preview": preview,
+            "verdicts": list(Verdict),
+            "watchlists": web(request).repository.watchlist_keys(),
+        },
+        status,
+    )

@@ -1,0 +1,147 @@
+"""Sources: the health of every source; add one (after a test fetch), enable or disable it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import HttpUrl, TypeAdapter, ValidationError
+
+from monitor.types import SourceKind, SourceSpec, User
+from monitor.watchlists import format_duration, parse_duration
+from monitor.web.auth import PageEditor, PageViewer
+from monitor.web.pages.common import RowId, form_text, page_router, web
+from monitor.web.templating import render
+
+router = page_router()
+_URL = TypeAdapter(HttpUrl)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(request: Request, user: PageViewer) -> HTMLResponse:
+    return _page(request, user, {})
+
+
+def _page(
+    request: Request,
+    user: User,
+    form: dict[str, str],
+    problems: list[str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    context = web(request)
+    repository = context.repository
+    per_day = repository.items_per_day(context.clock(), days=7)
+    rows = [
+        (source, round(sum(per_day.get(source.id, [])) / 7, 1))
+        for source in repository.sources(include_disabled=True)
+    ]
+    return render(
+        request,
+        "sources.html",
+        {
+            "user": user,
+            "rows": rows,
+            "form": form,
+            "problems": problems or [],
+            "kinds": list(SourceKind),
+            "watchlists": repository.watchlist_keys(),
+            "added": request.query_params.get("added"),
+        },
+        status,
+    )
+
+
+@router.post("/sources/add", response_class=HTMLResponse)
+async def add_source(request: Request, user: PageEditor) -> Response:
+    form = await request.form()
+    fields = {
+        n: form_text(form, n)
+        for n in ("watchlist", "name", "url", "kind", "poll_interval", "selector")
+    }
+    problems, spec = _spec(fields)
+    if spec is None:
+        return _page(request, user, fields, problems, 422)
+    source = web(request).editor.save_source(fields["watchlist"], spec, user.name)
+    return RedirectResponse(f"/sources?added={source.id}", status_code=303)
+
+
+def _spec(fields: dict[str, str]) -> tuple[list[str], SourceSpec | None]:
+    problems = []
+    if not fields["name"]:
+        problems.append("name: a name is needed")
+    try:
+        url = str(_URL.validate_python(fields["url"]))
+    except ValidationError:
+        problems.append("url: an http:// or https:// address")
+        url = ""
+    try:
+        kind = SourceKind(fields["kind"] or "feed")
+    except ValueError:
+        problems.append("kind: feed or page")
+        kind = SourceKind.FEED
+    try:
+        interval = parse_duration(fields["poll_interval"] or "15m")
+    except ValueError as err:
+        problems.append(f"poll_interval: {err}")
+        interval = timedelta(minutes=15)
+    if problems:
+        return problems, None
+    selector = fields["selector"] or None if kind is SourceKind.PAGE else None
+    return [], SourceSpec(fields["name"], url, kind, interval, selector)
+
+
+@router.post("/sources/{source_id}/enabled")
+async def set_enabled(request: Request, source_id: RowId, user: PageEditor) -> RedirectResponse:
+    form = await request.form()
+    if web(request).repository.find_source(source_id) is None:
+        raise HTTPException(404, "no such source")
+    web(request).editor.set_source_enabled(source_id, form_text(form, "enabled") == "1", user.name)
+    return RedirectResponse("/sources", status_code=303)
+
+
+@router.get("/sources/{source_id}/edit", response_class=HTMLResponse)
+def edit_source(request: Request, source_id: RowId, user: PageEditor) -> HTMLResponse:
+    source = web(request).repository.find_source(source_id)
+    if source is None:
+        raise HTTPException(404, "no such source")
+    form = {
+        "name": source.name,
+        "url": source.url,
+        "kind": source.kind.value,
+        "poll_interval": format_duration(source.poll_interval),
+        "selector": source.selector or "",
+    }
+    return _edit_page(request, user, source_id, form)
+
+
+def _edit_page(
+    request: Request,
+    user: User,
+    source_id: int,
+    form: dict[str, str],
+    problems: list[str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    context = {
+        "user": user,
+        "source_id": source_id,
+        "form": form,
+        "problems": problems or [],
+        "kinds": list(SourceKind),
+    }
+    return render(request, "source_form.html", context, status)
+
+
+@router.post("/sources/{source_id}/edit", response_class=HTMLResponse)
+async def save_source(request: Request, source_id: RowId, user: PageEditor) -> Response:
+    if web(request).repository.find_source(source_id) is None:
+        raise HTTPException(404, "no such source")
+    form = await request.form()
+    fields = {n: form_text(form, n) for n in ("name", "url", "kind", "poll_interval", "selector")}
+    problems, spec = _spec(fields)
+    if spec is None:
+        return _edit_page(request, user, source_id, fields, problems, 422)
+    source = web(request).editor.update_source(source_id, spec, user.name)
+    return RedirectResponse(f"/sources#source-{source.id}", status_code=303)

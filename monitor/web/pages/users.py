@@ -1,0 +1,153 @@
+"""Signing in and out, the user's own API tokens, user management (admins), the audit log."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from monitor.errors import StorageError
+from monitor.types import Role, User
+from monitor.web.auth import (
+    MIN_PASSWORD,
+    PageAdmin,
+    PageViewer,
+    check_password,
+    hash_password,
+    new_api_token,
+    sign_in,
+    token_hash,
+)
+from monitor.web.pages.common import RowId, form_text, page_router, web
+from monitor.web.templating import render
+
+router = page_router()
+
+
+def _local(target: str) -> str:
+    """Only paths on this site are followed after signing in (no open redirect)."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", {"next": _local(next), "failed": False})
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    form = await request.form()
+    user = check_password(request, form_text(form, "name"), str(form.get("password") or ""))
+    target = _local(form_text(form, "next") or "/")
+    if user is None:
+        return render(request, "login.html", {"next": target, "failed": True}, 401)
+    sign_in(request, user)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> RedirectResponse:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, user: PageViewer) -> HTMLResponse:
+    return _account(request, user, None)
+
+
+def _account(request: Request, user: User, new_token: str | None) -> HTMLResponse:
+    tokens = web(request).repository.api_tokens(user.id)
+    return render(request, "account.html", {"user": user, "tokens": tokens, "new_token": new_token})
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+async def create_token(request: Request, user: PageViewer) -> HTMLResponse:
+    form = await request.form()
+    context = web(request)
+    token = new_api_token()
+    name = form_text(form, "name")[:200] or "API token"
+    context.repository.add_api_token(user.id, name, token_hash(token), context.clock())
+    context.repository.record_audit(
+        user.name, "token.create", f"user:{user.name}", None, {"token": name}, context.clock()
+    )
+    return _account(request, user, token)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(request: Request, token_id: RowId, user: PageViewer) -> Response:
+    context = web(request)
+    if context.repository.revoke_api_token(user.id, token_id):
+        context.repository.record_audit(
+            user.name,
+            "token.revoke",
+            f"user:{user.name}",
+            {"token": token_id},
+            None,
+            context.clock(),
+        )
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, user: PageAdmin) -> HTMLResponse:
+    return _users(request, user, [])
+
+
+def _users(request: Request, user: User, problems: list[str], status: int = 200) -> HTMLResponse:
+    found = web(request).repository.users()
+    context = {"user": user, "users": found, "roles": list(Role), "problems": problems}
+    return render(request, "users.html", context, status)
+
+
+@router.post("/users", response_class=HTMLResponse)
+async def add_user(request: Request, user: PageAdmin) -> Response:
+    form = await request.form()
+    name, password = form_text(form, "name"), str(form.get("password") or "")
+    problems = []
+    if not name or len(name) > 100:
+        problems.append("name: 1 to 100 characters")
+    if len(password) < MIN_PASSWORD:
+        problems.append(f"password: at least {MIN_PASSWORD} characters")
+    role = form_text(form, "role")
+    if role not in set(Role):
+        problems.append("role: viewer, editor or admin")
+    context = web(request)
+    if not problems and context.repository.user_credentials(name) is not None:
+        problems.append(f"name: {name!r} is taken")
+    if problems:
+        return _users(request, user, problems, 422)
+    context.repository.add_user(name, hash_password(password), Role(role), context.clock())
+    context.repository.record_audit(
+        user.name, "user.create", f"user:{name}", None, {"role": role}, context.clock()
+    )
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{name}", response_class=HTMLResponse)
+async def change_user(request: Request, name: str, user: PageAdmin) -> Response:
+    form = await request.form()
+    role, active = form_text(form, "role"), form_text(form, "active")
+    context = web(request)
+    found = context.repository.user_credentials(name)
+    if found is None or role not in set(Role) or name == user.name:
+        return _users(request, user, ["pick another user, and a role"], 422)
+    before = {"role": found[0].role.value, "active": found[0].active}
+    try:
+        after = context.repository.update_user(name, role=Role(role), active=active == "1")
+    except StorageError as err:
+        return _users(request, user, [str(err)], 422)
+    context.repository.record_audit(
+        user.name,
+        "user.update",
+        f"user:{name}",
+        before,
+        {"role": after.role.value, "active": after.active},
+        context.clock(),
+    )
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(request: Request, user: PageViewer) -> HTMLResponse:
+    entries = web(request).repository.audit_log(200)
+    return render(request, "audit.html", {"user": user, "entries": entries})

@@ -1,0 +1,49 @@
+"""Jinja2 templates: every value is escaped; links from feeds are kept only if http(s)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from monitor.web.auth import csrf_token
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def safe_url(value: object) -> str:
+    """``value`` if it is an http(s) URL, else ``#``: a feed's ``javascript:`` link stays dead."""
+    text = str(value or "").strip()
+    try:
+        scheme = urlsplit(text).scheme.lower()
+    except ValueError:
+        return "#"
+    return text if scheme in ("http", "https") else "#"
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "never"
+
+
+templates = Jinja2Templates(directory=TEMPLATES)  # autoescapes .html templates
+templates.env.filters["safe_url"] = safe_url
+templates.env.filters["when"] = when
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    """A page, with the signed-in user (if any) and the session's CSRF token."""
+    page = {"csrf_token": csrf_token(request), "user": None, **context}
+    return templates.TemplateResponse(request, name, page, status_code=status_code)
+
+
+def render_error(
+    request: Request, status_code: int, title: str, problems: list[str]
+) -> HTMLResponse:
+    return render(request, "error.html", {"title": title, "problems": problems}, status_code)

@@ -1,0 +1,35 @@
+"""docker-compose.yml cannot run here (no Docker): check that what it runs exists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from typer.main import get_command
+
+from monitor.cli import app
+from monitor.settings import Settings, env_name
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_service_runs_a_real_command_with_real_settings() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    cli = get_command(app)
+    known = {env_name(name) for name in Settings.model_fields} | {
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+    }
+    monitor_services = {
+        name: service for name, service in compose["services"].items() if service.get("build")
+    }
+    assert set(monitor_services) == {"migrate", "worker", "web"}
+    for name, service in monitor_services.items():
+        command = service["command"]
+        group = cli.commands[command[0]]  # type: ignore[attr-defined]
+        if len(command) > 1:
+            assert command[1] in group.commands, (name, command)  # type: ignore[attr-defined]
+        unknown = set(service["environment"]) - known
+        assert not unknown, (name, unknown)
+    assert compose["services"]["web"]["environment"]["MONITOR_HTTP_HOST"] == "0.0.0.0"
+    assert "8080:8080" in compose["services"]["web"]["ports"]

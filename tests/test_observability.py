@@ -1,0 +1,54 @@
+"""What operators watch: `monitor status` and the Prometheus endpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from monitor.types import Stance
+from monitor.web.metrics import metrics_router
+from tests.databases import database_url
+from tests.servers import SlackAPI, serving_app
+from tests.test_delivery import Desk
+
+
+def test_status_summarises_the_service_and_flags_trouble(
+    tmp_path: Path, slack_api: SlackAPI
+) -> None:
+    desk = Desk(tmp_path, slack_api)
+    desk.evidence("shells")
+    desk.evidence("drones", Stance.CONTRADICTS)
+    env = {"MONITOR_DATABASE_URL": database_url(tmp_path / "desk.sqlite3")}
+
+    healthy = CliRunner().invoke(app, ["status"], env=env)
+    assert healthy.exit_code == 0, healthy.output
+    assert "3 pending" in healthy.output  # the contradiction also goes to #denials
+    assert "last 24 h: 1 contradicts, 1 supports" in healthy.output
+    assert "7 enabled" not in healthy.output and "2 enabled, 0 failing" in healthy.output
+
+    slack_api.errors["#arms"] = "is_archived"
+    desk.outbox().deliver()
+    troubled = CliRunner().invoke(app, ["status"], env=env)
+    assert troubled.exit_code == 2
+    assert "1 sent in the last 24 h" in troubled.output and "2 failed" in troubled.output
+    assert "needs care" in troubled.output
+
+
+def test_metrics_expose_counters_and_queue_gauges(tmp_path: Path, slack_api: SlackAPI) -> None:
+    desk = Desk(tmp_path, slack_api)
+    desk.evidence("shells")
+    web = FastAPI()
+    web.include_router(metrics_router(desk.repository, desk.clock))
+    with serving_app(web) as url:
+        before = httpx.get(f"{url}/metrics", timeout=10)
+        assert before.status_code == 200
+        assert "monitor_alerts_pending 1.0" in before.text
+        desk.outbox().deliver()
+        after = httpx.get(f"{url}/metrics", timeout=10).text
+    assert "monitor_alerts_pending 0.0" in after
+    assert 'monitor_alerts_total{result="sent"}' in after
+    assert "monitor_alert_latency_seconds_count" in after

@@ -1,0 +1,336 @@
+"""The web UI and REST API through FastAPI's TestClient: sign-in, roles, CSRF, hostile feed
+content, the claim editor's preview and backfill, sources, the YAML round trip."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli import app as cli
+from monitor.types import Role
+from monitor.watchlists import load_directory
+from tests.databases import database_url
+from tests.servers import LocalServer, Response
+from tests.web_desk import PASSWORD, WebDesk, csrf_of, make_desk, sign_in
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>New</title>
+<item><guid>n1</guid><title>Hello</title><link>https://new.example/1</link></item>
+</channel></rss>"""
+
+
+@pytest.fixture
+def desk(tmp_path: Path, feed_server: LocalServer) -> Iterator[WebDesk]:
+    feed_server.responses["/new.xml"] = Response(
+        RSS, headers={"content-type": "application/rss+xml"}
+    )
+    desk = make_desk(tmp_path, feed_server.url)
+    yield desk
+    desk.fetcher.close()
+
+
+def bearer(desk: WebDesk, role: Role) -> dict[str, str]:
+    return {"Authorization": f"Bearer {desk.tokens[role]}"}
+
+
+def test_pages_need_a_sign_in_and_a_right_password(desk: WebDesk) -> None:
+    client = desk.client()
+    answer = client.get("/sources")
+    assert answer.status_code == 303 and answer.headers["location"] == "/login?next=/sources"
+    token = csrf_of(client.get("/login").text)
+    wrong = client.post("/login", data={"name": "admin", "password": "nope", "csrf_token": token})
+    assert wrong.status_code == 401 and "Wrong name or password" in wrong.text
+    sign_in(client, "admin")
+    assert client.get("/sources").status_code == 200
+
+
+def test_the_session_cookie_is_httponly_and_samesite(desk: WebDesk) -> None:
+    answer = desk.client().get("/login")
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_forms_without_the_session_csrf_token_are_refused(desk: WebDesk) -> None:
+    client = desk.client()
+    assert client.post("/login", data={"name": "admin", "password": PASSWORD}).status_code == 403
+    token = sign_in(client, "editor")
+    form = {"watchlist": "arms", "id": "x", "text": "A claim", "action": "save", "new": "1"}
+    assert client.post("/claims/save", data=form).status_code == 403
+    assert client.post("/claims/save", data=form | {"csrf_token": "forged"}).status_code == 403
+    assert client.post("/claims/save", data=form | {"csrf_token": token}).status_code == 303
+
+
+def test_hostile_feed_content_is_escaped_and_its_links_neutralised(desk: WebDesk) -> None:
+    client = desk.client()
+    sign_in(client, "viewer")
+    claim = desk.repository.claims()[0]
+    # Make the hostile item evidence of the claim, as a backfill would.
+    desk.repository.record_audit("t", "t", "t", None, None, desk.repository.item(1).fetched_at)
+    from monitor.types import Evidence, Stance
+
+    desk.repository.backfill_evidence(
+        [Evidence(claim.id, 1, 0.9, desk.repository.item(1).title, Stance.MENTIONS, 0.5)],
+        desk.repository.item(1).fetched_at,
+    )
+    for path in ("/", f"/claims/{claim.id}"):
+        answer = client.get(path)
+        html = answer.text
+        assert "&lt;script&gt;alert(" in html
+        assert "<script" not in html.lower()
+        assert "<b onmouseover" not in html and 'href="javascript:' not in html
+        assert "default-src 'none'" in answer.headers["content-security-policy"]
+
+
+def test_viewers_cannot_edit(desk: WebDesk) -> None:
+    client = desk.client()
+    token = sign_in(client, "viewer")
+    assert client.get("/claims/new").status_code == 403
+    form = {"watchlist": "arms", "id": "x", "text": "A", "action": "save", "csrf_token": token}
+    assert client.post("/claims/save", data=form).status_code == 403
+    assert client.get("/users").status_code == 403
+    answer = client.put(
+        "/api/v1/watchlists/arms/claims/x", json={"text": "A"}, headers=bearer(desk, Role.VIEWER)
+    )
+    assert answer.status_code == 403
+    assert "id: x" not in (desk.watchlists / "arms.yaml").read_text()
+
+
+def test_a_new_claim_is_previewed_saved_to_yaml_and_backfilled_without_alerts(
+    desk: WebDesk,
+) -> None:
+    client = desk.client()
+    token = sign_in(client, "editor")
+    form = {
+        "csrf_token": token,
+        "new": "1",
+        "watchlist": "arms",
+        "id": "",
+        "text": "Iran supplies Shahed attack drones to Russia",
+        "paraphrases": "Tehran sends drones to Moscow\n",
+        "verdict": "disputed",
+        "notes": "Watch the <denials>",
+        "threshold": "0.5",
+    }
+    preview = client.post("/claims/save", data=form | {"action": "preview"})
+    assert preview.status_code == 200
+    assert "1 archived items would match" in preview.text
+    assert "&lt;script&gt;" in preview.text and "<script" not in preview.text
+    assert desk.repository.claims("arms")[-1].key == "dprk-shells"  # nothing saved yet
+
+    saved = client.post("/claims/save", data=form | {"action": "save"})
+    assert saved.status_code == 303
+    page = client.get(saved.headers["location"])
+    assert "1 archived items recorded as evidence" in page.text
+    assert "recorded without an alert" in page.text
+    claim = desk.repository.claims("arms")[-1]
+    assert claim.key == "iran-supplies-shahed-attack-drones-to-russia"
+    # Old news alerts nobody: the one alert is the first claim's, from judging the items.
+    assert [a.claim_key for a in desk.repository.alerts()] == ["dprk-shells"]
+    [watchlist] = load_directory(desk.watchlists).watchlists
+    assert watchlist.claims[-1] == claim.spec
+    assert watchlist.claims[-1].notes == "Watch the <denials>"
+    [entry] = desk.repository.audit_log(target=f"claim:arms/{claim.key}")
+    assert (entry.actor, entry.action, entry.before) == ("editor", "claim.create", None)
+    assert entry.after is not None and entry.after["verdict"] == "disputed"
+    assert client.get("/").text.count("Iran supplies Shahed attack drones to Russia") >= 1
+
+
+def test_a_claim_edit_is_audited_with_before_and_after(desk: WebDesk) -> None:
+    client = desk.client()
+    token = sign_in(client, "editor")
+    claim = desk.repository.claims()[0]
+    page = client.get(f"/claims/{claim.id}/edit")
+    assert "North Korea is shipping artillery shells to Russia" in page.text
+    form = {
+        "csrf_token": token,
+        "watchlist": "arms",
+        "id": claim.key,
+        "text": claim.text,
+        "verdict": "supported",
+        "notes": "confirmed by two agencies",
+        "action": "save",
+    }
+    assert client.post("/claims/save", data=form).status_code == 303
+    [entry] = desk.repository.audit_log(target=f"claim:arms/{claim.key}")
+    assert entry.before is not None and entry.before["verdict"] == "unverified"
+    assert entry.after is not None and entry.after["verdict"] == "supported"
+    assert "verdict: supported" in (desk.watchlists / "arms.yaml").read_text()
+
+
+def test_bad_claim_forms_say_what_is_wrong(desk: WebDesk) -> None:
+    client = desk.client()
+    token = sign_in(client, "editor")
+    form = {"csrf_token": token, "new": "1", "watchlist": "arms", "id": "Bad Id", "text": ""}
+    answer = client.post("/claims/save", data=form | {"threshold": "2", "action": "save"})
+    assert answer.status_code == 422
+    assert "id: lower-case" in answer.text and "threshold: a number" in answer.text
+
+
+def test_sources_are_added_after_a_test_fetch_and_disabled(
+    desk: WebDesk, feed_server: LocalServer
+) -> None:
+    client = desk.client()
+    token = sign_in(client, "editor")
+    form = {"csrf_token": token, "watchlist": "arms", "name": "New", "kind": "feed"}
+    broken = client.post("/sources/add", data=form | {"url": f"{feed_server.url}/missing"})
+    assert broken.status_code == 422 and "the test fetch failed" in broken.text
+    unsafe = client.post("/sources/add", data=form | {"url": "javascript:alert(1)"})
+    assert unsafe.status_code == 422 and "url: an http" in unsafe.text
+    added = client.post("/sources/add", data=form | {"url": f"{feed_server.url}/new.xml"})
+    assert added.status_code == 303
+    new = [s for s in desk.repository.sources() if s.name == "New"]
+    assert len(new) == 1
+    assert "new.xml" in (desk.watchlists / "arms.yaml").read_text()
+    off = client.post(f"/sources/{new[0].id}/enabled", data={"csrf_token": token, "enabled": "0"})
+    assert off.status_code == 303
+    source = desk.repository.source(new[0].id)
+    assert not source.enabled and source.disabled_reason == "disabled by editor"
+    assert "disabled" in client.get("/sources").text
+
+
+def test_admins_add_users_and_users_make_api_tokens(desk: WebDesk) -> None:
+    client = desk.client()
+    token = sign_in(client, "admin")
+    form = {"csrf_token": token, "name": "ana", "password": "long enough pw", "role": "editor"}
+    assert client.post("/users", data=form).status_code == 303
+    assert "ana" in client.get("/users").text
+    made = client.post("/account/tokens", data={"csrf_token": token, "name": "scripts"})
+    api_token = made.text.split('id="new-token">')[1].split("<")[0]
+    answer = client.get("/api/v1/claims", headers={"Authorization": f"Bearer {api_token}"})
+    assert answer.status_code == 200
+
+
+def test_the_api_needs_a_token_and_serves_claims_evidence_sources_alerts(desk: WebDesk) -> None:
+    client = desk.client()
+    assert client.get("/api/v1/claims").status_code == 401
+    assert client.get("/api/v1/claims", headers={"Authorization": "Bearer no"}).status_code == 401
+    viewer = bearer(desk, Role.VIEWER)
+    [claim] = client.get("/api/v1/claims", headers=viewer).json()
+    assert claim["key"] == "dprk-shells" and claim["effective_threshold"] == 0.5
+    [watchlist] = client.get("/api/v1/watchlists", headers=viewer).json()
+    assert watchlist["key"] == "arms" and len(watchlist["sources"]) == 1
+    evidence = client.get(f"/api/v1/claims/{claim['id']}/evidence", headers=viewer).json()
+    assert evidence and evidence[0]["title"] == "North Korea ships artillery shells to Russia"
+    assert evidence[0]["alerted"] is True
+    alerts = client.get("/api/v1/alerts", headers=viewer).json()
+    assert alerts and alerts[0]["status"] == "pending"
+    [source] = client.get("/api/v1/sources", headers=viewer).json()
+    editor = bearer(desk, Role.EDITOR)
+    changed = client.patch(
+        f"/api/v1/sources/{source['id']}", json={"enabled": False}, headers=editor
+    )
+    assert changed.status_code == 200 and changed.json()["enabled"] is False
+    assert client.get("/api/v1/claims/999", headers=viewer).status_code == 404
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/watchlists/{key}/claims/{claim_key}" in schema["paths"]
+
+
+def test_the_api_previews_and_saves_claims(desk: WebDesk) -> None:
+    client = desk.client()
+    editor = bearer(desk, Role.EDITOR)
+    body = {"text": "Iran supplies Shahed attack drones to Russia", "threshold": 0.5}
+    url = "/api/v1/watchlists/arms/claims/iran-drones"
+    [match] = client.post(f"{url}/preview", json=body, headers=editor).json()
+    assert match["url"] == "javascript:alert(3)"  # data as stored; pages neutralise it
+    saved = client.put(url, json=body, headers=editor)
+    assert saved.status_code == 200 and saved.json()["backfilled"] == 1
+    bad = client.put(url, json={"text": "a\x00b"}, headers=editor)
+    assert bad.status_code == 422
+    assert (
+        client.put("/api/v1/watchlists/nope/claims/x", json=body, headers=editor).status_code == 404
+    )
+
+
+def test_watchlists_export_to_yaml_and_users_are_added_from_the_cli(
+    desk: WebDesk, tmp_path: Path
+) -> None:
+    env = {"MONITOR_DATABASE_URL": database_url(tmp_path / "web.sqlite3")}
+    out = tmp_path / "export"
+    result = CliRunner().invoke(cli, ["watchlist", "export", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    [exported] = load_directory(out).watchlists
+    [original] = load_directory(desk.watchlists).watchlists
+    assert (exported.claims, exported.sources, exported.threshold) == (
+        original.claims,
+        original.sources,
+        original.threshold,
+    )
+    env["MONITOR_NEW_PASSWORD"] = "a long password"
+    result = CliRunner().invoke(cli, ["users", "add", "bo", "--role", "admin"], env=env)
+    assert result.exit_code == 0, result.output
+    found = desk.repository.user_credentials("bo")
+    assert found is not None and found[0].role is Role.ADMIN
+
+
+def test_dumped_watchlists_read_back_the_same() -> None:
+    from dataclasses import replace
+
+    from monitor.watchlists import dump_watchlist, parse_watchlist
+    from tests.conftest import REPO
+
+    for watchlist in load_directory(REPO / "watchlists").watchlists:
+        back = parse_watchlist(dump_watchlist(watchlist, 0.6), watchlist.path or Path("x"), 0.6)
+        assert replace(back, fingerprint="") == replace(watchlist, fingerprint="")
+
+
+def test_nul_bytes_are_refused_before_any_query(desk: WebDesk) -> None:
+    # PostgreSQL refuses NUL bytes in text: they must never reach a query (no 500s).
+    client = desk.client()
+    viewer = bearer(desk, Role.VIEWER)
+    assert client.get("/api/v1/claims?watchlist=%00", headers=viewer).status_code == 400
+    assert client.get("/api/v1/watchlists/a%00b", headers=viewer).status_code == 400
+    token = csrf_of(client.get("/login").text)
+    answer = client.post("/login", data={"name": "admin\x00", "password": "x", "csrf_token": token})
+    assert answer.status_code == 401
+
+
+def test_a_source_is_edited_in_every_watchlist_that_reads_it(
+    desk: WebDesk, feed_server: LocalServer
+) -> None:
+    client = desk.client()
+    token = sign_in(client, "editor")
+    [source] = desk.repository.sources()
+    assert "Wire" in client.get(f"/sources/{source.id}/edit").text
+    form = {"csrf_token": token, "name": "Wire (renamed)", "url": source.url, "kind": "feed"}
+    bad = client.post(f"/sources/{source.id}/edit", data=form | {"poll_interval": "1s"})
+    assert bad.status_code == 422 and "too short" in bad.text
+    saved = client.post(f"/sources/{source.id}/edit", data=form | {"poll_interval": "2h"})
+    assert saved.status_code == 303
+    [changed] = desk.repository.sources()
+    assert (changed.id, changed.name, changed.poll_interval.total_seconds()) == (
+        source.id,
+        "Wire (renamed)",
+        7200,
+    )
+    text = (desk.watchlists / "arms.yaml").read_text()
+    assert "Wire (renamed)" in text and "poll_interval: 2h" in text
+    [entry] = desk.repository.audit_log(target=f"source:{source.url}")
+    assert entry.before is not None and entry.before["name"] == "Wire"
+
+
+def test_the_service_serves_pages_api_and_websub_on_one_server(tmp_path: Path) -> None:
+    import httpx
+
+    from monitor.app import build_service
+    from monitor.settings import load_settings
+
+    settings = load_settings(
+        data_dir=tmp_path / "var",
+        database_url=database_url(tmp_path / "svc.sqlite3"),
+        watchlists=tmp_path,
+        stance_model="none",
+        http_port=0,
+    )
+    service = build_service(settings)
+    server = service.web_server()
+    server.start()
+    try:
+        assert httpx.get(f"{server.url}/login").status_code == 200
+        assert httpx.get(f"{server.url}/api/v1/claims").status_code == 401
+        assert httpx.get(f"{server.url}/websub/1").status_code == 404
+    finally:
+        server.stop()
+        service.close()
+    assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0  # owner only
