@@ -28,9 +28,7 @@ def limit_malloc_arenas(arenas: int = 2, mmap_threshold: int = 1 << 20) -> bool:
         mallopt = libc.mallopt
     except (OSError, AttributeError):
         return False
-    done = bool(mallopt(_M_ARENA_MAX, arenas)) and bool(
-        mallopt(_M_MMAP_THRESHOLD, mmap_threshold)
-    )
+    done = bool(mallopt(_M_ARENA_MAX, arenas)) and bool(mallopt(_M_MMAP_THRESHOLD, mmap_threshold))
     if not done:
         log.debug("mallopt refused the arena settings")
     return done
