@@ -14,7 +14,7 @@ from monitor.types import Role
 from monitor.watchlists import load_directory
 from tests.databases import database_url
 from tests.servers import LocalServer, Response
-from tests.web_desk import PASSWORD, WebDesk, csrf_of, make_desk, sign_in
+from tests.web_desk import NOW, PASSWORD, WebDesk, csrf_of, make_desk, sign_in
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>New</title>
 <item><guid>n1</guid><title>Hello</title><link>https://new.example/1</link></item>
@@ -188,6 +188,14 @@ def test_sources_are_added_after_a_test_fetch_and_disabled(
     source = desk.repository.source(new[0].id)
     assert not source.enabled and source.disabled_reason == "disabled by editor"
     assert "disabled" in client.get("/sources").text
+    # Editing the watchlist file later does not switch it back on...
+    path = desk.watchlists / "arms.yaml"
+    path.write_text(path.read_text() + "# edited\n")
+    desk.repository.sync_watchlists(load_directory(desk.watchlists).watchlists, NOW)
+    assert not desk.repository.source(new[0].id).enabled
+    # ...only enabling it does.
+    client.post(f"/sources/{new[0].id}/enabled", data={"csrf_token": token, "enabled": "1"})
+    assert desk.repository.source(new[0].id).enabled
 
 
 def test_admins_add_users_and_users_make_api_tokens(desk: WebDesk) -> None:

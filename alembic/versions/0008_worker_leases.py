@@ -1,4 +1,4 @@
-"""leases: sources polled and items judged by one of several workers at a time; poll durations
+"""sources: worker leases, poll durations, disabled by an editor; items: judging leases
 
 Revision ID: 0008
 Revises: 0007
@@ -24,6 +24,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("lease_owner", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("last_duration_s", sa.Float(), nullable=True))
+        batch_op.add_column(
+            sa.Column("disabled_by_editor", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("judge_lease_until", sa.DateTime(timezone=True), nullable=True)
@@ -34,6 +37,7 @@ def downgrade() -> None:
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.drop_column("judge_lease_until")
     with op.batch_alter_table("sources", schema=None) as batch_op:
+        batch_op.drop_column("disabled_by_editor")
         batch_op.drop_column("last_duration_s")
         batch_op.drop_column("lease_until")
         batch_op.drop_column("lease_owner")

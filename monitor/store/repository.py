@@ -913,6 +913,7 @@ class Repository:
             elif not enabled:
                 row.enabled = False
                 row.disabled_reason = reason or "disabled by an editor"
+                row.disabled_by_editor = True  # stays disabled when its watchlist is edited
             return _source(row)
 
     def add_user(self, name: str, password_hash: str, role: Role, now: datetime) -> User:
@@ -1307,8 +1308,8 @@ def _sync_sources(
         _apply_spec(row, spec, now)
         if row.enabled is None:
             row.enabled = True
-        elif not row.enabled and edited:
-            _re_enable(row, now)
+        elif not row.enabled and edited and not row.disabled_by_editor:
+            _re_enable(row, now)  # given up on automatically: an edited file retries it
         session.flush()
         session.add(WatchlistSourceRow(watchlist_id=watchlist_id, source_id=row.id))
     session.flush()
@@ -1332,6 +1333,7 @@ def _re_enable(row: SourceRow, now: datetime) -> None:
     """A disabled source whose watchlist was edited gets a fresh start, polled at once."""
     row.enabled = True
     row.disabled_reason = None
+    row.disabled_by_editor = False
     row.error_count = 0
     row.failing_since = None
     row.next_poll_at = now

@@ -119,6 +119,8 @@ class SourceRow(Base):
     websub_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     websub_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # A worker polling the source holds it until then (several workers share the sources).
+    # Disabled by a person (web UI, API), not given up on: editing its watchlist keeps it off.
+    disabled_by_editor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
