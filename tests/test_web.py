@@ -342,3 +342,22 @@ def test_the_service_serves_pages_api_and_websub_on_one_server(tmp_path: Path) -
         server.stop()
         service.close()
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0  # owner only
+
+
+def test_repeated_failed_sign_ins_are_slowed_down(desk: WebDesk) -> None:
+    client = desk.client()
+    token = csrf_of(client.get("/login").text)
+
+    def attempt(password: str) -> int:
+        form = {"name": "editor", "password": password, "csrf_token": token, "next": "/"}
+        return client.post("/login", data=form).status_code
+
+    assert [attempt("wrong guess") for _ in range(5)] == [401] * 5
+    blocked = client.post(
+        "/login", data={"name": "editor", "password": PASSWORD, "csrf_token": token, "next": "/"}
+    )
+    assert blocked.status_code == 429 and "Too many failed sign-ins" in blocked.text
+    assert int(blocked.headers["Retry-After"]) > 0
+    # Guessing one name from many addresses is slowed down too: the name itself is locked.
+    desk.app.state.web.login_throttle.succeeded(["address:testclient"])
+    assert attempt("still wrong") == 429

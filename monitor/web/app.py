@@ -25,6 +25,7 @@ from monitor.notify.feedback import FeedbackHandler
 from monitor.store import Repository
 from monitor.web.auth import LoginRequired
 from monitor.web.templating import render_error
+from monitor.web.throttle import LoginThrottle
 
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "monitor_session"
@@ -50,6 +51,7 @@ class WebContext:
     on_new_items: Callable[[], None] = field(default=lambda: None)
     # Slack's feedback buttons; None without a signing secret (then no buttons are shown).
     feedback: FeedbackHandler | None = None
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 
 def create_app(web: WebContext) -> FastAPI:

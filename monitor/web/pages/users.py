@@ -36,10 +36,21 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
     form = await request.form()
-    user = check_password(request, form_text(form, "name"), str(form.get("password") or ""))
+    name = form_text(form, "name")
     target = _local(form_text(form, "next") or "/")
+    throttle, now = web(request).login_throttle, web(request).clock()
+    keys = [f"name:{name.lower()}", f"address:{request.client.host if request.client else ''}"]
+    if wait := throttle.retry_after(keys, now):
+        minutes = max(1, round(wait.total_seconds() / 60))
+        context = {"next": target, "failed": False, "blocked_minutes": minutes}
+        response = render(request, "login.html", context, 429)
+        response.headers["Retry-After"] = str(int(wait.total_seconds()) + 1)
+        return response
+    user = check_password(request, name, str(form.get("password") or ""))
     if user is None:
+        throttle.failed(keys, now)
         return render(request, "login.html", {"next": target, "failed": True}, 401)
+    throttle.succeeded(keys)
     sign_in(request, user)
     return RedirectResponse(target, status_code=303)
 
