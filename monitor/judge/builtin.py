@@ -2,13 +2,16 @@
 
 Two stages over features from :mod:`monitor.judge.features`:
 
-1. **related?** a logistic regression on relatedness features (cheap; unrelated pairs stop here);
-2. **stance** a one-hidden-layer MLP over relatedness, stance cues and claim x closest-sentence
-   embedding interactions: agree / disagree / discuss (supports / contradicts / mentions).
+1. **related?** a logistic regression on relatedness and word-overlap features (cheap;
+   unrelated pairs stop here);
+2. **stance** an ensemble of one-hidden-layer MLPs over relatedness, stance cues (also in
+   context: near the claim's own words, prototypes of refuting / hedging sentences) and claim x
+   closest-sentence embedding interactions: agree / disagree / discuss (supports / contradicts
+   / mentions).
 
-Weights live in ``models/stance-v1.npz`` (plain arrays, no pickle) with a SHA-256 checksum in
-``models/stance-v1.json``; ``monitor stance train`` reproduces them. Inference needs only numpy
-and the embedding model.
+Weights live in ``models/stance-v2.npz`` (plain arrays, no pickle: the two stages, the IDF table
+and the cue prototypes) with a SHA-256 checksum in ``models/stance-v2.json``;
+``monitor stance train`` reproduces them. Inference needs only numpy and the embedding model.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +35,8 @@ from monitor.judge.stance import StanceQuery
 from monitor.types import Stance, StanceResult
 
 MODEL_DIR = Path(__file__).parent / "models"
-MODEL_FILE = MODEL_DIR / "stance-v1.npz"
-MANIFEST_FILE = MODEL_DIR / "stance-v1.json"
+MODEL_FILE = MODEL_DIR / "stance-v2.npz"
+MANIFEST_FILE = MODEL_DIR / "stance-v2.json"
 MAX_SENTENCES = 40
 RELATED_THRESHOLD = 0.5
 _ARRAYS = (
@@ -47,29 +51,67 @@ _ARRAYS = (
     "b_w1",
     "b_b1",
     "b_classes",
+    "prototypes",
+    "idf_words",
+    "idf_values",
+    "idf_unseen",
 )
 
 
-def related_features(claim: str, vector: F.Array, article: F.Article) -> F.Array:
-    """Stage 1 input: relatedness plus the cues found near the claim."""
-    cues = F.cues(claim, vector, article)
-    return np.concatenate([F.relatedness(claim, vector, article), cues[:6]])
+@dataclass(frozen=True)
+class FeatureSpace:
+    """What the features need besides the texts: word rarity and the cue prototypes."""
 
+    idf: F.Idf
+    prototypes: F.Array  # refute, hedge, confirm: mean embeddings of F.PROTOTYPES
 
-def stance_features(claim: str, vector: F.Array, article: F.Article) -> F.Array:
-    """Stage 2 input: relatedness, all cues and the embedding interactions."""
-    return np.concatenate(
-        [
-            F.relatedness(claim, vector, article),
-            F.cues(claim, vector, article),
-            F.interaction(vector, article),
-        ]
-    )
+    @classmethod
+    def fit(cls, texts: Sequence[str], embedder: Embedder) -> FeatureSpace:
+        """IDF from the training texts; prototypes embedded with the pipeline's model."""
+        means = [embedder.encode(list(group)).mean(axis=0) for group in F.prototype_texts()]
+        prototypes = np.stack(means)
+        prototypes /= np.maximum(np.linalg.norm(prototypes, axis=1, keepdims=True), 1e-12)
+        return cls(F.Idf.fit(texts), prototypes.astype(np.float32))
+
+    def related(self, claim: str, vector: F.Array, article: F.Article) -> F.Array:
+        """Stage 1 input: relatedness, word overlap weighted by rarity, cues near the claim."""
+        return np.concatenate(
+            [
+                F.relatedness(claim, vector, article),
+                F.cues(claim, vector, article)[:6],
+                F.overlap(claim, vector, article, self.idf),
+            ]
+        )
+
+    def stance(self, claim: str, vector: F.Array, article: F.Article) -> F.Array:
+        """Stage 2 input: relatedness, cues, cues in context and the embedding interactions."""
+        return np.concatenate(
+            [
+                F.relatedness(claim, vector, article),
+                F.cues(claim, vector, article),
+                F.interaction(vector, article),
+                F.context_cues(claim, vector, article, self.prototypes),
+                F.overlap(claim, vector, article, self.idf),
+            ]
+        )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        words = sorted(self.idf.weights)
+        return {
+            "prototypes": self.prototypes,
+            "idf_words": np.array(words, dtype=str),
+            "idf_values": np.array([self.idf.weights[w] for w in words], dtype=np.float64),
+            "idf_unseen": np.array(self.idf.unseen),
+        }
 
 
 @dataclass(frozen=True)
 class StanceWeights:
-    """The two stages' parameters, as plain arrays."""
+    """The two stages' parameters and the feature space, as plain arrays.
+
+    Stage 2 is an ensemble: ``b_w0`` etc. carry a leading axis, one entry per MLP, whose
+    class probabilities are averaged.
+    """
 
     arrays: dict[str, np.ndarray]
     embedding_model: str
@@ -87,6 +129,9 @@ class StanceWeights:
         if actual != expected:
             raise ModelError(f"{path}: checksum {actual} does not match {manifest} ({expected})")
         with np.load(path, allow_pickle=False) as npz:
+            missing = [name for name in _ARRAYS if name not in npz.files]
+            if missing:
+                raise ModelError(f"{path}: no {', '.join(missing)}; retrain (monitor stance train)")
             return cls({name: npz[name] for name in _ARRAYS}, embedding_model)
 
     def save(self, path: Path) -> str:
@@ -96,19 +141,29 @@ class StanceWeights:
             np.savez_compressed(out, **self.arrays)  # type: ignore[arg-type]
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
+    @cached_property
+    def space(self) -> FeatureSpace:
+        a = self.arrays
+        words = (str(w) for w in a["idf_words"])
+        idf = dict(zip(words, a["idf_values"].tolist(), strict=True))
+        return FeatureSpace(F.Idf(idf, float(a["idf_unseen"])), a["prototypes"])
+
     def related(self, x: np.ndarray) -> np.ndarray:
         a = self.arrays
         z = ((x - a["a_mean"]) / a["a_scale"]) @ a["a_coef"] + a["a_intercept"]
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
     def stance(self, x: np.ndarray) -> np.ndarray:
-        """Class probabilities, columns in the order of ``classes``."""
+        """Class probabilities (mean over the ensemble), columns in the order of ``classes``."""
         a = self.arrays
-        hidden = np.maximum(((x - a["b_mean"]) / a["b_scale"]) @ a["b_w0"] + a["b_b0"], 0.0)
-        logits = hidden @ a["b_w1"] + a["b_b1"]
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+        scaled = (x - a["b_mean"]) / a["b_scale"]
+        total = np.zeros((len(x), len(a["b_classes"])))
+        for w0, b0, w1, b1 in zip(a["b_w0"], a["b_b0"], a["b_w1"], a["b_b1"], strict=True):
+            logits = np.maximum(scaled @ w0 + b0, 0.0) @ w1 + b1
+            logits -= logits.max(axis=1, keepdims=True)
+            exp = np.exp(logits)
+            total += exp / exp.sum(axis=1, keepdims=True)
+        return np.asarray(total / len(a["b_w0"]))
 
     @property
     def classes(self) -> list[str]:
@@ -149,7 +204,10 @@ class BuiltinStance:
         Sentences are embedded in length order in large chunks, so batches pad little.
         """
         split = {key: body_passages(text, MAX_SENTENCES) for key, text in texts.items()}
-        distinct = sorted({s for sentences in split.values() for s in sentences}, key=len)
+        # A total order (length, then text): the same batches, so the same vectors, every run.
+        distinct = sorted(
+            {s for sentences in split.values() for s in sentences}, key=lambda s: (len(s), s)
+        )
         vector_of: dict[str, np.ndarray] = {}
         for start in progress(range(0, len(distinct), chunk)):
             part = distinct[start : start + chunk]
@@ -165,8 +223,9 @@ class BuiltinStance:
     ) -> list[tuple[str, float]]:
         """FNC-1 label and its probability for each (claim, article)."""
         vectors = self.embedder.encode(list(claims))
+        space = self.weights.space
         stage1 = np.stack(
-            [related_features(c, v, a) for c, v, a in zip(claims, vectors, articles, strict=True)]
+            [space.related(c, v, a) for c, v, a in zip(claims, vectors, articles, strict=True)]
         )
         related = self.weights.related(stage1)
         out: list[tuple[str, float]] = [("unrelated", float(1 - p)) for p in related]
@@ -174,7 +233,7 @@ class BuiltinStance:
             i for i, p in enumerate(related) if p >= RELATED_THRESHOLD and articles[i].sentences
         ]
         if keep:
-            stage2 = np.stack([stance_features(claims[i], vectors[i], articles[i]) for i in keep])
+            stage2 = np.stack([space.stance(claims[i], vectors[i], articles[i]) for i in keep])
             probabilities = self.weights.stance(stage2)
             classes = self.weights.classes
             for row, i in enumerate(keep):

@@ -1,14 +1,17 @@
 """Features for the built-in stance model: how a text relates to a claim (pure numpy).
 
 Two groups: **relatedness** (is the article about the claim at all: embedding similarity of
-the claim to the article's closest sentences, word overlap) and **stance cues** (how denials,
-refutations, hedges and reported speech are written, counted where the article is closest to
-the claim and over the whole article; negation that the claim lacks). Lexicons describe
-language, not any one dataset, so they carry over to news the model never saw.
+the claim to the article's closest sentences, word overlap, TF-IDF overlap) and **stance cues**
+(how denials, refutations, hedges and reported speech are written, counted where the article is
+closest to the claim, next to the claim's own words and over the whole article; negation that
+the claim lacks; similarity to prototype refuting / hedging / confirming sentences). Lexicons
+describe language, not any one dataset, so they carry over to news the model never saw.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +33,8 @@ REFUTE = _lexicon(
     rejects rejected rejecting dismiss dismisses dismissed baseless groundless unfounded
     misleading fabricated fabrication fiction fictional satire satirical myth myths lie lies lied
     lying nonsense absurd ridiculous contrary disproved disputes disputed dispute wrong mistaken
-    erroneous photoshopped doctored misinformation disinformation propaganda"""
+    erroneous photoshopped doctored misinformation disinformation propaganda scam scams spoof
+    spoofs parody rubbish"""
 )
 HEDGE = _lexicon(
     """reportedly allegedly alleged alleges claims claim claimed claiming purportedly purported
@@ -42,7 +46,11 @@ HEDGE = _lexicon(
 CONFIRM = _lexicon(
     """confirmed confirms confirm confirming verified verifies proof proved proves proven
     evidence shows showed shown official officially announced announces announce admitted
-    admits admit acknowledged acknowledges indeed actually"""
+    admits admit acknowledged acknowledges indeed actually true genuine authentic real"""
+)
+REPORT = _lexicon(
+    """according report reports reported sources source said says told tells statement spokesman
+    spokeswoman spokesperson tweeted posted wrote"""
 )
 NEGATION = _lexicon("not no never none nothing nobody neither nor without cannot n't")
 STOP = _lexicon(
@@ -203,3 +211,211 @@ def interaction(claim_vector: Array, article: Article) -> Array:
         return np.zeros(2 * claim_vector.shape[0], dtype=np.float32)
     mean = article.vectors[near].mean(axis=0)
     return np.concatenate([claim_vector * mean, np.abs(claim_vector - mean)]).astype(np.float32)
+
+
+# Phrases that state outright that something did not happen or is not so.
+DENIAL_PHRASES = (
+    "no evidence",
+    "not true",
+    "not real",
+    "no truth",
+    "no proof",
+    "did not",
+    "didn't",
+    "has not",
+    "hasn't",
+    "is not",
+    "isn't",
+    "was not",
+    "wasn't",
+    "never happened",
+    "turned out",
+    "fact check",
+    "no such",
+    "not the case",
+)
+# Short sentences in the voice of a refutation, a hedge and a confirmation; their mean
+# embeddings (computed at training time, stored with the weights) are the prototypes.
+PROTOTYPES = {
+    "refute": (
+        "The report is false.",
+        "The story turned out to be a hoax.",
+        "Officials denied the claim.",
+        "There is no evidence that this happened.",
+        "The photo is fake.",
+        "The rumour has been debunked.",
+        "He denied the reports, calling them untrue.",
+        "The company said the report was not true.",
+    ),
+    "hedge": (
+        "It is not clear whether the report is true.",
+        "The claim could not be independently verified.",
+        "The report has not been confirmed.",
+        "If true, it would be the first such case.",
+        "Reports claim that this happened.",
+    ),
+    "confirm": (
+        "Officials confirmed the report.",
+        "The company confirmed the news in a statement.",
+        "Police said the incident did happen.",
+        "It is true.",
+    ),
+}
+CONTEXT_LEXICONS = (REFUTE, HEDGE, REPORT, CONFIRM, NEGATION)
+NEAR_WINDOW = 5
+
+
+def _near(tokens: Sequence[str], keys: set[str], lexicon: frozenset[str]) -> int:
+    """Lexicon words within ``NEAR_WINDOW`` tokens of one of the claim's key words."""
+    positions = [i for i, t in enumerate(tokens) if t in keys]
+    if not positions:
+        return 0
+    return sum(
+        1
+        for i, t in enumerate(tokens)
+        if t in lexicon and any(abs(i - j) <= NEAR_WINDOW for j in positions)
+    )
+
+
+def context_cues(claim: str, claim_vector: Array, article: Article, prototypes: Array) -> Array:
+    """Where and how close to the claim's key words the article refutes, hedges or reports.
+
+    Per lexicon: rates near the claim, in the lead and overall, the similarity-weighted share
+    of sentences using it, whether the claim does, and lexicon words within a few tokens of
+    the claim's content words; then denial phrases, questions, quotes, and the similarity of
+    the sentences to refuting / hedging / confirming prototypes.
+    """
+    n = len(article.sentences)
+    if not n:
+        return np.zeros(56, dtype=np.float32)
+    similarity = article.vectors @ claim_vector
+    order = np.argsort(-similarity, kind="stable")
+    top, top5 = [int(i) for i in order[:TOP_K]], [int(i) for i in order[:5]]
+    claim_tokens = words(claim)
+    keys = _content(claim_tokens)
+    near_tokens = [t for i in top for t in article.tokens[i]]
+    lead = [t for s in article.tokens[:3] for t in s]
+    every = [t for s in article.tokens for t in s]
+    weight = np.exp(10.0 * (similarity - similarity.max()))
+    weight /= weight.sum()
+    out: list[float] = []
+    for lexicon in CONTEXT_LEXICONS:
+        using = np.array([_has(s, lexicon) for s in article.tokens])
+        out += [
+            _rate(near_tokens, lexicon),
+            _rate(lead, lexicon),
+            _rate(every, lexicon),
+            float(weight @ using),
+            _has(claim_tokens, lexicon),
+            float(max(_near(article.tokens[i], keys, lexicon) for i in top5)),
+            float(sum(_near(s, keys, lexicon) for s in article.tokens)),
+        ]
+    refuting = [i for i, s in enumerate(article.tokens) if _has(s, REFUTE)]
+    out += [
+        refuting[0] / n if refuting else 1.0,
+        float(similarity[refuting].max()) if refuting else 0.0,
+    ]
+    lowered = [s.lower() for s in article.sentences]
+    near_text = " ".join(lowered[i] for i in top5)
+    out += [
+        float(sum(near_text.count(p) for p in DENIAL_PHRASES)),
+        sum(s.count(p) for s in lowered for p in DENIAL_PHRASES) / n,
+        sum(article.sentences[i].count("?") for i in top) / TOP_K,
+        sum(s.count("?") for s in article.sentences) / n,
+        1.0 if "?" in claim else 0.0,
+        sum(article.sentences[i].count('"') + article.sentences[i].count("“") for i in top) / TOP_K,
+    ]
+    to_prototype = article.vectors @ prototypes.T
+    out += [*to_prototype.max(axis=0), *to_prototype[top5].max(axis=0), *(weight @ to_prototype)]
+    out += [*(prototypes @ claim_vector)]
+    out.append(abs(_has(near_tokens, NEGATION) - _has(claim_tokens, NEGATION)))
+    return np.array(out, dtype=np.float32)
+
+
+def prototype_texts() -> list[tuple[str, ...]]:
+    """The prototype sentences, in the order of the prototype vectors."""
+    return [PROTOTYPES[name] for name in ("refute", "hedge", "confirm")]
+
+
+@dataclass(frozen=True)
+class Idf:
+    """Inverse document frequency of content words, from the training texts (bodies, claims)."""
+
+    weights: dict[str, float]
+    unseen: float
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], min_df: int = 2) -> Idf:
+        """Smoothed IDF (as scikit-learn computes it) of words in at least ``min_df`` texts."""
+        counts: dict[str, int] = {}
+        for text in texts:
+            for word in _content(words(text)):
+                counts[word] = counts.get(word, 0) + 1
+        n = len(texts)
+        weights = {
+            w: float(np.log((1 + n) / (1 + df)) + 1)
+            for w, df in sorted(counts.items())
+            if df >= min_df
+        }
+        return cls(weights, float(np.log((1 + n) / 2) + 1))
+
+    def vector(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Sublinear TF-IDF of the content words, L2-normalised."""
+        tf: dict[str, int] = {}
+        for t in tokens:
+            if t not in STOP and len(t) > 2:
+                tf[t] = tf.get(t, 0) + 1
+        vec = {w: (1 + np.log(c)) * self.weights.get(w, self.unseen) for w, c in tf.items()}
+        norm = float(np.sqrt(sum(v * v for v in vec.values()))) or 1.0
+        return {w: float(v) / norm for w, v in vec.items()}
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(w, 0.0) for w, v in a.items())
+
+
+OVERLAP_NAMES = (
+    "tfidf_body",
+    "tfidf_sentence_max",
+    "idf_overlap",
+    "idf_overlap_top",
+    "shared_bigrams",
+    "claim_words",
+    "log_sentences",
+    "share_cos_0.5",
+    "count_cos_0.4",
+)
+
+
+def overlap(claim: str, claim_vector: Array, article: Article, idf: Idf) -> Array:
+    """Word-level relatedness weighted by rarity (TF-IDF), and how much of the article is close."""
+    if not article.sentences:
+        return np.zeros(len(OVERLAP_NAMES), dtype=np.float32)
+    claim_tokens = words(claim)
+    claim_vec = idf.vector(claim_tokens)
+    every = [t for s in article.tokens for t in s]
+    similarity = article.vectors @ claim_vector
+    near = closest(claim_vector, article)
+    near_words = {t for i in near for t in article.tokens[int(i)]}
+    keys = _content(claim_tokens)
+    body_words = set(every)
+    # fsum: exact, so the result does not depend on the sets' (hash-seeded) order.
+    total = math.fsum(idf.weights.get(w, idf.unseen) for w in keys) or 1.0
+    claim_bigrams = set(itertools.pairwise(claim_tokens))
+    body_bigrams = {b for s in article.tokens for b in itertools.pairwise(s)}
+    return np.array(
+        [
+            _dot(claim_vec, idf.vector(every)),
+            max(_dot(claim_vec, idf.vector(s)) for s in article.tokens),
+            math.fsum(idf.weights.get(w, idf.unseen) for w in keys & body_words) / total,
+            math.fsum(idf.weights.get(w, idf.unseen) for w in keys & near_words) / total,
+            len(claim_bigrams & body_bigrams),
+            len(keys),
+            np.log1p(len(article.sentences)),
+            float((similarity > 0.5).mean()),
+            float((similarity > 0.4).sum()),
+        ],
+        dtype=np.float32,
+    )

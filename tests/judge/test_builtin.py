@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.errors import ModelError
+from monitor.judge import features as F
 from monitor.judge.builtin import MANIFEST_FILE, MODEL_FILE, BuiltinStance, StanceWeights
 from monitor.judge.fnc import LABELS, read_pairs
 from monitor.judge.stance import StanceQuery
@@ -73,6 +76,83 @@ def test_tampered_weights_are_refused(tmp_path: Path) -> None:
     copy.write_bytes(copy.read_bytes() + b"x")
     with pytest.raises(ModelError, match="does not match"):
         StanceWeights.load(copy, manifest)
+
+
+def test_weights_without_the_feature_space_are_refused(tmp_path: Path) -> None:
+    old, manifest = tmp_path / "old.npz", tmp_path / "old.json"
+    with np.load(MODEL_FILE) as npz:
+        arrays = {k: npz[k] for k in npz.files if k != "idf_words"}
+    sha = StanceWeights(arrays, "all-MiniLM-L6-v2").save(old)
+    manifest.write_text(json.dumps({"sha256": sha, "embedding_model": "all-MiniLM-L6-v2"}))
+    with pytest.raises(ModelError, match="no idf_words"):
+        StanceWeights.load(old, manifest)
+
+
+def test_the_ensemble_averages_its_members() -> None:
+    weights = StanceWeights.load()
+    one = {
+        k: v[:1] if k.startswith("b_") and k[2] in "wb" else v for k, v in weights.arrays.items()
+    }
+    x = np.random.RandomState(0).normal(size=(4, weights.arrays["b_mean"].shape[0]))
+    members = [
+        StanceWeights(
+            {**one, **{k: weights.arrays[k][i : i + 1] for k in ("b_w0", "b_b0", "b_w1", "b_b1")}},
+            "m",
+        ).stance(x)
+        for i in range(len(weights.arrays["b_w0"]))
+    ]
+    assert len(members) > 1
+    assert np.allclose(weights.stance(x), np.mean(members, axis=0), atol=1e-6)
+
+
+def _article(text: str, embedder: HashingEmbedder) -> F.Article:
+    sentences = [s.strip() + "." for s in text.split(".") if s.strip()]
+    return F.Article.build(sentences, embedder.encode(sentences))
+
+
+def test_context_cues_see_a_denial_next_to_the_claims_words() -> None:
+    embedder = HashingEmbedder()
+    claim = "Volcano erupts on Iceland island"
+    prototypes = embedder.encode(
+        ["The report is false.", "It may be true.", "Officials confirmed."]
+    )
+    denial = _article("Officials denied that the volcano erupts. Tourists came anyway.", embedder)
+    report = _article("Officials said that the volcano erupts. Tourists came anyway.", embedder)
+    refute_near = 5  # REFUTE: near-claim rate, lead, overall, weighted share, claim, near key words
+    vector = embedder.encode([claim])[0]
+    with_denial = F.context_cues(claim, vector, denial, prototypes)
+    without = F.context_cues(claim, vector, report, prototypes)
+    assert with_denial[refute_near] == 1 and without[refute_near] == 0
+    assert with_denial[0] > without[0]
+    assert len(with_denial) == 56 and F.context_cues(
+        claim, vector, F.Article.build([], np.zeros((0, 1), np.float32)), prototypes
+    ).shape == (56,)
+
+
+def test_idf_weights_rare_words_more_and_overlap_uses_them() -> None:
+    idf = F.Idf.fit(["volcano erupts iceland", "volcano quiet", "volcano island", "erupts again"])
+    assert "iceland" not in idf.weights and idf.unseen > idf.weights["volcano"]
+    assert idf.weights["erupts"] > idf.weights["volcano"]
+    embedder = HashingEmbedder()
+    claim = "Volcano erupts"
+    vector = embedder.encode([claim])[0]
+    about = F.overlap(claim, vector, _article("The volcano erupts again today.", embedder), idf)
+    other = F.overlap(claim, vector, _article("A bank was robbed downtown today.", embedder), idf)
+    assert about[0] > 0.5 > other[0] == 0.0
+    assert about[2] == 1.0 and other[2] == 0.0
+
+
+def test_sentences_are_embedded_in_one_order_whatever_the_hash_seed() -> None:
+    # Equal-length sentences used to follow set order (PYTHONHASHSEED), changing the batches,
+    # the vectors in their last bits and so the trained weights from run to run.
+    embedder = HashingEmbedder()
+    texts = {
+        str(i): f"Sentence number {w} is here today. Another one {w} follows it."
+        for i, w in enumerate("abcdefgh")
+    }
+    BuiltinStance(embedder).articles(texts)
+    [embedded] = embedder.calls
+    assert embedded == sorted(embedded, key=lambda s: (len(s), s)) and len(embedded) == 16
 
 
 def test_training_is_deterministic(tmp_path: Path) -> None:
