@@ -158,8 +158,9 @@ class RecordingEmbedder:
 
 def corpus(
     data: Path, items: int, claims: int, seed: int = 7
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """``items`` (Body ID, body) and ``claims`` headlines written about those bodies."""
+) -> tuple[list[tuple[str, str]], list[str], list[tuple[str, str]]]:
+    """``items`` (Body ID, body), ``claims`` headlines written about those bodies, and other
+    bodies about the same claims (new stories for the latency run)."""
     bodies = read_bodies(data / "train_bodies.csv")
     pairs = read_pairs(data / "train_stances.csv")
     rng = random.Random(seed)
@@ -167,7 +168,13 @@ def corpus(
     related = sorted(
         {p.headline for p in pairs if p.body_id in set(chosen) and p.label != "unrelated"}
     )
-    return [(b, bodies[b]) for b in chosen], rng.sample(related, min(claims, len(related)))
+    picked = rng.sample(related, min(claims, len(related)))
+    others = sorted(
+        {p.body_id for p in pairs if p.headline in set(picked) and p.label != "unrelated"}
+        - set(chosen)
+    )
+    rng.shuffle(others)
+    return [(b, bodies[b]) for b in chosen], picked, [(b, bodies[b]) for b in others]
 
 
 def watchlist_yaml(base: str, claims: list[str]) -> str:
@@ -193,7 +200,7 @@ def run(config: Config) -> Config:
     from monitor.settings import load_settings
 
     limit_malloc_arenas()
-    items, claims = corpus(Path(config["data"]), config["items"], config["claims"])
+    items, claims, fresh = corpus(Path(config["data"]), config["items"], config["claims"])
     feeds, slack = Feeds(FEEDS), SlackStub()
     with tempfile.TemporaryDirectory() as tmp, serve(feeds, slack) as base:
         directory = Path(tmp) / "watchlists"
@@ -239,7 +246,7 @@ def run(config: Config) -> Config:
         bare_model.encode(texts)
         bare = time.perf_counter() - start
 
-        latency = _latency(service, feeds, slack, items, config) if config["latency"] else {}
+        latency = _latency(service, feeds, slack, fresh, config) if config["latency"] else {}
         status = service.repository.status(datetime.now(UTC))
         service.close()
     return {
@@ -273,7 +280,8 @@ def _stage_totals(histogram: Any) -> dict[str, float]:
 def _latency(
     service: Any, feeds: Feeds, slack: SlackStub, items: list[tuple[str, str]], config: Config
 ) -> Config:
-    """Run the scheduler while new items appear; seconds from appearing to the Slack post."""
+    """Run the scheduler while new stories appear; seconds from appearing to the Slack post
+    (of those that matched a claim and were alerted)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from monitor.scheduler import MonitorScheduler
