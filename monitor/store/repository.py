@@ -18,7 +18,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, Select, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,6 +77,7 @@ from monitor.types import (
 
 # Near-duplicates are looked for among items stored this recently.
 STORY_WINDOW = timedelta(days=3)
+_SYNC_LOCK = 0x6D6F6E6974727379  # the advisory lock taken while syncing watchlists
 ANCHOR_CHUNK = 500  # anchors per query, well under SQLite's limit on bound parameters
 
 RowT = TypeVar("RowT", bound=Base)
@@ -151,6 +152,10 @@ class Repository:
         """
         counts = [0, 0, 0]
         with self._transaction() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # Workers starting together sync the same files: one at a time, or two of
+                # them would insert the same new watchlist.
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SYNC_LOCK})
             for watchlist in watchlists:
                 row, edited = _upsert_watchlist(session, watchlist, now)
                 counts[0] += 1
