@@ -349,11 +349,7 @@ class Repository:
         if not hashed:
             return []
         with self._sessions() as session:
-            known = set(
-                session.scalars(
-                    select(ItemRow.key_hash).where(ItemRow.key_hash.in_(set(hashed.values())))
-                )
-            )
+            known = _known_keys(session, set(hashed.values()))
         return [key for key, digest in hashed.items() if digest not in known]
 
     def items_per_day(self, now: datetime, days: int = 7) -> dict[int, list[int]]:
@@ -842,15 +838,11 @@ class Repository:
             for evidence_id, kind, user in session.execute(said):
                 feedback.setdefault(evidence_id, []).append(f"{kind} by {user}")
         return [
-            EvidenceRecord(
-                id=row.id,
-                evidence=_evidence(row),
-                claim_key=key,
-                item_title=item.title,
-                item_url=item.url,
-                source_name=source_name,
-                published_at=item.published_at,
-                created_at=row.created_at,
+            _evidence_record(
+                row,
+                key,
+                item,
+                source_name,
                 alerted=row.id in alerted,
                 feedback=tuple(feedback.get(row.id, ())),
             )
@@ -1085,16 +1077,7 @@ class Repository:
         )
         with self._sessions() as session:
             return [
-                EvidenceRecord(
-                    id=row.id,
-                    evidence=_evidence(row),
-                    claim_key=claim_key,
-                    item_title=item.title,
-                    item_url=item.url,
-                    source_name=source_name,
-                    published_at=item.published_at,
-                    created_at=row.created_at,
-                )
+                _evidence_record(row, claim_key, item, source_name)
                 for row, claim_key, item, source_name in session.execute(query)
             ]
 
@@ -1368,9 +1351,9 @@ def _known_links(session: Session, source_id: int, entries: dict[str, FeedEntry]
     return {hashed for hashed, entry in entries.items() if entry.url in stored}
 
 
-def _known_keys(session: Session, entries: dict[str, FeedEntry]) -> set[str]:
-    """The hashed keys of ``entries`` that a stored item already has."""
-    query = select(ItemRow.key_hash).where(ItemRow.key_hash.in_(entries))
+def _known_keys(session: Session, hashed: Iterable[str]) -> set[str]:
+    """Those of the ``hashed`` item keys that a stored item already has."""
+    query = select(ItemRow.key_hash).where(ItemRow.key_hash.in_(set(hashed)))
     return set(session.scalars(query))
 
 
@@ -1566,6 +1549,29 @@ def _claim(row: ClaimRow, watchlist: WatchlistRow) -> Claim:
     threshold = row.threshold if row.threshold is not None else watchlist.threshold
     threshold = min(0.99, max(0.0, threshold + (row.feedback_adjustment or 0.0)))
     return Claim(id=row.id, watchlist_key=watchlist.key, spec=spec, threshold=threshold)
+
+
+def _evidence_record(
+    row: EvidenceRow,
+    claim_key: str,
+    item: ItemRow,
+    source_name: str,
+    *,
+    alerted: bool = True,
+    feedback: tuple[str, ...] = (),
+) -> EvidenceRecord:
+    return EvidenceRecord(
+        id=row.id,
+        evidence=_evidence(row),
+        claim_key=claim_key,
+        item_title=item.title,
+        item_url=item.url,
+        source_name=source_name,
+        published_at=item.published_at,
+        created_at=row.created_at,
+        alerted=alerted,
+        feedback=feedback,
+    )
 
 
 def _evidence(row: EvidenceRow) -> Evidence:
