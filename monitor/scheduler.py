@@ -1,8 +1,10 @@
 """The long-running service: APScheduler 3 jobs that poll, judge, deliver and reload.
 
-One interval job per source wakes at the shortest interval the source may adapt to (with
-jitter) and polls it if it is due: its adapted interval, a failing source's backoff or a
-server's Retry-After decide when that is. Disabled sources are skipped. New items wake the
+One job per source polls it when it is due: its adapted interval, a failing source's backoff or
+a server's Retry-After decide when that is. After each run the job is moved to the source's next
+poll time (plus a second or two of jitter), so a source is polled at its interval, not at the
+next tick of a coarser clock; between runs it also wakes at the shortest interval the source
+may adapt to, as a safety net. Disabled sources are skipped. New items wake the
 judge job at once, which matches them and delivers the alerts. Watchlist files are re-read
 when they change.
 
@@ -16,8 +18,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import random
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -30,7 +33,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor.app import Service
 from monitor.digest.deliver import make_digest_desk
 from monitor.errors import MonitorError
-from monitor.ingest.policy import interval_bounds
+from monitor.ingest.policy import source_bounds
 from monitor.pipeline import utcnow
 from monitor.types import Source
 
@@ -52,6 +55,13 @@ DUE_SLACK = timedelta(seconds=5)
 def jitter_for(interval: timedelta) -> int:
     """Seconds of random jitter for a source's job: 10% of its interval, at most a minute."""
     return max(1, min(60, int(interval.total_seconds() * 0.1)))
+
+
+def follow_jitter(interval: timedelta) -> float:
+    """Random seconds after a source's next poll time at which its job runs: enough to spread
+    sources that came due together (2% of the interval), at most 2 s, so that an alert's wait
+    stays close to the poll interval."""
+    return random.uniform(0, min(2.0, interval.total_seconds() * 0.02))
 
 
 class MonitorScheduler:
@@ -132,10 +142,26 @@ class MonitorScheduler:
             source_id, self.worker_id, now, now + lease, due_by=now + DUE_SLACK
         )
         if source is None:  # not due, disabled, or being polled by another worker
+            self.follow(source_id, after=now + DUE_SLACK)
             return
         outcome = self.service.pipeline.poll(source)
         if outcome.new_items:
             self.wake_judge()
+        self.follow(source_id)
+
+    def follow(self, source_id: int, after: datetime | None = None) -> None:
+        """Move a source's job to its next poll time, wherever polling (here or in another
+        worker), backoff or Retry-After put it; only if that is later than ``after`` (a source
+        still due is being polled elsewhere: the job keeps its own schedule and the sweep)."""
+        source = self.service.repository.find_source(source_id)
+        if source is None or not source.enabled or source.next_poll_at is None:
+            return
+        if after is not None and source.next_poll_at <= after:
+            return
+        jitter = timedelta(seconds=follow_jitter(source.current_interval))
+        when = max(source.next_poll_at, utcnow()) + jitter
+        with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
+            self.scheduler.modify_job(f"source:{source_id}", next_run_time=when)
 
     def sweep(self) -> None:
         """Wake the jobs of overdue sources now: those a dead worker held (once their lease
@@ -201,7 +227,7 @@ class MonitorScheduler:
         now = utcnow()
         for job_id, source in wanted.items():
             first = max(now, source.next_poll_at) if source.next_poll_at else now
-            wake, _ = interval_bounds(source.poll_interval)
+            wake, _ = source_bounds(source)
             self.scheduler.add_job(
                 self.poll,
                 IntervalTrigger(seconds=wake.total_seconds(), jitter=jitter_for(wake)),

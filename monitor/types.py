@@ -96,6 +96,9 @@ class SourceSpec:
     poll_interval: timedelta = timedelta(minutes=15)
     selector: str | None = None
     full_text: bool = False
+    # How far the adaptive interval may move (None: a quarter of / four times poll_interval).
+    min_poll_interval: timedelta | None = None
+    max_poll_interval: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,8 @@ class Source:
     poll_interval: timedelta
     selector: str | None = None
     full_text: bool = False
+    min_poll_interval: timedelta | None = None
+    max_poll_interval: timedelta | None = None
     enabled: bool = True
     disabled_reason: str | None = None
     etag: str | None = None

@@ -8,6 +8,7 @@ never stops the others from loading: :func:`load_directory` returns what loaded 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import zoneinfo
 from collections.abc import Iterable
@@ -99,6 +100,9 @@ class _SourceSchema(_Strict):
     url: HttpUrl
     kind: SourceKind = SourceKind.FEED
     poll_interval: Duration | None = None
+    # Bounds of the adaptive interval (default: a quarter of / four times poll_interval).
+    min_poll_interval: Duration | None = None
+    max_poll_interval: Duration | None = None
     # kind page: the CSS selector of the article links on the listing page (else found for us).
     selector: Annotated[NonEmpty, BeforeValidator(_css_selector)] | None = None
     # kind feed: replace each new item's summary with the article's full text.
@@ -110,7 +114,21 @@ class _SourceSchema(_Strict):
             raise ValueError("selector applies to sources of kind: page only")
         if self.full_text and self.kind is not SourceKind.FEED:
             raise ValueError("full_text applies to sources of kind: feed (pages are read in full)")
+        _check_bounds(self.min_poll_interval, self.poll_interval, self.max_poll_interval)
         return self
+
+
+def _check_bounds(
+    low: timedelta | None, interval: timedelta | None, high: timedelta | None
+) -> None:
+    """``min_poll_interval`` <= ``poll_interval`` <= ``max_poll_interval``, where given."""
+    given = [(n, v) for n, v in (("min_poll_interval", low), ("poll_interval", interval),
+                                 ("max_poll_interval", high)) if v is not None]  # fmt: skip
+    for (first, a), (second, b) in itertools.pairwise(given):
+        if a > b:
+            raise ValueError(
+                f"{first} ({format_duration(a)}) is longer than {second} ({format_duration(b)})"
+            )
 
 
 class _ClaimSchema(_Strict):
@@ -166,7 +184,14 @@ class _AlertsSchema(_Strict):
 
 class _DefaultsSchema(_Strict):
     poll_interval: Duration = timedelta(minutes=15)
+    min_poll_interval: Duration | None = None
+    max_poll_interval: Duration | None = None
     threshold: Threshold | None = None
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> _DefaultsSchema:
+        _check_bounds(self.min_poll_interval, self.poll_interval, self.max_poll_interval)
+        return self
 
 
 class _WatchlistSchema(_Strict):
@@ -294,6 +319,8 @@ def _to_domain(
                 poll_interval=s.poll_interval or defaults.poll_interval,
                 selector=s.selector,
                 full_text=s.full_text,
+                min_poll_interval=s.min_poll_interval or defaults.min_poll_interval,
+                max_poll_interval=s.max_poll_interval or defaults.max_poll_interval,
             )
             for s in schema.sources
         ),
@@ -438,6 +465,9 @@ def _dump_source(source: SourceSpec) -> dict[str, Any]:
     if source.kind is not SourceKind.FEED:
         data["kind"] = source.kind.value
     data["poll_interval"] = format_duration(source.poll_interval)
+    for name in ("min_poll_interval", "max_poll_interval"):
+        if (bound := getattr(source, name)) is not None:
+            data[name] = format_duration(bound)
     if source.selector:
         data["selector"] = source.selector
     if source.full_text:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -68,8 +69,6 @@ def test_scheduler_polls_each_source_and_alerts(
 
 
 def test_jitter_is_a_tenth_of_the_interval_capped_at_a_minute() -> None:
-    from datetime import timedelta
-
     assert jitter_for(timedelta(seconds=30)) == 3
     assert jitter_for(timedelta(minutes=5)) == 30
     assert jitter_for(timedelta(hours=1)) == 60
@@ -78,8 +77,6 @@ def test_jitter_is_a_tenth_of_the_interval_capped_at_a_minute() -> None:
 def test_a_source_job_wakes_at_the_shortest_interval_the_source_may_adapt_to(
     tmp_path: Path,
 ) -> None:
-    from datetime import timedelta
-
     from monitor.types import Source, SourceKind
 
     settings = load_settings(database_url=database_url(tmp_path / "m.sqlite3"))
@@ -89,3 +86,43 @@ def test_a_source_job_wakes_at_the_shortest_interval_the_source_may_adapt_to(
     scheduler.schedule_sources([source])
     job = scheduler.scheduler.get_job("source:7")
     assert job.trigger.interval == timedelta(minutes=3, seconds=45)
+
+
+def test_after_a_poll_the_job_runs_at_the_sources_next_poll_time(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    """A source whose interval adapted to 2 minutes is polled 2 minutes later, not at the next
+    1-minute tick of its job (3 minutes later): alerts wait the poll interval, no longer."""
+    feed_server.responses["/desk.xml"] = Response((FIXTURES / "feeds/desk.xml").read_bytes())
+    watchlists = tmp_path / "watchlists"
+    watchlists.mkdir()
+    template = (FIXTURES / "watchlists/desk.yaml").read_text()
+    template = template.replace("poll_interval: 1m", "poll_interval: 4m\n  min_poll_interval: 1m")
+    (watchlists / "desk.yaml").write_text(template.replace("{base_url}", feed_server.url))
+    settings = load_settings(
+        watchlists=watchlists, database_url=database_url(tmp_path / "m.sqlite3")
+    )
+    repository = open_store(settings.resolved_database_url)
+    pipeline = Pipeline(
+        repository,
+        Fetcher(FetchPolicy(user_agent="t", allow_private=True)),
+        HashingEmbedder(),
+        MentionsOnly(),
+        SlackSink(slack_api.token, f"{slack_api.url}/api/"),
+    )
+    scheduler = MonitorScheduler(Service(settings, repository, pipeline), BackgroundScheduler)
+    scheduler.start()
+    try:
+        [source] = repository.sources()
+        assert wait_for(lambda: repository.source(source.id).last_success_at is not None)
+        polled = repository.source(source.id)
+        job_id = f"source:{source.id}"
+        assert wait_for(
+            lambda: scheduler.scheduler.get_job(job_id).next_run_time >= polled.next_poll_at
+        )
+        next_run = scheduler.scheduler.get_job(job_id).next_run_time
+    finally:
+        scheduler.shutdown()
+    assert polled.current_interval == timedelta(minutes=2)  # 3 new items: polled faster
+    assert polled.next_poll_at is not None
+    assert polled.next_poll_at <= next_run <= polled.next_poll_at + timedelta(seconds=2)

@@ -12,7 +12,13 @@ from typer.testing import CliRunner
 from monitor.cli import app
 from monitor.errors import WatchlistError
 from monitor.types import SourceKind, Verdict
-from monitor.watchlists import load_directory, load_file, parse_duration, parse_watchlist
+from monitor.watchlists import (
+    dump_watchlist,
+    load_directory,
+    load_file,
+    parse_duration,
+    parse_watchlist,
+)
 from tests.conftest import FIXTURES, REPO
 
 BROKEN = FIXTURES / "watchlists/broken"
@@ -188,6 +194,14 @@ def test_page_selector_and_full_text_reach_the_sources(tmp_path: Path) -> None:
             '{name: R, url: "https://example.org/n", kind: page, full_text: true}',
             "sources[0]: Value error, full_text applies to sources of kind: feed",
         ),
+        (
+            '{name: W, url: "https://example.org/f", poll_interval: 5m, max_poll_interval: 2m}',
+            "sources[0]: Value error, poll_interval (5m) is longer than max_poll_interval (2m)",
+        ),
+        (
+            '{name: W, url: "https://example.org/f", min_poll_interval: 1h, max_poll_interval: 2m}',
+            "sources[0]: Value error, min_poll_interval (1h) is longer than max_poll_interval (2m)",
+        ),
     ],
 )
 def test_source_options_that_do_not_fit_are_reported(
@@ -197,6 +211,23 @@ def test_source_options_that_do_not_fit_are_reported(
     path.write_text(SOURCE_OPTIONS.format(sources=f"  - {source}"))
     [problem] = problems_of(path)
     assert message in problem and problem.startswith(f"{path}:5:")
+
+
+def test_the_bounds_of_the_adaptive_interval_come_from_the_source_or_the_defaults(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "name: D\nslack_channel: '#d'\n"
+        "defaults: {poll_interval: 2m, max_poll_interval: 10m}\nsources:\n"
+        "  - {name: Fixed, url: 'https://a.example/f', min_poll_interval: 2m, max_poll_interval: 2m}\n"
+        "  - {name: Usual, url: 'https://a.example/u'}\n"
+        "claims:\n  - {id: c, text: A claim}\n"
+    )
+    fixed, usual = parse_watchlist(text, tmp_path / "d.yaml").sources
+    assert (fixed.min_poll_interval, fixed.max_poll_interval) == (timedelta(minutes=2),) * 2
+    assert (usual.min_poll_interval, usual.max_poll_interval) == (None, timedelta(minutes=10))
+    exported = dump_watchlist(parse_watchlist(text, tmp_path / "d.yaml"))
+    assert parse_watchlist(exported, tmp_path / "d.yaml").sources == (fixed, usual)
 
 
 def test_the_fingerprint_changes_with_the_text(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ class Schedule:
 
 def after_success(source: Source, now: datetime, new_items: int) -> Schedule:
     """The schedule after a successful poll (a 304 counts as a poll with no new items)."""
-    interval = adapt_interval(source.poll_interval, source.current_interval, new_items)
+    interval = adapt_interval(source_bounds(source), source.current_interval, new_items)
     return Schedule(now + interval, interval)
 
 
@@ -96,23 +96,35 @@ def retry_after_delay(value: str | None, now: datetime) -> timedelta | None:
     return min(max(delay, timedelta(0)), MAX_RETRY_AFTER)
 
 
-def interval_bounds(configured: timedelta) -> tuple[timedelta, timedelta]:
-    """How far adaptation may move a source's interval: a quarter to four times the configured
-    one, kept within 1 minute and 24 hours (but always including the configured interval)."""
-    low = max(configured / 4, MIN_ADAPTED)
-    high = min(configured * 4, MAX_ADAPTED)
+def interval_bounds(
+    configured: timedelta, low: timedelta | None = None, high: timedelta | None = None
+) -> tuple[timedelta, timedelta]:
+    """How far adaptation may move a source's interval: the watchlist's ``low`` and ``high``
+    (``min_poll_interval`` / ``max_poll_interval``) where given, else a quarter to four times
+    the configured one, kept within 1 minute and 24 hours; always including ``configured``."""
+    if low is None:
+        low = max(configured / 4, MIN_ADAPTED)
+    if high is None:
+        high = min(configured * 4, MAX_ADAPTED)
     return min(low, configured), max(high, configured)
 
 
-def adapt_interval(configured: timedelta, current: timedelta, new_items: int) -> timedelta:
+def source_bounds(source: Source) -> tuple[timedelta, timedelta]:
+    """:func:`interval_bounds` of a stored source."""
+    return interval_bounds(source.poll_interval, source.min_poll_interval, source.max_poll_interval)
+
+
+def adapt_interval(
+    bounds: tuple[timedelta, timedelta], current: timedelta, new_items: int
+) -> timedelta:
     """The next interval: shorter when a poll brings several new items, longer when it brings
-    none, unchanged for one; always within :func:`interval_bounds` of ``configured``."""
+    none, unchanged for one; always within ``bounds`` (see :func:`interval_bounds`)."""
     if new_items >= BUSY:
         proposed = current * FASTER
     elif new_items == 0:
         proposed = current * SLOWER
     else:
         proposed = current
-    low, high = interval_bounds(configured)
+    low, high = bounds
     seconds = min(max(proposed, low), high).total_seconds()
     return timedelta(seconds=round(seconds))

@@ -1312,9 +1312,19 @@ def _apply_spec(row: SourceRow, spec: SourceSpec, now: datetime) -> None:
     interval = int(spec.poll_interval.total_seconds())
     if row.poll_interval_s is not None and interval < row.poll_interval_s and row.next_poll_at:
         row.next_poll_at = min(row.next_poll_at, now + timedelta(seconds=interval))
-    if row.poll_interval_s != interval:
+    low, high = _seconds(spec.min_poll_interval), _seconds(spec.max_poll_interval)
+    if (row.poll_interval_s, row.min_interval_s, row.max_interval_s) != (interval, low, high):
         row.adapted_interval_s = None  # a new interval from the desk starts adapting afresh
     row.poll_interval_s = interval
+    row.min_interval_s, row.max_interval_s = low, high
+
+
+def _seconds(duration: timedelta | None) -> int | None:
+    return None if duration is None else int(duration.total_seconds())
+
+
+def _duration(seconds: int | None) -> timedelta | None:
+    return None if seconds is None else timedelta(seconds=seconds)
 
 
 def _re_enable(row: SourceRow, now: datetime) -> None:
@@ -1499,6 +1509,8 @@ def _source(row: SourceRow) -> Source:
         poll_interval=timedelta(seconds=row.poll_interval_s),
         selector=row.selector,
         full_text=row.full_text,
+        min_poll_interval=_duration(row.min_interval_s),
+        max_poll_interval=_duration(row.max_interval_s),
         enabled=row.enabled,
         disabled_reason=row.disabled_reason,
         etag=row.etag,
@@ -1510,9 +1522,7 @@ def _source(row: SourceRow) -> Source:
         last_duration=row.last_duration_s,
         failing_since=row.failing_since,
         next_poll_at=row.next_poll_at,
-        adapted_interval=(
-            timedelta(seconds=row.adapted_interval_s) if row.adapted_interval_s else None
-        ),
+        adapted_interval=_duration(row.adapted_interval_s or None),
         hub_url=row.hub_url,
         topic_url=row.topic_url,
         websub_secret=row.websub_secret,
@@ -1647,6 +1657,8 @@ def _watchlist(row: WatchlistRow, sources: list[SourceRow], claims: list[ClaimSp
                 poll_interval=timedelta(seconds=s.poll_interval_s),
                 selector=s.selector,
                 full_text=s.full_text,
+                min_poll_interval=_duration(s.min_interval_s),
+                max_poll_interval=_duration(s.max_interval_s),
             )
             for s in sources
         ),

@@ -97,6 +97,8 @@ class SourceRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     poll_interval_s: Mapped[int] = mapped_column(Integer)
     adapted_interval_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    min_interval_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_interval_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     selector: Mapped[str | None] = mapped_column(Text, nullable=True)
     full_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -41,22 +42,45 @@ def test_interval_bounds(configured: timedelta, low: timedelta, high: timedelta)
 
 def test_busy_sources_are_polled_more_often_quiet_ones_less_within_bounds() -> None:
     configured = timedelta(minutes=20)
-    assert adapt_interval(configured, configured, new_items=5) == timedelta(minutes=10)
-    assert adapt_interval(configured, configured, new_items=1) == configured
-    assert adapt_interval(configured, configured, new_items=0) == timedelta(minutes=25)
-    low, high = interval_bounds(configured)
+    bounds = interval_bounds(configured)
+    assert adapt_interval(bounds, configured, new_items=5) == timedelta(minutes=10)
+    assert adapt_interval(bounds, configured, new_items=1) == configured
+    assert adapt_interval(bounds, configured, new_items=0) == timedelta(minutes=25)
     busy = quiet = configured
     for _ in range(30):
-        busy = adapt_interval(configured, busy, new_items=10)
-        quiet = adapt_interval(configured, quiet, new_items=0)
-    assert (busy, quiet) == (low, high)
+        busy = adapt_interval(bounds, busy, new_items=10)
+        quiet = adapt_interval(bounds, quiet, new_items=0)
+    assert (busy, quiet) == bounds
+
+
+def test_the_watchlist_may_set_the_bounds_of_adaptation() -> None:
+    fixed = source(
+        poll_interval=timedelta(minutes=2),
+        min_poll_interval=timedelta(minutes=2),
+        max_poll_interval=timedelta(minutes=2),
+    )
+    for new_items in (0, 0, 0, 5, 5):
+        schedule = after_success(fixed, NOW, new_items)
+        assert schedule.interval == timedelta(minutes=2)
+        fixed = replace(fixed, adapted_interval=schedule.interval)
+    # Only the upper bound given: quiet sources slow down to it and no further.
+    capped = source(poll_interval=timedelta(minutes=2), max_poll_interval=timedelta(minutes=3))
+    interval = capped.current_interval
+    for _ in range(10):
+        interval = after_success(replace(capped, adapted_interval=interval), NOW, 0).interval
+    assert interval == timedelta(minutes=3)
+    # A bound on the wrong side of the configured interval never excludes it.
+    assert interval_bounds(timedelta(minutes=5), timedelta(minutes=10), timedelta(minutes=1)) == (
+        timedelta(minutes=5),
+        timedelta(minutes=5),
+    )
 
 
 def test_a_busy_source_comes_back_to_normal_when_it_quietens() -> None:
     configured = timedelta(minutes=20)
     interval = timedelta(minutes=5)
     for _ in range(7):
-        interval = adapt_interval(configured, interval, new_items=0)
+        interval = adapt_interval(interval_bounds(configured), interval, new_items=0)
     assert interval > configured
 
 

@@ -65,3 +65,20 @@ def test_entries_without_a_link_of_their_own_are_kept_apart(tmp_path: Path) -> N
     linkless = [FeedEntry(f"t{i}", feed, f"Title {i}", "text") for i in range(3)]
     assert len(repository.add_items(a, linkless[:2], NOW)) == 2
     assert len(repository.add_items(a, linkless[2:], NOW)) == 1
+
+
+def test_interval_bounds_are_stored_and_a_change_restarts_adaptation(tmp_path: Path) -> None:
+    repository, a, _ = repository_with_sources(tmp_path)
+    later = NOW + timedelta(minutes=20)
+    repository.record_fetch(a, NOW, later, interval=timedelta(minutes=30))
+    assert repository.source(a).adapted_interval == timedelta(minutes=30)
+    bounded = WATCHLIST.replace(
+        '{name: A, url: "https://a.example.org/feed"}',
+        '{name: A, url: "https://a.example.org/feed", max_poll_interval: 20m}',
+    )
+    repository.sync_watchlists([parse_watchlist(bounded, tmp_path / "desk.yaml")], NOW)
+    source = repository.source(a)
+    assert (source.min_poll_interval, source.max_poll_interval) == (None, timedelta(minutes=20))
+    assert source.adapted_interval is None  # starts again from the configured 15 minutes
+    [desk] = [repository.watchlist("desk")]
+    assert desk is not None and desk.sources[0].max_poll_interval == timedelta(minutes=20)
