@@ -40,6 +40,7 @@ import numpy as np
 
 from bench.feedserver import BROKEN, Feed, ServerOptions, plan, serve
 from monitor.ingest.fetch import Fetcher, FetchPolicy
+from monitor.ingest.parsing import make_reader
 from monitor.judge.stance import MentionsOnly
 from monitor.logs import setup_logging
 from monitor.memory import limit_malloc_arenas
@@ -66,6 +67,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--boilerplate", action="store_true", help="end every item with the same footer"
     )
+    parser.add_argument(
+        "--parse-processes", type=int, default=1, help="feed parser processes (0: in-process)"
+    )
     parser.add_argument("--profile", type=Path, help="write CPU profiles of the fetch stage here")
     parser.add_argument("--logs", type=Path, help="keep the fetch stage's logs here")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
@@ -81,7 +85,8 @@ def main(argv: list[str]) -> None:
     options = ServerOptions(hosts, args.timeout + 15, lifetime, args.boilerplate)
     with feed_server(feeds, options) as ports:
         sources = [_source_config(feed, ports) for feed in feeds]
-        config = {"sources": sources, "control": ports[0], "timeout": args.timeout}
+        config = {"sources": sources, "control": ports[0], "timeout": args.timeout,
+                  "parse_processes": args.parse_processes}  # fmt: skip
         for directory in (args.profile, args.logs):
             if directory:
                 directory.mkdir(parents=True, exist_ok=True)
@@ -175,12 +180,14 @@ def fetch_stage(config: Config) -> Config:
         pipeline = TimedPipeline(
             repository, fetcher, NoEmbedder(), MentionsOnly(), ConsoleSink(),
             concurrency=config["concurrency"], profile=bool(config["profile"]),
+            reader=make_reader(config["parse_processes"]),
         )  # fmt: skip
         rss_at_start = _current_rss_mib()
         try:
             cycles = [one_cycle(pipeline, config, epoch) for epoch in (1, 2)]
         finally:
             fetcher.close()
+            pipeline.reader.close()
             repository.engine.dispose()
     if config["profile"]:
         pipeline.write_profile(Path(config["profile"]))
@@ -206,13 +213,14 @@ def one_cycle(pipeline: TimedPipeline, config: Config, epoch: int) -> Config:
     counts: dict[str, int] = server["requests"]
     kind_of = {s["url"]: s["kind"] for s in config["sources"]}
     took = {s.url: pipeline.durations.get(s.id, 0.0) for s in sources}
+    fetching = {s.url: pipeline.fetch_seconds.get(s.id, 0.0) for s in sources}
     lanes = host_lanes(sources, pipeline.fetcher.policy.per_host)
     return {
         "epoch": epoch,
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu, 2),
         "server_cpu_seconds": round(server["cpu_seconds"] - server_before["cpu_seconds"], 2),
-        "slowest_lane_seconds": round(max(sum(took[s.url] for s in lane) for lane in lanes), 2),
+        "slowest_lane_seconds": round(max(sum(fetching[s.url] for s in lane) for lane in lanes), 2),
         "lanes": len(lanes),
         "items_stored": repository.count_items() - stored_before,
         "not_modified": sum(o.not_modified for o in pipeline.outcomes.values()),
@@ -220,6 +228,9 @@ def one_cycle(pipeline: TimedPipeline, config: Config, epoch: int) -> Config:
         "cycle_crashed": crash,
         "slowest_poll_by_kind": _slowest_by_kind(took, kind_of),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        # The fetch stage's memory: this process plus its feed parser processes.
+        "peak_rss_with_parsers_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        + sum(peak for _, peak in _children().values()),
     }
 
 
@@ -258,8 +269,30 @@ def _current_rss_mib() -> int:
 
 
 def _cpu_seconds() -> float:
+    """CPU seconds of this process and of its live children (the feed parser processes)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime + usage.ru_stime + sum(cpu for cpu, _ in _children().values())
+
+
+def _children() -> dict[int, tuple[float, int]]:
+    """Live child processes: pid -> (CPU seconds, peak RSS in MiB), from /proc."""
+    found: dict[int, tuple[float, int]] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            pids = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for pid in map(int, pids):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            peak = next((line.split()[1] for line in status.splitlines()
+                         if line.startswith("VmHWM:")), "0")  # fmt: skip
+            found[pid] = ((int(stat[11]) + int(stat[12])) / ticks, int(peak) // 1024)
+    return found
 
 
 def control(port: int, path: str) -> bytes:
@@ -282,40 +315,52 @@ class NoEmbedder:
 
 
 class TimedPipeline(Pipeline):
-    """The pipeline, timing each poll (and profiling its CPU when asked)."""
+    """The pipeline, timing each poll's two halves (and profiling their CPU when asked)."""
 
     def __init__(self, *args: Any, profile: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.durations: dict[int, float] = {}
+        self.started: dict[int, float] = {}
+        self.fetch_seconds: dict[int, float] = {}  # the host lane's own work
+        self.durations: dict[int, float] = {}  # start of the fetch to the end of storing
         self.outcomes: dict[int, PollOutcome] = {}
         self.raised: dict[int, str] = {}
         self.profiles: dict[int, cProfile.Profile] | None = {} if profile else None
 
     def forget(self) -> None:
         """Start a new cycle's records."""
-        self.durations, self.outcomes, self.raised = {}, {}, {}
+        self.started, self.fetch_seconds, self.durations = {}, {}, {}
+        self.outcomes, self.raised = {}, {}
 
-    def poll(self, source: Source) -> PollOutcome:
-        start = time.perf_counter()
+    def _fetch(self, source: Source) -> Any:
+        start = self.started[source.id] = time.perf_counter()
         try:
-            outcome = self._profiled_poll(source)
+            return self._profiled(super()._fetch, source)
         except Exception as err:  # the pipeline promises it never raises: record and re-raise
             self.raised[source.id] = f"{err.__class__.__name__}: {str(err)[:200]}"
             raise
         finally:
-            self.durations[source.id] = time.perf_counter() - start
+            self.fetch_seconds[source.id] = time.perf_counter() - start
+
+    def _settle(self, fetched: Any) -> PollOutcome:
+        source = fetched.source
+        try:
+            outcome: PollOutcome = self._profiled(super()._settle, fetched)
+        except Exception as err:
+            self.raised[source.id] = f"{err.__class__.__name__}: {str(err)[:200]}"
+            raise
+        finally:
+            self.durations[source.id] = time.perf_counter() - self.started[source.id]
         self.outcomes[source.id] = outcome
         return outcome
 
-    def _profiled_poll(self, source: Source) -> PollOutcome:
+    def _profiled(self, call: Any, argument: Any) -> Any:
         if self.profiles is None:
-            return super().poll(source)
+            return call(argument)
         # CPU time per thread: a profile of work, not of waiting for the network.
         profiler = self.profiles.setdefault(
             threading.get_ident(), cProfile.Profile(time.thread_time)
         )
-        outcome: PollOutcome = profiler.runcall(super().poll, source)
-        return outcome
+        return profiler.runcall(call, argument)
 
     def write_profile(self, path: Path) -> None:
         profiles = list((self.profiles or {}).values())
@@ -348,6 +393,7 @@ def report(
         "hosts": hosts,
         "kinds": kinds,
         "fetch_timeout_s": args.timeout,
+        "parse_processes": args.parse_processes,
         "boilerplate": args.boilerplate,
         "runs": args.runs,
         "cpus": os.cpu_count(),
@@ -389,7 +435,8 @@ def summary(concurrency: int, runs: list[Config]) -> Config:
         "unexpected_errors": max(c["unexpected_errors"] for c in every),
         "polls_raised": max(c["polls_raised"] for c in every),
         "cycles_crashed": sum(1 for c in every if c["cycle_crashed"]),
-        "peak_rss_mib": max(c["peak_rss_mib"] for c in every),
+        "peak_rss_mib": max(c["peak_rss_with_parsers_mib"] for c in every),
+        "peak_rss_without_parsers_mib": max(c["peak_rss_mib"] for c in every),
         "rss_at_start_mib": max(run["rss_at_start_mib"] for run in runs),
     }
     return {

@@ -1,3 +1,4 @@
 from monitor.cli import main
 
-main()
+if __name__ == "__main__":  # not when a parser process (spawn) imports it
+    main()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.ingest.fetch import Fetcher, FetchPolicy
+from monitor.ingest.parsing import make_reader
 from monitor.ingest.websub import Subscriber
 from monitor.judge.builtin import BuiltinStance
 from monitor.judge.embed import CachedEmbedder, Embedder, shared_embedder
@@ -106,6 +107,7 @@ class Service:
 
     def close(self) -> None:
         self.pipeline.fetcher.close()
+        self.pipeline.reader.close()
         self.repository.engine.dispose()
 
 
@@ -135,7 +137,8 @@ def build_service(
     settings: Settings, *, console: Callable[[SlackMessage], None] | None = None
 ) -> Service:
     """Open (and migrate) the database and wire the pipeline from ``settings``."""
-    repository = open_store(settings.resolved_database_url)
+    repository = open_store(settings.resolved_database_url, vector_store=settings.vector_store)
+    log.info("archive search: %s", repository.vectors.name)
     fetcher = Fetcher(
         FetchPolicy(
             user_agent=settings.user_agent,
@@ -167,6 +170,7 @@ def build_service(
         sink,
         concurrency=settings.fetch_concurrency,
         outbox=outbox,
+        reader=make_reader(settings.parse_processes),
         lease=timedelta(seconds=settings.lease),
     )
     if settings.public_url:

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -19,9 +19,9 @@ import numpy as np
 
 from monitor.errors import FetchError, ParseError, StorageError, ThrottledError
 from monitor.ingest.articles import with_full_text
-from monitor.ingest.feeds import read_feed
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.pages import ARTICLES_PER_POLL, article_links, read_articles
+from monitor.ingest.parsing import FeedReader, InlineReader
 from monitor.ingest.policy import after_failure, after_success, retry_after_delay
 from monitor.ingest.websub import Subscriber
 from monitor.judge.embed import Embedder
@@ -44,6 +44,10 @@ from monitor.types import Claim, Evidence, FeedEntry, FetchResult, Item, Match, 
 
 log = logging.getLogger(__name__)
 JUDGE_BATCH = 256
+# poll_many: threads that parse and store what the host lanes fetched, and how many fetched
+# bodies may wait for them (a bound on memory; lanes pause when it is reached).
+SETTLERS = 2
+HANDOFF = 64
 # An item this close (cosine) to one editors marked not relevant for a claim raises no alert.
 REJECTED_SIMILARITY = 0.85
 
@@ -76,6 +80,17 @@ class CycleReport:
 
 
 @dataclass(frozen=True)
+class _Fetched:
+    """A source's fetch, waiting to be parsed and stored (or its error, to be recorded)."""
+
+    source: Source
+    started: float  # time.monotonic() when the poll began
+    result: FetchResult | None = None
+    read: _Read | None = None  # pages and full-text feeds are read while fetching
+    error: FetchError | ParseError | ThrottledError | None = None
+
+
+@dataclass(frozen=True)
 class _Read:
     """Entries read from a fetched source; ``complete`` is False when some were left for the
     next poll (its validators are then not kept, so the next poll reads the page again)."""
@@ -104,6 +119,7 @@ class Pipeline:
         websub: Subscriber | None = None,
         outbox: Outbox | None = None,
         lease: timedelta = timedelta(minutes=10),
+        reader: FeedReader | None = None,
     ) -> None:
         self.repository = repository
         self.fetcher = fetcher
@@ -116,6 +132,7 @@ class Pipeline:
         self.websub = websub
         self.outbox = outbox or Outbox(repository, sink, clock)
         self.lease = lease  # how long a batch being judged is held from other workers
+        self.reader = reader or InlineReader()  # parses feeds (maybe in another process)
         self._judging = threading.Lock()
         self._delivering = threading.Lock()
 
@@ -127,8 +144,28 @@ class Pipeline:
         A database failure (a locked SQLite file, a lost connection) fails this source's poll
         alone; its items are fetched again next time.
         """
+        return self._settle(self._fetch(source))
+
+    def _fetch(self, source: Source) -> _Fetched:
+        """The network half of a poll: the conditional GET, and for pages and full-text feeds
+        the articles too. Fetch errors are kept for :meth:`_settle` to record."""
+        started = time.monotonic()
         try:
-            outcome = self._poll(source)
+            with timed("fetch"):
+                result = self.fetcher.fetch(source.url, source.etag, source.last_modified)
+            read = None
+            if not result.not_modified and (source.kind is SourceKind.PAGE or source.full_text):
+                with timed("parse"):
+                    read = self._read(source, result)
+            return _Fetched(source, started, result, read)
+        except (ThrottledError, FetchError, ParseError) as err:
+            return _Fetched(source, started, error=err)
+
+    def _settle(self, fetched: _Fetched) -> PollOutcome:
+        """The rest of a poll: parse, store the new items, record the outcome. Never raises."""
+        source = fetched.source
+        try:
+            outcome = self._store(fetched)
         except StorageError as err:
             log.error("source %s: not stored: %s", source.name, err)
             ERRORS.labels(stage="store").inc()
@@ -138,16 +175,19 @@ class Pipeline:
         ITEMS_STORED.inc(outcome.new_items)
         return outcome
 
-    def _poll(self, source: Source) -> PollOutcome:
-        started = time.monotonic()
+    def _store(self, fetched: _Fetched) -> PollOutcome:
+        source, started, result = fetched.source, fetched.started, fetched.result
         try:
-            with timed("fetch"):
-                result = self.fetcher.fetch(source.url, source.etag, source.last_modified)
+            if fetched.error is not None:
+                raise fetched.error
+            assert result is not None  # a fetch without an error has its result
             if result.not_modified:
                 self._succeeded(source, 0, source.etag, source.last_modified, started)
                 return PollOutcome(source, not_modified=True)
-            with timed("parse"):
-                read = self._read(source, result)
+            read = fetched.read
+            if read is None:
+                with timed("parse"):
+                    read = self._read(source, result)
             ITEMS_FETCHED.inc(len(read.entries))
             with timed("store"):
                 new = self.repository.add_items(source.id, read.entries, self.clock())
@@ -175,7 +215,7 @@ class Pipeline:
     def _read(self, source: Source, result: FetchResult) -> _Read:
         if source.kind is SourceKind.PAGE:
             return self._read_page(source, result)
-        feed = read_feed(result, self.clock())
+        feed = self.reader.read(result, self.clock())
         entries = feed.entries
         if source.full_text:
             fresh = set(self.repository.unseen_keys([e.key for e in entries]))
@@ -235,13 +275,41 @@ class Pipeline:
 
     def poll_many(self, sources: Sequence[Source]) -> list[PollOutcome]:
         """Poll sources concurrently, at most the fetcher's ``per_host`` of one host at a time;
-        one failing source never stops the others. Outcomes come in the order of ``sources``."""
+        one failing source never stops the others. Outcomes come in the order of ``sources``.
+
+        Each host's lane only fetches: what it fetched is parsed and stored by a few other
+        threads while the lane goes on to its next source, so a host with many feeds is not
+        held up by the parsing of each. At most :data:`HANDOFF` fetched bodies wait at a time.
+        """
         if not sources:
             return []
         lanes = host_lanes(sources, self.fetcher.policy.per_host)
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(lanes))) as pool:
-            done = pool.map(lambda lane: [self.poll(source) for source in lane], lanes)
-            by_id = {outcome.source.id: outcome for lane in done for outcome in lane}
+        waiting = threading.BoundedSemaphore(HANDOFF)
+
+        def settle(fetched: _Fetched) -> PollOutcome:
+            try:
+                return self._settle(fetched)
+            finally:
+                waiting.release()
+
+        def run(lane: list[Source], settlers: ThreadPoolExecutor) -> list[Future[PollOutcome]]:
+            handed: list[Future[PollOutcome]] = []
+            for source in lane:
+                fetched = self._fetch(source)
+                waiting.acquire()
+                handed.append(settlers.submit(settle, fetched))
+            return handed
+
+        with (
+            ThreadPoolExecutor(max_workers=SETTLERS) as settlers,
+            ThreadPoolExecutor(max_workers=min(self.concurrency, len(lanes))) as fetchers,
+        ):
+            lane_results = list(fetchers.map(lambda lane: run(lane, settlers), lanes))
+            by_id = {
+                future.result().source.id: future.result()
+                for handed in lane_results
+                for future in handed
+            }
         return [by_id[source.id] for source in sources]
 
     # --- judge --------------------------------------------------------------------------

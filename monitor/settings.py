@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     )
     embedding_device: str = Field("cpu", description="Torch device for the embedding model.")
     embedding_batch_size: int = Field(16, ge=1, description="Passages embedded per batch.")
+    vector_store: Literal["auto", "numpy", "pgvector"] = Field(
+        "auto",
+        description="Where the archive of passage embeddings (searched by claim previews and "
+        "backfills) lives: `pgvector` (PostgreSQL with the pgvector extension: an approximate "
+        "HNSW index per model), `numpy` (a table any database has, scanned in full) or `auto` "
+        "(pgvector where the database has it). Every process of one database needs the same "
+        "choice: each store keeps its own embeddings.",
+    )
     match_threshold: float = Field(
         0.6,
         ge=0.0,
@@ -105,6 +113,13 @@ class Settings(BaseSettings):
     max_redirects: int = Field(5, ge=0, description="Redirects followed per fetch.")
     fetch_concurrency: int = Field(
         32, ge=1, description="Sources fetched at the same time (at most 2 per host)."
+    )
+    parse_processes: int = Field(
+        1,
+        ge=0,
+        description="Processes that parse feeds, so parsing uses another core than polling "
+        "and a feed that hangs or crashes the parser fails alone; 0 parses in the polling "
+        "threads.",
     )
     lease: float = Field(
         600.0,
