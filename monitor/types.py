@@ -197,6 +197,8 @@ class FeedEntry:
     title: str
     text: str
     published_at: datetime | None = None
+    # The text's near-duplicate sketch (monitor.ingest.dedup), when the parser computed it.
+    sketch: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)

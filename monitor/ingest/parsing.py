@@ -2,8 +2,9 @@
 
 feedparser is pure Python. Parsing a thousand feeds takes seconds of CPU under the GIL, time
 the polling threads of the same process cannot use; in a parser process it runs on another
-core. The process also contains failures: a feed that takes longer than the deadline to parse,
-or that crashes the parser, is that feed's :class:`~monitor.errors.ParseError` (the process is
+core, and so does the near-duplicate sketch of each entry's text (:func:`read_and_sketch`).
+The process also contains failures: a feed that takes longer than the deadline to parse, or
+that crashes the parser, is that feed's :class:`~monitor.errors.ParseError` (the process is
 replaced), and every other feed goes on.
 """
 
@@ -11,20 +12,29 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
 from pebble import ProcessExpired, ProcessPool
 
 from monitor.errors import ParseError
+from monitor.ingest.dedup import sketch
 from monitor.ingest.feeds import ParsedFeed, read_feed
 from monitor.types import FetchResult
 
 log = logging.getLogger(__name__)
 PARSE_DEADLINE = 30.0  # seconds one feed may take to parse in a parser process
+
+
+def read_and_sketch(result: FetchResult, now: datetime) -> ParsedFeed:
+    """:func:`~monitor.ingest.feeds.read_feed`, each entry with its near-duplicate sketch."""
+    feed = read_feed(result, now)
+    entries = [replace(entry, sketch=sketch(entry.text)) for entry in feed.entries]
+    return replace(feed, entries=entries)
 
 
 class FeedReader(Protocol):
@@ -39,7 +49,7 @@ class InlineReader:
     """Parses in the calling thread: no extra process (tests, one-off commands)."""
 
     def read(self, result: FetchResult, now: datetime) -> ParsedFeed:
-        return read_feed(result, now)
+        return read_and_sketch(result, now)
 
     def close(self) -> None:
         pass
@@ -53,7 +63,7 @@ class ProcessReader:
     ``deadline`` seconds; thread-safe. ``parse`` must be a module-level function."""
 
     def __init__(
-        self, processes: int = 1, deadline: float = PARSE_DEADLINE, parse: Parse = read_feed
+        self, processes: int = 1, deadline: float = PARSE_DEADLINE, parse: Parse = read_and_sketch
     ) -> None:
         # spawn, not fork: the polling process runs threads, which fork does not copy safely.
         self._pool = ProcessPool(

@@ -321,7 +321,10 @@ class Repository:
         fresh = {hashed: entry for hashed, entry in unique.items() if hashed not in known}
         if not fresh:
             return []
-        sketches = {hashed: sketch(entry.text) for hashed, entry in fresh.items()}
+        sketches = {
+            hashed: entry.sketch if entry.sketch is not None else sketch(entry.text)
+            for hashed, entry in fresh.items()
+        }
         with self._transaction() as session:
             taken = _known_keys(session, fresh)  # by another source since the read
             rows = [

@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from monitor.errors import ParseError
+from monitor.ingest.dedup import sketch
 from monitor.ingest.feeds import ParsedFeed, read_feed
 from monitor.ingest.fetch import Fetcher, FetchPolicy
-from monitor.ingest.parsing import ProcessReader
+from monitor.ingest.parsing import InlineReader, ProcessReader
 from monitor.judge.stance import MentionsOnly
 from monitor.notify.slack import ConsoleSink
 from monitor.pipeline import Pipeline
@@ -52,10 +54,23 @@ def reader() -> Iterator[ProcessReader]:
     process_reader.close()
 
 
+LONG = (
+    b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Shells</title><link>https://wire.example/shells</link><description>"""
+    + (b" ".join(b"word%d" % n for n in range(80)))
+    + b"""</description></item></channel></rss>"""
+)
+
+
 def test_a_parser_process_reads_what_the_polling_thread_would(reader: ProcessReader) -> None:
-    assert reader.read(fetched("https://desk.example/feed"), NOW) == read_feed(
-        fetched("https://desk.example/feed"), NOW
-    )
+    for content in (DESK, LONG):
+        parsed = reader.read(fetched("https://desk.example/feed", content), NOW)
+        assert parsed == InlineReader().read(fetched("https://desk.example/feed", content), NOW)
+        plain = read_feed(fetched("https://desk.example/feed", content), NOW).entries
+        assert [replace(e, sketch=None) for e in parsed.entries] == plain
+        # Each entry comes with its near-duplicate sketch, computed in the parser process.
+        assert [e.sketch for e in parsed.entries] == [sketch(e.text) for e in plain]
+    assert parsed.entries[0].sketch  # 80 words: long enough to be sketched
 
 
 def test_a_parse_error_in_the_parser_process_names_the_feed(reader: ProcessReader) -> None:
