@@ -327,24 +327,42 @@ class Repository:
         }
         with self._transaction() as session:
             taken = _known_keys(session, fresh)  # by another source since the read
-            rows = [
-                ItemRow(
+            kept = [(hashed, entry) for hashed, entry in fresh.items() if hashed not in taken]
+            if not kept:
+                return []
+            values: list[dict[str, Any]] = [
+                {
+                    "source_id": source_id,
+                    "key_hash": hashed,
+                    "key": entry.key,
+                    "url": entry.url,
+                    "title": entry.title,
+                    "text": entry.text,
+                    "published_at": entry.published_at,
+                    "fetched_at": now,
+                    "sketch": list(sketches[hashed]) or None,
+                }
+                for hashed, entry in kept
+            ]
+            # One multi-row INSERT ... RETURNING, not a unit of work per row (polling stores
+            # thousands of items a cycle).
+            inserted = insert(ItemRow).returning(ItemRow.id, sort_by_parameter_order=True)
+            ids = list(session.scalars(inserted, values))
+            stories = _assign_stories(session, ids, [sketches[hashed] for hashed, _ in kept], now)
+            return [
+                Item(
+                    id=item_id,
                     source_id=source_id,
-                    key_hash=hashed,
                     key=entry.key,
                     url=entry.url,
                     title=entry.title,
                     text=entry.text,
                     published_at=entry.published_at,
                     fetched_at=now,
+                    story_id=story,
                 )
-                for hashed, entry in fresh.items()
-                if hashed not in taken
+                for item_id, (_, entry), story in zip(ids, kept, stories, strict=True)
             ]
-            session.add_all(rows)
-            session.flush()
-            _assign_stories(session, rows, [sketches[row.key_hash] for row in rows], now)
-            return [_item(row) for row in rows]
 
     def unseen_keys(self, keys: Sequence[str]) -> list[str]:
         """The keys no stored item has, in their order, each once."""
@@ -1371,10 +1389,11 @@ def _known_keys(session: Session, hashed: Iterable[str]) -> set[str]:
 
 
 def _assign_stories(
-    session: Session, rows: Sequence[ItemRow], sketches: Sequence[tuple[int, ...]], now: datetime
-) -> None:
-    """Put each new row into the story of a recent near-duplicate (stored before, or earlier in
-    this batch), or start its own story. One query finds the candidates of the whole batch."""
+    session: Session, ids: Sequence[int], sketches: Sequence[tuple[int, ...]], now: datetime
+) -> list[int]:
+    """Put each new item into the story of a recent near-duplicate (stored before, or earlier in
+    this batch), or start its own story; returns the story ids. One query finds the candidates
+    of the whole batch."""
     wanted = sorted({a for fingerprint in sketches for a in anchors(fingerprint)})
     candidates: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
     for start in range(0, len(wanted), ANCHOR_CHUNK):
@@ -1388,16 +1407,19 @@ def _assign_stories(
             if story_id is not None:
                 candidates.setdefault(anchor, []).append((story_id, tuple(other or ())))
     links: list[dict[str, int]] = []
-    for row, fingerprint in zip(rows, sketches, strict=True):
-        row.sketch = list(fingerprint) or None
-        story = _closest_story(fingerprint, candidates) or row.id
-        row.story_id = story
+    stories: list[int] = []
+    for item_id, fingerprint in zip(ids, sketches, strict=True):
+        story = _closest_story(fingerprint, candidates) or item_id
+        stories.append(story)
         for anchor in anchors(fingerprint):
             candidates.setdefault(anchor, []).append((story, fingerprint))
-            links.append({"anchor": anchor, "item_id": row.id})
+            links.append({"anchor": anchor, "item_id": item_id})
+    session.execute(
+        update(ItemRow), [{"id": i, "story_id": s} for i, s in zip(ids, stories, strict=True)]
+    )
     if links:
         session.execute(insert(ItemAnchorRow), links)
-    session.flush()
+    return stories
 
 
 def _closest_story(
