@@ -25,9 +25,12 @@ run: install                 ## run the service on its defaults (watchlists/, SQ
 demo: install                ## the whole pipeline, offline, on the sample feeds
 	$(BIN)/monitor demo
 
-test: install system-deps    ## the whole test suite: on SQLite, then on PostgreSQL
+# The PostgreSQL pass also runs the pgvector tests, on a second server (pgserver's binaries).
+test: install system-deps    ## the whole test suite: on SQLite, then on PostgreSQL (+ pgvector)
 	$(BIN)/python -m pytest
-	MONITOR_TEST_POSTGRES="$$(scripts/postgres-for-tests)" $(BIN)/python -m pytest -m "not model"
+	pgvector="$$(PYTHON=$(BIN)/python scripts/pgvector-for-tests --if-installed)" && \
+	MONITOR_TEST_POSTGRES="$$(scripts/postgres-for-tests)" MONITOR_TEST_PGVECTOR="$$pgvector" \
+		$(BIN)/python -m pytest -m "not model"
 
 system-deps:                 ## Debian packages for the tests (PostgreSQL, Chromium), if missing
 	scripts/system-deps

@@ -4,6 +4,7 @@ Benchmarks:
   stance   quality and speed of the stance model on the FNC-1 dev split
   ingest   polling cycles of 1,000 feeds (new, 304, slow, broken) from a local server
   pipeline real news text through the whole pipeline: throughput, overhead, alert latency
+  vectors  archive search: the numpy scan against pgvector's HNSW index
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"stance", "ingest", "pipeline"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"stance", "ingest", "pipeline", "vectors"}:
         print(__doc__)
         sys.exit(2)
     name, rest = sys.argv[1], sys.argv[2:]
@@ -24,6 +25,10 @@ def main() -> None:
         from bench import ingest
 
         ingest.main(rest)
+    elif name == "vectors":
+        from bench import vectors
+
+        vectors.main(rest)
     else:
         from bench import pipeline
 

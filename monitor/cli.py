@@ -278,7 +278,10 @@ def status() -> None:
     from monitor.store import open_store
     from monitor.store.database import current_revision
 
-    repository = open_store(settings().resolved_database_url, migrate=False)
+    current = settings()
+    repository = open_store(
+        current.resolved_database_url, migrate=False, vector_store=current.vector_store
+    )
     now = datetime.now(UTC)
     state = repository.status(now)
     waiting = f"oldest from {_when(state.oldest_pending_at)}" if state.alerts_pending else ""
@@ -286,6 +289,7 @@ def status() -> None:
     lines = [
         f"database    {repository.engine.url.get_backend_name()} at revision "
         f"{current_revision(repository.engine)}",
+        f"archive     searched with {repository.vectors.name}",
         f"sources     {state.sources} enabled, {state.sources_failing} failing, "
         f"{state.sources_disabled} disabled, {state.sources_overdue} overdue; "
         f"last success {_when(state.last_success_at)}",

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from alembic import command
 from monitor.errors import StorageError
+from monitor.store.pgvector import TABLE as PGVECTOR_TABLE
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent.parent / "alembic"
 _LOCK = 0x6D6F6E69746F72  # "monitor": the advisory lock taken while migrating
@@ -37,6 +38,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def modelled(name: str | None, type_: str, _parents: Any) -> bool:
+    """Whether Alembic compares a database object with the models (``include_name``): the
+    pgvector archive exists only where the extension does, so it has no model."""
+    return not (type_ == "table" and name == PGVECTOR_TABLE)
 
 
 def alembic_config(url: str) -> Config:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.errors import StorageError
 from monitor.ingest.dedup import SAME_STORY, anchors, resemblance, sketch
 from monitor.ingest.urls import canonical_url
+from monitor.store.pgvector import open_vector_store
 from monitor.store.tables import (
     AlertRow,
     ApiTokenRow,
@@ -43,7 +44,7 @@ from monitor.store.tables import (
     WatchlistRow,
     WatchlistSourceRow,
 )
-from monitor.store.vectors import SqlVectorStore
+from monitor.store.vectors import VectorStore
 from monitor.types import (
     Alert,
     AlertPolicy,
@@ -125,7 +126,7 @@ def _wrapped(method: Callable[..., T]) -> Callable[..., T]:
 class Repository:
     """Domain-level access to the database (errors surface as StorageError)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, vector_store: str = "auto") -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # SQLite takes one writer at a time: writers of this process queue here instead of
@@ -134,8 +135,16 @@ class Repository:
         self._write_lock: AbstractContextManager[Any] = (
             threading.RLock() if serial else contextlib.nullcontext()
         )
-        # Passage embeddings: the archive claim previews and backfills search.
-        self.vectors = SqlVectorStore(engine, self._write_lock)
+        self._vector_store = vector_store
+        self._vectors: VectorStore | None = None
+
+    @property
+    def vectors(self) -> VectorStore:
+        """Passage embeddings: the archive claim previews and backfills search. Chosen on first
+        use (``vector_store``: auto, numpy or pgvector); ConfigError where pgvector is missing."""
+        if self._vectors is None:
+            self._vectors = open_vector_store(self.engine, self._write_lock, self._vector_store)
+        return self._vectors
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Session]:

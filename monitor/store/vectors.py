@@ -2,7 +2,9 @@
 
 Vectors are stored per (item, passage index, model key) as float32 bytes, so vectors of one
 model are never compared with another's. :class:`SqlVectorStore` searches them with numpy, a
-chunk of rows at a time; a PostgreSQL/pgvector store can replace it behind :class:`VectorStore`.
+chunk of rows at a time; on PostgreSQL with pgvector, :class:`monitor.store.pgvector.PgVectorStore`
+replaces it behind :class:`VectorStore` (an HNSW index per model), grouping what it finds the same
+way (:func:`rank_items`), so either answers a search alike.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class PassageMatch:
 class VectorStore(Protocol):
     """Stores item passage vectors and finds the items closest to a set of claim vectors."""
 
+    name: str  # what the logs and `monitor status` call it
+
     def add(
         self,
         model_key: str,
@@ -59,6 +63,8 @@ class VectorStore(Protocol):
 
 class SqlVectorStore:
     """Vectors in the ``passage_vectors`` table, searched exhaustively with numpy."""
+
+    name = "numpy (exhaustive scan)"
 
     def __init__(self, engine: Engine, write_lock: AbstractContextManager[Any] | None = None):
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -126,8 +132,7 @@ class SqlVectorStore:
             result = session.execute(query.execution_options(yield_per=SEARCH_CHUNK))
             for chunk in result.partitions(SEARCH_CHUNK):
                 _score_chunk(chunk, claims, claims.shape[1], min_score, scored)
-        best = sorted(scored.items(), key=lambda pair: (-max(pair[1])[0], pair[0]))[:k]
-        return [_match(item_id, found) for item_id, found in best]
+        return rank_items(scored, k)
 
 
 def _score_chunk(
@@ -146,6 +151,13 @@ def _score_chunk(
     for row, score in zip(usable, scores, strict=True):
         if score >= min_score:
             scored.setdefault(row[0], []).append((float(score), row[1]))
+
+
+def rank_items(scored: Mapping[int, list[tuple[float, str]]], k: int) -> list[PassageMatch]:
+    """The ``k`` best items of ``scored`` (item id -> (score, passage) in passage order): by
+    best score, then item id; each with its closest passages (ties in passage order)."""
+    best = sorted(scored.items(), key=lambda pair: (-max(pair[1])[0], pair[0]))[:k]
+    return [_match(item_id, list(found)) for item_id, found in best]
 
 
 def _match(item_id: int, found: list[tuple[float, str]]) -> PassageMatch:
