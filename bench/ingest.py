@@ -202,6 +202,7 @@ def one_cycle(pipeline: TimedPipeline, config: Config, epoch: int) -> Config:
     pipeline.forget()
     stored_before = repository.count_items()
     cpu_before, start = _cpu_seconds(), time.perf_counter()
+    parsers_before = sum(cpu for cpu, _ in _children().values())
     try:
         pipeline.poll_many(sources)
         crash = None
@@ -209,6 +210,7 @@ def one_cycle(pipeline: TimedPipeline, config: Config, epoch: int) -> Config:
         crash = f"{err.__class__.__name__}: {str(err)[:300]}"
     seconds = time.perf_counter() - start
     cpu = _cpu_seconds() - cpu_before
+    parsers_cpu = sum(cpu for cpu, _ in _children().values()) - parsers_before
     server = json.loads(control(config["control"], "/_control/counts"))
     counts: dict[str, int] = server["requests"]
     kind_of = {s["url"]: s["kind"] for s in config["sources"]}
@@ -219,6 +221,7 @@ def one_cycle(pipeline: TimedPipeline, config: Config, epoch: int) -> Config:
         "epoch": epoch,
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu, 2),
+        "parser_cpu_seconds": round(parsers_cpu, 2),
         "server_cpu_seconds": round(server["cpu_seconds"] - server_before["cpu_seconds"], 2),
         "slowest_lane_seconds": round(max(sum(fetching[s.url] for s in lane) for lane in lanes), 2),
         "lanes": len(lanes),
@@ -418,6 +421,7 @@ def summary(concurrency: int, runs: list[Config]) -> Config:
             for key in (
                 "seconds",
                 "cpu_seconds",
+                "parser_cpu_seconds",
                 "server_cpu_seconds",
                 "slowest_lane_seconds",
                 "items_stored",

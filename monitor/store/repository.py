@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StorageError
-from monitor.ingest.dedup import SAME_STORY, anchors, resemblance, sketch
+from monitor.ingest.dedup import SAME_STORY, SIZE, anchors, resemblance, sketch
 from monitor.ingest.urls import canonical_url
 from monitor.store.pgvector import open_vector_store
 from monitor.store.tables import (
@@ -1406,15 +1406,22 @@ def _assign_stories(
     wanted = sorted({a for fingerprint in sketches for a in anchors(fingerprint)})
     candidates: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
     for start in range(0, len(wanted), ANCHOR_CHUNK):
-        query = (
-            select(ItemAnchorRow.anchor, ItemRow.story_id, ItemRow.sketch)
-            .join(ItemRow, ItemAnchorRow.item_id == ItemRow.id)
-            .where(ItemAnchorRow.anchor.in_(wanted[start : start + ANCHOR_CHUNK]))
-            .where(ItemRow.fetched_at >= now - STORY_WINDOW)
+        chunk = wanted[start : start + ANCHOR_CHUNK]
+        # Each recent item sharing an anchor comes once, however many anchors it shares.
+        sharing = select(ItemAnchorRow.item_id).where(ItemAnchorRow.anchor.in_(chunk))
+        query = select(ItemRow.story_id, ItemRow.sketch).where(
+            ItemRow.id.in_(sharing),
+            ItemRow.fetched_at >= now - STORY_WINDOW,
+            ItemRow.story_id.is_not(None),
         )
-        for anchor, story_id, other in session.execute(query):
-            if story_id is not None:
-                candidates.setdefault(anchor, []).append((story_id, tuple(other or ())))
+        looked_up = set(chunk)
+        for story_id, stored in session.execute(query):
+            if story_id is None:  # filtered out by the query; for the type checker
+                continue
+            other = tuple(stored or ())
+            for anchor in anchors(other):
+                if anchor in looked_up:
+                    candidates.setdefault(anchor, []).append((story_id, other))
     links: list[dict[str, int]] = []
     stories: list[int] = []
     for item_id, fingerprint in zip(ids, sketches, strict=True):
@@ -1437,7 +1444,12 @@ def _closest_story(
     """The story most resembling ``fingerprint`` above :data:`SAME_STORY` (oldest on ties)."""
     found = {c for anchor in anchors(fingerprint) for c in candidates.get(anchor, ())}
     best, story = SAME_STORY, None
+    mine = set(fingerprint)
     for story_id, other in sorted(found):
+        # Cheap bound first: a sketch sharing few hashes cannot resemble enough to matter.
+        bound = len(mine.intersection(other)) / min(SIZE, len(fingerprint), len(other))
+        if bound < best or (bound == best and story is not None):
+            continue
         similarity = resemblance(fingerprint, other)
         if similarity > best or (similarity == best and story is None):
             best, story = similarity, story_id
