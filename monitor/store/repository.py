@@ -758,7 +758,7 @@ class Repository:
             said = session.scalars(
                 select(FeedbackRow).where(FeedbackRow.alert_id == alert_id).order_by(FeedbackRow.id)
             )
-            feedback = tuple(f"{f.kind} by {f.user_name}" for f in said)
+            feedback = tuple(_feedback_label(f.kind, f.user_name) for f in said)
             return replace(_alert(*row), feedback=feedback)
 
     def not_relevant_quotes(self, claim_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -866,7 +866,7 @@ class Repository:
                 .order_by(FeedbackRow.id)
             )
             for evidence_id, kind, user in session.execute(said):
-                feedback.setdefault(evidence_id, []).append(f"{kind} by {user}")
+                feedback.setdefault(evidence_id, []).append(_feedback_label(kind, user))
         return [
             _evidence_record(
                 row,
@@ -1389,6 +1389,11 @@ def _known_links(session: Session, source_id: int, entries: dict[str, FeedEntry]
     query = select(ItemRow.url).where(ItemRow.source_id == source_id, ItemRow.url.in_(links))
     stored = set(session.scalars(query))
     return {hashed for hashed, entry in entries.items() if entry.url in stored}
+
+
+def _feedback_label(kind: str, user: str) -> str:
+    """How an editor's feedback on an alert is shown: ``not_relevant by ana``."""
+    return f"{kind} by {user}"
 
 
 def _known_keys(session: Session, hashed: Iterable[str]) -> set[str]:

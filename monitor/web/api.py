@@ -7,7 +7,7 @@ claims and sources, through the same :class:`~monitor.editing.Editor` as the web
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, Field
@@ -34,6 +34,7 @@ ClaimKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # what every database can hold
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+T = TypeVar("T")
 
 
 def _printable(value: str) -> str:
@@ -233,16 +234,19 @@ def _web(request: Request) -> WebContext:
     return context
 
 
+def _found(value: T | None, what: str) -> T:
+    """``value``, or a 404 naming what was not found."""
+    if value is None:
+        raise HTTPException(404, f"no such {what}")
+    return value
+
+
 def _claim(request: Request, claim_id: int) -> Claim:
-    claim = _web(request).repository.find_claim(claim_id)
-    if claim is None:
-        raise HTTPException(404, "no such claim")
-    return claim
+    return _found(_web(request).repository.find_claim(claim_id), "claim")
 
 
 def _known_watchlist(request: Request, key: str) -> None:
-    if _web(request).repository.watchlist(key) is None:
-        raise HTTPException(404, "no such watchlist")
+    _found(_web(request).repository.watchlist(key), "watchlist")
 
 
 @router.get("/watchlists", response_model=list[WatchlistOut])
@@ -361,10 +365,7 @@ def list_sources(request: Request, user: Viewer) -> list[SourceOut]:
 
 @router.get("/sources/{source_id}", response_model=SourceOut, responses={404: {}})
 def get_source(request: Request, source_id: RowId, user: Viewer) -> SourceOut:
-    source = _web(request).repository.find_source(source_id)
-    if source is None:
-        raise HTTPException(404, "no such source")
-    return SourceOut.of(source)
+    return SourceOut.of(_found(_web(request).repository.find_source(source_id), "source"))
 
 
 @router.patch("/sources/{source_id}", response_model=SourceOut, responses={404: {}})
@@ -373,8 +374,7 @@ def change_source(
 ) -> SourceOut:
     """Disable a source, or enable it again (polled at once)."""
     web = _web(request)
-    if web.repository.find_source(source_id) is None:
-        raise HTTPException(404, "no such source")
+    _found(web.repository.find_source(source_id), "source")
     return SourceOut.of(web.editor.set_source_enabled(source_id, change.enabled, user.name))
 
 
