@@ -684,6 +684,33 @@ def stance_train(
     typer.echo(report.dev.report())
 
 
+archive_app = typer.Typer(help="The archive of passage embeddings.", no_args_is_help=True)
+app.add_typer(archive_app, name="archive")
+
+
+@archive_app.command("rebuild")
+def archive_rebuild(
+    batch: Annotated[int, typer.Option(min=1, help="Items embedded per step.")] = 128,
+) -> None:
+    """Embed stored items that lack vectors of the configured embedding model (after a model
+    change, or for items from before the archive): claim previews and backfills find them then.
+    Items that have vectors are skipped, so an interrupted rebuild goes on where it stopped."""
+    from tqdm import tqdm
+
+    from monitor.archive import rebuild
+    from monitor.store import open_store
+
+    current = settings()
+    repository = open_store(current.resolved_database_url, vector_store=current.vector_store)
+    embedder = _embedder(current)
+    with tqdm(total=repository.count_items(), unit="item", file=sys.stderr) as bar:
+        report = rebuild(repository, embedder, batch=batch, progress=bar.update)
+    typer.echo(
+        f"{report.items} items read, {report.embedded} embedded ({report.passages} passages) "
+        f"with {embedder.model_key}"
+    )
+
+
 def _service(build: Callable[[Settings], Service]) -> Service:
     try:
         return build(settings())

@@ -153,6 +153,18 @@ class PgVectorStore:
             connection.execute(delete, {"model_key": model_key, "items": list(passages)})
             connection.execute(insert, rows)
 
+    def stored(self, model_key: str, item_ids: Collection[int]) -> set[int]:
+        """Those of ``item_ids`` whose passages have vectors of ``model_key``."""
+        if not item_ids:
+            return set()
+        query = text(
+            f"SELECT DISTINCT item_id FROM {TABLE} WHERE model_key = :model_key "
+            "AND item_id IN :items"
+        ).bindparams(bindparam("items", expanding=True))
+        with self._transaction("reading passage embeddings") as connection:
+            found = connection.execute(query, {"model_key": model_key, "items": list(item_ids)})
+            return {int(item_id) for (item_id,) in found}
+
     def _ensure_index(self, model_key: str, dim: int) -> None:
         """Create the model's HNSW index before its first rows (one worker at a time)."""
         if (model_key, dim) in self._indexed:

@@ -432,6 +432,12 @@ class Repository:
         with self._sessions() as session:
             return int(session.scalar(select(func.count(ItemRow.id))) or 0)
 
+    def items_after(self, item_id: int, limit: int) -> list[Item]:
+        """Up to ``limit`` stored items with ids above ``item_id``, oldest first (paging)."""
+        query = select(ItemRow).where(ItemRow.id > item_id).order_by(ItemRow.id).limit(limit)
+        with self._sessions() as session:
+            return [_item(row) for row in session.scalars(query)]
+
     # --- claims -------------------------------------------------------------------------
 
     def claims_by_source(self, source_ids: Iterable[int]) -> dict[int, list[Claim]]:

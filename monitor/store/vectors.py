@@ -60,6 +60,10 @@ class VectorStore(Protocol):
         source_ids: Collection[int] | None = None,
     ) -> list[PassageMatch]: ...
 
+    def stored(self, model_key: str, item_ids: Collection[int]) -> set[int]:
+        """Those of ``item_ids`` whose passages have vectors of ``model_key``."""
+        ...
+
 
 class SqlVectorStore:
     """Vectors in the ``passage_vectors`` table, searched exhaustively with numpy."""
@@ -104,6 +108,16 @@ class SqlVectorStore:
                 )
             )
             session.execute(insert(PassageVectorRow), rows)
+
+    def stored(self, model_key: str, item_ids: Collection[int]) -> set[int]:
+        if not item_ids:
+            return set()
+        query = select(PassageVectorRow.item_id).where(
+            PassageVectorRow.model_key == model_key,
+            PassageVectorRow.item_id.in_(list(item_ids)),
+        )
+        with self._sessions() as session:
+            return set(session.scalars(query.distinct()))
 
     def search(
         self,
