@@ -44,10 +44,11 @@ from monitor.types import Claim, Evidence, FeedEntry, FetchResult, Item, Match, 
 
 log = logging.getLogger(__name__)
 JUDGE_BATCH = 256
-# poll_many: threads that parse and store what the host lanes fetched, and how many fetched
-# bodies may wait for them (a bound on memory; lanes pause when it is reached).
-SETTLERS = 2
-HANDOFF = 64
+# poll_many: threads that parse and store what the host lanes fetched (mostly waiting on the
+# parser process and the database, so several), and how many bytes of fetched bodies may wait
+# for them (a bound on memory: lanes pause when it is reached).
+SETTLERS = 8
+BACKLOG_BYTES = 32 << 20
 # An item this close (cosine) to one editors marked not relevant for a claim raises no alert.
 REJECTED_SIMILARITY = 0.85
 
@@ -279,25 +280,25 @@ class Pipeline:
 
         Each host's lane only fetches: what it fetched is parsed and stored by a few other
         threads while the lane goes on to its next source, so a host with many feeds is not
-        held up by the parsing of each. At most :data:`HANDOFF` fetched bodies wait at a time.
+        held up by the parsing of each. At most :data:`BACKLOG_BYTES` of fetched bodies wait.
         """
         if not sources:
             return []
         lanes = host_lanes(sources, self.fetcher.policy.per_host)
-        waiting = threading.BoundedSemaphore(HANDOFF)
+        backlog = _Backlog(BACKLOG_BYTES)
 
-        def settle(fetched: _Fetched) -> PollOutcome:
+        def settle(fetched: _Fetched, size: int) -> PollOutcome:
             try:
                 return self._settle(fetched)
             finally:
-                waiting.release()
+                backlog.release(size)
 
         def run(lane: list[Source], settlers: ThreadPoolExecutor) -> list[Future[PollOutcome]]:
             handed: list[Future[PollOutcome]] = []
             for source in lane:
                 fetched = self._fetch(source)
-                waiting.acquire()
-                handed.append(settlers.submit(settle, fetched))
+                size = backlog.take(len(fetched.result.content) if fetched.result else 0)
+                handed.append(settlers.submit(settle, fetched, size))
             return handed
 
         with (
@@ -421,6 +422,30 @@ class Pipeline:
         report.evidence = self.judge_pending()
         report.delivery = self.deliver()
         return report
+
+
+class _Backlog:
+    """Bytes fetched and waiting to be parsed and stored; takers wait while it is full."""
+
+    MIN_SIZE = 1024  # what an empty body or an error counts for
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.waiting = 0
+        self._changed = threading.Condition()
+
+    def take(self, size: int) -> int:
+        """Wait for room for ``size`` bytes (one body always fits); the size to release."""
+        size = max(size, self.MIN_SIZE)
+        with self._changed:
+            self._changed.wait_for(lambda: not self.waiting or self.waiting + size <= self.limit)
+            self.waiting += size
+        return size
+
+    def release(self, size: int) -> None:
+        with self._changed:
+            self.waiting -= size
+            self._changed.notify_all()
 
 
 def host_lanes(sources: Sequence[Source], per_host: int) -> list[list[Source]]:

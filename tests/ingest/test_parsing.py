@@ -124,3 +124,26 @@ def test_polling_with_a_parser_process_stores_every_feed(
     assert [o.new_items for o in outcomes] == [3] * 6 + [0]
     assert outcomes[-1].error is not None and "bad.xml: not a readable feed" in outcomes[-1].error
     assert repository.count_items() == 18
+
+
+def test_polling_goes_on_when_fetched_bodies_fill_the_backlog(
+    tmp_path: Path, feed_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lanes wait while the bodies they fetched wait to be stored; one always fits."""
+    monkeypatch.setattr("monitor.pipeline.BACKLOG_BYTES", 1)
+    specs = []
+    for number in range(12):
+        feed_server.responses[f"/f{number}.xml"] = Response(
+            DESK.replace(b"test-wire-", f"f{number}-wire-".encode())
+        )
+        specs.append(SourceSpec(f"Feed {number}", f"{feed_server.url}/f{number}.xml"))
+    repository = open_store(database_url(tmp_path / "m.sqlite3"))
+    repository.sync_watchlists([Watchlist("desk", "Desk", "#desk", tuple(specs), ())], NOW)
+    fetcher = Fetcher(FetchPolicy(user_agent="t", allow_private=True))
+    pipeline = Pipeline(repository, fetcher, HashingEmbedder(), MentionsOnly(), ConsoleSink())
+    try:
+        outcomes = pipeline.poll_many(repository.sources())
+    finally:
+        fetcher.close()
+    assert [o.new_items for o in outcomes] == [3] * 12
+    assert sorted(feed_server.paths_requested()) == sorted(f"/f{n}.xml" for n in range(12))
