@@ -4,6 +4,7 @@ Benchmarks:
   stance   quality and speed of the stance model on the FNC-1 dev split
   ingest   polling cycles of 1,000 feeds (new, 304, slow, broken) from a local server
   pipeline real news text through the whole pipeline: throughput, overhead, alert latency
+  embed    embedding backends (torch, onnx, onnx-int8): speed, start, memory, agreement, stance
   vectors  archive search: the numpy scan against pgvector's HNSW index
 """
 
@@ -13,7 +14,7 @@ import sys
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"stance", "ingest", "pipeline", "vectors"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"stance", "ingest", "pipeline", "vectors", "embed"}:
         print(__doc__)
         sys.exit(2)
     name, rest = sys.argv[1], sys.argv[2:]
@@ -21,6 +22,10 @@ def main() -> None:
         from bench import stance
 
         stance.main(rest)
+    elif name == "embed":
+        from bench import embed
+
+        embed.main(rest)
     elif name == "ingest":
         from bench import ingest
 

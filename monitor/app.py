@@ -13,7 +13,7 @@ from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.ingest.parsing import make_reader
 from monitor.ingest.websub import Subscriber
 from monitor.judge.builtin import BuiltinStance
-from monitor.judge.embed import CachedEmbedder, Embedder, shared_embedder
+from monitor.judge.embed import CachedEmbedder, Embedder, configured_embedder
 from monitor.judge.nli import NliStance
 from monitor.judge.stance import MentionsOnly, StanceClassifier
 from monitor.notify.feedback import FeedbackHandler
@@ -148,11 +148,7 @@ def build_service(
             allow_private=settings.allow_private_networks,
         )
     )
-    embedder = CachedEmbedder(
-        shared_embedder(
-            settings.embedding_model, settings.embedding_device, settings.embedding_batch_size
-        )
-    )
+    embedder = CachedEmbedder(configured_embedder(settings))
     sink = make_sink(settings, console)
     signing = settings.slack_signing_secret
     outbox = Outbox(

@@ -606,11 +606,9 @@ def _stance_inputs(stances: Path, bodies: Path) -> tuple[list[Pair], dict[str, s
 
 
 def _embedder(current: Settings) -> Embedder:
-    from monitor.judge.embed import shared_embedder
+    from monitor.judge.embed import configured_embedder
 
-    return shared_embedder(
-        current.embedding_model, current.embedding_device, current.embedding_batch_size
-    )
+    return configured_embedder(current)
 
 
 def _progress(label: str) -> Callable[[Iterable[int]], Iterable[int]]:

@@ -28,7 +28,7 @@ import numpy as np
 
 from monitor.errors import ModelError
 from monitor.judge import features as F
-from monitor.judge.embed import Embedder
+from monitor.judge.embed import INT8_KEY_SUFFIX, Embedder
 from monitor.judge.fnc import TO_STANCE
 from monitor.judge.passages import body_passages
 from monitor.judge.stance import StanceQuery
@@ -181,7 +181,10 @@ class BuiltinStance:
     def weights(self) -> StanceWeights:
         if self._weights is None:
             weights = StanceWeights.load()
-            if weights.embedding_model != self.embedder.model_key:
+            # int8 ONNX embeddings of the same model keep the stance scores (docs/benchmarks.md,
+            # "Embedding backends": 0.882 relative, 0.755 macro-F1, 0.533 disagree F1).
+            readable = {weights.embedding_model, weights.embedding_model + INT8_KEY_SUFFIX}
+            if self.embedder.model_key not in readable:
                 raise ModelError(
                     f"the built-in stance model reads {weights.embedding_model} embeddings, not "
                     f"{self.embedder.model_key}: retrain it (monitor stance train), or set "

