@@ -1,6 +1,6 @@
 """End-to-end benchmark: real news text through the whole pipeline, with the default models.
 
-    python -m bench pipeline [--items 300] [--runs 3] [--latency 180]
+    python -m bench pipeline [--items 300] [--runs 3] [--latency 180] [--backend torch|onnx|onnx-int8]
 
 FNC-1 bodies (``../shared/datasets/fnc1``) are served as RSS feeds (full text in each item)
 from a server on 127.0.0.1; the claims are FNC-1 headlines written about those bodies, so
@@ -197,7 +197,7 @@ def watchlist_yaml(base: str, claims: list[str]) -> str:
 
 def run(config: Config) -> Config:
     from monitor.app import build_service
-    from monitor.judge.embed import CachedEmbedder, SentenceTransformerEmbedder
+    from monitor.judge.embed import CachedEmbedder
     from monitor.memory import limit_malloc_arenas
     from monitor.metrics import STAGE_SECONDS
     from monitor.settings import load_settings
@@ -215,6 +215,7 @@ def run(config: Config) -> Config:
             slack_bot_token="xoxb-bench",
             slack_api_url=f"{base}/api/",
             slack_pace=0,
+            embedding_backend=config.get("backend", "torch"),
             allow_private_networks=True,
         )
         service = build_service(settings)
@@ -240,9 +241,7 @@ def run(config: Config) -> Config:
         seconds = time.perf_counter() - start
         stages = {k: v - before.get(k, 0.0) for k, v in _stage_totals(STAGE_SECONDS).items()}
 
-        bare_model = SentenceTransformerEmbedder(
-            settings.embedding_model, settings.embedding_device, settings.embedding_batch_size
-        )
+        bare_model = bare_embedder(settings)
         bare_model.encode(["warm-up"])
         texts = list(recorder.texts)
         start = time.perf_counter()
@@ -269,6 +268,23 @@ def run(config: Config) -> Config:
         "latency": latency,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }
+
+
+def bare_embedder(settings: Any) -> Any:
+    """A fresh embedder (not the process-wide one) of the configured model and backend."""
+    from monitor.judge.embed import OnnxEmbedder, SentenceTransformerEmbedder
+
+    if settings.embedding_backend == "torch":
+        return SentenceTransformerEmbedder(
+            settings.embedding_model, settings.embedding_device, settings.embedding_batch_size
+        )
+    return OnnxEmbedder(
+        settings.embedding_model,
+        settings.resolved_embedding_cache_dir,
+        quantized=settings.embedding_backend == "onnx-int8",
+        batch_size=settings.embedding_batch_size,
+        threads=settings.embedding_threads,
+    )
 
 
 def _stage_totals(histogram: Any) -> dict[str, float]:
@@ -328,13 +344,14 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--claims", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--latency", type=float, default=0, help="seconds of live publishing")
+    parser.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(run(json.loads(args.child.read_text()))))
         return
     config = {"data": str(args.data), "items": args.items, "claims": args.claims,
-              "latency": args.latency}  # fmt: skip
+              "latency": args.latency, "backend": args.backend}  # fmt: skip
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}  # loopback only
     runs = []
     for number in range(args.runs):
