@@ -1,6 +1,7 @@
 """End-to-end benchmark: real news text through the whole pipeline, with the default models.
 
-    python -m bench pipeline [--items 300] [--runs 3] [--latency 180] [--backend torch|onnx|onnx-int8]
+    python -m bench pipeline [--items 300] [--runs 3] [--latency 180]
+                             [--backend torch|onnx|onnx-int8]
 
 FNC-1 bodies (``../shared/datasets/fnc1``) are served as RSS feeds (full text in each item)
 from a server on 127.0.0.1; the claims are FNC-1 headlines written about those bodies, so
