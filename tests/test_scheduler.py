@@ -15,7 +15,7 @@ from monitor.notify.slack import SlackSink
 from monitor.pipeline import Pipeline
 from monitor.scheduler import MonitorScheduler, jitter_for
 from monitor.settings import load_settings
-from monitor.store import open_store
+from monitor.store import Repository, open_store
 from tests.conftest import FIXTURES, HashingEmbedder
 from tests.databases import database_url
 from tests.servers import LocalServer, Response, SlackAPI
@@ -30,15 +30,15 @@ def wait_for(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-untyp
     return False
 
 
-def test_scheduler_polls_each_source_and_alerts(
-    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
-) -> None:
+def desk_scheduler(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI, defaults: str
+) -> tuple[MonitorScheduler, Repository]:
+    """A scheduler (not started) for the test desk's watchlist, its defaults replaced."""
     feed_server.responses["/desk.xml"] = Response((FIXTURES / "feeds/desk.xml").read_bytes())
     watchlists = tmp_path / "watchlists"
     watchlists.mkdir()
     template = (FIXTURES / "watchlists/desk.yaml").read_text()
-    # The hashing embedder scores word overlap: a lower threshold stands in for the model's.
-    template = template.replace("poll_interval: 1m", "poll_interval: 1m\n  threshold: 0.4")
+    template = template.replace("poll_interval: 1m", defaults)
     (watchlists / "desk.yaml").write_text(template.replace("{base_url}", feed_server.url))
     settings = load_settings(
         watchlists=watchlists, database_url=database_url(tmp_path / "m.sqlite3")
@@ -51,7 +51,17 @@ def test_scheduler_polls_each_source_and_alerts(
         MentionsOnly(),
         SlackSink(slack_api.token, f"{slack_api.url}/api/"),
     )
-    scheduler = MonitorScheduler(Service(settings, repository, pipeline), BackgroundScheduler)
+    service = Service(settings, repository, pipeline)
+    return MonitorScheduler(service, BackgroundScheduler), repository
+
+
+def test_scheduler_polls_each_source_and_alerts(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    # The hashing embedder scores word overlap: a lower threshold stands in for the model's.
+    scheduler, repository = desk_scheduler(
+        tmp_path, feed_server, slack_api, "poll_interval: 1m\n  threshold: 0.4"
+    )
     scheduler.start()
     try:
         jobs = {job.id for job in scheduler.scheduler.get_jobs()}
@@ -93,24 +103,9 @@ def test_after_a_poll_the_job_runs_at_the_sources_next_poll_time(
 ) -> None:
     """A source whose interval adapted to 2 minutes is polled 2 minutes later, not at the next
     1-minute tick of its job (3 minutes later): alerts wait the poll interval, no longer."""
-    feed_server.responses["/desk.xml"] = Response((FIXTURES / "feeds/desk.xml").read_bytes())
-    watchlists = tmp_path / "watchlists"
-    watchlists.mkdir()
-    template = (FIXTURES / "watchlists/desk.yaml").read_text()
-    template = template.replace("poll_interval: 1m", "poll_interval: 4m\n  min_poll_interval: 1m")
-    (watchlists / "desk.yaml").write_text(template.replace("{base_url}", feed_server.url))
-    settings = load_settings(
-        watchlists=watchlists, database_url=database_url(tmp_path / "m.sqlite3")
+    scheduler, repository = desk_scheduler(
+        tmp_path, feed_server, slack_api, "poll_interval: 4m\n  min_poll_interval: 1m"
     )
-    repository = open_store(settings.resolved_database_url)
-    pipeline = Pipeline(
-        repository,
-        Fetcher(FetchPolicy(user_agent="t", allow_private=True)),
-        HashingEmbedder(),
-        MentionsOnly(),
-        SlackSink(slack_api.token, f"{slack_api.url}/api/"),
-    )
-    scheduler = MonitorScheduler(Service(settings, repository, pipeline), BackgroundScheduler)
     scheduler.start()
     try:
         [source] = repository.sources()

@@ -29,7 +29,14 @@ from sqlalchemy import BindParameter, Connection, Engine, TextClause, bindparam,
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import ConfigError, StorageError
-from monitor.store.vectors import CONTEXT, PassageMatch, SqlVectorStore, VectorStore, rank_items
+from monitor.store.vectors import (
+    CONTEXT,
+    PassageMatch,
+    SqlVectorStore,
+    VectorStore,
+    passage_rows,
+    rank_items,
+)
 
 TABLE = "passage_embeddings"
 HNSW_MAX_DIMENSIONS = 2000  # pgvector's limit for an indexed vector column
@@ -125,17 +132,7 @@ class PgVectorStore:
     ) -> None:
         """Store the vectors of each item's passages (``passages``: item id -> passages);
         an item stored again (judged again after a crash) replaces its rows."""
-        rows = [
-            {
-                "item_id": item_id,
-                "passage_index": index,
-                "model_key": model_key,
-                "passage": passage,
-                "embedding": vector_literal(vector_of[passage]),
-            }
-            for item_id, texts in passages.items()
-            for index, passage in enumerate(texts)
-        ]
+        rows = passage_rows(model_key, passages, vector_of, "embedding", vector_literal)
         if not rows:
             return
         dims = {len(vector_of[passage]) for texts in passages.values() for passage in texts}

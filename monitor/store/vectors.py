@@ -10,7 +10,7 @@ way (:func:`rank_items`), so either answers a search alike.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -65,6 +65,27 @@ class VectorStore(Protocol):
         ...
 
 
+def passage_rows(
+    model_key: str,
+    passages: Mapping[int, Sequence[str]],
+    vector_of: Mapping[str, npt.NDArray[np.float32]],
+    column: str,
+    encode: Callable[[npt.NDArray[np.float32]], Any],
+) -> list[dict[str, Any]]:
+    """One row per passage of each item, its vector encoded for the store's ``column``."""
+    return [
+        {
+            "item_id": item_id,
+            "passage_index": index,
+            "model_key": model_key,
+            "passage": text,
+            column: encode(vector_of[text]),
+        }
+        for item_id, texts in passages.items()
+        for index, text in enumerate(texts)
+    ]
+
+
 class SqlVectorStore:
     """Vectors in the ``passage_vectors`` table, searched exhaustively with numpy."""
 
@@ -87,17 +108,13 @@ class SqlVectorStore:
     ) -> None:
         """Store the vectors of each item's passages (``passages``: item id -> passages);
         an item stored again (judged again after a crash) replaces its rows."""
-        rows = [
-            {
-                "item_id": item_id,
-                "passage_index": index,
-                "model_key": model_key,
-                "passage": text,
-                "vector": np.asarray(vector_of[text], dtype=np.float32).tobytes(),
-            }
-            for item_id, texts in passages.items()
-            for index, text in enumerate(texts)
-        ]
+        rows = passage_rows(
+            model_key,
+            passages,
+            vector_of,
+            "vector",
+            lambda vector: np.asarray(vector, dtype=np.float32).tobytes(),
+        )
         if not rows:
             return
         with self._transaction() as session:

@@ -11,35 +11,11 @@ from monitor.errors import ModelError
 from monitor.judge.embed import CachedEmbedder, SentenceTransformerEmbedder, resolve_model
 from monitor.settings import load_settings
 from tests.conftest import HashingEmbedder
-
-
-def tiny_sentence_model(directory: Path) -> Path:
-    """A 1-layer BERT with mean pooling, saved as a sentence-transformers model."""
-    import torch
-    from sentence_transformers import SentenceTransformer, models
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    tokenizer = BertTokenizerFast.from_pretrained(resolve_model("all-MiniLM-L6-v2"))
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    torch.manual_seed(0)
-    raw = directory / "raw"
-    BertModel(config).save_pretrained(raw)
-    tokenizer.save_pretrained(raw)
-    transformer = models.Transformer(str(raw), max_seq_length=64)
-    pooling = models.Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
-    SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(directory / "st"))
-    return directory / "st"
+from tests.judge.tiny_models import tiny_sentence_model
 
 
 def test_any_sentence_transformers_model_by_path(tmp_path: Path) -> None:
-    path = tiny_sentence_model(tmp_path)
+    path = tiny_sentence_model(tmp_path, max_seq_length=64)
     settings = load_settings(embedding_model=str(path))
     embedder = SentenceTransformerEmbedder(settings.embedding_model)
     vectors = embedder.encode(["North Korea ships shells", "Wheat harvest"])

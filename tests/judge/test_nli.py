@@ -8,12 +8,12 @@ import pytest
 
 from monitor.app import make_stance
 from monitor.errors import ModelError
-from monitor.judge.embed import resolve_model
 from monitor.judge.nli import NliStance
 from monitor.judge.stance import StanceQuery
 from monitor.settings import load_settings
 from monitor.types import Stance
 from tests.conftest import HashingEmbedder
+from tests.judge.tiny_models import tiny_bert_config
 
 LABEL_ORDERS = {
     "mnli-style": {0: "contradiction", 1: "entailment", 2: "neutral"},
@@ -24,19 +24,10 @@ LABEL_ORDERS = {
 def tiny_nli_model(directory: Path, id2label: dict[int, str], favour: str) -> Path:
     """A 1-layer BERT NLI cross-encoder whose classifier always prefers label ``favour``."""
     import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import BertForSequenceClassification
 
-    tokenizer = BertTokenizerFast.from_pretrained(resolve_model("all-MiniLM-L6-v2"))
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-        num_labels=3,
-        id2label=id2label,
-        label2id={v: k for k, v in id2label.items()},
+    tokenizer, config = tiny_bert_config(
+        num_labels=3, id2label=id2label, label2id={v: k for k, v in id2label.items()}
     )
     torch.manual_seed(0)
     model = BertForSequenceClassification(config)

@@ -16,10 +16,10 @@ from monitor.judge.embed import (
     OnnxEmbedder,
     SentenceTransformerEmbedder,
     configured_embedder,
-    resolve_model,
 )
 from monitor.settings import load_settings
 from tests.conftest import HashingEmbedder
+from tests.judge.tiny_models import tiny_sentence_model
 
 SENTENCES = [
     "The ministry of health confirmed three new cases of measles in the northern province.",
@@ -155,36 +155,9 @@ def test_the_stance_model_reads_int8_embeddings_of_its_own_model(key: str, reada
             _ = model.weights
 
 
-def tiny_model(directory: Path, pooling: str = "mean", dense: bool = False, seed: int = 0) -> Path:
-    """A 1-layer BERT saved as a sentence-transformers model (optionally with a Dense layer)."""
-    import torch
-    from sentence_transformers import SentenceTransformer, models
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    tokenizer = BertTokenizerFast.from_pretrained(resolve_model("all-MiniLM-L6-v2"))
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    torch.manual_seed(seed)
-    raw = directory / "raw"
-    BertModel(config).save_pretrained(raw)
-    tokenizer.save_pretrained(raw)
-    transformer = models.Transformer(str(raw), max_seq_length=24)
-    modules: list[torch.nn.Module] = [transformer, models.Pooling(32, pooling_mode=pooling)]
-    if dense:
-        modules.append(models.Dense(32, 8))
-    SentenceTransformer(modules=modules, device="cpu").save(str(directory / "st"))
-    return directory / "st"
-
-
 @pytest.mark.parametrize("pooling", ["mean", "cls"])
 def test_any_plain_model_gives_torchs_vectors(tmp_path: Path, pooling: str) -> None:
-    path = str(tiny_model(tmp_path, pooling))
+    path = str(tiny_sentence_model(tmp_path, pooling))
     ours = OnnxEmbedder(path, tmp_path / "cache").encode(TEXTS)
     torch = SentenceTransformerEmbedder(path).encode(TEXTS)
     assert ours.shape == (len(TEXTS), 32)
@@ -193,9 +166,9 @@ def test_any_plain_model_gives_torchs_vectors(tmp_path: Path, pooling: str) -> N
 
 def test_a_changed_model_is_exported_again(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    path = tiny_model(tmp_path / "a")
+    path = tiny_sentence_model(tmp_path / "a")
     before = OnnxEmbedder(str(path), cache).encode(SENTENCES[:4])
-    changed = tiny_model(tmp_path / "b", seed=1)
+    changed = tiny_sentence_model(tmp_path / "b", seed=1)
     (path / "model.safetensors").write_bytes((changed / "model.safetensors").read_bytes())
     after = OnnxEmbedder(str(path), cache).encode(SENTENCES[:4])
     torch = SentenceTransformerEmbedder(str(path)).encode(SENTENCES[:4])
@@ -205,10 +178,14 @@ def test_a_changed_model_is_exported_again(tmp_path: Path) -> None:
 
 
 def test_models_that_are_more_than_transformer_and_pooling_are_refused(tmp_path: Path) -> None:
-    dense = OnnxEmbedder(str(tiny_model(tmp_path / "dense", dense=True)), tmp_path / "cache")
+    dense = OnnxEmbedder(
+        str(tiny_sentence_model(tmp_path / "dense", dense=True)), tmp_path / "cache"
+    )
     with pytest.raises(ModelError, match=r"Transformer → Pooling → Dense.*BACKEND=torch"):
         dense.encode(["x"])
-    pooled_by_max = OnnxEmbedder(str(tiny_model(tmp_path / "max", "max")), tmp_path / "cache")
+    pooled_by_max = OnnxEmbedder(
+        str(tiny_sentence_model(tmp_path / "max", "max")), tmp_path / "cache"
+    )
     with pytest.raises(ModelError, match="pools by 'max'"):
         pooled_by_max.encode(["x"])
     assert not list((tmp_path / "cache").glob("*/model.onnx"))
@@ -227,7 +204,7 @@ def test_missing_or_broken_models_are_clear_errors(tmp_path: Path) -> None:
 
 
 def test_a_broken_export_is_a_clear_error(tmp_path: Path) -> None:
-    path = tiny_model(tmp_path)
+    path = tiny_sentence_model(tmp_path)
     cache = tmp_path / "cache"
     OnnxEmbedder(str(path), cache).encode(["x"])
     (export,) = cache.glob("st-*/model.onnx")
@@ -237,7 +214,7 @@ def test_a_broken_export_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_threads_share_one_embedder(tmp_path: Path) -> None:
-    embedder = OnnxEmbedder(str(tiny_model(tmp_path)), tmp_path / "cache")
+    embedder = OnnxEmbedder(str(tiny_sentence_model(tmp_path)), tmp_path / "cache")
     expected = embedder.encode(TEXTS)
     results: list[np.ndarray] = []
     workers = [
