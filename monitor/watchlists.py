@@ -153,7 +153,7 @@ def _email_address(value: str) -> str:
 def _known_zone(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as err:
         raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from err
     return value
 
@@ -210,7 +210,7 @@ class _WatchlistSchema(_Strict):
     def _known_timezone(cls, value: str) -> str:
         try:
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as err:
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from err
         return value
 

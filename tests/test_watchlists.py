@@ -235,3 +235,21 @@ def test_the_fingerprint_changes_with_the_text(tmp_path: Path) -> None:
     first = parse_watchlist(text, tmp_path / "desk.yaml").fingerprint
     assert first == parse_watchlist(text, tmp_path / "desk.yaml").fingerprint
     assert first != parse_watchlist(text + "\n# edited\n", tmp_path / "desk.yaml").fingerprint
+
+
+@pytest.mark.parametrize("zone", ["America", "x" * 300])
+def test_a_time_zone_that_names_a_folder_or_is_too_long_is_a_problem(zone: str) -> None:
+    # zoneinfo raises OSError (IsADirectoryError, "file name too long") for these.
+    text = f"""\
+name: Desk
+slack_channel: "#desk"
+timezone: {zone}
+digest: {{timezone: {zone}}}
+sources: [{{name: Wire, url: "https://wire.example/feed.xml"}}]
+claims: [{{id: c, text: A claim}}]
+"""
+    with pytest.raises(WatchlistError) as caught:
+        parse_watchlist(text, Path("desk.yaml"))
+    wheres = sorted(p.where for p in caught.value.problems)
+    assert wheres == ["digest.timezone", "timezone"]
+    assert all("unknown time zone" in p.message for p in caught.value.problems)
