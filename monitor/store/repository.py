@@ -990,6 +990,12 @@ class Repository:
             row = session.get(UserRow, user_id)
             return _user(row) if row is not None else None
 
+    def user_by_id(self, user_id: int) -> tuple[User, str] | None:
+        """The user with ``user_id`` and their password hash, or None."""
+        with self._sessions() as session:
+            row = session.get(UserRow, user_id)
+            return (_user(row), row.password_hash) if row is not None else None
+
     def users(self) -> list[User]:
         with self._sessions() as session:
             return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.name))]

@@ -1,9 +1,10 @@
 """Who is asking: passwords, the session cookie's key, CSRF tokens, API tokens and roles.
 
-Pages use a signed session cookie (Starlette's SessionMiddleware) holding the user's id and a
-per-session CSRF token that every form POST must echo. The API takes bearer tokens instead
-(never the cookie), so it needs no CSRF token. Passwords are stored as argon2 hashes, API
-tokens as the SHA-256 of a random token (shown once, when it is made).
+Pages use a signed session cookie (Starlette's SessionMiddleware) holding the user's id, a
+stamp of their password hash (a changed password ends every session signed in with the old
+one) and a per-session CSRF token that every form POST must echo. The API takes bearer
+tokens instead (never the cookie), so it needs no CSRF token. Passwords are stored as argon2
+hashes, API tokens as the SHA-256 of a random token (shown once, when it is made).
 """
 
 from __future__ import annotations
@@ -100,15 +101,22 @@ async def csrf_protect(request: Request) -> None:
         raise HTTPException(403, "the form's CSRF token is wrong: reload the page")
 
 
-def sign_in(request: Request, user: User) -> None:
+def password_stamp(password_hash: str) -> str:
+    """What a session keeps of its user's password hash: a new password (argon2 salts every
+    hash afresh) no longer matches the stamp of sessions signed in before."""
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:32]
+
+
+def sign_in(request: Request, user: User, password_hash: str) -> None:
     """Start a fresh session for ``user`` (nothing from before signing in is kept)."""
     request.session.clear()
     request.session["uid"] = user.id
+    request.session["pw"] = password_stamp(password_hash)
     csrf_token(request)
 
 
-def check_password(request: Request, name: str, password: str) -> User | None:
-    """The active user ``name`` if ``password`` is theirs."""
+def check_password(request: Request, name: str, password: str) -> tuple[User, str] | None:
+    """The active user ``name`` and their password hash, if ``password`` is theirs."""
     found: tuple[User, str] | None = request.app.state.web.repository.user_credentials(name)
     if found is None:
         password_matches(_DUMMY_HASH, password)
@@ -116,18 +124,24 @@ def check_password(request: Request, name: str, password: str) -> User | None:
     user, stored = found
     if not user.active or not password_matches(stored, password):
         return None
-    return user
+    return found
 
 
 def page_user(request: Request) -> User:
-    """The signed-in user (LoginRequired otherwise)."""
-    uid = request.session.get("uid")
+    """The signed-in user (LoginRequired otherwise, also once their password has changed)."""
+    uid, stamp = request.session.get("uid"), request.session.get("pw")
     repository = request.app.state.web.repository
-    user: User | None = repository.find_user(uid) if isinstance(uid, int) else None
-    if user is None or not user.active:
+    found: tuple[User, str] | None = repository.user_by_id(uid) if isinstance(uid, int) else None
+    if (
+        found is None
+        or not found[0].active
+        or not isinstance(stamp, str)
+        or not hmac.compare_digest(stamp.encode(), password_stamp(found[1]).encode())
+    ):
         request.session.pop("uid", None)
+        request.session.pop("pw", None)
         raise LoginRequired
-    return user
+    return found[0]
 
 
 def _page_role(needed: Role) -> Callable[[User], User]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -46,12 +48,12 @@ async def login(request: Request) -> Response:
         response = render(request, "login.html", context, 429)
         response.headers["Retry-After"] = str(int(wait.total_seconds()) + 1)
         return response
-    user = check_password(request, name, str(form.get("password") or ""))
-    if user is None:
+    found = check_password(request, name, str(form.get("password") or ""))
+    if found is None:
         throttle.failed(keys, now)
         return render(request, "login.html", {"next": target, "failed": True}, 401)
     throttle.succeeded(keys)
-    sign_in(request, user)
+    sign_in(request, *found)
     return RedirectResponse(target, status_code=303)
 
 
@@ -66,9 +68,63 @@ def account(request: Request, user: PageViewer) -> HTMLResponse:
     return _account(request, user, None)
 
 
-def _account(request: Request, user: User, new_token: str | None) -> HTMLResponse:
+def _account(
+    request: Request,
+    user: User,
+    new_token: str | None,
+    problems: list[str] | None = None,
+    status: int = 200,
+    *,
+    password_changed: bool = False,
+) -> HTMLResponse:
     tokens = web(request).repository.api_tokens(user.id)
-    return render(request, "account.html", {"user": user, "tokens": tokens, "new_token": new_token})
+    context = {
+        "user": user,
+        "tokens": tokens,
+        "new_token": new_token,
+        "problems": problems or [],
+        "password_changed": password_changed,
+        "min_password": MIN_PASSWORD,
+    }
+    return render(request, "account.html", context, status)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+async def change_password(request: Request, user: PageViewer) -> HTMLResponse:
+    """Change your own password: the current one, the new one twice. Every other session of
+    yours ends (this one goes on)."""
+    form = await request.form()
+    context = web(request)
+    throttle, now, keys = context.login_throttle, context.clock(), [f"password:{user.id}"]
+    if wait := throttle.retry_after(keys, now):
+        minutes = max(1, round(wait.total_seconds() / 60))
+        problems = [f"current_password: too many wrong tries, wait {minutes} minutes"]
+        return _account(request, user, None, problems, 429)
+    new = str(form.get("new_password") or "")
+    problems = _password_problems("new_password", new)
+    if new != str(form.get("new_password_again") or ""):
+        problems.append("new_password_again: the two new passwords differ")
+    if check_password(request, user.name, str(form.get("current_password") or "")) is None:
+        throttle.failed(keys, now)
+        problems.insert(0, "current_password: that is not your current password")
+    if problems:
+        return _account(request, user, None, problems, 422)
+    throttle.succeeded(keys)
+    password_hash = hash_password(new)
+    context.repository.update_user(user.name, password_hash=password_hash)
+    context.repository.record_audit(
+        user.name, "user.password", f"user:{user.name}", None, None, context.clock()
+    )
+    sign_in(request, user, password_hash)
+    return _account(request, user, None, password_changed=True)
+
+
+def _password_problems(field: str, password: str) -> list[str]:
+    if len(password) < MIN_PASSWORD:
+        return [f"{field}: at least {MIN_PASSWORD} characters"]
+    if len(password) > 1000:
+        return [f"{field}: at most 1000 characters"]
+    return []
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
@@ -106,7 +162,13 @@ def users_page(request: Request, user: PageAdmin) -> HTMLResponse:
 
 def _users(request: Request, user: User, problems: list[str], status: int = 200) -> HTMLResponse:
     found = web(request).repository.users()
-    context = {"user": user, "users": found, "roles": list(Role), "problems": problems}
+    context = {
+        "user": user,
+        "users": found,
+        "roles": list(Role),
+        "problems": problems,
+        "reset": request.query_params.get("reset"),
+    }
     return render(request, "users.html", context, status)
 
 
@@ -117,8 +179,7 @@ async def add_user(request: Request, user: PageAdmin) -> Response:
     problems = []
     if not name or len(name) > 100:
         problems.append("name: 1 to 100 characters")
-    if len(password) < MIN_PASSWORD:
-        problems.append(f"password: at least {MIN_PASSWORD} characters")
+    problems.extend(_password_problems("password", password))
     role = form_text(form, "role")
     if role not in set(Role):
         problems.append("role: viewer, editor or admin")
@@ -156,6 +217,23 @@ async def change_user(request: Request, name: str, user: PageAdmin) -> Response:
         context.clock(),
     )
     return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{name}/password", response_class=HTMLResponse)
+async def reset_password(request: Request, name: str, user: PageAdmin) -> Response:
+    """An admin sets another user's password (their sessions end; their API tokens stay)."""
+    form = await request.form()
+    context = web(request)
+    if name == user.name or context.repository.user_credentials(name) is None:
+        return _users(request, user, ["pick another user (change your own on your account)"], 422)
+    password = str(form.get("password") or "")
+    if problems := _password_problems("password", password):
+        return _users(request, user, problems, 422)
+    context.repository.update_user(name, password_hash=hash_password(password))
+    context.repository.record_audit(
+        user.name, "user.password_reset", f"user:{name}", None, None, context.clock()
+    )
+    return RedirectResponse(f"/users?reset={quote(name)}", status_code=303)
 
 
 @router.get("/audit", response_class=HTMLResponse)
