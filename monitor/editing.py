@@ -1,9 +1,12 @@
-"""Edits made in the web UI and API: claims and sources, written through to the YAML files.
+"""Edits made in the web UI and API: watchlists, claims and sources, written through to the
+YAML files.
 
 The watchlist files stay the source of truth. An edit loads the watchlist from its file (or
 from the database when it has none), changes it, validates the result exactly as a file is
 validated, writes the file and stores it as a file reload would. Every edit goes to the audit
-log. A claim's preview searches the archive of passage vectors for what it would match; saving
+log. Removing a claim or a source does what deleting it from the file does: the claim is
+deactivated and the watchlist stops reading the source, and their evidence and items stay.
+A claim's preview searches the archive of passage vectors for what it would match; saving
 records those matches as evidence without alerts (a backfill: old news is not news).
 """
 
@@ -12,10 +15,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +32,12 @@ from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.store import Repository
 from monitor.store.vectors import PassageMatch
 from monitor.types import (
+    AlertPolicy,
     Claim,
     ClaimSpec,
     Evidence,
     Item,
+    QuietHours,
     Source,
     SourceKind,
     SourceSpec,
@@ -42,6 +48,8 @@ from monitor.watchlists import dump_watchlist, load_file, parse_watchlist
 log = logging.getLogger(__name__)
 PREVIEW_SIZE = 20
 BACKFILL_SIZE = 200
+# A new watchlist's key names its file: <key>.yaml in the watchlists directory.
+WATCHLIST_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,61 @@ class TestFetch:
     __test__ = False  # not a pytest class
     url: str
     found: int
+
+
+@dataclass(frozen=True)
+class WatchlistSettings:
+    """What an editor sets on a watchlist itself (its sources and claims are edited apart)."""
+
+    name: str
+    slack_channel: str
+    description: str = ""
+    timezone: str = "UTC"
+    digest_recipients: tuple[str, ...] = ()
+    digest_send_at: time = time(7, 0)
+    quiet_hours: QuietHours | None = None
+    per_claim_per_hour: int = AlertPolicy.per_claim_per_hour
+    per_channel_per_hour: int = AlertPolicy.per_channel_per_hour
+
+    @classmethod
+    def of(cls, watchlist: Watchlist) -> WatchlistSettings:
+        return cls(
+            name=watchlist.name,
+            slack_channel=watchlist.slack_channel,
+            description=watchlist.description,
+            timezone=watchlist.timezone,
+            digest_recipients=watchlist.digest.recipients,
+            digest_send_at=watchlist.digest.send_at,
+            quiet_hours=watchlist.alerts.quiet_hours,
+            per_claim_per_hour=watchlist.alerts.per_claim_per_hour,
+            per_channel_per_hour=watchlist.alerts.per_channel_per_hour,
+        )
+
+    def apply(self, watchlist: Watchlist) -> Watchlist:
+        """``watchlist`` with these settings (a digest that followed its time zone still does;
+        alert routes and the digest's staleness are kept)."""
+        digest = watchlist.digest
+        zone = self.timezone if digest.timezone == watchlist.timezone else digest.timezone
+        alerts = replace(
+            watchlist.alerts,
+            quiet_hours=self.quiet_hours,
+            per_claim_per_hour=self.per_claim_per_hour,
+            per_channel_per_hour=self.per_channel_per_hour,
+        )
+        return replace(
+            watchlist,
+            name=self.name,
+            slack_channel=self.slack_channel,
+            description=self.description,
+            timezone=self.timezone,
+            digest=replace(
+                digest,
+                recipients=self.digest_recipients,
+                send_at=self.digest_send_at,
+                timezone=zone,
+            ),
+            alerts=alerts,
+        )
 
 
 class Editor:
@@ -164,6 +227,92 @@ class Editor:
             self.embedder.model_key, vectors, limit, threshold, source_ids=sources
         )
 
+    def remove_claim(self, watchlist_key: str, claim_key: str, actor: str) -> None:
+        """Take a claim out of its watchlist file: it stops matching; its evidence stays."""
+        watchlist = self._watchlist(watchlist_key)
+        before = next((c for c in watchlist.claims if c.id == claim_key), None)
+        if before is None:
+            raise _refused(watchlist_key, "claims", f"the watchlist has no claim {claim_key!r}")
+        if len(watchlist.claims) == 1:
+            raise _refused(
+                watchlist_key,
+                "claims",
+                "a watchlist needs at least one claim: add another before removing this one",
+            )
+        claims = tuple(c for c in watchlist.claims if c.id != claim_key)
+        self._store(replace(watchlist, claims=claims))
+        target = f"claim:{watchlist_key}/{claim_key}"
+        self.repository.record_audit(
+            actor, "claim.remove", target, _plain(before), None, self.clock()
+        )
+
+    # --- watchlists ---------------------------------------------------------------------
+
+    def create_watchlist(
+        self,
+        key: str,
+        settings: WatchlistSettings,
+        source: SourceSpec,
+        claim: ClaimSpec,
+        actor: str,
+    ) -> Watchlist:
+        """Write a new watchlist file, ``<key>.yaml``, with its first source (test-fetched
+        first) and its first claim (backfilled from the archive); returns it as stored."""
+        if not WATCHLIST_KEY.match(key):
+            message = (
+                "lower-case letters, digits, hyphens and underscores (at most 100), "
+                "starting with a letter or digit"
+            )
+            raise _refused(key, "key", message)
+        path = self.watchlists_dir / f"{key}.yaml"
+        if (
+            key in self.repository.watchlist_keys()
+            or path.exists()
+            or path.with_suffix(".yml").exists()
+        ):
+            raise _refused(key, "key", f"a watchlist {key!r} exists already (or did once)")
+        blank = Watchlist(
+            key=key,
+            name=settings.name,
+            slack_channel=settings.slack_channel,
+            sources=(source,),
+            claims=(claim,),
+            threshold=self.default_threshold,
+            path=path,
+        )
+        watchlist = settings.apply(blank)
+        _validate(watchlist, self.default_threshold)  # a bad form costs no fetch
+        self.test_fetch(source)
+        self._store(watchlist, new=True)
+        after = {**(_plain(settings) or {}), "source": source.url, "claim": claim.id}
+        self.repository.record_audit(
+            actor, "watchlist.create", f"watchlist:{key}", None, after, self.clock()
+        )
+        stored = next(c for c in self.repository.claims(key) if c.key == claim.id)
+        self.backfill(stored)
+        return self._watchlist(key)
+
+    def watchlist_settings(self, key: str) -> WatchlistSettings:
+        """A watchlist's settings as its file says now (WatchlistError when there is none)."""
+        return WatchlistSettings.of(self._watchlist(key))
+
+    def update_watchlist(self, key: str, settings: WatchlistSettings, actor: str) -> Watchlist:
+        """Change a watchlist's own settings (name, Slack channel, time zone, digest, alert
+        limits and quiet hours) in its file."""
+        watchlist = self._watchlist(key)
+        before = WatchlistSettings.of(watchlist)
+        changed = settings.apply(watchlist)
+        self._store(changed)
+        self.repository.record_audit(
+            actor,
+            "watchlist.update",
+            f"watchlist:{key}",
+            _plain(before),
+            _plain(settings),
+            self.clock(),
+        )
+        return self._watchlist(key)
+
     # --- sources ------------------------------------------------------------------------
 
     def test_fetch(self, spec: SourceSpec) -> TestFetch:
@@ -221,6 +370,32 @@ class Editor:
     def _stored_source(self, url: str) -> Source:
         return next(s for s in self.repository.sources(include_disabled=True) if s.url == url)
 
+    def remove_source(self, watchlist_key: str, source_id: int, actor: str) -> None:
+        """Take a source out of a watchlist file: the watchlist stops reading it (it is no longer
+        polled unless another watchlist reads it); its items and their evidence stay."""
+        watchlist = self._watchlist(watchlist_key)
+        stored = self.repository.find_source(source_id)
+        before = next((s for s in watchlist.sources if stored and s.url == stored.url), None)
+        if stored is None or before is None:
+            raise _refused(watchlist_key, "sources", "the watchlist does not read that source")
+        if len(watchlist.sources) == 1:
+            raise _refused(
+                watchlist_key,
+                "sources",
+                "a watchlist needs at least one source: add another before removing this one",
+            )
+        sources = tuple(s for s in watchlist.sources if s.url != before.url)
+        self._store(replace(watchlist, sources=sources))
+        self.repository.record_audit(
+            actor,
+            "source.remove",
+            f"source:{before.url}",
+            {**(_plain(before) or {}), "watchlist": watchlist_key},
+            None,
+            self.clock(),
+        )
+        self.repository.prune_unlinked_sources()  # only sources that never yielded an item
+
     def set_source_enabled(self, source_id: int, enabled: bool, actor: str) -> Source:
         before = self.repository.source(source_id)
         reason = None if enabled else f"disabled by {actor}"
@@ -247,13 +422,14 @@ class Editor:
             return load_file(stored.path, self.default_threshold)
         return stored
 
-    def _store(self, watchlist: Watchlist) -> None:
-        """Validate, write the file, store it: as if an editor had saved the file."""
+    def _store(self, watchlist: Watchlist, *, new: bool = False) -> None:
+        """Validate, write the file (a ``new`` one never replaces a file), store it: as if an
+        editor had saved the file."""
         path = watchlist.path or self.watchlists_dir / f"{watchlist.key}.yaml"
         text = dump_watchlist(watchlist, self.default_threshold)
         checked = parse_watchlist(text, path, self.default_threshold)  # raises WatchlistError
         try:
-            write_atomically(path, text)
+            write_atomically(path, text, replace=not new)
         except OSError as err:
             problem = Problem(str(path), None, None, "", f"cannot write the file: {err}")
             raise WatchlistError([problem]) from err
@@ -276,20 +452,35 @@ def export_watchlists(
     return written
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step: a reader never sees half a file."""
+def write_atomically(path: Path, text: str, *, replace: bool = True) -> None:
+    """Replace ``path`` with ``text`` in one step: a reader never sees half a file. With
+    ``replace=False`` an existing file is kept and FileExistsError raised."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
-        os.replace(temporary, path)
+        if replace:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)  # fails if the file appeared meanwhile
+            os.unlink(temporary)
     except OSError:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def _plain(value: ClaimSpec | SourceSpec | None) -> dict[str, Any] | None:
+def _validate(watchlist: Watchlist, default_threshold: float) -> None:
+    """Raise WatchlistError, with every problem, if ``watchlist`` would not load as a file."""
+    path = watchlist.path or Path(f"{watchlist.key}.yaml")
+    parse_watchlist(dump_watchlist(watchlist, default_threshold), path, default_threshold)
+
+
+def _refused(key: str, field: str, message: str) -> WatchlistError:
+    return WatchlistError([Problem(key, None, None, field, message)])
+
+
+def _plain(value: ClaimSpec | SourceSpec | WatchlistSettings | None) -> dict[str, Any] | None:
     """A spec as JSON-ready data for the audit log."""
     if value is None:
         return None
@@ -297,6 +488,8 @@ def _plain(value: ClaimSpec | SourceSpec | None) -> dict[str, Any] | None:
 
 
 def _json_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
         return [_json_ready(v) for v in value]
     if value is None or isinstance(value, int | float | str | bool):

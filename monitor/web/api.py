@@ -1,25 +1,30 @@
 """The REST API (``/api/v1``): watchlists, claims, sources, evidence, alerts; bearer tokens.
 
-Its OpenAPI schema is served at ``/api/v1/openapi.json``. Viewers read; editors also change
-claims and sources, through the same :class:`~monitor.editing.Editor` as the web UI.
+Its OpenAPI schema is served at ``/api/v1/openapi.json``. Viewers read; editors also create
+watchlists and change or remove claims and sources, through the same
+:class:`~monitor.editing.Editor` as the web UI.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, time, timedelta
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
-from pydantic import AfterValidator, BaseModel, Field
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from pydantic import AfterValidator, BaseModel, Field, HttpUrl
 
+from monitor.editing import WATCHLIST_KEY, WatchlistSettings
 from monitor.types import (
     Alert,
     AlertStatus,
     Claim,
     ClaimSpec,
     EvidenceRecord,
+    QuietHours,
     Source,
     SourceKind,
+    SourceSpec,
     Stance,
     Verdict,
 )
@@ -144,12 +149,87 @@ class SourceChange(BaseModel):
     enabled: bool
 
 
+ClockText = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["07:00"])]
+Line = Annotated[str, Field(max_length=500), AfterValidator(_printable)]
+
+
+class QuietHoursIn(BaseModel):
+    start: ClockText
+    end: ClockText
+
+
+class WatchlistChange(BaseModel):
+    """A watchlist's own settings; those left out (or null) stay as they are."""
+
+    name: Annotated[Line, Field(min_length=1)] | None = None
+    slack_channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]{1,80}$")] | None = None
+    description: Annotated[str, Field(max_length=10_000), AfterValidator(_printable)] | None = None
+    timezone: Annotated[Line, Field(max_length=64, examples=["Europe/Berlin"])] | None = None
+    digest_recipients: list[Line] | None = Field(None, max_length=100)
+    digest_send_at: ClockText | None = None
+    quiet_hours: QuietHoursIn | None = Field(None, description="null: no quiet hours.")
+    per_claim_per_hour: int | None = Field(None, ge=1, le=1000)
+    per_channel_per_hour: int | None = Field(None, ge=1, le=3600)
+
+    def settings(self, current: WatchlistSettings) -> WatchlistSettings:
+        given = self.model_dump(exclude_unset=True, include=set(WatchlistChange.model_fields))
+        special = ("quiet_hours", "digest_send_at")
+        # null leaves a setting as it is, except for quiet hours: null turns them off.
+        changes = {k: v for k, v in given.items() if v is not None and k not in special}
+        if "digest_recipients" in changes:
+            changes["digest_recipients"] = tuple(changes["digest_recipients"])
+        if self.digest_send_at is not None:
+            changes["digest_send_at"] = time.fromisoformat(self.digest_send_at)
+        if "quiet_hours" in given:
+            quiet = self.quiet_hours
+            changes["quiet_hours"] = (
+                QuietHours(time.fromisoformat(quiet.start), time.fromisoformat(quiet.end))
+                if quiet
+                else None
+            )
+        return replace(current, **changes)
+
+
+class SourceIn(BaseModel):
+    """A source as an editor sends it."""
+
+    name: Annotated[Line, Field(min_length=1)]
+    url: HttpUrl
+    kind: SourceKind = SourceKind.FEED
+    poll_interval_s: int = Field(900, ge=10, le=7 * 86400)
+
+    def spec(self) -> SourceSpec:
+        interval = timedelta(seconds=self.poll_interval_s)
+        return SourceSpec(self.name, str(self.url), self.kind, interval)
+
+
+class FirstClaimIn(ClaimIn):
+    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
+
+
+class WatchlistIn(WatchlistChange):
+    """A new watchlist: its settings, its first source and its first claim (a watchlist file
+    needs at least one of each)."""
+
+    key: Annotated[str, Field(pattern=WATCHLIST_KEY.pattern, description="Names its file.")]
+    name: Annotated[Line, Field(min_length=1)]
+    slack_channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]{1,80}$")]
+    source: SourceIn
+    claim: FirstClaimIn
+
+
 class WatchlistOut(BaseModel):
     key: str
     name: str
     slack_channel: str
     timezone: str
     threshold: float
+    description: str = ""
+    digest_recipients: list[str] = Field(default_factory=list)
+    digest_send_at: str = "07:00"
+    quiet_hours: QuietHoursIn | None = None
+    per_claim_per_hour: int = 6
+    per_channel_per_hour: int = 30
     claims: list[ClaimOut]
     sources: list[str] = Field(description="URLs of the sources it reads.")
 
@@ -267,16 +347,84 @@ def get_watchlist(request: Request, key: WatchlistKey, user: Viewer) -> Watchlis
     return _watchlist_out(request, key)
 
 
+@router.post(
+    "/watchlists",
+    response_model=WatchlistOut,
+    status_code=201,
+    responses={422: {"description": "Invalid, taken key, or the source's test fetch failed."}},
+)
+def create_watchlist(request: Request, new: WatchlistIn, user: Editor) -> WatchlistOut:
+    """Create a watchlist file (``<key>.yaml``) with its first source (test-fetched first) and
+    its first claim (backfilled from the archive, without alerts)."""
+    blank = WatchlistSettings(new.name, new.slack_channel)
+    settings = new.settings(blank)
+    claim = new.claim.spec(new.claim.key)
+    _web(request).editor.create_watchlist(new.key, settings, new.source.spec(), claim, user.name)
+    return _watchlist_out(request, new.key)
+
+
+@router.patch("/watchlists/{key}", response_model=WatchlistOut, responses={404: {}, 422: {}})
+def change_watchlist(
+    request: Request, key: WatchlistKey, change: WatchlistChange, user: Editor
+) -> WatchlistOut:
+    """Change a watchlist's own settings (written to its file, audited)."""
+    _known_watchlist(request, key)
+    editor = _web(request).editor
+    editor.update_watchlist(key, change.settings(editor.watchlist_settings(key)), user.name)
+    return _watchlist_out(request, key)
+
+
+@router.delete(
+    "/watchlists/{key}/claims/{claim_key}",
+    status_code=204,
+    responses={404: {}, 422: {"description": "The watchlist's only claim."}},
+)
+def delete_claim(
+    request: Request, key: WatchlistKey, claim_key: ClaimKey, user: Editor
+) -> Response:
+    """Remove a claim from its watchlist file: it stops matching; its evidence stays."""
+    _known_watchlist(request, key)
+    web = _web(request)
+    _found(next((c for c in web.repository.claims(key) if c.key == claim_key), None), "claim")
+    web.editor.remove_claim(key, claim_key, user.name)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/watchlists/{key}/sources/{source_id}",
+    status_code=204,
+    responses={404: {}, 422: {"description": "The watchlist's only source."}},
+)
+def delete_source(request: Request, key: WatchlistKey, source_id: RowId, user: Editor) -> Response:
+    """Stop a watchlist reading a source (removed from its file); the source's items and their
+    evidence stay, and it is no longer polled unless another watchlist reads it."""
+    _known_watchlist(request, key)
+    web = _web(request)
+    if source_id not in web.repository.watchlist_source_ids(key):
+        raise HTTPException(404, "no such source in this watchlist")
+    web.editor.remove_source(key, source_id, user.name)
+    return Response(status_code=204)
+
+
 def _watchlist_out(request: Request, key: str) -> WatchlistOut:
     repository = _web(request).repository
     watchlist = repository.watchlist(key)
     assert watchlist is not None
+    quiet = watchlist.alerts.quiet_hours
     return WatchlistOut(
         key=key,
         name=watchlist.name,
         slack_channel=watchlist.slack_channel,
         timezone=watchlist.timezone,
         threshold=watchlist.threshold,
+        description=watchlist.description,
+        digest_recipients=list(watchlist.digest.recipients),
+        digest_send_at=watchlist.digest.send_at.strftime("%H:%M"),
+        quiet_hours=(
+            QuietHoursIn(start=f"{quiet.start:%H:%M}", end=f"{quiet.end:%H:%M}") if quiet else None
+        ),
+        per_claim_per_hour=watchlist.alerts.per_claim_per_hour,
+        per_channel_per_hour=watchlist.alerts.per_channel_per_hour,
         claims=[ClaimOut.of(c) for c in repository.claims(key)],
         sources=[s.url for s in watchlist.sources],
     )

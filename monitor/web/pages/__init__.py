@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from monitor.web.pages import alerts, claims, dashboard, sources, users
+from monitor.web.pages import alerts, claims, dashboard, sources, users, watchlists
 
 
 def routers() -> list[APIRouter]:
-    return [dashboard.router, claims.router, sources.router, alerts.router, users.router]
+    return [
+        dashboard.router,
+        watchlists.router,
+        claims.router,
+        sources.router,
+        alerts.router,
+        users.router,
+    ]

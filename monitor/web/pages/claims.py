@@ -78,7 +78,7 @@ async def save_claim(request: Request, user: PageEditor) -> Response:
     new = form_text(form, "new") == "1"
     if new and not fields["id"]:
         fields["id"] = slug(fields["text"])
-    problems, spec = _spec(fields)
+    problems, spec = claim_spec(fields)
     if spec is None:
         return _editor(request, user, fields, new=new, problems=problems, status=422)
     editor = web(request).editor
@@ -93,7 +93,7 @@ async def save_claim(request: Request, user: PageEditor) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def _spec(fields: dict[str, str]) -> tuple[list[str], ClaimSpec | None]:
+def claim_spec(fields: dict[str, str]) -> tuple[list[str], ClaimSpec | None]:
     """The claim the form describes, or the problems that keep it from being one."""
     problems = []
     if not _CLAIM_ID.match(fields["id"]) or len(fields["id"]) > 100:

@@ -60,14 +60,15 @@ async def add_source(request: Request, user: PageEditor) -> Response:
         n: form_text(form, n)
         for n in ("watchlist", "name", "url", "kind", "poll_interval", "selector")
     }
-    problems, spec = _spec(fields)
+    problems, spec = source_spec(fields)
     if spec is None:
         return _page(request, user, fields, problems, 422)
     source = web(request).editor.save_source(fields["watchlist"], spec, user.name)
     return RedirectResponse(f"/sources?added={source.id}", status_code=303)
 
 
-def _spec(fields: dict[str, str]) -> tuple[list[str], SourceSpec | None]:
+def source_spec(fields: dict[str, str]) -> tuple[list[str], SourceSpec | None]:
+    """The source the form describes, or the problems that keep it from being one."""
     problems = []
     if not fields["name"]:
         problems.append("name: a name is needed")
@@ -140,7 +141,7 @@ async def save_source(request: Request, source_id: RowId, user: PageEditor) -> R
         raise HTTPException(404, "no such source")
     form = await request.form()
     fields = {n: form_text(form, n) for n in ("name", "url", "kind", "poll_interval", "selector")}
-    problems, spec = _spec(fields)
+    problems, spec = source_spec(fields)
     if spec is None:
         return _edit_page(request, user, source_id, fields, problems, 422)
     source = web(request).editor.update_source(source_id, spec, user.name)
