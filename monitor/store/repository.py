@@ -1291,9 +1291,25 @@ def _sync_claims(
         row.active = True
         row.updated_at = now
     for gone in existing.values():
+        if gone.active:
+            _mute_pending_alerts(session, gone.id, "its claim was removed from the watchlist")
         gone.active = False
         gone.updated_at = now
     return len(claims)
+
+
+def _mute_pending_alerts(session: Session, claim_id: int, reason: str) -> None:
+    """Alerts of ``claim_id`` still waiting to be sent are never sent (kept, muted)."""
+    session.execute(
+        update(AlertRow)
+        .where(
+            AlertRow.status == AlertStatus.PENDING.value,
+            AlertRow.evidence_id.in_(
+                select(EvidenceRow.id).where(EvidenceRow.claim_id == claim_id)
+            ),
+        )
+        .values(status=AlertStatus.MUTED.value, last_error=reason)
+    )
 
 
 def _record_success(

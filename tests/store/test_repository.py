@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor.store import Repository, open_store
-from monitor.types import FeedEntry
+from monitor.types import AlertStatus, Evidence, FeedEntry, Stance
 from monitor.watchlists import parse_watchlist
 from tests.databases import database_url
 
@@ -82,3 +82,25 @@ def test_interval_bounds_are_stored_and_a_change_restarts_adaptation(tmp_path: P
     assert source.adapted_interval is None  # starts again from the configured 15 minutes
     [desk] = [repository.watchlist("desk")]
     assert desk is not None and desk.sources[0].max_poll_interval == timedelta(minutes=20)
+
+
+def test_alerts_waiting_for_a_claim_removed_from_its_file_are_never_sent(tmp_path: Path) -> None:
+    two_claims = WATCHLIST.replace(
+        "  - {id: c, text: A claim}", "  - {id: c, text: A claim}\n  - {id: d, text: Another}"
+    )
+    repository = open_store(database_url(tmp_path / "m.sqlite3"))
+    repository.sync_watchlists([parse_watchlist(two_claims, tmp_path / "desk.yaml")], NOW)
+    claims = {claim.key: claim.id for claim in repository.claims("desk")}
+    source = repository.sources()[0].id
+    items = repository.add_items(source, [entry("k1")], NOW)
+    evidence = [
+        Evidence(claims[key], items[0].id, 0.9, "quote", Stance.SUPPORTS, 0.8) for key in "cd"
+    ]
+    assert repository.record_judgement([items[0].id], evidence, NOW) == 2
+    # The desk removes claim d from the file before its alert went out.
+    repository.sync_watchlists([parse_watchlist(WATCHLIST, tmp_path / "desk.yaml")], NOW)
+    [due] = repository.due_alerts(NOW)
+    assert due.claim_key == "c"
+    [muted] = repository.alerts(AlertStatus.MUTED)
+    assert muted.claim_key == "d"
+    assert muted.last_error == "its claim was removed from the watchlist"
