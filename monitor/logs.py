@@ -23,8 +23,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, not to the stream it was
+    at set-up: threads still logging after a caller swapped stderr back (a CLI run inside
+    tests, a daemon's redirection) never write to a closed file."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass  # always the current sys.stderr
+
+
 def setup_logging(level: str = "INFO", as_json: bool = False) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     if as_json:
         handler.setFormatter(JsonFormatter())
     else:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import logging
+import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from monitor.cli import app
+from monitor.logs import setup_logging
 from monitor.types import Stance
 from monitor.web.metrics import metrics_router
 from tests.databases import database_url
@@ -52,3 +57,25 @@ def test_metrics_expose_counters_and_queue_gauges(tmp_path: Path, slack_api: Sla
     assert "monitor_alerts_pending 0.0" in after
     assert 'monitor_alerts_total{result="sent"}' in after
     assert "monitor_alert_latency_seconds_count" in after
+
+
+def test_logs_go_to_the_stderr_of_the_moment_never_to_a_closed_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CLI run swaps stderr and closes its own when done; threads that log afterwards (a
+    scheduler, an SMTP server) must write to the stderr in place then, not fail."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        swapped = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", swapped)
+        setup_logging("INFO")
+        logging.getLogger("monitor.test").info("while the CLI ran")
+        monkeypatch.undo()
+        swapped.close()
+        logging.getLogger("monitor.test").info("after it ended")
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert "monitor.test: after it ended" in err and "Logging error" not in err
