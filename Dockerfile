@@ -14,7 +14,9 @@ COPY alembic.ini ./
 RUN pip install --no-cache-dir -e .
 
 COPY watchlists ./watchlists
-RUN useradd --create-home monitor && mkdir -p /app/var && chown monitor /app/var
+# var/models exists in the image, owned by monitor, so the `models` volume mounted there
+# (docker-compose.yml) starts out writable by the service.
+RUN useradd --create-home monitor && mkdir -p /app/var/models && chown -R monitor /app/var
 USER monitor
 
 EXPOSE 8080

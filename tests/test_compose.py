@@ -33,3 +33,18 @@ def test_every_service_runs_a_real_command_with_real_settings() -> None:
         assert not unknown, (name, unknown)
     assert compose["services"]["web"]["environment"]["MONITOR_HTTP_HOST"] == "0.0.0.0"
     assert "8080:8080" in compose["services"]["web"]["ports"]
+
+
+def test_the_services_share_one_model_cache_for_the_onnx_backend() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for name in ("migrate", "worker", "web"):
+        service = compose["services"][name]
+        settings = Settings(
+            embedding_backend=service["environment"]["MONITOR_EMBEDDING_BACKEND"],
+            embedding_cache_dir=service["environment"]["MONITOR_EMBEDDING_CACHE_DIR"],
+        )
+        cache = str(settings.resolved_embedding_cache_dir)
+        assert f"models:{cache}" in service["volumes"], name
+    assert "models" in compose["volumes"]
+    assert "mkdir -p /app/var/models" in dockerfile  # so the volume starts writable
