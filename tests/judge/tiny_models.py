@@ -35,7 +35,8 @@ def tiny_sentence_model(
 ) -> Path:
     """A 1-layer BERT saved as a sentence-transformers model (optionally with a Dense layer)."""
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Dense, Pooling, Transformer
     from transformers import BertModel
 
     tokenizer, config = tiny_bert_config()
@@ -43,9 +44,9 @@ def tiny_sentence_model(
     raw = directory / "raw"
     BertModel(config).save_pretrained(raw)
     tokenizer.save_pretrained(raw)
-    transformer = models.Transformer(str(raw), max_seq_length=max_seq_length)
-    modules: list[torch.nn.Module] = [transformer, models.Pooling(32, pooling_mode=pooling)]
+    transformer = Transformer(str(raw), max_seq_length=max_seq_length)
+    modules: list[torch.nn.Module] = [transformer, Pooling(32, pooling_mode=pooling)]
     if dense:
-        modules.append(models.Dense(32, 8))
+        modules.append(Dense(32, 8))
     SentenceTransformer(modules=modules, device="cpu").save(str(directory / "st"))
     return directory / "st"
