@@ -302,7 +302,9 @@ class Pipeline:
             return handed
 
         with (
-            ThreadPoolExecutor(max_workers=SETTLERS) as settlers,
+            # No more settlers than lanes at a time: with concurrency 1, sources are stored in
+            # the order they were fetched (which outlet carried a story first).
+            ThreadPoolExecutor(max_workers=min(SETTLERS, self.concurrency)) as settlers,
             ThreadPoolExecutor(max_workers=min(self.concurrency, len(lanes))) as fetchers,
         ):
             lane_results = list(fetchers.map(lambda lane: run(lane, settlers), lanes))
