@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, time, timedelta
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, Field, HttpUrl
@@ -28,7 +28,7 @@ from monitor.types import (
     Stance,
     Verdict,
 )
-from monitor.web.app import WebContext
+from monitor.web.app import WebContext, found
 from monitor.web.auth import ApiEditor, ApiViewer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -39,7 +39,6 @@ ClaimKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # what every database can hold
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-T = TypeVar("T")
 
 
 def _printable(value: str) -> str:
@@ -314,19 +313,12 @@ def _web(request: Request) -> WebContext:
     return context
 
 
-def _found(value: T | None, what: str) -> T:
-    """``value``, or a 404 naming what was not found."""
-    if value is None:
-        raise HTTPException(404, f"no such {what}")
-    return value
-
-
 def _claim(request: Request, claim_id: int) -> Claim:
-    return _found(_web(request).repository.find_claim(claim_id), "claim")
+    return found(_web(request).repository.find_claim(claim_id), "claim")
 
 
 def _known_watchlist(request: Request, key: str) -> None:
-    _found(_web(request).repository.watchlist(key), "watchlist")
+    found(_web(request).repository.watchlist(key), "watchlist")
 
 
 @router.get("/watchlists", response_model=list[WatchlistOut])
@@ -385,7 +377,7 @@ def delete_claim(
     """Remove a claim from its watchlist file: it stops matching; its evidence stays."""
     _known_watchlist(request, key)
     web = _web(request)
-    _found(next((c for c in web.repository.claims(key) if c.key == claim_key), None), "claim")
+    found(next((c for c in web.repository.claims(key) if c.key == claim_key), None), "claim")
     web.editor.remove_claim(key, claim_key, user.name)
     return Response(status_code=204)
 
@@ -513,7 +505,7 @@ def list_sources(request: Request, user: Viewer) -> list[SourceOut]:
 
 @router.get("/sources/{source_id}", response_model=SourceOut, responses={404: {}})
 def get_source(request: Request, source_id: RowId, user: Viewer) -> SourceOut:
-    return SourceOut.of(_found(_web(request).repository.find_source(source_id), "source"))
+    return SourceOut.of(found(_web(request).repository.find_source(source_id), "source"))
 
 
 @router.patch("/sources/{source_id}", response_model=SourceOut, responses={404: {}})
@@ -522,7 +514,7 @@ def change_source(
 ) -> SourceOut:
     """Disable a source, or enable it again (polled at once)."""
     web = _web(request)
-    _found(web.repository.find_source(source_id), "source")
+    found(web.repository.find_source(source_id), "source")
     return SourceOut.of(web.editor.set_source_enabled(source_id, change.enabled, user.name))
 
 

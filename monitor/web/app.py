@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
@@ -26,6 +27,8 @@ from monitor.store import Repository
 from monitor.web.auth import LoginRequired
 from monitor.web.templating import render_error
 from monitor.web.throttle import LoginThrottle
+
+T = TypeVar("T")
 
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "monitor_session"
@@ -52,6 +55,13 @@ class WebContext:
     # Slack's feedback buttons; None without a signing secret (then no buttons are shown).
     feedback: FeedbackHandler | None = None
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+
+
+def found(value: T | None, what: str) -> T:
+    """``value``, or a 404 naming what was not found (``no such claim``)."""
+    if value is None:
+        raise HTTPException(404, f"no such {what}")
+    return value
 
 
 def create_app(web: WebContext) -> FastAPI:

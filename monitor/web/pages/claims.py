@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from monitor.types import ClaimSpec, User, Verdict
+from monitor.web.app import found
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.pages.common import RowId, form_text, page_router, web
 from monitor.web.templating import render
@@ -33,9 +34,7 @@ def new_claim(request: Request, user: PageEditor, watchlist: str = "") -> HTMLRe
 @router.get("/claims/{claim_id}", response_class=HTMLResponse)
 def claim_page(request: Request, claim_id: RowId, user: PageViewer) -> HTMLResponse:
     repository = web(request).repository
-    claim = repository.find_claim(claim_id)
-    if claim is None:
-        raise HTTPException(404, "no such claim")
+    claim = found(repository.find_claim(claim_id), "claim")
     return render(
         request,
         "claim.html",
@@ -51,9 +50,7 @@ def claim_page(request: Request, claim_id: RowId, user: PageViewer) -> HTMLRespo
 
 @router.get("/claims/{claim_id}/edit", response_class=HTMLResponse)
 def edit_claim(request: Request, claim_id: RowId, user: PageEditor) -> HTMLResponse:
-    claim = web(request).repository.find_claim(claim_id)
-    if claim is None:
-        raise HTTPException(404, "no such claim")
+    claim = found(web(request).repository.find_claim(claim_id), "claim")
     spec = claim.spec
     form = {
         "watchlist": claim.watchlist_key,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import HttpUrl, TypeAdapter, ValidationError
 
 from monitor.types import SourceKind, SourceSpec, User
 from monitor.watchlists import format_duration, parse_duration
+from monitor.web.app import found
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.pages.common import RowId, form_text, page_router, web
 from monitor.web.templating import render
@@ -96,17 +97,14 @@ def source_spec(fields: dict[str, str]) -> tuple[list[str], SourceSpec | None]:
 @router.post("/sources/{source_id}/enabled")
 async def set_enabled(request: Request, source_id: RowId, user: PageEditor) -> RedirectResponse:
     form = await request.form()
-    if web(request).repository.find_source(source_id) is None:
-        raise HTTPException(404, "no such source")
+    found(web(request).repository.find_source(source_id), "source")
     web(request).editor.set_source_enabled(source_id, form_text(form, "enabled") == "1", user.name)
     return RedirectResponse("/sources", status_code=303)
 
 
 @router.get("/sources/{source_id}/edit", response_class=HTMLResponse)
 def edit_source(request: Request, source_id: RowId, user: PageEditor) -> HTMLResponse:
-    source = web(request).repository.find_source(source_id)
-    if source is None:
-        raise HTTPException(404, "no such source")
+    source = found(web(request).repository.find_source(source_id), "source")
     form = {
         "name": source.name,
         "url": source.url,
@@ -137,8 +135,7 @@ def _edit_page(
 
 @router.post("/sources/{source_id}/edit", response_class=HTMLResponse)
 async def save_source(request: Request, source_id: RowId, user: PageEditor) -> Response:
-    if web(request).repository.find_source(source_id) is None:
-        raise HTTPException(404, "no such source")
+    found(web(request).repository.find_source(source_id), "source")
     form = await request.form()
     fields = {n: form_text(form, n) for n in ("name", "url", "kind", "poll_interval", "selector")}
     problems, spec = source_spec(fields)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from monitor.editing import WATCHLIST_KEY, WatchlistSettings
 from monitor.errors import FetchError, ParseError, WatchlistError
 from monitor.types import ClaimSpec, QuietHours, SourceKind, User, Verdict, Watchlist
+from monitor.web.app import found
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.pages import claims, sources
 from monitor.web.pages.common import RowId, form_text, page_router, web
@@ -157,10 +158,7 @@ def remove_source(request: Request, key: str, source_id: RowId, user: PageEditor
 
 
 def _stored(request: Request, key: str) -> Watchlist:
-    watchlist = web(request).repository.watchlist(key)
-    if watchlist is None:
-        raise HTTPException(404, "no such watchlist")
-    return watchlist
+    return found(web(request).repository.watchlist(key), "watchlist")
 
 
 def _page(
