@@ -13,8 +13,16 @@ from monitor.cli import app as cli
 from monitor.types import Role
 from monitor.watchlists import load_directory
 from tests.databases import database_url
-from tests.servers import LocalServer, Response
-from tests.web_desk import NOW, PASSWORD, WebDesk, csrf_of, make_desk, sign_in
+from tests.servers import LocalServer
+from tests.web_desk import (
+    NOW,
+    PASSWORD,
+    WebDesk,
+    bearer,
+    csrf_of,
+    desk_with_feed,
+    sign_in,
+)
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>New</title>
 <item><guid>n1</guid><title>Hello</title><link>https://new.example/1</link></item>
@@ -23,16 +31,8 @@ RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>New</title>
 
 @pytest.fixture
 def desk(tmp_path: Path, feed_server: LocalServer) -> Iterator[WebDesk]:
-    feed_server.responses["/new.xml"] = Response(
-        RSS, headers={"content-type": "application/rss+xml"}
-    )
-    desk = make_desk(tmp_path, feed_server.url)
-    yield desk
-    desk.fetcher.close()
-
-
-def bearer(desk: WebDesk, role: Role) -> dict[str, str]:
-    return {"Authorization": f"Bearer {desk.tokens[role]}"}
+    with desk_with_feed(tmp_path, feed_server, "/new.xml", RSS) as desk:
+        yield desk
 
 
 def test_pages_need_a_sign_in_and_a_right_password(desk: WebDesk) -> None:

@@ -12,8 +12,8 @@ import pytest
 
 from monitor.types import ClaimSpec, Role, SourceKind, SourceSpec
 from monitor.watchlists import load_file, parse_duration
-from tests.servers import LocalServer, Response
-from tests.web_desk import NOW, WebDesk, make_desk, sign_in
+from tests.servers import LocalServer
+from tests.web_desk import NOW, WebDesk, bearer, desk_with_feed, sign_in
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Health</title>
 <item><guid>h1</guid><title>Measles</title><link>https://health.example/1</link></item>
@@ -22,16 +22,8 @@ RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Health</title>
 
 @pytest.fixture
 def desk(tmp_path: Path, feed_server: LocalServer) -> Iterator[WebDesk]:
-    feed_server.responses["/health.xml"] = Response(
-        RSS, headers={"content-type": "application/rss+xml"}
-    )
-    desk = make_desk(tmp_path, feed_server.url)
-    yield desk
-    desk.fetcher.close()
-
-
-def bearer(desk: WebDesk, role: Role) -> dict[str, str]:
-    return {"Authorization": f"Bearer {desk.tokens[role]}"}
+    with desk_with_feed(tmp_path, feed_server, "/health.xml", RSS) as desk:
+        yield desk
 
 
 def new_watchlist_form(token: str, feed_url: str) -> dict[str, str]:

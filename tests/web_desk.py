@@ -4,6 +4,8 @@ of every role, and the web app built on them."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +25,7 @@ from monitor.web.app import WebContext, create_app
 from monitor.web.auth import hash_password, new_api_token, token_hash
 from tests.conftest import HashingEmbedder
 from tests.databases import database_url
+from tests.servers import LocalServer, Response
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -120,3 +123,21 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
     )
     assert answer.status_code == 303, answer.text
     return csrf_of(client.get("/").text)
+
+
+@contextmanager
+def desk_with_feed(
+    tmp_path: Path, feed_server: LocalServer, path: str, rss: bytes
+) -> Iterator[WebDesk]:
+    """A desk whose feed server also serves ``rss`` at ``path`` (a source to add)."""
+    feed_server.responses[path] = Response(rss, headers={"content-type": "application/rss+xml"})
+    desk = make_desk(tmp_path, feed_server.url)
+    try:
+        yield desk
+    finally:
+        desk.fetcher.close()
+
+
+def bearer(desk: WebDesk, role: Role) -> dict[str, str]:
+    """The API header of the desk's token for ``role``."""
+    return {"Authorization": f"Bearer {desk.tokens[role]}"}
