@@ -67,7 +67,7 @@ def test_poll_once_posts_each_new_evidence_to_slack_exactly_once(
     payload = shells["metadata"]["event_payload"]
     assert payload["watchlist"] == "desk"
     # The link is canonical: tracking parameters are gone.
-    assert payload["item_url"] == "https://wire.test.invalid/2023/10/rail-munitions"
+    assert "<https://wire.test.invalid/2023/10/rail-munitions|" in str(shells["blocks"])
     assert payload["stance"] in {"supports", "mentions"}
     assert 0.6 <= payload["score"] <= 1.0
     rendered = str(shells["blocks"])
@@ -76,7 +76,9 @@ def test_poll_once_posts_each_new_evidence_to_slack_exactly_once(
     assert "Test Desk Wire" in rendered
     assert "alert(" not in rendered  # the script in the feed never reaches Slack
     drones = by_claim["iran-shaheds"]["metadata"]["event_payload"]
-    assert drones["item_url"] == "https://wire.test.invalid/2023/11/tehran-rejects"
+    assert "<https://wire.test.invalid/2023/11/tehran-rejects|" in str(
+        by_claim["iran-shaheds"]["blocks"]
+    )
     # Iran's denial contradicts the claim, and the alert quotes the denial.
     assert drones["stance"] == "contradicts"
     assert "has not sent any Shahed drones" in str(by_claim["iran-shaheds"]["blocks"])

@@ -7,6 +7,7 @@ killed in the middle of a poll its lease runs out and another worker finishes th
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -170,7 +171,7 @@ def test_workers_share_sources_and_survive_a_killed_worker(
             url in held and fetched.count(f"/f{i}.xml") == 1
         ), (fetched, held)
     assert slow.calls == 2
-    posted = [m["metadata"]["event_payload"]["item_url"] for m in slack_api.posted]
+    posted = [re.findall(r"<(http[^|]+)\|", str(m["blocks"]))[0] for m in slack_api.posted]
     assert len(posted) == 2 * (FEEDS + 1) and len(set(posted)) == len(posted)
     with engine.connect() as connection:
         items = connection.execute(text("SELECT count(*) FROM items")).scalar_one()

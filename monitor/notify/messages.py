@@ -1,4 +1,13 @@
-"""Render alerts as Slack messages (Block Kit) and as plain text. Pure functions."""
+"""Render alerts as Slack messages (Block Kit) and as plain text. Pure functions.
+
+Every string in an alert came from a feed, a page, a watchlist file or a user, so every one is
+untrusted in every field of every message (the notification text, the blocks, summaries and the
+updates after feedback): it is clipped first, then its mrkdwn formatting characters are replaced
+by look-alikes and ``&``, ``<`` and ``>`` are escaped, so no entity is ever cut and nothing from a
+feed can become a mention (``<!channel>``, ``<@U…>``, ``<#C…>``) or a link of its own. Links are
+http(s) only, at most :data:`URL_LIMIT` characters, with ``<``, ``>``, ``|``, quotes and
+whitespace percent-encoded; anything else is dropped. Message metadata carries only ids.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote as percent_encode
 
 from monitor.types import Alert, FeedbackKind, Stance
 
@@ -14,6 +24,7 @@ SUMMARY_EVENT_TYPE = "claim_evidence_summary"
 SECTION_LIMIT = 3000  # Slack's limit for a section's text
 BLOCK_LIMIT = 50  # Slack's limit for blocks in one message
 SUMMARY_LINES = 25  # alerts listed one by one in a summary; the rest are counted
+URL_LIMIT = 2048  # longer links are dropped (the title stays)
 _BADGES = {
     Stance.SUPPORTS: ":large_green_circle: supports",
     Stance.CONTRADICTS: ":red_circle: contradicts",
@@ -46,6 +57,13 @@ class SlackMessage:
         )
 
 
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# mrkdwn's formatting characters, each replaced by a look-alike that Slack does not interpret:
+# a feed cannot bold, strike, italicise or code-format its own words.
+_LOOKALIKES = str.maketrans({"*": "∗", "~": "∼", "`": "ˋ", "_": "ˍ"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def escape(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -53,6 +71,50 @@ def escape(text: str) -> str:
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def mrkdwn(text: str, limit: int, *, one_line: bool = True) -> str:
+    """Untrusted ``text`` made safe for a mrkdwn field, at most ``limit`` characters long.
+
+    The text is clipped before it is escaped (counting what each character becomes), so no
+    entity is cut in half; formatting characters become look-alikes; ``one_line`` turns line
+    breaks into spaces (a title or a name must not start a block quote).
+    """
+    text = _CONTROL.sub("", text).translate(_LOOKALIKES)
+    if one_line:
+        text = " ".join(text.split())
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    kept: list[str] = []
+    used = 1  # room for the ellipsis
+    for char in text:
+        shown = _ENTITIES.get(char, char)
+        if used + len(shown) > limit:
+            break
+        kept.append(shown)
+        used += len(shown)
+    return "".join(kept).rstrip() + "…"
+
+
+# Kept as they are in a link; everything else (<, >, |, quotes, spaces, non-ASCII) is encoded.
+_URL_SAFE = "!#$%&'()*+,-./:;=?@[]^_{}~"
+
+
+def link_target(url: str) -> str | None:
+    """``url`` fit for ``<url|title>``, or None when it must be dropped (not http(s), too long)."""
+    url = url.strip()
+    if not re.match(r"^https?://[^/?#\s]", url, re.IGNORECASE) or len(url) > URL_LIMIT:
+        return None
+    encoded = percent_encode(url, safe=_URL_SAFE).replace("&", "&amp;")
+    return encoded if len(encoded) <= URL_LIMIT else None
+
+
+def link(url: str, title: str, limit: int) -> str:
+    """A mrkdwn link to ``url`` showing ``title`` (just the title when the link is dropped)."""
+    shown = mrkdwn(title or url, limit)
+    target = link_target(url) if url else None
+    return f"<{target}|{shown}>" if target else shown
 
 
 def outlets_line(alert: Alert, named: int = 2) -> str:
@@ -75,24 +137,34 @@ _COMMON = frozenset(
 )
 
 
-def highlighted(quote: str, claim: str) -> str:
-    """``quote`` escaped for mrkdwn, its sentence closest in wording to ``claim`` in bold."""
-    sentences = _SENTENCE_END.split(quote.strip())
+def highlighted(quote: str, claim: str, limit: int = SECTION_LIMIT - 1) -> str:
+    """``quote`` made safe for mrkdwn (see :func:`mrkdwn`) and shown as a block quote's lines,
+    its sentence closest in wording to ``claim`` in bold; at most ``limit`` characters."""
+    lines = quote.strip().count("\n")
+    safe = mrkdwn(quote.strip(), max(1, limit - 2 - lines), one_line=False)
+    sentences = _SENTENCE_END.split(safe)
+    key = _closest(sentences, claim)
+    if key is not None:
+        sentences[key] = f"*{sentences[key]}*"
+    return " ".join(sentences).replace("\n", "\n>")
+
+
+def _closest(sentences: Sequence[str], claim: str) -> int | None:
+    """Which of several sentences shares the most words with ``claim`` (None: no clear one)."""
     if len(sentences) < 2:
-        return escape(quote)
+        return None
     wanted = set(_WORD.findall(claim.lower())) - _COMMON
     overlap = [len(wanted & set(_WORD.findall(s.lower()))) for s in sentences]
     key = max(range(len(sentences)), key=lambda i: overlap[i])
-    if not overlap[key]:
-        return escape(quote)
-    parts = [escape(s) for s in sentences]
-    parts[key] = f"*{parts[key].replace('*', '')}*"
-    return " ".join(parts)
+    return key if overlap[key] else None
 
 
 def headline(alert: Alert) -> str:
-    """One line saying what happened, used as the notification text."""
-    return f"[{alert.stance.value}] {alert.claim_text} — {alert.source_name}: {alert.item_title}"
+    """One line saying what happened, used as the notification text (escaped like the blocks)."""
+    claim = mrkdwn(alert.claim_text, 1000)
+    source = mrkdwn(alert.source_name, 300)
+    title = mrkdwn(alert.item_title or "(untitled)", 1000)
+    return f"[{alert.stance.value}] {claim} — {source}: {title}"
 
 
 _FEEDBACK_BUTTONS = (
@@ -120,58 +192,34 @@ def render_alert(alert: Alert, *, interactive: bool = False) -> SlackMessage:
 
     ``interactive`` adds the feedback buttons (only useful when Slack can reach the service).
     """
-    title = escape(clip(alert.item_title or alert.item_url, 300))
-    link = f"<{alert.item_url}|{title}>" if alert.item_url else title
-    quote = highlighted(clip(alert.quote, 2500), alert.claim_text).replace("\n", "\n>")
     when = alert.published_at.strftime("%d %b %Y %H:%M UTC") if alert.published_at else "undated"
+    claim = mrkdwn(alert.claim_text, SECTION_LIMIT - len(_BADGES[alert.stance]) - 10)
+    where = f"{link(alert.item_url, alert.item_title, 300)}\n{mrkdwn(outlets_line(alert), 500)}"
+    why = (
+        f"{when} · why: {alert.score:.2f} similar to the claim · stance "
+        f"confidence {alert.stance_confidence:.2f} · claim `{_identifier(alert.claim_key)}` · "
+        f"{mrkdwn(alert.watchlist_name, 500)}"
+    )
     blocks: list[dict[str, Any]] = [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": clip(f"*{_BADGES[alert.stance]}* · *{escape(alert.claim_text)}*", 3000),
-            },
-        },
-        {"type": "section", "text": {"type": "mrkdwn", "text": clip(f">{quote}", SECTION_LIMIT)}},
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": clip(f"{link}\n{escape(outlets_line(alert))}", 3000),
-            },
-        },
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": clip(
-                        f"{when} · why: {alert.score:.2f} similar to the claim · stance "
-                        f"confidence {alert.stance_confidence:.2f} · claim `{alert.claim_key}` · "
-                        f"{escape(alert.watchlist_name)}",
-                        3000,
-                    ),
-                }
-            ],
-        },
+        _section(f"*{_BADGES[alert.stance]}* · *{claim}*"),
+        _section(f">{highlighted(alert.quote, alert.claim_text, SECTION_LIMIT - 1)}"),
+        _section(where),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": why}]},
     ]
     if alert.feedback:
         said = " · ".join(_said(f) for f in alert.feedback[-5:])
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(said, 3000)}]}
-        )
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": said}]})
     if interactive:
         blocks.append({"type": "actions", "block_id": "feedback", "elements": _buttons(alert)})
     return SlackMessage(
         channel=alert.channel,
-        text=clip(headline(alert), 3000),
+        text=headline(alert),
         blocks=blocks,
         metadata={
             "event_type": EVENT_TYPE,
             "event_payload": {
-                "claim_id": alert.claim_key,
-                "watchlist": alert.watchlist_key,
-                "item_url": alert.item_url,
+                "claim_id": _identifier(alert.claim_key),
+                "watchlist": _identifier(alert.watchlist_key),
                 "stance": alert.stance.value,
                 "score": round(alert.score, 4),
                 "alert_ids": marker([alert.id]),
@@ -181,9 +229,18 @@ def render_alert(alert: Alert, *, interactive: bool = False) -> SlackMessage:
     )
 
 
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _identifier(key: str) -> str:
+    """A claim or watchlist key as an id (keys are checked when loaded; this is a backstop)."""
+    return re.sub(r"[^\w.-]", "_", key)[:200]
+
+
 def _said(feedback: str) -> str:
     kind, _, user = feedback.partition(" by ")
-    return f"{_FEEDBACK_SAID.get(kind, escape(kind))} — {escape(user)}"
+    return f"{_FEEDBACK_SAID.get(kind) or mrkdwn(kind, 50)} — {mrkdwn(user, 100)}"
 
 
 def _buttons(alert: Alert) -> list[dict[str, Any]]:
@@ -205,41 +262,39 @@ def render_summary(channel: str, alerts: Sequence[Alert], reason: str) -> SlackM
     """One message standing for many alerts (a burst, or what waited through quiet hours)."""
     counts = {s: sum(1 for a in alerts if a.stance is s) for s in Stance}
     tally = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
-    title = f"*{escape(reason)}*: {len(alerts)} alert{'s' if len(alerts) != 1 else ''} ({tally})"
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": clip(title, SECTION_LIMIT)}}
-    ]
+    said = f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''} ({tally})"
+    blocks: list[dict[str, Any]] = [_section(f"*{mrkdwn(reason, 200)}*: {said}")]
     lines = [_summary_line(a) for a in alerts[:SUMMARY_LINES]]
     section = ""
     for line in lines:
         if len(section) + len(line) + 1 > SECTION_LIMIT:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": section}})
+            blocks.append(_section(section))
             section = ""
         section = f"{section}\n{line}" if section else line
     if section:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": section}})
+        blocks.append(_section(section))
     if len(alerts) > SUMMARY_LINES:
         more = f"and {len(alerts) - SUMMARY_LINES} more: `monitor alerts` lists them all"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
     ids = tuple(a.id for a in alerts)
     return SlackMessage(
         channel=channel,
-        text=clip(f"{reason}: {len(alerts)} alerts ({tally})", 3000),
+        text=f"{mrkdwn(reason, 200)}: {said}",
         blocks=blocks[:BLOCK_LIMIT],
         metadata={
             "event_type": SUMMARY_EVENT_TYPE,
-            "event_payload": {"reason": reason, "count": len(alerts), "alert_ids": marker(ids)},
+            "event_payload": {"count": len(alerts), "alert_ids": marker(ids)},
         },
         alert_ids=ids,
     )
 
 
 def _summary_line(alert: Alert) -> str:
-    title = escape(clip(alert.item_title or alert.item_url, 120))
-    link = f"<{alert.item_url}|{title}>" if alert.item_url else title
-    claim = escape(clip(alert.claim_text, 120))
-    line = f"• {_BADGES[alert.stance]} · {claim} — {link} ({escape(outlets_line(alert))})"
-    return clip(line, 600)
+    """One alert in a summary: every part within its own budget (a line stays under 600)."""
+    title = link(alert.item_url, alert.item_title, 120)
+    claim = mrkdwn(alert.claim_text, 120)
+    outlets = mrkdwn(outlets_line(alert), 100)
+    return f"• {_BADGES[alert.stance]} · {claim} — {title} ({outlets})"
 
 
 def render_text(alert: Alert) -> str:
