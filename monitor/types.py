@@ -316,11 +316,16 @@ class Match:
 
 @dataclass(frozen=True)
 class StanceResult:
-    """A stance decision with its confidence and the passage that carries it."""
+    """A stance decision with its confidence and the passage that carries it.
+
+    ``related`` is the classifier's probability that the item bears on the claim at all
+    (1 - p(unrelated)); classifiers that cannot tell leave it at 1.0.
+    """
 
     stance: Stance
     confidence: float
     quote: str
+    related: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -225,13 +225,19 @@ class BuiltinStance:
         self, claims: Sequence[str], articles: Sequence[F.Article]
     ) -> list[tuple[str, float]]:
         """FNC-1 label and its probability for each (claim, article)."""
+        return [(label, confidence) for label, confidence, _ in self.scored(claims, articles)]
+
+    def scored(
+        self, claims: Sequence[str], articles: Sequence[F.Article]
+    ) -> list[tuple[str, float, float]]:
+        """FNC-1 label, its probability and the probability of being related at all."""
         vectors = self.embedder.encode(list(claims))
         space = self.weights.space
         stage1 = np.stack(
             [space.related(c, v, a) for c, v, a in zip(claims, vectors, articles, strict=True)]
         )
-        related = self.weights.related(stage1)
-        out: list[tuple[str, float]] = [("unrelated", float(1 - p)) for p in related]
+        related = [float(p) for p in self.weights.related(stage1)]
+        out = [("unrelated", 1 - p, p) for p in related]
         keep = [
             i for i, p in enumerate(related) if p >= RELATED_THRESHOLD and articles[i].sentences
         ]
@@ -241,15 +247,15 @@ class BuiltinStance:
             classes = self.weights.classes
             for row, i in enumerate(keep):
                 best = int(probabilities[row].argmax())
-                out[i] = (classes[best], float(probabilities[row, best]))
+                out[i] = (classes[best], float(probabilities[row, best]), related[i])
         return out
 
     def classify(self, queries: Sequence[StanceQuery]) -> list[StanceResult]:
         articles = [self.article(q.body or " ".join(q.passages)) for q in queries]
-        labels = self.labels([q.claim for q in queries], articles)
+        scored = self.scored([q.claim for q in queries], articles)
         return [
-            _result(query, label, confidence)
-            for query, (label, confidence) in zip(queries, labels, strict=True)
+            replace(_result(query, label, confidence), related=related)
+            for query, (label, confidence, related) in zip(queries, scored, strict=True)
         ]
 
     def predict_fnc(

@@ -1,8 +1,10 @@
 """Stance: does an item support, contradict or only mention a claim?
 
 The pipeline hands a classifier one :class:`StanceQuery` per (claim, item) match: the claim and
-the item's passages closest to it. The classifier answers with the stance, its confidence and the
-passage that carries it (the quote shown to editors).
+the item's passages closest to it. The classifier answers with a
+:class:`~monitor.types.StanceResult`: the stance, its confidence, the passage that carries it
+(the quote shown to editors) and ``related``, its probability that the item bears on the claim
+at all (1.0 from classifiers that cannot tell).
 
 Classifiers:
 

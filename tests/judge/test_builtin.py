@@ -187,6 +187,7 @@ def test_quote_of_a_contradiction_is_the_passage_that_denies(real_embedder) -> N
     [result] = model.classify([query])
     assert result.stance is Stance.CONTRADICTS
     assert result.quote == "Tehran denied sending any drones."
+    assert 0.5 < result.related <= 1.0
 
 
 @pytest.mark.model
