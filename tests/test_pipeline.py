@@ -171,7 +171,7 @@ def test_a_database_failure_fails_one_source_not_the_cycle(
 ) -> None:
     from sqlalchemy.exc import OperationalError
 
-    from monitor.store.repository import _wrapped
+    from monitor.store.base import wrapped
 
     pipeline, repository = make_pipeline(tmp_path, slack_api, hashing_embedder)
     load(repository, tmp_path, feeds.url, desk="#desk")
@@ -184,7 +184,7 @@ def test_a_database_failure_fails_one_source_not_the_cycle(
             raise OperationalError("INSERT INTO items", {}, Exception("database is locked"))
         return unwrapped(self, source_id, *args)
 
-    monkeypatch.setattr(Repository, "add_items", _wrapped(locked))
+    monkeypatch.setattr(Repository, "add_items", wrapped(locked))
 
     outcomes = {o.source.name: o for o in pipeline.poll_many(repository.sources())}
 

@@ -1,0 +1,209 @@
+"""Evidence: a judgement stored with the alerts it causes (one transaction), the archive's finds,
+and what the pages and dashboard read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from monitor.store.base import ANCHOR_CHUNK, StorageBase, storage_errors
+from monitor.store.mapping import feedback_label, to_evidence, to_evidence_record, to_policy
+from monitor.store.tables import (
+    AlertRow,
+    ClaimRow,
+    EvidenceRow,
+    FeedbackRow,
+    ItemRow,
+    SourceRow,
+    WatchlistRow,
+)
+from monitor.types import AlertStatus, Evidence, EvidenceRecord, Stance
+
+
+@storage_errors
+class EvidenceMixin(StorageBase):
+    """Evidence and the alerts it queues."""
+
+    def record_judgement(
+        self, item_ids: Sequence[int], evidence: Sequence[Evidence], now: datetime
+    ) -> int:
+        """Store new evidence, queue one alert per evidence, mark the items judged.
+
+        One transaction: either all of it lands or none. Returns the number of alerts queued.
+        """
+        queued = 0
+        with self._transaction() as session:
+            for found in evidence:
+                if _evidence_exists(session, found.claim_id, found.item_id):
+                    continue
+                row = EvidenceRow(
+                    claim_id=found.claim_id,
+                    item_id=found.item_id,
+                    score=found.score,
+                    quote=found.quote,
+                    stance=found.stance.value,
+                    stance_confidence=found.stance_confidence,
+                    created_at=now,
+                )
+                session.add(row)
+                session.flush()
+                if found.alert and not _story_already_has(session, row):
+                    queued += _queue_alert(session, row, now)
+            if item_ids:
+                session.execute(
+                    update(ItemRow)
+                    .where(ItemRow.id.in_(item_ids), ItemRow.judged_at.is_(None))
+                    .values(judged_at=now)
+                )
+        return queued
+
+    def backfill_evidence(self, evidence: Sequence[Evidence], now: datetime) -> int:
+        """Record evidence found in the archive, without alerts (it is old news); evidence
+        already stored is left alone. Returns how many were recorded."""
+        recorded = 0
+        with self._transaction() as session:
+            for found in evidence:
+                if _evidence_exists(session, found.claim_id, found.item_id):
+                    continue
+                session.add(
+                    EvidenceRow(
+                        claim_id=found.claim_id,
+                        item_id=found.item_id,
+                        score=found.score,
+                        quote=found.quote,
+                        stance=found.stance.value,
+                        stance_confidence=found.stance_confidence,
+                        created_at=now,
+                    )
+                )
+                recorded += 1
+        return recorded
+
+    def evidence_for_claim(self, claim_id: int) -> list[Evidence]:
+        query = select(EvidenceRow).where(EvidenceRow.claim_id == claim_id).order_by(EvidenceRow.id)
+        with self._sessions() as session:
+            return [to_evidence(row) for row in session.scalars(query)]
+
+    def evidence_records(
+        self,
+        claim_id: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        *,
+        ids: Sequence[int] | None = None,
+    ) -> list[EvidenceRecord]:
+        """Stored evidence, newest first, with its item, outlet and feedback."""
+        query = (
+            select(EvidenceRow, ClaimRow.key, ItemRow, SourceRow.name)
+            .join(ClaimRow, ClaimRow.id == EvidenceRow.claim_id)
+            .join(ItemRow, ItemRow.id == EvidenceRow.item_id)
+            .join(SourceRow, SourceRow.id == ItemRow.source_id)
+            .order_by(EvidenceRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        if claim_id is not None:
+            query = query.where(EvidenceRow.claim_id == claim_id)
+        if ids is not None:
+            query = query.where(EvidenceRow.id.in_(ids))
+        with self._sessions() as session:
+            rows = list(session.execute(query))
+            ids = [row[0].id for row in rows]
+            alerted = set(
+                session.scalars(select(AlertRow.evidence_id).where(AlertRow.evidence_id.in_(ids)))
+            )
+            feedback: dict[int, list[str]] = {}
+            said = (
+                select(AlertRow.evidence_id, FeedbackRow.kind, FeedbackRow.user_name)
+                .join(AlertRow, AlertRow.id == FeedbackRow.alert_id)
+                .where(AlertRow.evidence_id.in_(ids))
+                .order_by(FeedbackRow.id)
+            )
+            for evidence_id, kind, user in session.execute(said):
+                feedback.setdefault(evidence_id, []).append(feedback_label(kind, user))
+        return [
+            to_evidence_record(
+                row,
+                key,
+                item,
+                source_name,
+                alerted=row.id in alerted,
+                feedback=tuple(feedback.get(row.id, ())),
+            )
+            for row, key, item, source_name in rows
+        ]
+
+    def latest_evidence(self) -> dict[int, EvidenceRecord]:
+        """Each claim's newest evidence."""
+        newest = select(func.max(EvidenceRow.id)).group_by(EvidenceRow.claim_id)
+        with self._sessions() as session:
+            ids = list(session.scalars(newest))
+        found: dict[int, EvidenceRecord] = {}
+        for start in range(0, len(ids), ANCHOR_CHUNK):
+            chunk = ids[start : start + ANCHOR_CHUNK]
+            for record in self.evidence_records(ids=chunk, limit=len(chunk)):
+                found[record.evidence.claim_id] = record
+        return found
+
+    def stance_counts(self, since: datetime) -> dict[int, list[tuple[datetime, Stance]]]:
+        """Per claim, (when, stance) of its evidence whose item appeared since ``since``
+        (published, else fetched): what the dashboard charts."""
+        query = (
+            select(
+                EvidenceRow.claim_id, EvidenceRow.stance, ItemRow.published_at, ItemRow.fetched_at
+            )
+            .join(ItemRow, ItemRow.id == EvidenceRow.item_id)
+            .where(or_(ItemRow.published_at >= since, ItemRow.fetched_at >= since))
+        )
+        found: dict[int, list[tuple[datetime, Stance]]] = {}
+        with self._sessions() as session:
+            for claim_id, stance, published, fetched in session.execute(query):
+                found.setdefault(claim_id, []).append((published or fetched, Stance(stance)))
+        return found
+
+
+def _evidence_exists(session: Session, claim_id: int, item_id: int) -> bool:
+    query = select(EvidenceRow.id).where(
+        and_(EvidenceRow.claim_id == claim_id, EvidenceRow.item_id == item_id)
+    )
+    return session.scalar(query) is not None
+
+
+def _story_already_has(session: Session, evidence: EvidenceRow) -> bool:
+    """Whether another item of the same story already gave this claim evidence of this stance."""
+    item = session.get(ItemRow, evidence.item_id)
+    if item is None or item.story_id is None:
+        return False
+    query = (
+        select(EvidenceRow.id)
+        .join(ItemRow, ItemRow.id == EvidenceRow.item_id)
+        .where(ItemRow.story_id == item.story_id, ItemRow.id != item.id)
+        .where(EvidenceRow.claim_id == evidence.claim_id, EvidenceRow.stance == evidence.stance)
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
+def _queue_alert(session: Session, evidence: EvidenceRow, now: datetime) -> int:
+    """One alert per channel the evidence goes to (the watchlist's, plus its stance's routes)."""
+    claim = session.get(ClaimRow, evidence.claim_id)
+    assert claim is not None
+    watchlist = session.get(WatchlistRow, claim.watchlist_id)
+    assert watchlist is not None
+    policy = to_policy(watchlist.alert_policy)
+    channels = policy.channels(watchlist.slack_channel, Stance(evidence.stance))
+    session.add_all(
+        AlertRow(
+            evidence_id=evidence.id,
+            watchlist_id=watchlist.id,
+            channel=channel,
+            status=AlertStatus.PENDING.value,
+            attempts=0,
+            created_at=now,
+        )
+        for channel in channels
+    )
+    return len(channels)
