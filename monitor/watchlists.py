@@ -3,6 +3,13 @@
 A watchlist file is parsed to a YAML node tree first, so every problem found later (a missing
 field, a bad URL, a duplicate claim id) is reported with its file, line and column. A broken file
 never stops the others from loading: :func:`load_directory` returns what loaded and what did not.
+
+Files are untrusted input too: anchors and aliases are refused (nested aliases expand
+exponentially, "billion laughs"), as are files over :data:`MAX_FILE_BYTES` and fields over their
+caps; every YAML error (an unknown tag such as ``!env`` or ``!!python/object`` included) is that
+file's problem, with its line. The text types below (:data:`Name`, :data:`Line`,
+:data:`ClaimText`, :data:`LongText`) are the one validation of names and texts for files, the
+API and the web forms.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from monitor.types import (
     Watchlist,
 )
 
+MAX_FILE_BYTES = 1024 * 1024
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MIN_POLL_INTERVAL = timedelta(seconds=10)
@@ -80,6 +88,34 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 ClockTime = Annotated[time, BeforeValidator(_parse_clock)]
 Threshold = Annotated[float, Field(ge=0.0, le=1.0)]
 NonEmpty = Annotated[str, Field(min_length=1)]
+# Line breaks Unicode knows besides CR and LF (a header or a log line must stay one line).
+_LINE_BREAKS = frozenset("\x85\u2028\u2029")
+
+
+def printable(value: str) -> str:
+    """Text that can go into a YAML file, a database and a message: no control characters
+    (line breaks and tabs allowed)."""
+    if any((ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise ValueError("control characters are not allowed")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValueError("not valid Unicode text") from err
+    return value
+
+
+def single_line(value: str) -> str:
+    """A name or a line: printable, and no line break of any kind."""
+    if "\n" in value or "\r" in value or _LINE_BREAKS & set(value):
+        raise ValueError("must be a single line (no line breaks)")
+    return printable(value)
+
+
+# The one validation of names and texts, for watchlist files, the API and the web forms.
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(single_line)]
+Line = Annotated[str, Field(max_length=500), AfterValidator(single_line)]
+ClaimText = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(printable)]
+LongText = Annotated[str, Field(max_length=10_000), AfterValidator(printable)]
 
 
 class _Strict(BaseModel):
@@ -96,15 +132,15 @@ def _css_selector(value: Any) -> Any:
 
 
 class _SourceSchema(_Strict):
-    name: NonEmpty
-    url: HttpUrl
+    name: Annotated[Line, Field(min_length=1)]
+    url: Annotated[HttpUrl, Field(max_length=2048)]
     kind: SourceKind = SourceKind.FEED
     poll_interval: Duration | None = None
     # Bounds of the adaptive interval (default: a quarter of / four times poll_interval).
     min_poll_interval: Duration | None = None
     max_poll_interval: Duration | None = None
     # kind page: the CSS selector of the article links on the listing page (else found for us).
-    selector: Annotated[NonEmpty, BeforeValidator(_css_selector)] | None = None
+    selector: Annotated[Line, Field(min_length=1), BeforeValidator(_css_selector)] | None = None
     # kind feed: replace each new item's summary with the article's full text.
     full_text: bool = False
 
@@ -133,11 +169,11 @@ def _check_bounds(
 
 class _ClaimSchema(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
-    text: NonEmpty
-    paraphrases: list[NonEmpty] = []
+    text: ClaimText
+    paraphrases: Annotated[list[ClaimText], Field(max_length=50)] = []
     threshold: Threshold | None = None
     verdict: Verdict = Verdict.UNVERIFIED
-    notes: str = ""
+    notes: LongText = ""
 
 
 # One address, nothing that could smuggle a second one into a header.
@@ -159,7 +195,10 @@ def _known_zone(value: str) -> str:
 
 
 class _DigestSchema(_Strict):
-    recipients: list[Annotated[str, AfterValidator(_email_address)]] = []
+    recipients: Annotated[
+        list[Annotated[str, Field(max_length=320), AfterValidator(_email_address)]],
+        Field(max_length=100),
+    ] = []
     send_at: ClockTime = time(7, 0)
     # Default: the watchlist's time zone.
     timezone: Annotated[str, AfterValidator(_known_zone)] | None = None
@@ -195,15 +234,15 @@ class _DefaultsSchema(_Strict):
 
 
 class _WatchlistSchema(_Strict):
-    name: NonEmpty
-    description: str = ""
+    name: Name
+    description: LongText = ""
     slack_channel: Channel
     timezone: str = "UTC"
     digest: _DigestSchema = _DigestSchema()
     alerts: _AlertsSchema = _AlertsSchema()
     defaults: _DefaultsSchema = _DefaultsSchema()
-    sources: Annotated[list[_SourceSchema], Field(min_length=1)]
-    claims: Annotated[list[_ClaimSchema], Field(min_length=1)]
+    sources: Annotated[list[_SourceSchema], Field(min_length=1, max_length=1000)]
+    claims: Annotated[list[_ClaimSchema], Field(min_length=1, max_length=2000)]
 
     @field_validator("timezone")
     @classmethod
@@ -246,6 +285,8 @@ def load_directory(directory: Path, default_threshold: float = 0.6) -> LoadRepor
 def load_file(path: Path, default_threshold: float = 0.6) -> Watchlist:
     """Load one watchlist file; raise :class:`WatchlistError` listing every problem in it."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise WatchlistError([_too_large(str(path))])
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise WatchlistError([Problem(str(path), None, None, "", f"cannot read: {err}")]) from err
@@ -255,20 +296,10 @@ def load_file(path: Path, default_threshold: float = 0.6) -> Watchlist:
 def parse_watchlist(text: str, path: Path, default_threshold: float = 0.6) -> Watchlist:
     """Parse and validate a watchlist from YAML text; ``path`` names it in errors."""
     where = str(path)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        reason = getattr(err, "problem", None) or str(err)
-        raise WatchlistError([Problem(where, line, column, "", f"invalid YAML: {reason}")]) from err
-    if not isinstance(root, yaml.MappingNode):
-        line = root.start_mark.line + 1 if root is not None else 1
-        raise WatchlistError(
-            [Problem(where, line, 1, "", "expected a mapping of watchlist fields")]
-        )
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise WatchlistError([_too_large(where)])
+    root, data = _read_yaml(text, where)
     problems = list(_duplicate_keys(root, where))
-    data = yaml.SafeLoader(text).get_single_data()
     try:
         schema = _WatchlistSchema.model_validate(data)
     except ValidationError as err:
@@ -277,8 +308,51 @@ def parse_watchlist(text: str, path: Path, default_threshold: float = 0.6) -> Wa
     problems.extend(_duplicates(root, where, schema))
     if problems:
         raise WatchlistError(problems)
-    fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    fingerprint = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     return _to_domain(schema, path, default_threshold, fingerprint)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing anchors and aliases as it composes."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(
+                None, None,
+                "anchors and aliases (&name, *name) are not allowed: write the value out",
+                event.start_mark,
+            )  # fmt: skip
+        return super().compose_node(parent, index)
+
+
+def _read_yaml(text: str, where: str) -> tuple[yaml.MappingNode, Any]:
+    """The node tree (for locating problems) and the data of one YAML document; every YAML
+    error (syntax, aliases, unknown tags, bad values, nesting too deep) as this file's problem."""
+    loader = _NoAliasLoader(text)
+    try:
+        root = loader.get_single_node()
+        if not isinstance(root, yaml.MappingNode):
+            line = root.start_mark.line + 1 if root is not None else 1
+            problem = Problem(where, line, 1, "", "expected a mapping of watchlist fields")
+            raise WatchlistError([problem])
+        return root, loader.construct_document(root)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        reason = getattr(err, "problem", None) or str(err)
+        raise WatchlistError([Problem(where, line, column, "", f"invalid YAML: {reason}")]) from err
+    except (ValueError, TypeError, OverflowError, RecursionError) as err:
+        # Values PyYAML cannot build (a date such as 2024-13-45), nesting too deep to follow.
+        reason = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+        raise WatchlistError([Problem(where, None, None, "", f"invalid YAML: {reason}")]) from err
+    finally:
+        loader.dispose()
+
+
+def _too_large(where: str) -> Problem:
+    limit = f"{MAX_FILE_BYTES // 1024} KiB"
+    return Problem(where, None, None, "", f"file too large (a watchlist file is at most {limit})")
 
 
 def _alert_policy(schema: _AlertsSchema) -> AlertPolicy:
@@ -360,6 +434,8 @@ def _duplicate_keys(node: yaml.Node, where: str) -> Iterable[Problem]:
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue  # the loader refuses keys that are not plain values
             if key.value in seen:
                 line, col = key.start_mark.line + 1, key.start_mark.column + 1
                 yield Problem(where, line, col, str(key.value), "key given twice")

@@ -4,6 +4,7 @@ retries, exactly once per period, the schedule, the preview and the watchlist bl
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -227,6 +228,18 @@ def test_one_failing_watchlist_does_not_stop_the_others(tmp_path: Path, smtp: Sm
     assert [r.watchlist_key for r in report.sent] == ["other"]
     assert len(report.failed) == 1
     assert [m.message["Subject"].split(" — ")[0] for m in smtp.received] == ["Other desk"]
+
+
+def test_a_line_break_in_a_stored_name_stops_no_digest(tmp_path: Path, smtp: SmtpServer) -> None:
+    # Files refuse such names now; one stored before that must not abort every desk's digest.
+    repository = desk_with_evidence(tmp_path)
+    other = parse_watchlist(WATCHLIST.replace("Arms desk", "Other desk"), tmp_path / "other.yaml")
+    repository.sync_watchlists([replace(other, name="Other\r\nBcc: all@example.org")], NOW)
+    report = make_desk(repository, smtp.port, Clock()).send_due()
+    assert sorted(r.watchlist_key for r in report.sent) == ["desk", "other"]
+    subjects = sorted(m.message["Subject"] for m in smtp.received)
+    assert subjects[1].startswith("Other Bcc: all@example.org — digest")
+    assert all(m.message["Bcc"] is None for m in smtp.received)
 
 
 def test_due_period_follows_the_digest_time_zone() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -121,6 +122,10 @@ def test_a_bad_file_never_stops_the_good_ones(tmp_path: Path) -> None:
         "missing-and-bad.yaml",
         "bad-yaml.yaml",
         "typo.yaml",
+        "unknown-tag.yaml",
+        "python-object.yaml",
+        "aliases.yaml",
+        "line-break-name.yaml",
     }
 
 
@@ -253,3 +258,70 @@ claims: [{{id: c, text: A claim}}]
     wheres = sorted(p.where for p in caught.value.problems)
     assert wheres == ["digest.timezone", "timezone"]
     assert all("unknown time zone" in p.message for p in caught.value.problems)
+
+
+def test_unknown_tags_are_the_files_problem_with_its_line() -> None:
+    [problem] = problems_of(BROKEN / "unknown-tag.yaml")
+    assert problem.startswith(f"{BROKEN / 'unknown-tag.yaml'}:5:")
+    assert "invalid YAML" in problem and "!env" in problem
+    [problem] = problems_of(BROKEN / "python-object.yaml")
+    assert problem.startswith(f"{BROKEN / 'python-object.yaml'}:8:")
+    assert "python/object" in problem
+
+
+def test_anchors_and_aliases_are_refused_with_their_line() -> None:
+    [problem] = problems_of(BROKEN / "aliases.yaml")
+    assert problem.startswith(f"{BROKEN / 'aliases.yaml'}:4:")
+    assert "anchors and aliases" in problem
+
+
+def test_nested_aliases_are_refused_before_they_expand() -> None:
+    # "Billion laughs": nine levels of nine aliases each, 9**9 strings if followed.
+    lines = ['a0: &a0 "lol"']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    text = "\n".join(
+        [*lines, "name: Laughs", 'slack_channel: "#lol"', "sources: *a9", "claims: []"]
+    )
+    assert len(text) < 800
+    outcome: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            parse_watchlist(text, Path("laughs.yaml"))
+        except BaseException as err:
+            outcome.append(err)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "still loading after 10 s"
+    [error] = outcome
+    assert isinstance(error, WatchlistError)
+    assert "laughs.yaml:1:" in str(error.problems[0]) and "anchors" in error.problems[0].message
+
+
+def test_files_and_fields_over_their_caps_are_refused(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("# padding\n" * 120_000)
+    assert any("file too large" in p for p in problems_of(big))
+    text = f"""\
+name: {"N" * 201}
+slack_channel: "#desk"
+sources: [{{name: Wire, url: "https://wire.example/feed.xml"}}]
+claims: [{{id: c, text: {"x" * 2001}}}]
+"""
+    with pytest.raises(WatchlistError) as caught:
+        parse_watchlist(text, Path("desk.yaml"))
+    assert sorted(p.where for p in caught.value.problems) == ["claims[0].text", "name"]
+
+
+def test_a_watchlist_name_must_be_one_line() -> None:
+    path = BROKEN / "line-break-name.yaml"
+    [problem] = problems_of(path)
+    assert problem.startswith(f"{path}:1:") and "single line" in problem
+
+
+def test_deep_nesting_is_the_files_problem(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("name: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert any("invalid YAML" in p for p in problems_of(deep))

@@ -319,3 +319,20 @@ def test_the_api_creates_changes_and_removes(desk: WebDesk, feed_server: LocalSe
     actions = {e.action for e in desk.repository.audit_log()}
     assert {"watchlist.create", "watchlist.update", "claim.remove", "source.remove"} <= actions
     assert {e.at for e in desk.repository.audit_log()} == {NOW}
+
+
+def test_a_watchlist_name_with_a_line_break_is_refused_by_the_form_and_the_api(
+    desk: WebDesk,
+) -> None:
+    client = desk.client()
+    token = sign_in(client, "editor")
+    path = desk.watchlists / "arms.yaml"
+    before = path.read_bytes()
+    form = {"csrf_token": token, "name": "Arms\r\nBcc: all@example.org", "slack_channel": "#arms"}
+    answer = client.post("/watchlists/arms/settings", data=form)
+    assert answer.status_code == 422 and "single line" in answer.text
+    editor = bearer(desk, Role.EDITOR)
+    for name in ("Arms\nBcc: all@example.org", "Arms\u2028desk"):
+        api = client.patch("/api/v1/watchlists/arms", json={"name": name}, headers=editor)
+        assert api.status_code == 422 and "single line" in api.text
+    assert path.read_bytes() == before

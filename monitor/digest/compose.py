@@ -99,7 +99,8 @@ class Digest:
                 news += f", {mentions} mentions"
         else:
             news = "no new evidence"
-        return f"{self.watchlist_name} — digest {self.period.isoformat()}: {news}"
+        name = " ".join(self.watchlist_name.split())[:200]  # a header is one line
+        return f"{name} — digest {self.period.isoformat()}: {news}"
 
 
 def safe_url(url: str | None) -> str | None:

@@ -160,9 +160,15 @@ class DigestDesk:
         digest = self.build(
             record.watchlist_key, date.fromisoformat(record.period), record.since, record.until
         )
-        message = email_message(
-            digest, self.mail_from, record.recipients, record.message_id, self.clock()
-        )
+        try:
+            message = email_message(
+                digest, self.mail_from, record.recipients, record.message_id, self.clock()
+            )
+        except ValueError as err:  # a header the email library refuses: this digest's problem
+            self._settle(
+                record, DigestStatus.FAILED, report, error=f"cannot write the email: {err}"
+            )
+            return
         try:
             result = self.sender.send(message, record.recipients)
         except PermanentNotifyError as err:

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
-from pydantic import AfterValidator, BaseModel, Field, HttpUrl
+from pydantic import BaseModel, Field, HttpUrl
 
 from monitor.editing import WATCHLIST_KEY, WatchlistSettings
 from monitor.types import (
@@ -28,6 +28,7 @@ from monitor.types import (
     Stance,
     Verdict,
 )
+from monitor.watchlists import ClaimText, Line, LongText, Name
 from monitor.web.app import WebContext, found
 from monitor.web.auth import ApiEditor, ApiViewer
 
@@ -41,18 +42,7 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
-def _printable(value: str) -> str:
-    """Text that can go into a YAML file and any database: no control characters."""
-    if any(ord(c) < 32 and c not in "\n\t" for c in value) or "\x7f" in value:
-        raise ValueError("control characters are not allowed")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as err:
-        raise ValueError("not valid Unicode text") from err
-    return value
-
-
-Text = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_printable)]
+Text = ClaimText
 
 
 class ClaimIn(BaseModel):
@@ -62,7 +52,7 @@ class ClaimIn(BaseModel):
     paraphrases: list[Text] = Field(default_factory=list, max_length=50)
     threshold: float | None = Field(None, ge=0.0, le=1.0)
     verdict: Verdict = Verdict.UNVERIFIED
-    notes: Annotated[str, Field(max_length=10_000), AfterValidator(_printable)] = ""
+    notes: LongText = ""
 
     def spec(self, key: str) -> ClaimSpec:
         return ClaimSpec(
@@ -149,7 +139,6 @@ class SourceChange(BaseModel):
 
 
 ClockText = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["07:00"])]
-Line = Annotated[str, Field(max_length=500), AfterValidator(_printable)]
 
 
 class QuietHoursIn(BaseModel):
@@ -160,9 +149,9 @@ class QuietHoursIn(BaseModel):
 class WatchlistChange(BaseModel):
     """A watchlist's own settings; those left out (or null) stay as they are."""
 
-    name: Annotated[Line, Field(min_length=1)] | None = None
+    name: Name | None = None
     slack_channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]{1,80}$")] | None = None
-    description: Annotated[str, Field(max_length=10_000), AfterValidator(_printable)] | None = None
+    description: LongText | None = None
     timezone: Annotated[Line, Field(max_length=64, examples=["Europe/Berlin"])] | None = None
     digest_recipients: list[Line] | None = Field(None, max_length=100)
     digest_send_at: ClockText | None = None
@@ -211,7 +200,7 @@ class WatchlistIn(WatchlistChange):
     needs at least one of each)."""
 
     key: Annotated[str, Field(pattern=WATCHLIST_KEY.pattern, description="Names its file.")]
-    name: Annotated[Line, Field(min_length=1)]
+    name: Name
     slack_channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]{1,80}$")]
     source: SourceIn
     claim: FirstClaimIn
