@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from monitor.judge.builtin import BuiltinStance
     from monitor.judge.embed import Embedder
     from monitor.judge.fnc import Pair
+    from monitor.store import Repository
     from monitor.types import DigestRecord, Source
 
 app = typer.Typer(
@@ -194,7 +195,8 @@ def poll(
             err=True,
             fg=typer.colors.YELLOW,
         )
-    for alert, error in cycle.delivery.failed + cycle.delivery.retrying:
+    delivery = cycle.delivery
+    for alert, error in delivery.failed + delivery.retrying + delivery.paused:
         typer.secho(f"  alert {alert.id} not delivered: {error}", err=True, fg=typer.colors.YELLOW)
 
 
@@ -249,8 +251,13 @@ def _describe_source(source: Source, per_day: list[int]) -> list[str]:
     return lines
 
 
-@app.command()
+alerts_app = typer.Typer(help="The outbox: alerts and their delivery.")
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.callback(invoke_without_command=True)
 def alerts(
+    context: typer.Context,
     limit: Annotated[int, typer.Option(help="How many alerts to show.")] = 20,
     status: Annotated[
         str | None,
@@ -258,6 +265,8 @@ def alerts(
     ] = None,
 ) -> None:
     """Show the newest alerts in the outbox with their delivery status and errors."""
+    if context.invoked_subcommand is not None:
+        return
     from monitor.notify.messages import render_text
     from monitor.store import open_store
     from monitor.types import AlertStatus
@@ -270,6 +279,23 @@ def alerts(
     for alert in reversed(repository.alerts(wanted, limit=limit, newest_first=True)):
         error = f" ({alert.last_error})" if alert.last_error else ""
         typer.echo(f"#{alert.id} {alert.status.value}{error}\n{render_text(alert)}\n")
+
+
+@alerts_app.command("resend")
+def alerts_resend(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Alert ids (default: every failed one).")
+    ] = None,
+) -> None:
+    """Send failed alerts again: back to pending, delivered by the next run."""
+    from monitor.store import open_store
+
+    repository = open_store(settings().resolved_database_url)
+    resent = repository.resend_alerts(ids or None)
+    if ids and len(resent) < len(ids):
+        missing = sorted(set(ids) - set(resent))
+        typer.secho(f"not failed (left alone): {', '.join(map(str, missing))}", err=True)
+    typer.echo(f"{len(resent)} failed alert{'s' if len(resent) != 1 else ''} will be sent again")
 
 
 @app.command()
@@ -300,11 +326,30 @@ def status() -> None:
         f"{state.alerts_pending} pending {waiting}".rstrip()
         + f", {state.alerts_sending} being sent, {state.alerts_failed} failed",
     ]
+    lines.extend(_delivery_trouble(repository))
     typer.echo("\n".join(lines))
     trouble = state.alerts_failed or state.sources_overdue or state.sources_disabled
-    if trouble:
+    if trouble or any(line.startswith("paused") for line in lines):
         typer.echo("needs care: see `monitor sources` and `monitor alerts --status failed`")
         raise typer.Exit(2)
+
+
+def _delivery_trouble(repository: Repository) -> list[str]:
+    """Lines on channels waiting for a fix and alerts interrupted beyond checking."""
+    from monitor.notify.outbox import interrupted, waiting_for_a_fix
+    from monitor.types import AlertStatus
+
+    pending = repository.alerts(AlertStatus.PENDING, limit=1000, newest_first=True)
+    lines = [f"paused      {where}: {why}" for where, why in waiting_for_a_fix(pending).items()]
+    lost = interrupted(repository.alerts(AlertStatus.FAILED, limit=1000, newest_first=True))
+    if lost:
+        ids = ", ".join(str(a.id) for a in lost[:10])
+        lines.append(
+            f"unverified  {len(lost)} interrupted alert{'s' if len(lost) != 1 else ''} could not "
+            f"be checked in Slack (#{ids}): "
+            "see if they were posted, then `monitor alerts resend ID...`"
+        )
+    return lines
 
 
 @app.command()

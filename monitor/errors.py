@@ -12,7 +12,9 @@
     ├── StorageError           the database refused or is out of date
     ├── ModelError             an embedding or stance model cannot be loaded or run
     └── NotifyError            an alert or digest could not be delivered
-        └── PermanentNotifyError   retrying will not help (bad channel, revoked token)
+        ├── PermanentNotifyError   retrying will not help (a message Slack refuses)
+        ├── PausedNotifyError      the token or the channel needs fixing; alerts wait
+        └── ThrottledNotifyError   Slack asked us to slow down (429)
 
 I/O errors are chained with ``raise ... from err`` so the cause stays visible in logs.
 """
@@ -94,7 +96,18 @@ class NotifyError(MonitorError):
 
 
 class PermanentNotifyError(NotifyError):
-    """Delivery failed in a way retrying will not fix (unknown channel, revoked token)."""
+    """Delivery failed in a way retrying will not fix (Slack refuses the message itself)."""
+
+
+class PausedNotifyError(NotifyError):
+    """Nothing can go to ``channel`` (None: to any channel) until someone fixes what ``fix``
+    says (a revoked token, a bot not invited); the alerts wait rather than fail."""
+
+    def __init__(self, message: str, channel: str | None, fix: str, code: str = "") -> None:
+        super().__init__(message)
+        self.channel = channel
+        self.fix = fix
+        self.code = code
 
 
 class ThrottledNotifyError(NotifyError):

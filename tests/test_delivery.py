@@ -210,13 +210,51 @@ def test_posts_to_one_channel_are_spaced_by_the_pace(desk: Desk) -> None:
     assert len(gaps) == 2 and min(gaps) >= 0.28
 
 
-def test_permanent_errors_are_recorded_and_other_channels_go_on(desk: Desk) -> None:
-    desk.slack.errors["#arms"] = "not_in_channel"
+def test_a_refused_message_fails_alone_and_other_channels_go_on(desk: Desk) -> None:
+    desk.slack.errors["#arms"] = "invalid_blocks"
     desk.evidence("shells", Stance.CONTRADICTS)
     report = desk.outbox().deliver()
     [failed] = desk.repository.alerts(AlertStatus.FAILED)
-    assert failed.channel == "#arms" and "not_in_channel" in (failed.last_error or "")
+    assert failed.channel == "#arms" and "invalid_blocks" in (failed.last_error or "")
     assert len(report.sent) == 1 and desk.slack.messages("#denials")
+
+
+def test_a_channel_slack_refuses_is_paused_and_its_alerts_wait_for_the_fix(desk: Desk) -> None:
+    desk.slack.errors["#arms"] = "not_in_channel"
+    desk.evidence("shells", Stance.CONTRADICTS)
+    desk.evidence("drones")
+    report = desk.outbox().deliver()
+    assert len(report.sent) == 1 and desk.slack.messages("#denials")  # other channels go on
+    assert not desk.repository.alerts(AlertStatus.FAILED)
+    waiting = desk.repository.alerts(AlertStatus.PENDING)
+    assert len(waiting) == 2 and len(report.paused) == 2
+    assert all("paused: " in (a.last_error or "") for a in waiting)
+    assert all("invite the bot" in (a.last_error or "") for a in waiting)
+    tried = [p for m, p, _, _ in desk.slack.requests if p.endswith("chat.postMessage")]
+    assert len(tried) == 2  # one try for #arms, then it waits; one post to #denials
+
+    desk.clock.advance(minutes=5)
+    desk.outbox().deliver()
+    assert len(desk.repository.alerts(AlertStatus.PENDING)) == 2  # still waiting, not retried
+    del desk.slack.errors["#arms"]  # someone invited the bot
+    desk.clock.advance(minutes=6)
+    report = desk.outbox().deliver()
+    assert len(report.sent) == 2 and len(desk.slack.messages("#arms")) == 2
+
+
+def test_a_refused_token_pauses_every_channel(desk: Desk) -> None:
+    desk.evidence("shells")
+    desk.evidence("drones")
+    wrong = SlackSink("xoxb-revoked", f"{desk.slack.url}/api/")
+    report = Outbox(desk.repository, wrong, desk.clock, pace=0).deliver()
+    assert not report.sent and not report.failed and len(report.paused) == 2
+    assert len(desk.slack.requests) == 1  # the first refusal paused everything
+    [reason] = {a.last_error for a in desk.repository.alerts(AlertStatus.PENDING)}
+    assert reason is not None and "invalid_auth" in reason and "SLACK_BOT_TOKEN" in reason
+
+    desk.clock.advance(minutes=11)  # restarted with the right token
+    report = desk.outbox().deliver()
+    assert len(report.sent) == 2
 
 
 class CrashAfterPosting(SlackSink):
@@ -260,18 +298,66 @@ def test_an_alert_is_posted_exactly_once_across_a_crash(desk: Desk, crash: type[
     assert len(texts) == len(set(texts))
 
 
-def test_editors_see_failures_and_mute_from_the_command_line(tmp_path: Path, desk: Desk) -> None:
+def test_without_the_history_scopes_an_interrupted_alert_fails_with_the_reason(
+    tmp_path: Path, desk: Desk
+) -> None:
     from typer.testing import CliRunner
 
     from monitor.cli import app
 
-    desk.slack.errors["#arms"] = "channel_not_found"
+    desk.evidence("shells")
+    dying = Outbox(
+        desk.repository, CrashBeforePosting(desk.slack.token, f"{desk.slack.url}/api/"), desk.clock
+    )
+    with pytest.raises(SystemExit):
+        dying.deliver()
+    refuse = desk.slack._api(lambda payload: {"ok": False, "error": "missing_scope"})
+    desk.slack.responses["/api/conversations.history"] = refuse
+    desk.slack.responses["/api/conversations.list"] = refuse
+    desk.clock.advance(minutes=5)
+    report = desk.outbox().deliver()
+    [failed] = desk.repository.alerts(AlertStatus.FAILED)
+    assert not desk.repository.alerts(AlertStatus.SENDING)
+    assert "cannot be checked" in (failed.last_error or "") and "missing_scope" in (
+        failed.last_error or ""
+    )
+    assert [a.id for a, _ in report.failed] == [failed.id] and not desk.slack.posted
+    env = {"MONITOR_DATABASE_URL": database_url(tmp_path / "desk.sqlite3")}
+    status = CliRunner().invoke(app, ["status"], env=env)
+    assert status.exit_code == 2
+    assert f"1 interrupted alert could not be checked in Slack (#{failed.id})" in status.output
+
+
+def test_editors_see_failures_and_pauses_resend_and_mute_from_the_command_line(
+    tmp_path: Path, desk: Desk
+) -> None:
+    from typer.testing import CliRunner
+
+    from monitor.cli import app
+
+    desk.slack.errors["#arms"] = "invalid_blocks"
     desk.evidence("shells")
     desk.outbox().deliver()
     env = {"MONITOR_DATABASE_URL": database_url(tmp_path / "desk.sqlite3")}
     shown = CliRunner().invoke(app, ["alerts", "--status", "failed"], env=env)
     assert shown.exit_code == 0, shown.output
-    assert "failed (Slack refused the alert for #arms: channel_not_found)" in shown.output
+    assert "failed (Slack refused the alert for #arms: invalid_blocks)" in shown.output
+
+    desk.slack.errors["#arms"] = "channel_not_found"
+    desk.evidence("drones")
+    desk.outbox().deliver()
+    status = CliRunner().invoke(app, ["status"], env=env)
+    assert status.exit_code == 2
+    assert "paused      #arms: paused: Slack refused the alert for #arms: channel_not_found" in (
+        status.output
+    )
+
+    del desk.slack.errors["#arms"]
+    resent = CliRunner().invoke(app, ["alerts", "resend"], env=env)
+    assert resent.exit_code == 0 and "1 failed alert will be sent again" in resent.output
+    desk.clock.advance(minutes=11)
+    assert len(desk.outbox().deliver().sent) == 2  # the resent one and the one that waited
+    assert not desk.repository.alerts(AlertStatus.FAILED)
 
     muted = CliRunner().invoke(app, ["mute", "claim", "drones", "--for", "2h"], env=env)
     assert muted.exit_code == 0 and "muted claim drones until" in muted.output

@@ -39,7 +39,10 @@ def test_status_summarises_the_service_and_flags_trouble(
     desk.outbox().deliver()
     troubled = CliRunner().invoke(app, ["status"], env=env)
     assert troubled.exit_code == 2
-    assert "1 sent in the last 24 h" in troubled.output and "2 failed" in troubled.output
+    assert "1 sent in the last 24 h" in troubled.output and "2 pending" in troubled.output
+    assert "paused      #arms: paused: Slack refused the alert for #arms: is_archived" in (
+        troubled.output
+    )
     assert "needs care" in troubled.output
 
 

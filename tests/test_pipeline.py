@@ -91,13 +91,13 @@ def test_one_bad_channel_never_stops_another(
     report = pipeline.run_cycle(repository.sources())
 
     assert [m["channel"] for m in slack_api.posted] == ["#desk"]
-    [(failed, error)] = report.delivery.failed
-    assert failed.channel == "#gone" and "channel_not_found" in error
+    [(paused, error)] = report.delivery.paused
+    assert paused.channel == "#gone" and "channel_not_found" in error
     stored = {a.channel: a for a in repository.alerts()}
-    assert stored["#gone"].status is AlertStatus.FAILED
+    assert stored["#gone"].status is AlertStatus.PENDING  # waits for the channel to be fixed
     assert "channel_not_found" in (stored["#gone"].last_error or "")
     assert stored["#desk"].status is AlertStatus.SENT
-    # A permanent failure is not retried.
+    # The paused channel is not tried again at once.
     pipeline.deliver()
     assert len(slack_api.posted) == 1
 

@@ -361,3 +361,32 @@ def test_repeated_failed_sign_ins_are_slowed_down(desk: WebDesk) -> None:
     # Guessing one name from many addresses is slowed down too: the name itself is locked.
     desk.app.state.web.login_throttle.succeeded(["address:testclient"])
     assert attempt("still wrong") == 429
+
+
+def test_admins_send_failed_alerts_again_and_everyone_sees_why_alerts_wait(
+    desk: WebDesk,
+) -> None:
+    [alert] = desk.repository.alerts()
+    reason = "paused: Slack refused the alert for #arms: not_in_channel; to fix: invite the bot"
+    desk.repository.mark_alert_failed(alert.id, reason, permanent=False, attempted=False)
+    client = desk.client()
+    sign_in(client, "viewer")
+    page = client.get("/alerts").text
+    assert "Delivery to #arms is paused, alerts wait" in page and "invite the bot" in page
+    desk.repository.mark_alert_failed(alert.id, "Slack refused: invalid_blocks", permanent=True)
+    page = client.get("/alerts?status=failed").text
+    assert "Send again" not in page
+    token = csrf_of(page)
+    refused = client.post("/alerts/resend", data={"csrf_token": token, "alert_id": str(alert.id)})
+    assert refused.status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+
+    token = sign_in(client, "admin")
+    assert "Send again" in client.get("/alerts?status=failed").text
+    assert client.post("/alerts/resend", data={"alert_id": str(alert.id)}).status_code == 403
+    sent = client.post("/alerts/resend", data={"csrf_token": token, "alert_id": str(alert.id)})
+    assert sent.status_code == 303
+    [again] = desk.repository.alerts()
+    assert again.status.value == "pending" and again.attempts == 0 and again.last_error is None
+    [entry] = desk.repository.audit_log(target="alerts")
+    assert entry.action == "alert.resend" and entry.actor == "admin"

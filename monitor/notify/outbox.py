@@ -4,21 +4,27 @@ Each alert is taken ("sending") in the database before it is posted and settled 
 that dies in between leaves it "sending": the next run looks for the message in Slack (every
 message names its alerts in its metadata) and either records it as sent or posts it again, so
 an alert is never posted twice and never lost. Slack's 429 answers pause the channel for the
-time Slack asks; transient errors are retried with exponential backoff; permanent ones
-(channel_not_found, not_in_channel, invalid_auth, is_archived...) are recorded on the alert for
-editors to see (``monitor alerts``). Posts to one channel are spaced ``pace`` seconds apart.
+time Slack asks; transient errors are retried with exponential backoff. A token Slack refuses
+(invalid_auth, token_revoked...) pauses delivery to every channel, a channel it refuses
+(channel_not_found, not_in_channel, is_archived) pauses that channel: the alerts stay pending
+with the reason and the fix as their error (``monitor status``, ``monitor alerts``, the web UI
+and the log say so), and one is tried again every :data:`PAUSE_RETRY`, so delivery resumes by
+itself once the token or the channel is fixed. Only a message Slack refuses as such fails for
+good; ``monitor alerts resend`` (or an admin's button) sends failed alerts again. Posts to one
+channel are spaced ``pace`` seconds apart.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.errors import (
     NotifyError,
+    PausedNotifyError,
     PermanentNotifyError,
     StorageError,
     ThrottledNotifyError,
@@ -28,7 +34,7 @@ from monitor.notify.messages import SlackMessage, render_alert, render_summary
 from monitor.notify.plan import plan_delivery, thread_day
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository
-from monitor.types import Alert, Stance
+from monitor.types import Alert, AlertStatus, Stance
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -37,6 +43,11 @@ LAST_RETRY = timedelta(hours=1)
 # A "sending" alert older than this was left by a sender that died: check Slack for it.
 STALE_SENDING = timedelta(minutes=1)  # well past the Slack client's 15 s timeout
 RATE_WINDOW = timedelta(hours=1)
+# While a token or channel error pauses delivery, one alert is tried again this often.
+PAUSE_RETRY = timedelta(minutes=10)
+PAUSED = "paused: "  # how the error of an alert waiting for such a fix starts
+EVERY_CHANNEL = "*"  # the pause of the whole sink (the token)
+INTERRUPTED = "interrupted, and Slack cannot be checked for it: "
 CATCH_UP = "Caught up after quiet hours"
 BURST = "More evidence (alert limit reached)"
 
@@ -52,6 +63,7 @@ class DeliveryReport:
     held: list[Alert] = field(default_factory=list)
     batched: list[Alert] = field(default_factory=list)
     recovered: list[Alert] = field(default_factory=list)  # found in Slack after a crash
+    paused: list[tuple[Alert, str]] = field(default_factory=list)  # waiting for a fix
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -80,7 +92,8 @@ class Outbox:
         self.pace = pace
         self._sleep = sleep
         self._last_post: dict[str, float] = {}
-        self._paused: dict[str, datetime] = {}  # channel -> Slack said wait until
+        # channel (or EVERY_CHANNEL) -> until when nothing is posted there, and why (None: a 429)
+        self._paused: dict[str, tuple[datetime, str | None]] = {}
 
     def deliver(self, limit: int = 500) -> DeliveryReport:
         """Settle interrupted sends, then send what is due."""
@@ -109,7 +122,7 @@ class Outbox:
 
     def _send_one(self, alert: Alert, report: DeliveryReport) -> None:
         now = self.clock()
-        if self._is_paused(alert.channel, now):
+        if self._is_paused(alert.channel, now, [alert], report):
             return
         day = thread_day(now, alert.timezone)
         thread = self.repository.thread(alert.channel, alert.claim_id, day)
@@ -136,7 +149,7 @@ class Outbox:
         self, channel: str, group: Sequence[Alert], reason: str, report: DeliveryReport
     ) -> None:
         now = self.clock()
-        if self._is_paused(channel, now):
+        if self._is_paused(channel, now, group, report):
             return
         taken = self.repository.claim_alerts([a.id for a in group], now)
         alerts = [a for a in group if a.id in taken]
@@ -162,13 +175,15 @@ class Outbox:
         except ThrottledNotifyError as err:
             now = self.clock()
             until = now + timedelta(seconds=err.retry_after)
-            self._paused[message.channel] = until
+            self._paused[message.channel] = (until, None)
             for alert in alerts:  # Slack's pause is not the alert's fault: no attempt counted
                 self.repository.mark_alert_failed(
                     alert.id, str(err), permanent=False, retry_at=until, attempted=False
                 )
                 report.retrying.append((alert, str(err)))
             log.warning("Slack paused %s for %.0f s", message.channel, err.retry_after)
+        except PausedNotifyError as err:
+            self._pause(err, alerts, report)
         except PermanentNotifyError as err:
             for alert in alerts:
                 self.repository.mark_alert_failed(alert.id, str(err), permanent=True)
@@ -186,9 +201,36 @@ class Outbox:
             log.warning("alerts %s not delivered: %s", [a.id for a in alerts], err)
         return None
 
-    def _is_paused(self, channel: str, now: datetime) -> bool:
-        until = self._paused.get(channel)
-        return until is not None and until > now
+    def _pause(
+        self, err: PausedNotifyError, alerts: Sequence[Alert], report: DeliveryReport
+    ) -> None:
+        """Hold every alert for ``err.channel`` (or for every channel) until someone fixes it."""
+        until = self.clock() + PAUSE_RETRY
+        scope = err.channel or EVERY_CHANNEL
+        reason = f"{PAUSED}{err}; to fix: {err.fix}"
+        self._paused[scope] = (until, reason)
+        for alert in alerts:  # taken for this post; the channel's fault: no attempt counted
+            self.repository.mark_alert_failed(
+                alert.id, reason, permanent=False, retry_at=until, attempted=False
+            )
+            report.paused.append((alert, reason))
+        where = "every channel" if scope == EVERY_CHANNEL else scope
+        log.error(
+            "Slack delivery to %s paused: %s; alerts wait (next try %s)", where, reason, until
+        )
+
+    def _is_paused(
+        self, channel: str, now: datetime, alerts: Sequence[Alert], report: DeliveryReport
+    ) -> bool:
+        """Whether ``channel`` waits (a 429, or a fix); alerts waiting for a fix get its reason."""
+        for scope in (EVERY_CHANNEL, channel):
+            until, reason = self._paused.get(scope, (None, None))
+            if until is not None and until > now:
+                if reason is not None:
+                    self.repository.hold_alerts([a.id for a in alerts], reason, until)
+                    report.paused.extend((alert, reason) for alert in alerts)
+                return True
+        return False
 
     def _wait_turn(self, channel: str) -> None:
         """Keep to one message per ``pace`` seconds in each channel."""
@@ -208,6 +250,12 @@ class Outbox:
             oldest = (alert.created_at - timedelta(minutes=1)).timestamp()
             try:
                 ts = self.sink.find(alert.channel, alert.id, oldest, alert.thread_ts)
+            except PermanentNotifyError as err:  # e.g. no history scopes: it never will be
+                reason = f"{INTERRUPTED}{err}; check the channel, then `monitor alerts resend`"
+                self.repository.mark_alert_failed(alert.id, reason, permanent=True)
+                report.failed.append((alert, reason))
+                log.error("alert %d: %s", alert.id, reason)
+                continue
             except NotifyError as err:
                 log.warning("cannot check Slack for alert %d yet: %s", alert.id, err)
                 continue
@@ -230,7 +278,26 @@ def _count(report: DeliveryReport, now: datetime) -> None:
         ("failed", [a for a, _ in report.failed]),
         ("retrying", [a for a, _ in report.retrying]),
         ("muted", [a for a, _ in report.muted]),
+        ("paused", [a for a, _ in report.paused]),
     ):
         ALERTS.labels(result=result).inc(len(alerts))
     for alert in [*report.sent, *report.batched]:
         ALERT_LATENCY.observe(max(0.0, (now - alert.created_at).total_seconds()))
+
+
+def waiting_for_a_fix(alerts: Iterable[Alert]) -> dict[str, str]:
+    """Channels whose pending alerts wait for a token or channel fix, each with its reason."""
+    found: dict[str, str] = {}
+    for alert in alerts:
+        if alert.status is AlertStatus.PENDING and (alert.last_error or "").startswith(PAUSED):
+            found.setdefault(alert.channel, alert.last_error or "")
+    return found
+
+
+def interrupted(alerts: Iterable[Alert]) -> list[Alert]:
+    """Failed alerts that were interrupted and could not be checked in Slack."""
+    return [
+        a
+        for a in alerts
+        if a.status is AlertStatus.FAILED and (a.last_error or "").startswith(INTERRUPTED)
+    ]

@@ -9,17 +9,19 @@ from typing import Any, Protocol
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from monitor.errors import NotifyError, PermanentNotifyError, ThrottledNotifyError
+from monitor.errors import (
+    NotifyError,
+    PausedNotifyError,
+    PermanentNotifyError,
+    ThrottledNotifyError,
+)
 from monitor.notify.messages import SlackMessage
 
 log = logging.getLogger(__name__)
 
-# Slack error codes that retrying cannot fix: the editors must act (invite the bot, fix the token).
-PERMANENT_ERRORS = frozenset(
+# The token is wrong or lacks a right: nothing can be posted anywhere until it is fixed.
+TOKEN_ERRORS = frozenset(
     {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
         "invalid_auth",
         "not_authed",
         "account_inactive",
@@ -27,6 +29,15 @@ PERMANENT_ERRORS = frozenset(
         "token_expired",
         "no_permission",
         "missing_scope",
+        "not_allowed_token_type",
+        "team_access_not_granted",
+    }
+)
+# The channel cannot take posts: its alerts wait until someone fixes it.
+CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+# The message itself is refused: retrying it cannot help.
+PERMANENT_ERRORS = frozenset(
+    {
         "restricted_action",
         "invalid_blocks",
         "invalid_metadata_format",
@@ -34,6 +45,13 @@ PERMANENT_ERRORS = frozenset(
         "too_many_attachments",
     }
 )
+_FIXES = {
+    "channel_not_found": "check the channel's name in the watchlist, or invite the bot",
+    "not_in_channel": "invite the bot to the channel (/invite @the-bot)",
+    "is_archived": "unarchive the channel or route the watchlist elsewhere",
+    "missing_scope": "add the scopes README lists to the Slack app and reinstall it",
+}
+TOKEN_FIX = "set a valid SLACK_BOT_TOKEN and restart the service"
 
 
 class AlertSink(Protocol):
@@ -80,6 +98,17 @@ class SlackSink:
 
     def find(
         self, channel: str, alert_id: int, oldest: float, thread_ts: str | None = None
+    ) -> str | None:
+        try:
+            return self._find(channel, alert_id, oldest, thread_ts)
+        except PausedNotifyError as err:
+            if err.code != "missing_scope":
+                raise
+            # Posting may still work: only the history cannot be read, and never will be.
+            raise PermanentNotifyError(f"{err}; {err.fix}") from err
+
+    def _find(
+        self, channel: str, alert_id: int, oldest: float, thread_ts: str | None
     ) -> str | None:
         channel_id = self._channel_id(channel)
         if channel_id is None:
@@ -138,6 +167,11 @@ class SlackSink:
             if err.response.status_code == 429:
                 retry_after = float(err.response.headers.get("Retry-After", 30) or 30)
                 raise ThrottledNotifyError(text, retry_after) from err
+            if code in TOKEN_ERRORS:
+                fix = _FIXES.get(code, TOKEN_FIX)
+                raise PausedNotifyError(text, None, fix, code) from err
+            if code in CHANNEL_ERRORS:
+                raise PausedNotifyError(text, target, _FIXES[code], code) from err
             if code in PERMANENT_ERRORS:
                 raise PermanentNotifyError(text) from err
             raise NotifyError(text) from err

@@ -137,6 +137,29 @@ class OutboxMixin(StorageBase):
                 )
             )
 
+    def hold_alerts(self, alert_ids: Sequence[int], reason: str, until: datetime) -> None:
+        """Pending alerts wait until ``until``, ``reason`` their error (those another sender
+        took are left alone)."""
+        with self._transaction() as session:
+            session.execute(
+                update(AlertRow)
+                .where(AlertRow.id.in_(alert_ids), AlertRow.status == AlertStatus.PENDING.value)
+                .values(last_error=reason, next_attempt_at=until)
+            )
+
+    def resend_alerts(self, alert_ids: Sequence[int] | None = None) -> list[int]:
+        """Failed alerts (those of ``alert_ids``, else every one) back to pending, due at once;
+        returns the ids that were failed."""
+        query = update(AlertRow).where(AlertRow.status == AlertStatus.FAILED.value)
+        if alert_ids is not None:
+            query = query.where(AlertRow.id.in_(alert_ids))
+        values = {"status": AlertStatus.PENDING.value, "attempts": 0, "next_attempt_at": None}
+        with self._transaction() as session:
+            resent = session.scalars(
+                query.values(**values, claimed_at=None, last_error=None).returning(AlertRow.id)
+            )
+            return sorted(resent)
+
     def mark_alerts_muted(self, alert_ids: Sequence[int], reason: str) -> None:
         with self._transaction() as session:
             session.execute(
