@@ -29,8 +29,14 @@ from monitor.types import FetchResult
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _THROTTLED = {429, 503}
-# Shared address space (RFC 6598) is not covered by ipaddress' is_private.
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+# Shared address space (RFC 6598) and IETF protocol assignments (RFC 6890: DS-Lite, NAT64
+# discovery...) are not covered by the is_global of every Python version.
+_NOT_GLOBAL_V4 = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("192.0.0.0/24"))
+# IPv6 ranges that carry an IPv4 address: it decides (NAT64 64:ff9b::/96 and IPv4-compatible
+# ::/96 in the low 32 bits; 6to4 2002::/16 in bits 16-48). Local-use NAT64 is never public.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
@@ -58,12 +64,27 @@ def check_url(url: str) -> None:
 
 
 def is_public(address: IPAddress) -> bool:
-    """True for globally routable unicast addresses only."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    if isinstance(address, ipaddress.IPv4Address) and address in _CGNAT:
+    """True for globally routable unicast addresses only (an IPv6 address that carries an IPv4
+    one is judged by that one)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _LOCAL_NAT64:
+            return False
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            address = embedded
+    if isinstance(address, ipaddress.IPv4Address) and any(address in n for n in _NOT_GLOBAL_V4):
         return False
     return address.is_global and not address.is_multicast
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 def resolve(host: str, port: int) -> list[str]:
