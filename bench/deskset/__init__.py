@@ -1,0 +1,234 @@
+"""The desk set: claim-item pairs from real reporting, labelled as a desk editor reads them.
+
+Frozen before any tuning (see docs/deskset.md). Two files next to this module:
+
+- ``claims.yaml``: watchlist-style claims with a stable id, a beat and a split (``tune`` or
+  ``report``), fixed by claim so that what is tuned on is never what is reported.
+- ``items.jsonl``: one feed-like item (title, body) per line, paired with one claim and labelled
+  ``supports``, ``contradicts``, ``mentions`` or ``unrelated``, with the attribution (who holds the
+  stance, when the text says so), whether a denial is reported in passing, and its provenance.
+
+``load()`` reads and validates both; ``problems()`` lists everything wrong with a set, so a test
+(and anyone editing by mistake) sees what broke.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, cast
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+CLAIMS_FILE = HERE / "claims.yaml"
+ITEMS_FILE = HERE / "items.jsonl"
+
+Label = Literal["supports", "contradicts", "mentions", "unrelated"]
+Split = Literal["tune", "report"]
+LABELS: tuple[Label, ...] = ("supports", "contradicts", "mentions", "unrelated")
+SPLITS: tuple[Split, ...] = ("tune", "report")
+
+# What the issue asks of the set (issue 14, "How it is measured").
+MIN_ITEMS = 300
+MIN_CLAIMS = 50
+MIN_PER_LABEL: dict[Label, int] = {
+    "supports": 60,
+    "contradicts": 60,
+    "mentions": 60,
+    "unrelated": 30,
+}
+MIN_BEATS = 8
+
+# The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
+# means changing these on purpose (and saying why in docs/deskset.md), never by accident.
+FROZEN_SHA256 = {
+    "claims.yaml": "1b5ecd544795f36e05fa30baf725ab9bffd9baf480cb57c6fce49f5aa49ceddb",
+    "items.jsonl": "f7c523ab99f603162725da2a7a67d4b333a703f24883a27f6c258fbe5c48690d",
+}
+
+_ITEM_FIELDS = {
+    "id",
+    "claim_id",
+    "title",
+    "body",
+    "label",
+    "attribution",
+    "reported_denial",
+    "source_url",
+    "source_title",
+    "published",
+    "note",
+}
+
+
+class DeskSetError(ValueError):
+    """The desk set files are malformed or break the set's rules."""
+
+
+@dataclass(frozen=True)
+class DeskClaim:
+    id: str
+    text: str
+    beat: str
+    split: Split
+
+
+@dataclass(frozen=True)
+class DeskItem:
+    id: str
+    claim_id: str
+    title: str
+    body: str
+    label: Label
+    attribution: str | None
+    reported_denial: bool
+    source_url: str
+    source_title: str
+    published: str | None
+    note: str | None
+
+    @property
+    def text(self) -> str:
+        """Title and body as one passage, the way a feed item reaches the pipeline."""
+        return f"{self.title}\n\n{self.body}"
+
+
+@dataclass(frozen=True)
+class DeskSet:
+    claims: dict[str, DeskClaim]
+    items: tuple[DeskItem, ...]
+
+    def split(self, name: Split) -> tuple[DeskItem, ...]:
+        """The items whose claim is in the named split."""
+        return tuple(i for i in self.items if self.claims[i.claim_id].split == name)
+
+    def claims_in(self, name: Split) -> tuple[DeskClaim, ...]:
+        return tuple(c for c in self.claims.values() if c.split == name)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_claims(path: Path = CLAIMS_FILE) -> list[DeskClaim]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, list):
+        raise DeskSetError(f"{path.name}: expected a list of claims")
+    claims = []
+    for n, entry in enumerate(raw, 1):
+        if not isinstance(entry, dict) or set(entry) != {"id", "text", "beat", "split"}:
+            raise DeskSetError(f"{path.name}: claim {n} needs exactly id, text, beat, split")
+        if entry["split"] not in SPLITS:
+            raise DeskSetError(f"{path.name}: claim {entry['id']} has split {entry['split']!r}")
+        claims.append(
+            DeskClaim(
+                id=str(entry["id"]),
+                text=str(entry["text"]),
+                beat=str(entry["beat"]),
+                split=cast(Split, entry["split"]),
+            )
+        )
+    return claims
+
+
+def read_items(path: Path = ITEMS_FILE) -> list[DeskItem]:
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DeskSetError(f"{path.name}: line {n} is not JSON") from err
+        if not isinstance(entry, dict) or set(entry) != _ITEM_FIELDS:
+            raise DeskSetError(f"{path.name}: line {n} needs exactly {sorted(_ITEM_FIELDS)}")
+        if entry["label"] not in LABELS:
+            raise DeskSetError(f"{path.name}: line {n} has label {entry['label']!r}")
+        if not isinstance(entry["reported_denial"], bool):
+            raise DeskSetError(f"{path.name}: line {n} reported_denial must be true or false")
+        items.append(DeskItem(**entry))
+    return items
+
+
+def problems(claims: Iterable[DeskClaim], items: Iterable[DeskItem]) -> list[str]:
+    """Everything that breaks the set's rules; empty when the set is sound."""
+    claims, items = list(claims), list(items)
+    found: list[str] = []
+    found += _duplicates("claim id", (c.id for c in claims))
+    found += _duplicates("item id", (i.id for i in items))
+    found += _duplicates("claim text", (c.text for c in claims))
+    known = {c.id for c in claims}
+    found += [
+        f"item {i.id} refers to unknown claim {i.claim_id}"
+        for i in items
+        if i.claim_id not in known
+    ]
+    found += _item_problems(items)
+    found += _count_problems(claims, items)
+    return found
+
+
+def _duplicates(what: str, values: Iterable[str]) -> list[str]:
+    return [f"duplicate {what}: {v}" for v, n in Counter(values).items() if n > 1]
+
+
+def _item_problems(items: list[DeskItem]) -> list[str]:
+    found = []
+    for i in items:
+        if not (i.title.strip() and i.body.strip() and i.source_url.strip()):
+            found.append(f"item {i.id} lacks a title, body or source")
+        if not i.source_url.startswith(("http://", "https://")):
+            found.append(f"item {i.id} source is not a URL")
+        if i.label in ("supports", "contradicts") and not i.attribution:
+            found.append(f"item {i.id} takes a side but names no one holding it")
+        if i.label == "unrelated" and i.attribution is not None:
+            found.append(f"item {i.id} is unrelated but carries an attribution")
+    return found
+
+
+def _count_problems(claims: list[DeskClaim], items: list[DeskItem]) -> list[str]:
+    found = []
+    if len(items) < MIN_ITEMS:
+        found.append(f"{len(items)} items, fewer than {MIN_ITEMS}")
+    if len(claims) < MIN_CLAIMS:
+        found.append(f"{len(claims)} claims, fewer than {MIN_CLAIMS}")
+    labels = Counter(i.label for i in items)
+    for label, least in MIN_PER_LABEL.items():
+        if labels[label] < least:
+            found.append(f"{labels[label]} {label} items, fewer than {least}")
+    beats = {c.beat for c in claims}
+    if len(beats) < MIN_BEATS:
+        found.append(f"{len(beats)} beats, fewer than {MIN_BEATS}")
+    by_claim = Counter(i.claim_id for i in items)
+    found += [f"claim {c.id} has no items" for c in claims if by_claim[c.id] == 0]
+    for split in SPLITS:
+        if not any(c.split == split for c in claims):
+            found.append(f"no claims in the {split} split")
+    return found
+
+
+def load(claims_path: Path = CLAIMS_FILE, items_path: Path = ITEMS_FILE) -> DeskSet:
+    """Read and validate the desk set; raise DeskSetError listing every problem."""
+    claims, items = read_claims(claims_path), read_items(items_path)
+    found = problems(claims, items)
+    if found:
+        raise DeskSetError("; ".join(found))
+    return DeskSet(claims={c.id: c for c in claims}, items=tuple(items))
+
+
+def counts(desk: DeskSet) -> dict[str, Counter[str]]:
+    """Counts the documentation reports: per label, per split and label, per beat."""
+    return {
+        "label": Counter(i.label for i in desk.items),
+        "split": Counter(f"{desk.claims[i.claim_id].split}/{i.label}" for i in desk.items),
+        "beat": Counter(desk.claims[i.claim_id].beat for i in desk.items),
+        "claims_per_split": Counter(c.split for c in desk.claims.values()),
+        "claims_per_beat": Counter(c.beat for c in desk.claims.values()),
+        "attributed": Counter(
+            "attributed" if i.attribution else "none" for i in desk.items if i.label != "unrelated"
+        ),
+        "reported_denial": Counter(str(i.reported_denial) for i in desk.items),
+    }
