@@ -39,13 +39,14 @@ from typing import Any
 import numpy as np
 
 from bench.feedserver import BROKEN, Feed, ServerOptions, plan, serve
+from monitor.clock import system_clock
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.ingest.parsing import make_reader
 from monitor.judge.stance import MentionsOnly
 from monitor.logs import setup_logging
 from monitor.memory import limit_malloc_arenas
 from monitor.notify.slack import ConsoleSink
-from monitor.pipeline import Pipeline, PollOutcome, host_lanes, utcnow
+from monitor.pipeline import Pipeline, PollOutcome, host_lanes
 from monitor.store import open_store
 from monitor.types import Source, SourceSpec, Watchlist
 
@@ -172,7 +173,7 @@ def fetch_stage(config: Config) -> Config:
     watchlist = Watchlist("bench-ingest", "Ingestion benchmark", "#bench", specs, ())
     with tempfile.TemporaryDirectory() as tmp:
         repository = open_store(f"sqlite:///{tmp}/ingest.sqlite3")
-        repository.sync_watchlists([watchlist], utcnow())
+        repository.sync_watchlists([watchlist], system_clock())
         policy = FetchPolicy(
             user_agent="monitor-bench/1", timeout=config["timeout"], allow_private=True
         )
@@ -180,7 +181,7 @@ def fetch_stage(config: Config) -> Config:
         pipeline = TimedPipeline(
             repository, fetcher, NoEmbedder(), MentionsOnly(), ConsoleSink(),
             concurrency=config["concurrency"], profile=bool(config["profile"]),
-            reader=make_reader(config["parse_processes"]),
+            reader=make_reader(config["parse_processes"]), clock=system_clock,
         )  # fmt: skip
         rss_at_start = _current_rss_mib()
         try:

@@ -34,7 +34,6 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -250,7 +249,7 @@ def run(config: Config) -> Config:
         bare = time.perf_counter() - start
 
         latency = _latency(service, feeds, slack, fresh, config) if config["latency"] else {}
-        status = service.repository.status(datetime.now(UTC))
+        status = service.repository.status(service.clock())
         service.close()
     return {
         "items": len(items),

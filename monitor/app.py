@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from monitor.clock import Clock, system_clock
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.ingest.parsing import make_reader
 from monitor.ingest.websub import Subscriber
@@ -20,7 +21,7 @@ from monitor.notify.feedback import FeedbackHandler
 from monitor.notify.messages import SlackMessage
 from monitor.notify.outbox import Outbox
 from monitor.notify.slack import AlertSink, ConsoleSink, SlackSink
-from monitor.pipeline import Pipeline, utcnow
+from monitor.pipeline import Pipeline
 from monitor.settings import Settings
 from monitor.store import Repository, open_store
 from monitor.watchlists import LoadReport, load_directory
@@ -40,6 +41,7 @@ class Service:
     settings: Settings
     repository: Repository
     pipeline: Pipeline
+    clock: Clock = system_clock
 
     def sync_watchlists(self, directory: Path | None = None) -> LoadReport:
         """Load watchlist files and store what loaded; problems are logged and returned."""
@@ -49,7 +51,7 @@ class Service:
         for problem in report.problems:
             log.error("watchlist problem: %s", problem)
         if report.watchlists:
-            summary = self.repository.sync_watchlists(report.watchlists, utcnow())
+            summary = self.repository.sync_watchlists(report.watchlists, self.clock())
             log.info(
                 "watchlists loaded: %d (%d claims, %d sources)",
                 summary.watchlists,
@@ -74,12 +76,12 @@ class Service:
             self.pipeline.fetcher,
             settings.watchlists,
             settings.match_threshold,
-            utcnow,
+            self.clock,
         )
         context = WebContext(
             repository=self.repository,
             editor=editor,
-            clock=utcnow,
+            clock=self.clock,
             secret_key=load_secret_key(secret, settings.data_dir),
             default_threshold=settings.match_threshold,
             session_lifetime=timedelta(hours=settings.session_hours),
@@ -95,7 +97,7 @@ class Service:
         if secret is None or not secret.get_secret_value():
             return None
         return FeedbackHandler(
-            self.repository, self.pipeline.sink, secret.get_secret_value(), utcnow
+            self.repository, self.pipeline.sink, secret.get_secret_value(), self.clock
         )
 
     def web_server(self, on_new_items: Callable[[], None] = lambda: None) -> WebServer:
@@ -134,9 +136,15 @@ def make_stance(settings: Settings, embedder: Embedder) -> StanceClassifier:
 
 
 def build_service(
-    settings: Settings, *, console: Callable[[SlackMessage], None] | None = None
+    settings: Settings,
+    *,
+    console: Callable[[SlackMessage], None] | None = None,
+    clock: Clock = system_clock,
 ) -> Service:
-    """Open (and migrate) the database and wire the pipeline from ``settings``."""
+    """Open (and migrate) the database and wire the pipeline from ``settings``.
+
+    ``clock`` is the one clock every part of the service reads "now" from.
+    """
     repository = open_store(settings.resolved_database_url, vector_store=settings.vector_store)
     log.info("archive search: %s", repository.vectors.name)
     fetcher = Fetcher(
@@ -154,7 +162,7 @@ def build_service(
     outbox = Outbox(
         repository,
         sink,
-        utcnow,
+        clock,
         interactive=bool(signing and signing.get_secret_value()),
         pace=settings.slack_pace,
     )
@@ -168,7 +176,8 @@ def build_service(
         outbox=outbox,
         reader=make_reader(settings.parse_processes),
         lease=timedelta(seconds=settings.lease),
+        clock=clock,
     )
     if settings.public_url:
-        pipeline.websub = Subscriber(repository, fetcher, settings.public_url, utcnow)
-    return Service(settings, repository, pipeline)
+        pipeline.websub = Subscriber(repository, fetcher, settings.public_url, clock)
+    return Service(settings, repository, pipeline, clock)

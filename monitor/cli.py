@@ -6,13 +6,16 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from monitor import __version__
+from monitor.clock import Clock, system_clock
 from monitor.errors import MonitorError
 from monitor.logs import setup_logging
 from monitor.memory import limit_malloc_arenas
@@ -46,14 +49,35 @@ ConfigOption = Annotated[
 ]
 
 
-class State:
+@dataclass
+class Invocation:
+    """What the commands of one invocation share: the clock and the config file.
+
+    ``main`` runs the app on the system clock; tests pass their own as Typer's context object
+    (``CliRunner().invoke(app, args, obj=Invocation(clock))``).
+    """
+
+    clock: Clock
     config: Path | None = None
+
+
+_invocation: ContextVar[Invocation] = ContextVar("invocation")
+
+
+def invocation() -> Invocation:
+    """The running command's :class:`Invocation` (set from Typer's context object)."""
+    return _invocation.get()
+
+
+def now() -> datetime:
+    """The current moment, from the invocation's clock."""
+    return invocation().clock()
 
 
 def settings() -> Settings:
     """Settings for this invocation; a bad setting exits with a clear message."""
     try:
-        loaded = load_settings(State.config)
+        loaded = load_settings(invocation().config)
     except MonitorError as err:
         fail(str(err))
     setup_logging(loaded.log_level, loaded.log_json)
@@ -73,12 +97,16 @@ def version_callback(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     config: ConfigOption = None,
     version: Annotated[
         bool, typer.Option("--version", callback=version_callback, is_eager=True)
     ] = False,
 ) -> None:
-    State.config = config
+    if not isinstance(ctx.obj, Invocation):  # see main(): the app always runs with one
+        fail("the command line runs without a clock (use monitor.cli.main)")
+    ctx.obj.config = config
+    _invocation.set(ctx.obj)
 
 
 @app.command()
@@ -224,7 +252,7 @@ def sources() -> None:
     rows = repository.sources(include_disabled=True)
     if not rows:
         typer.echo("no sources (load a watchlist with `monitor poll --once` or `monitor run`)")
-    per_day = repository.items_per_day(datetime.now(UTC), days=7)
+    per_day = repository.items_per_day(now(), days=7)
     for source in rows:
         for line in _describe_source(source, per_day.get(source.id, [0] * 7)):
             typer.echo(line)
@@ -308,7 +336,7 @@ def status() -> None:
     repository = open_store(
         current.resolved_database_url, migrate=False, vector_store=current.vector_store
     )
-    now = datetime.now(UTC)
+    now = invocation().clock()
     state = repository.status(now)
     waiting = f"oldest from {_when(state.oldest_pending_at)}" if state.alerts_pending else ""
     stances = ", ".join(f"{n} {s}" for s, n in sorted(state.evidence_last_day.items())) or "none"
@@ -379,7 +407,7 @@ def mute(
     if not ids:
         typer.echo(f"error: no {kind.value} named {name!r}", err=True)
         raise typer.Exit(1)
-    now = datetime.now(UTC)
+    now = invocation().clock()
     for target_id in ids:
         repository.add_mute(Mute(kind, target_id, now + length, reason), "cli", now)
     typer.echo(f"muted {kind.value} {name} until {(now + length):%Y-%m-%d %H:%M} UTC")
@@ -423,8 +451,8 @@ def digest(
         repository = open_store(current.resolved_database_url)
         loaded = load_directory(current.watchlists, current.match_threshold)
         if loaded.watchlists:  # recipients and send times as the files say now
-            repository.sync_watchlists(loaded.watchlists, datetime.now(UTC))
-        desk = make_digest_desk(current, repository, lambda: datetime.now(UTC))
+            repository.sync_watchlists(loaded.watchlists, now())
+        desk = make_digest_desk(current, repository, invocation().clock)
         if preview is not None and watchlist:
             shown = desk.preview(watchlist)
             preview.write_text(render_html(shown), encoding="utf-8")
@@ -567,7 +595,7 @@ def users_add(
     repository = open_store(settings().resolved_database_url)
     if repository.user_credentials(name) is not None:
         fail(f"a user named {name!r} exists")
-    now = datetime.now(UTC)
+    now = invocation().clock()
     repository.add_user(name, hash_password(password), Role(role), now)
     repository.record_audit("cli", "user.create", f"user:{name}", None, {"role": role}, now)
     typer.echo(f"added {role} {name}")
@@ -587,7 +615,7 @@ def users_token(
     if found is None:
         raise fail(f"no user named {name!r}")
     token = new_api_token()
-    now = datetime.now(UTC)
+    now = invocation().clock()
     repository.add_api_token(found[0].id, label, token_hash(token), now)
     repository.record_audit("cli", "token.create", f"user:{name}", None, {"token": label}, now)
     typer.echo(token)
@@ -754,9 +782,9 @@ def archive_rebuild(
     )
 
 
-def _service(build: Callable[[Settings], Service]) -> Service:
+def _service(build: Callable[..., Service]) -> Service:
     try:
-        return build(settings())
+        return build(settings(), clock=invocation().clock)
     except MonitorError as err:
         raise fail(str(err)) from err
 
@@ -768,7 +796,7 @@ def _when(moment: datetime | None) -> str:
 def main() -> None:
     limit_malloc_arenas()  # before any thread starts: many fetch threads fragment the heap
     try:
-        app()
+        app(obj=Invocation(system_clock))
     except MonitorError as err:
         typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
         sys.exit(1)

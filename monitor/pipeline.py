@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import numpy as np
 
+from monitor.clock import Clock
 from monitor.errors import FetchError, ParseError, StorageError, ThrottledError
 from monitor.ingest.articles import with_full_text
 from monitor.ingest.fetch import Fetcher
@@ -51,10 +52,6 @@ SETTLERS = 8
 BACKLOG_BYTES = 32 << 20
 # An item this close (cosine) to one editors marked not relevant for a claim raises no alert.
 REJECTED_SIMILARITY = 0.85
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -114,7 +111,7 @@ class Pipeline:
         stance: StanceClassifier,
         sink: AlertSink,
         *,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock,
         concurrency: int = 8,
         articles_per_poll: int = ARTICLES_PER_POLL,
         websub: Subscriber | None = None,

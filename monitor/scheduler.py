@@ -34,7 +34,6 @@ from monitor.app import Service
 from monitor.digest.deliver import make_digest_desk
 from monitor.errors import MonitorError
 from monitor.ingest.policy import source_bounds
-from monitor.pipeline import utcnow
 from monitor.types import Source
 
 log = logging.getLogger(__name__)
@@ -81,7 +80,7 @@ class MonitorScheduler:
         )
         self._watchlist_stamp: tuple[tuple[str, float], ...] = ()
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
-        self.digests = make_digest_desk(service.settings, service.repository, utcnow)
+        self.digests = make_digest_desk(service.settings, service.repository, service.clock)
 
     def start(self) -> None:
         """Load watchlists, schedule every job and run (blocks for a BlockingScheduler)."""
@@ -92,7 +91,7 @@ class MonitorScheduler:
             IntervalTrigger(seconds=30),
             id=JUDGE_JOB,
             executor="judge",
-            next_run_time=utcnow(),
+            next_run_time=self.service.clock(),
         )
         self.scheduler.add_job(
             self.deliver,
@@ -114,7 +113,7 @@ class MonitorScheduler:
             self.send_digests,
             IntervalTrigger(seconds=settings.digest_interval),
             id=DIGEST_JOB,
-            next_run_time=utcnow(),
+            next_run_time=self.service.clock(),
         )
         if self.service.pipeline.websub is not None:
             self.scheduler.add_job(
@@ -136,7 +135,7 @@ class MonitorScheduler:
     def poll(self, source_id: int) -> None:
         """Poll one source if it is due and no other worker has it; wake the judge when it
         brought new items."""
-        now = utcnow()
+        now = self.service.clock()
         lease = timedelta(seconds=self.service.settings.lease)
         source = self.service.repository.lease_source(
             source_id, self.worker_id, now, now + lease, due_by=now + DUE_SLACK
@@ -159,23 +158,23 @@ class MonitorScheduler:
         if after is not None and source.next_poll_at <= after:
             return
         jitter = timedelta(seconds=follow_jitter(source.current_interval))
-        when = max(source.next_poll_at, utcnow()) + jitter
+        when = max(source.next_poll_at, self.service.clock()) + jitter
         with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
             self.scheduler.modify_job(f"source:{source_id}", next_run_time=when)
 
     def sweep(self) -> None:
         """Wake the jobs of overdue sources now: those a dead worker held (once their lease
         ends) are polled within seconds instead of at their job's next turn."""
-        overdue = self.service.repository.sources(due_at=utcnow() - SWEEP_EVERY)
+        overdue = self.service.repository.sources(due_at=self.service.clock() - SWEEP_EVERY)
         for source in overdue:
             with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
-                self.scheduler.modify_job(f"source:{source.id}", next_run_time=utcnow())
+                self.scheduler.modify_job(f"source:{source.id}", next_run_time=self.service.clock())
 
     def wake_judge(self) -> None:
         """Run the judge job now (new items arrived by poll or WebSub push)."""
         # Shutting down, or not started yet: the judge runs on its own schedule then.
         with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
-            self.scheduler.modify_job(JUDGE_JOB, next_run_time=utcnow())
+            self.scheduler.modify_job(JUDGE_JOB, next_run_time=self.service.clock())
 
     def send_digests(self) -> None:
         """Send the daily digests due now (each watchlist's failure stays its own)."""
@@ -224,7 +223,7 @@ class MonitorScheduler:
         for job in self.scheduler.get_jobs():
             if job.id.startswith("source:") and job.id not in wanted:
                 job.remove()
-        now = utcnow()
+        now = self.service.clock()
         for job_id, source in wanted.items():
             first = max(now, source.next_poll_at) if source.next_poll_at else now
             wake, _ = source_bounds(source)

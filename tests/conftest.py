@@ -1,23 +1,25 @@
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator
 
-import numpy as np
 import pytest
 
-from tests.databases import drop_created
-from tests.servers import LocalServer, SlackAPI
+from tests.support.databases import drop_created
+from tests.support.embedders import HashingEmbedder
+from tests.support.servers import LocalServer, SlackAPI
+from tests.support.timeshift import shift_wall_clock
 
-FIXTURES = Path(__file__).parent / "fixtures"
-REPO = Path(__file__).parent.parent
+SHIFTED_DAYS = shift_wall_clock()  # before the loop below clears MONITOR_TEST_SHIFT_DAYS
 
 # Tests never read a developer's own configuration.
 for name in list(os.environ):
     if name.startswith("MONITOR_") or name == "SLACK_BOT_TOKEN":
         del os.environ[name]
+
+
+def pytest_report_header() -> str:
+    return f"wall clock shifted by {SHIFTED_DAYS} days" if SHIFTED_DAYS else ""
 
 
 @pytest.fixture
@@ -38,27 +40,6 @@ def real_embedder():  # type: ignore[no-untyped-def]
     from monitor.judge.embed import shared_embedder
 
     return shared_embedder("all-MiniLM-L6-v2")
-
-
-class HashingEmbedder:
-    """A deterministic stand-in for plumbing tests: bag of hashed words, L2-normalised."""
-
-    model_key = "test-hashing"
-
-    def __init__(self, dim: int = 256) -> None:
-        self.dim = dim
-        self.calls: list[list[str]] = []
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls.append(list(texts))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().split():
-                word = word.strip(".,;:'\"!?()")
-                if len(word) > 2:
-                    out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from monitor.archive import rebuild
-from monitor.cli import app
 from monitor.store import Repository, open_store
 from monitor.types import FeedEntry, SourceSpec, Watchlist
-from tests.conftest import HashingEmbedder
-from tests.databases import PGVECTOR, database_url, pgvector_url
+from tests.support.cli import run_cli
+from tests.support.databases import PGVECTOR, database_url, pgvector_url
+from tests.support.embedders import HashingEmbedder
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 STORIES = {
@@ -75,8 +74,8 @@ def test_archive_rebuild_command_shows_what_it_did(tmp_path: Path, monkeypatch) 
     archive_with_items(url)
     monkeypatch.setenv("MONITOR_DATABASE_URL", url)
     monkeypatch.setattr("monitor.cli._embedder", lambda current: HashingEmbedder())
-    result = CliRunner().invoke(app, ["archive", "rebuild"])
+    result = run_cli(["archive", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "3 items read, 3 embedded" in result.output
-    again = CliRunner().invoke(app, ["archive", "rebuild"])
+    again = run_cli(["archive", "rebuild"])
     assert "3 items read, 0 embedded" in again.output

@@ -10,82 +10,11 @@ import pytest
 
 from monitor.notify.outbox import Outbox
 from monitor.notify.slack import SlackSink
-from monitor.store import Repository, open_store
-from monitor.types import AlertStatus, Evidence, FeedEntry, Mute, MuteTarget, Stance
-from monitor.watchlists import parse_watchlist
-from tests.databases import database_url
-from tests.servers import SlackAPI
-
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-WATCHLIST = """
-name: Arms desk
-slack_channel: "#arms"
-timezone: Europe/London
-alerts:
-  routes: {{contradicts: ["#denials"]}}
-  per_claim_per_hour: {per_claim}
-{quiet}
-sources:
-  - {{name: Wire, url: "http://127.0.0.1:9/wire.xml"}}
-  - {{name: Ministry, url: "http://127.0.0.1:9/ministry.xml"}}
-claims:
-  - id: shells
-    text: North Korea is shipping artillery shells to Russia
-  - id: drones
-    text: Iran supplies Shahed attack drones to Russia
-"""
-
-
-class Clock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-    def real(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class Desk:
-    """A watchlist in a real SQLite file, and a way to produce evidence for it."""
-
-    def __init__(
-        self, tmp_path: Path, slack: SlackAPI, per_claim: int = 6, quiet: str = ""
-    ) -> None:
-        self.slack = slack
-        self.clock = Clock()
-        slack.clock = lambda: self.clock().timestamp()
-        self.repository: Repository = open_store(database_url(tmp_path / "desk.sqlite3"))
-        text = WATCHLIST.format(per_claim=per_claim, quiet=quiet)
-        self.repository.sync_watchlists([parse_watchlist(text, tmp_path / "arms.yaml")], NOW)
-        self.sources = {s.name: s for s in self.repository.sources()}
-        self.claims = {c.key: c for c in self.repository.claims()}
-        self.count = 0
-
-    def sink(self) -> SlackSink:
-        return SlackSink(self.slack.token, f"{self.slack.url}/api/")
-
-    def outbox(self, **options: object) -> Outbox:
-        options.setdefault("pace", 0.0)
-        return Outbox(self.repository, self.sink(), self.clock, **options)  # type: ignore[arg-type]
-
-    def evidence(self, claim: str, stance: Stance = Stance.SUPPORTS, source: str = "Wire") -> int:
-        """Store a new item with evidence for ``claim``; returns the alerts queued."""
-        self.count += 1
-        entry = FeedEntry(
-            f"item-{self.count}",
-            f"https://news.example/{self.count}",
-            f"Report {self.count}",
-            f"Report number {self.count} on the claim.",
-        )
-        [item] = self.repository.add_items(self.sources[source].id, [entry], self.clock())
-        found = Evidence(self.claims[claim].id, item.id, 0.8, f"Quote {self.count}", stance, 0.9)
-        return self.repository.record_judgement([item.id], [found], self.clock())
+from monitor.types import AlertStatus, Mute, MuteTarget, Stance
+from tests.support.clock import NOW
+from tests.support.databases import database_url
+from tests.support.desks import Desk
+from tests.support.servers import SlackAPI
 
 
 @pytest.fixture
@@ -301,9 +230,7 @@ def test_an_alert_is_posted_exactly_once_across_a_crash(desk: Desk, crash: type[
 def test_without_the_history_scopes_an_interrupted_alert_fails_with_the_reason(
     tmp_path: Path, desk: Desk
 ) -> None:
-    from typer.testing import CliRunner
-
-    from monitor.cli import app
+    from tests.support.cli import run_cli
 
     desk.evidence("shells")
     dying = Outbox(
@@ -323,7 +250,7 @@ def test_without_the_history_scopes_an_interrupted_alert_fails_with_the_reason(
     )
     assert [a.id for a, _ in report.failed] == [failed.id] and not desk.slack.posted
     env = {"MONITOR_DATABASE_URL": database_url(tmp_path / "desk.sqlite3")}
-    status = CliRunner().invoke(app, ["status"], env=env)
+    status = run_cli(["status"], env=env, clock=desk.clock)
     assert status.exit_code == 2
     assert f"1 interrupted alert could not be checked in Slack (#{failed.id})" in status.output
 
@@ -331,39 +258,37 @@ def test_without_the_history_scopes_an_interrupted_alert_fails_with_the_reason(
 def test_editors_see_failures_and_pauses_resend_and_mute_from_the_command_line(
     tmp_path: Path, desk: Desk
 ) -> None:
-    from typer.testing import CliRunner
-
-    from monitor.cli import app
+    from tests.support.cli import run_cli
 
     desk.slack.errors["#arms"] = "invalid_blocks"
     desk.evidence("shells")
     desk.outbox().deliver()
     env = {"MONITOR_DATABASE_URL": database_url(tmp_path / "desk.sqlite3")}
-    shown = CliRunner().invoke(app, ["alerts", "--status", "failed"], env=env)
+    shown = run_cli(["alerts", "--status", "failed"], env=env)
     assert shown.exit_code == 0, shown.output
     assert "failed (Slack refused the alert for #arms: invalid_blocks)" in shown.output
 
     desk.slack.errors["#arms"] = "channel_not_found"
     desk.evidence("drones")
     desk.outbox().deliver()
-    status = CliRunner().invoke(app, ["status"], env=env)
+    status = run_cli(["status"], env=env, clock=desk.clock)
     assert status.exit_code == 2
     assert "paused      #arms: paused: Slack refused the alert for #arms: channel_not_found" in (
         status.output
     )
 
     del desk.slack.errors["#arms"]
-    resent = CliRunner().invoke(app, ["alerts", "resend"], env=env)
+    resent = run_cli(["alerts", "resend"], env=env, clock=desk.clock)
     assert resent.exit_code == 0 and "1 failed alert will be sent again" in resent.output
     desk.clock.advance(minutes=11)
     assert len(desk.outbox().deliver().sent) == 2  # the resent one and the one that waited
     assert not desk.repository.alerts(AlertStatus.FAILED)
 
-    muted = CliRunner().invoke(app, ["mute", "claim", "drones", "--for", "2h"], env=env)
+    muted = run_cli(["mute", "claim", "drones", "--for", "2h"], env=env, clock=desk.clock)
     assert muted.exit_code == 0 and "muted claim drones until" in muted.output
-    [mute] = desk.repository.active_mutes(datetime.now(UTC))
+    [mute] = desk.repository.active_mutes(desk.clock())
     assert mute.target is MuteTarget.CLAIM and mute.target_id == desk.claims["drones"].id
-    unknown = CliRunner().invoke(app, ["mute", "claim", "nope"], env=env)
+    unknown = run_cli(["mute", "claim", "nope"], env=env)
     assert unknown.exit_code == 1 and "no claim named 'nope'" in unknown.output
 
 

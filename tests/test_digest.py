@@ -9,9 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from monitor.cli import app
 from monitor.digest.compose import compose_digest, safe_url
 from monitor.digest.render import render_html, render_text
 from monitor.digest.schedule import SENDING_STALE, due_period, message_id, window_since
@@ -29,11 +27,12 @@ from monitor.types import (
     Stance,
 )
 from monitor.watchlists import parse_watchlist
-from tests.digest_support import (
+from tests.support.cli import run_cli
+from tests.support.clock import Clock
+from tests.support.digests import (
     MAIL_FROM,
     NOW,
     WATCHLIST,
-    Clock,
     SmtpServer,
     desk_with_evidence,
     make_desk,
@@ -58,7 +57,7 @@ def test_recipients_get_a_text_and_html_digest_of_what_changed(
     tmp_path: Path, smtp: SmtpServer
 ) -> None:
     repository = desk_with_evidence(tmp_path)
-    report = make_desk(repository, smtp.port, Clock()).send_due()
+    report = make_desk(repository, smtp.port, Clock(NOW)).send_due()
 
     assert [r.period for r in report.sent] == ["2026-03-10"]
     [received] = smtp.received
@@ -99,7 +98,7 @@ def test_refused_recipients_are_recorded_and_the_others_still_get_it(
 ) -> None:
     smtp.handler.refuse = {"gone@newsroom.example"}
     repository = desk_with_evidence(tmp_path)
-    report = make_desk(repository, smtp.port, Clock()).send_due()
+    report = make_desk(repository, smtp.port, Clock(NOW)).send_due()
 
     assert len(report.sent) == 1
     [received] = smtp.received
@@ -118,7 +117,7 @@ def test_every_recipient_refused_fails_the_digest_without_retrying(
         "gone@newsroom.example",
     }
     repository = desk_with_evidence(tmp_path)
-    clock = Clock()
+    clock = Clock(NOW)
     desk = make_desk(repository, smtp.port, clock)
     report = desk.send_due()
     assert report.sent == [] and len(report.failed) == 1
@@ -133,7 +132,7 @@ def test_every_recipient_refused_fails_the_digest_without_retrying(
 
 def test_a_period_is_never_sent_twice(tmp_path: Path, smtp: SmtpServer) -> None:
     repository = desk_with_evidence(tmp_path)
-    clock = Clock()
+    clock = Clock(NOW)
     desk = make_desk(repository, smtp.port, clock)
     desk.send_due()
     clock.now += timedelta(minutes=5)
@@ -163,7 +162,7 @@ def test_a_digest_waits_while_the_server_is_down_and_goes_when_it_is_back(
     tmp_path: Path, smtp: SmtpServer
 ) -> None:
     repository = desk_with_evidence(tmp_path)
-    clock = Clock()
+    clock = Clock(NOW)
     desk = make_desk(repository, smtp.port, clock)
     smtp.stop()
     report = desk.send_due()
@@ -215,7 +214,7 @@ def test_one_failing_watchlist_does_not_stop_the_others(tmp_path: Path, smtp: Sm
     repository = desk_with_evidence(tmp_path)
     other = parse_watchlist(WATCHLIST.replace("Arms desk", "Other desk"), tmp_path / "other.yaml")
     repository.sync_watchlists([other], NOW)
-    desk = make_desk(repository, smtp.port, Clock())
+    desk = make_desk(repository, smtp.port, Clock(NOW))
     broken = desk.build
 
     def build(key: str, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -301,7 +300,7 @@ def test_feed_content_is_escaped_and_only_http_links_are_kept() -> None:
 
 
 def test_preview_writes_html_and_text_and_sends_nothing(tmp_path: Path, smtp: SmtpServer) -> None:
-    from tests.databases import database_url
+    from tests.support.databases import database_url
 
     watchlists = tmp_path / "watchlists"
     watchlists.mkdir()
@@ -313,8 +312,8 @@ def test_preview_writes_html_and_text_and_sends_nothing(tmp_path: Path, smtp: Sm
         "MONITOR_SMTP_PORT": str(smtp.port),
     }
     out = tmp_path / "out.html"
-    result = CliRunner().invoke(
-        app, ["digest", "--watchlist", "desk", "--preview", str(out)], env=env
+    result = run_cli(
+        ["digest", "--watchlist", "desk", "--preview", str(out)], env=env, clock=Clock(NOW)
     )
     assert result.exit_code == 0, result.output
     html = out.read_text()
@@ -322,13 +321,13 @@ def test_preview_writes_html_and_text_and_sends_nothing(tmp_path: Path, smtp: Sm
     assert "Arms desk" in html and "North Korean troops fight in Kursk" in html
     assert "Arms desk" in out.with_suffix(".txt").read_text()
     assert smtp.received == []
-    listed = CliRunner().invoke(app, ["digest"], env=env)
+    listed = run_cli(["digest"], env=env, clock=Clock(NOW))
     assert listed.exit_code == 0 and "no digests yet" in listed.output
 
-    sent = CliRunner().invoke(app, ["digest", "--send", "-w", "desk", "--force"], env=env)
+    sent = run_cli(["digest", "--send", "-w", "desk", "--force"], env=env, clock=Clock(NOW))
     assert sent.exit_code == 0, sent.output
     assert len(smtp.received) == 1
-    again = CliRunner().invoke(app, ["digest", "--send", "-w", "desk", "--force"], env=env)
+    again = run_cli(["digest", "--send", "-w", "desk", "--force"], env=env, clock=Clock(NOW))
     assert again.exit_code == 0 and "no digest due now" in again.output
     assert len(smtp.received) == 1
 

@@ -14,15 +14,16 @@ from playwright.sync_api import sync_playwright
 
 from monitor.digest.deliver import DigestDesk
 from monitor.digest.render import render_html
-from tests.conftest import REPO
-from tests.digest_support import NOW, Clock, desk_with_evidence, make_sender
+from tests.support.clock import Clock
+from tests.support.digests import NOW, desk_with_evidence, make_sender
+from tests.support.paths import REPO
 
 ARTIFACTS = REPO / "test-artifacts"
 
 
 def test_digest_renders_in_chromium_without_overflow_on_a_phone(tmp_path: Path) -> None:
     repository = desk_with_evidence(tmp_path)
-    desk = DigestDesk(repository, make_sender(1), "monitor@newsroom.example", Clock())
+    desk = DigestDesk(repository, make_sender(1), "monitor@newsroom.example", Clock(NOW))
     digest = desk.build("desk", date(2026, 3, 10), NOW - timedelta(days=1), NOW)
     page_file = tmp_path / "digest.html"
     page_file.write_text(render_html(digest), encoding="utf-8")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
-from tests.databases import database_url
-from tests.servers import LocalServer, Response, SlackAPI
+from tests.support.databases import database_url
+from tests.support.paths import FIXTURES
+from tests.support.servers import LocalServer, Response, SlackAPI
 
 pytestmark = pytest.mark.model
 

@@ -17,14 +17,15 @@ from fastapi import FastAPI
 from monitor.notify.feedback import FeedbackHandler
 from monitor.types import AlertStatus, FeedbackKind, Stance
 from monitor.web.slack import slack_router
-from tests.servers import SlackAPI, serving_app
-from tests.test_delivery import Desk
+from tests.support.clock import NOW
+from tests.support.desks import Desk
+from tests.support.servers import SlackAPI, serving_app
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 
 def signed(body: bytes, secret: str = SECRET, at: float | None = None) -> dict[str, str]:
-    stamp = str(int(at if at is not None else time.time()))
+    stamp = str(int(at if at is not None else NOW.timestamp()))
     digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
     return {
         "x-slack-request-timestamp": stamp,
@@ -60,8 +61,8 @@ def desk(tmp_path: Path, slack_api: SlackAPI) -> Desk:
 
 @pytest.fixture
 def endpoint(desk: Desk) -> Iterator[Endpoint]:
-    # The service's clock is real time here: Slack signs with the time of the request.
-    handler = FeedbackHandler(desk.repository, desk.sink(), SECRET, desk.clock.real)
+    # Slack signs with the time of the request: the desk's clock stands still at NOW.
+    handler = FeedbackHandler(desk.repository, desk.sink(), SECRET, desk.clock)
     app = FastAPI()
     app.include_router(slack_router(handler))
     with serving_app(app) as url:
@@ -95,7 +96,7 @@ def test_unsigned_forged_or_replayed_requests_are_refused(endpoint: Endpoint) ->
         == 401
     )
     assert endpoint.post(body, signed(body, secret="wrong")).status_code == 401
-    assert endpoint.post(body, signed(body, at=time.time() - 600)).status_code == 401
+    assert endpoint.post(body, signed(body, at=NOW.timestamp() - 600)).status_code == 401
     tampered = press(alert_id, FeedbackKind.RELEVANT)
     assert endpoint.post(tampered, signed(body)).status_code == 401
     threshold = endpoint.desk.repository.claims()[0].threshold

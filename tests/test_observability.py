@@ -10,15 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from typer.testing import CliRunner
 
-from monitor.cli import app
 from monitor.logs import setup_logging
 from monitor.types import Stance
 from monitor.web.metrics import metrics_router
-from tests.databases import database_url
-from tests.servers import SlackAPI, serving_app
-from tests.test_delivery import Desk
+from tests.support.cli import run_cli
+from tests.support.databases import database_url
+from tests.support.desks import Desk
+from tests.support.servers import SlackAPI, serving_app
 
 
 def test_status_summarises_the_service_and_flags_trouble(
@@ -29,7 +28,7 @@ def test_status_summarises_the_service_and_flags_trouble(
     desk.evidence("drones", Stance.CONTRADICTS)
     env = {"MONITOR_DATABASE_URL": database_url(tmp_path / "desk.sqlite3")}
 
-    healthy = CliRunner().invoke(app, ["status"], env=env)
+    healthy = run_cli(["status"], env=env, clock=desk.clock)
     assert healthy.exit_code == 0, healthy.output
     assert "3 pending" in healthy.output  # the contradiction also goes to #denials
     assert "last 24 h: 1 contradicts, 1 supports" in healthy.output
@@ -37,7 +36,7 @@ def test_status_summarises_the_service_and_flags_trouble(
 
     slack_api.errors["#arms"] = "is_archived"
     desk.outbox().deliver()
-    troubled = CliRunner().invoke(app, ["status"], env=env)
+    troubled = run_cli(["status"], env=env, clock=desk.clock)
     assert troubled.exit_code == 2
     assert "1 sent in the last 24 h" in troubled.output and "2 pending" in troubled.output
     assert "paused      #arms: paused: Slack refused the alert for #arms: is_archived" in (

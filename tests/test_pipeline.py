@@ -15,9 +15,10 @@ from monitor.pipeline import Pipeline
 from monitor.store import Repository, open_store
 from monitor.types import AlertStatus, FeedbackKind, FeedEntry
 from monitor.watchlists import parse_watchlist
-from tests.conftest import FIXTURES, HashingEmbedder
-from tests.databases import database_url
-from tests.servers import LocalServer, Response, SlackAPI
+from tests.support.databases import database_url
+from tests.support.embedders import HashingEmbedder
+from tests.support.paths import FIXTURES
+from tests.support.servers import LocalServer, Response, SlackAPI
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 

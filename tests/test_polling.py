@@ -9,9 +9,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from monitor.cli import app
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.judge.stance import MentionsOnly
 from monitor.notify.slack import ConsoleSink
@@ -19,9 +17,12 @@ from monitor.pipeline import Pipeline
 from monitor.store import Repository, open_store
 from monitor.types import Source
 from monitor.watchlists import parse_watchlist
-from tests.conftest import FIXTURES, HashingEmbedder
-from tests.databases import database_url
-from tests.servers import LocalServer, Response, SlowRoute
+from tests.support.cli import run_cli
+from tests.support.clock import Clock
+from tests.support.databases import database_url
+from tests.support.embedders import HashingEmbedder
+from tests.support.paths import FIXTURES
+from tests.support.servers import LocalServer, Response, SlowRoute
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 PAGES = FIXTURES / "pages"
@@ -41,17 +42,9 @@ sources:
 """
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture
@@ -288,9 +281,9 @@ def test_a_source_failing_for_a_day_is_disabled_until_its_watchlist_is_edited(
 def test_monitor_sources_shows_items_per_day_and_why_a_source_is_disabled(
     tmp_path: Path, feed_server: LocalServer, repository: Repository
 ) -> None:
-    now = datetime.now(UTC)
-    clock = Clock()
-    clock.now = now
+    # Late in the day: the CLI's "last 7 days" must bucket by the same clock as the poll.
+    clock = Clock(datetime(2026, 11, 23, 23, 59, 30, tzinfo=UTC))
+    now = clock.now
     feed_server.responses["/desk.xml"] = Response((FIXTURES / "feeds/desk.xml").read_bytes())
     lines = f'  - {{name: Wire, url: "{feed_server.url}/desk.xml"}}\n'
     lines += f'  - {{name: Dead, url: "{feed_server.url}/dead.xml"}}\n'
@@ -303,7 +296,7 @@ def test_monitor_sources_shows_items_per_day_and_why_a_source_is_disabled(
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     try:  # the command sets up logging on the runner's stream, closed afterwards
-        result = CliRunner().invoke(app, ["sources"], env={"MONITOR_DATABASE_URL": url})
+        result = run_cli(["sources"], env={"MONITOR_DATABASE_URL": url}, clock=clock)
     finally:
         root.handlers[:], root.level = handlers, level
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.app import Service
+from monitor.clock import system_clock
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.judge.stance import MentionsOnly
 from monitor.notify.slack import SlackSink
@@ -16,18 +16,11 @@ from monitor.pipeline import Pipeline
 from monitor.scheduler import MonitorScheduler, jitter_for
 from monitor.settings import load_settings
 from monitor.store import Repository, open_store
-from tests.conftest import FIXTURES, HashingEmbedder
-from tests.databases import database_url
-from tests.servers import LocalServer, Response, SlackAPI
-
-
-def wait_for(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
+from tests.support.databases import database_url
+from tests.support.embedders import HashingEmbedder
+from tests.support.paths import FIXTURES
+from tests.support.servers import LocalServer, Response, SlackAPI
+from tests.support.waiting import wait_for
 
 
 def desk_scheduler(
@@ -50,8 +43,9 @@ def desk_scheduler(
         HashingEmbedder(),
         MentionsOnly(),
         SlackSink(slack_api.token, f"{slack_api.url}/api/"),
+        clock=system_clock,  # a live scheduler: its jobs run in real time
     )
-    service = Service(settings, repository, pipeline)
+    service = Service(settings, repository, pipeline, system_clock)
     return MonitorScheduler(service, BackgroundScheduler), repository
 
 
@@ -67,8 +61,8 @@ def test_scheduler_polls_each_source_and_alerts(
         jobs = {job.id for job in scheduler.scheduler.get_jobs()}
         [source] = repository.sources()
         assert {f"source:{source.id}", "judge", "deliver", "reload-watchlists"} <= jobs
-        assert wait_for(lambda: len(slack_api.posted) >= 1)
-        assert wait_for(lambda: repository.source(source.id).last_success_at is not None)
+        wait_for(lambda: len(slack_api.posted) >= 1)
+        wait_for(lambda: repository.source(source.id).last_success_at is not None)
     finally:
         scheduler.shutdown()
     assert feed_server.paths_requested().count("/desk.xml") == 1
@@ -109,12 +103,10 @@ def test_after_a_poll_the_job_runs_at_the_sources_next_poll_time(
     scheduler.start()
     try:
         [source] = repository.sources()
-        assert wait_for(lambda: repository.source(source.id).last_success_at is not None)
+        wait_for(lambda: repository.source(source.id).last_success_at is not None)
         polled = repository.source(source.id)
         job_id = f"source:{source.id}"
-        assert wait_for(
-            lambda: scheduler.scheduler.get_job(job_id).next_run_time >= polled.next_poll_at
-        )
+        wait_for(lambda: scheduler.scheduler.get_job(job_id).next_run_time >= polled.next_poll_at)
         next_run = scheduler.scheduler.get_job(job_id).next_run_time
     finally:
         scheduler.shutdown()

@@ -8,7 +8,7 @@ import pytest
 
 from monitor.errors import ConfigError
 from monitor.settings import CONFIG_ENV, Settings, load_settings, settings_table
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 
 def test_documentation_lists_every_setting_as_the_code_declares_it() -> None:

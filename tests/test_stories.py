@@ -12,10 +12,10 @@ from monitor.notify.slack import SlackSink
 from monitor.pipeline import Pipeline
 from monitor.store import open_store
 from monitor.watchlists import parse_watchlist
-from tests.conftest import HashingEmbedder
-from tests.databases import database_url
-from tests.ingest.test_dedup import COPY, INDEPENDENT, WIRE
-from tests.servers import LocalServer, Response, SlackAPI
+from tests.support.databases import database_url
+from tests.support.embedders import HashingEmbedder
+from tests.support.servers import LocalServer, Response, SlackAPI
+from tests.support.texts import COPY, INDEPENDENT, WIRE
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 

@@ -8,9 +8,7 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from monitor.cli import app
 from monitor.errors import WatchlistError
 from monitor.types import SourceKind, Verdict
 from monitor.watchlists import (
@@ -20,7 +18,8 @@ from monitor.watchlists import (
     parse_duration,
     parse_watchlist,
 )
-from tests.conftest import FIXTURES, REPO
+from tests.support.cli import run_cli
+from tests.support.paths import FIXTURES, REPO
 
 BROKEN = FIXTURES / "watchlists/broken"
 
@@ -132,14 +131,14 @@ def test_a_bad_file_never_stops_the_good_ones(tmp_path: Path) -> None:
 def test_watchlist_check_command_reports_and_fails(tmp_path: Path) -> None:
     shutil.copy(REPO / "watchlists/arms-transfers.yaml", tmp_path / "good.yaml")
     shutil.copy(BROKEN / "typo.yaml", tmp_path / "typo.yaml")
-    result = CliRunner().invoke(app, ["watchlist", "check", str(tmp_path)])
+    result = run_cli(["watchlist", "check", str(tmp_path)])
     assert result.exit_code == 1
     assert f"ok: {tmp_path / 'good.yaml'}" in result.output
     assert f"{tmp_path / 'typo.yaml'}:2:1: slack_chanel: unknown field" in result.output
 
 
 def test_watchlist_check_passes_on_the_shipped_files() -> None:
-    result = CliRunner().invoke(app, ["watchlist", "check", str(REPO / "watchlists")])
+    result = run_cli(["watchlist", "check", str(REPO / "watchlists")])
     assert result.exit_code == 0, result.output
 
 

@@ -7,31 +7,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from monitor.cli import app as cli
 from monitor.types import Role
 from monitor.watchlists import load_directory
-from tests.databases import database_url
-from tests.servers import LocalServer
-from tests.web_desk import (
+from tests.support.cli import run_cli
+from tests.support.databases import database_url
+from tests.support.servers import LocalServer
+from tests.support.web_desk import (
+    NEW_FEED,
     NOW,
     PASSWORD,
     WebDesk,
     bearer,
     csrf_of,
     desk_with_feed,
+    preview_save_and_backfill_a_claim,
     sign_in,
 )
-
-RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>New</title>
-<item><guid>n1</guid><title>Hello</title><link>https://new.example/1</link></item>
-</channel></rss>"""
 
 
 @pytest.fixture
 def desk(tmp_path: Path, feed_server: LocalServer) -> Iterator[WebDesk]:
-    with desk_with_feed(tmp_path, feed_server, "/new.xml", RSS) as desk:
+    with desk_with_feed(tmp_path, feed_server, "/new.xml", NEW_FEED) as desk:
         yield desk
 
 
@@ -100,41 +97,7 @@ def test_viewers_cannot_edit(desk: WebDesk) -> None:
 def test_a_new_claim_is_previewed_saved_to_yaml_and_backfilled_without_alerts(
     desk: WebDesk,
 ) -> None:
-    client = desk.client()
-    token = sign_in(client, "editor")
-    form = {
-        "csrf_token": token,
-        "new": "1",
-        "watchlist": "arms",
-        "id": "",
-        "text": "Iran supplies Shahed attack drones to Russia",
-        "paraphrases": "Tehran sends drones to Moscow\n",
-        "verdict": "disputed",
-        "notes": "Watch the <denials>",
-        "threshold": "0.5",
-    }
-    preview = client.post("/claims/save", data=form | {"action": "preview"})
-    assert preview.status_code == 200
-    assert "1 archived items would match" in preview.text
-    assert "&lt;script&gt;" in preview.text and "<script" not in preview.text
-    assert desk.repository.claims("arms")[-1].key == "dprk-shells"  # nothing saved yet
-
-    saved = client.post("/claims/save", data=form | {"action": "save"})
-    assert saved.status_code == 303
-    page = client.get(saved.headers["location"])
-    assert "1 archived items recorded as evidence" in page.text
-    assert "recorded without an alert" in page.text
-    claim = desk.repository.claims("arms")[-1]
-    assert claim.key == "iran-supplies-shahed-attack-drones-to-russia"
-    # Old news alerts nobody: the one alert is the first claim's, from judging the items.
-    assert [a.claim_key for a in desk.repository.alerts()] == ["dprk-shells"]
-    [watchlist] = load_directory(desk.watchlists).watchlists
-    assert watchlist.claims[-1] == claim.spec
-    assert watchlist.claims[-1].notes == "Watch the <denials>"
-    [entry] = desk.repository.audit_log(target=f"claim:arms/{claim.key}")
-    assert (entry.actor, entry.action, entry.before) == ("editor", "claim.create", None)
-    assert entry.after is not None and entry.after["verdict"] == "disputed"
-    assert client.get("/").text.count("Iran supplies Shahed attack drones to Russia") >= 1
+    preview_save_and_backfill_a_claim(desk)
 
 
 def test_a_claim_edit_is_audited_with_before_and_after(desk: WebDesk) -> None:
@@ -256,7 +219,7 @@ def test_watchlists_export_to_yaml_and_users_are_added_from_the_cli(
 ) -> None:
     env = {"MONITOR_DATABASE_URL": database_url(tmp_path / "web.sqlite3")}
     out = tmp_path / "export"
-    result = CliRunner().invoke(cli, ["watchlist", "export", "--out", str(out)], env=env)
+    result = run_cli(["watchlist", "export", "--out", str(out)], env=env)
     assert result.exit_code == 0, result.output
     [exported] = load_directory(out).watchlists
     [original] = load_directory(desk.watchlists).watchlists
@@ -266,7 +229,7 @@ def test_watchlists_export_to_yaml_and_users_are_added_from_the_cli(
         original.threshold,
     )
     env["MONITOR_NEW_PASSWORD"] = "a long password"
-    result = CliRunner().invoke(cli, ["users", "add", "bo", "--role", "admin"], env=env)
+    result = run_cli(["users", "add", "bo", "--role", "admin"], env=env)
     assert result.exit_code == 0, result.output
     found = desk.repository.user_credentials("bo")
     assert found is not None and found[0].role is Role.ADMIN
@@ -276,7 +239,7 @@ def test_dumped_watchlists_read_back_the_same() -> None:
     from dataclasses import replace
 
     from monitor.watchlists import dump_watchlist, parse_watchlist
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     for watchlist in load_directory(REPO / "watchlists").watchlists:
         back = parse_watchlist(dump_watchlist(watchlist, 0.6), watchlist.path or Path("x"), 0.6)

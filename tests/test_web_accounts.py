@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import LocalServer
-from tests.web_desk import PASSWORD, WebDesk, csrf_of, make_desk, sign_in
+from tests.support.servers import LocalServer
+from tests.support.web_desk import PASSWORD, WebDesk, csrf_of, make_desk, sign_in
 
 NEW_PASSWORD = "a new and longer passphrase"
 

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from monitor.types import Role
-from tests.servers import LocalServer
-from tests.web_desk import WebDesk, make_desk
+from tests.support.servers import LocalServer
+from tests.support.web_desk import WebDesk, make_desk
 
 EXAMPLES = 25  # per operation: enough to find unhandled input, quick enough for every run
 

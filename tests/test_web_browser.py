@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.conftest import REPO
-from tests.servers import LocalServer, Response, serving_app
-from tests.web_desk import PASSWORD, WebDesk, make_desk
+from tests.support.paths import REPO
+from tests.support.servers import LocalServer, Response, serving_app
+from tests.support.web_desk import PASSWORD, WebDesk, make_desk
 
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

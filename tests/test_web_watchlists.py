@@ -12,8 +12,8 @@ import pytest
 
 from monitor.types import ClaimSpec, Role, SourceKind, SourceSpec
 from monitor.watchlists import load_file, parse_duration
-from tests.servers import LocalServer
-from tests.web_desk import NOW, WebDesk, bearer, desk_with_feed, sign_in
+from tests.support.servers import LocalServer
+from tests.support.web_desk import NOW, WebDesk, bearer, desk_with_feed, sign_in
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Health</title>
 <item><guid>h1</guid><title>Measles</title><link>https://health.example/1</link></item>

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,9 +24,10 @@ from monitor.store import Repository, open_store
 from monitor.types import Source, WebSubState
 from monitor.watchlists import parse_watchlist
 from monitor.web.websub import websub_router
-from tests.conftest import HashingEmbedder
-from tests.databases import database_url
-from tests.servers import LocalServer, Response, SlackAPI, serving_app
+from tests.support.databases import database_url
+from tests.support.embedders import HashingEmbedder
+from tests.support.servers import LocalServer, Response, SlackAPI, serving_app
+from tests.support.waiting import wait_for
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 CLAIM = "North Korea has shipped artillery shells to Russia"
@@ -132,15 +132,6 @@ def desk(
         pipeline.websub = Subscriber(repository, fetcher, url, lambda: NOW)
         yield Desk(pipeline, repository, Endpoint(url), feed_server, slack_api)
     fetcher.close()
-
-
-def wait_for(condition: object, seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def test_a_hub_verifies_and_pushes_and_the_desk_is_alerted(desk: Desk) -> None:

@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.databases import backend, database_url
-from tests.judge.test_embed import tiny_sentence_model
-from tests.servers import LocalServer, Response, SlackAPI
+from tests.support.databases import backend, database_url
+from tests.support.models import tiny_sentence_model
+from tests.support.servers import LocalServer, Response, SlackAPI
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(
     backend() != "postgresql", reason="several workers need PostgreSQL (MONITOR_TEST_POSTGRES)"
@@ -68,14 +69,6 @@ class SlowOnce:
         LocalServer.write(
             handler, Response(self.body, headers={"content-type": "application/rss+xml"})
         )
-
-
-def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 @pytest.fixture

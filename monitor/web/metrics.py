@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-
 from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
+from monitor.clock import Clock
 from monitor.metrics import StatusCollector
 from monitor.store import Repository
 
 
-def metrics_router(
-    repository: Repository, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-) -> APIRouter:
+def metrics_router(repository: Repository, clock: Clock) -> APIRouter:
     """The route Prometheus scrapes; queue gauges are read from ``repository`` each time."""
     queues = CollectorRegistry(auto_describe=True)  # per app: tests build several
     queues.register(StatusCollector(lambda: repository.status(clock())))

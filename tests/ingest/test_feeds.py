@@ -11,7 +11,7 @@ from monitor.errors import ParseError
 from monitor.ingest.feeds import parse_feed
 from monitor.ingest.urls import canonical_url
 from monitor.types import FetchResult
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -20,7 +20,7 @@ from monitor.ingest.fetch import (
     guarded_transport,
     is_public,
 )
-from tests.servers import LocalServer, Response, SlowRoute
+from tests.support.servers import LocalServer, Response, SlowRoute
 
 
 def fetcher(**limits: object) -> Fetcher:

@@ -11,8 +11,8 @@ from monitor.ingest.articles import extract_article
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.ingest.pages import article_links, looks_like_article, read_articles
 from monitor.types import FetchResult
-from tests.conftest import FIXTURES
-from tests.servers import LocalServer, Response
+from tests.support.paths import FIXTURES
+from tests.support.servers import LocalServer, Response
 
 PAGES = FIXTURES / "pages"
 NOW = datetime(2024, 1, 1, tzinfo=UTC)

@@ -21,9 +21,10 @@ from monitor.notify.slack import ConsoleSink
 from monitor.pipeline import Pipeline
 from monitor.store import open_store
 from monitor.types import FetchResult, SourceSpec, Watchlist
-from tests.conftest import FIXTURES, HashingEmbedder
-from tests.databases import database_url
-from tests.servers import LocalServer, Response
+from tests.support.databases import database_url
+from tests.support.embedders import HashingEmbedder
+from tests.support.paths import FIXTURES
+from tests.support.servers import LocalServer, Response
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 DESK = (FIXTURES / "feeds/desk.xml").read_bytes()
@@ -115,7 +116,13 @@ def test_polling_with_a_parser_process_stores_every_feed(
     repository.sync_watchlists([Watchlist("desk", "Desk", "#desk", tuple(specs), ())], NOW)
     fetcher = Fetcher(FetchPolicy(user_agent="t", allow_private=True))
     pipeline = Pipeline(
-        repository, fetcher, HashingEmbedder(), MentionsOnly(), ConsoleSink(), reader=reader
+        repository,
+        fetcher,
+        HashingEmbedder(),
+        MentionsOnly(),
+        ConsoleSink(),
+        reader=reader,
+        clock=lambda: NOW,
     )
     try:
         outcomes = pipeline.poll_many(repository.sources())
@@ -140,7 +147,9 @@ def test_polling_goes_on_when_fetched_bodies_fill_the_backlog(
     repository = open_store(database_url(tmp_path / "m.sqlite3"))
     repository.sync_watchlists([Watchlist("desk", "Desk", "#desk", tuple(specs), ())], NOW)
     fetcher = Fetcher(FetchPolicy(user_agent="t", allow_private=True))
-    pipeline = Pipeline(repository, fetcher, HashingEmbedder(), MentionsOnly(), ConsoleSink())
+    pipeline = Pipeline(
+        repository, fetcher, HashingEmbedder(), MentionsOnly(), ConsoleSink(), clock=lambda: NOW
+    )
     try:
         outcomes = pipeline.poll_many(repository.sources())
     finally:

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from monitor.cli import app
 from monitor.errors import ModelError
 from monitor.judge import features as F
 from monitor.judge.builtin import MANIFEST_FILE, MODEL_FILE, BuiltinStance, StanceWeights
@@ -20,7 +18,8 @@ from monitor.judge.fnc import LABELS, read_pairs
 from monitor.judge.stance import StanceQuery
 from monitor.judge.training import split_bodies, train
 from monitor.types import Stance
-from tests.conftest import HashingEmbedder
+from tests.support.cli import run_cli
+from tests.support.embedders import HashingEmbedder
 
 FNC = Path(__file__).resolve().parents[3] / "shared/datasets/fnc1"
 
@@ -210,10 +209,8 @@ def test_predict_and_eval_commands_on_fnc_rows(tmp_path: Path) -> None:
         for row in csv.reader(source):
             if row[0] == "Body ID" or row[0] in chosen:
                 writer.writerow(row)
-    runner = CliRunner()
 
-    predicted = runner.invoke(
-        app,
+    predicted = run_cli(
         [
             "stance",
             "predict",
@@ -233,8 +230,6 @@ def test_predict_and_eval_commands_on_fnc_rows(tmp_path: Path) -> None:
     ]
     assert {r["Stance"] for r in written} <= set(LABELS)
 
-    evaluated = runner.invoke(
-        app, ["stance", "eval", "--stances", str(stances), "--bodies", str(bodies)]
-    )
+    evaluated = run_cli(["stance", "eval", "--stances", str(stances), "--bodies", str(bodies)])
     assert evaluated.exit_code == 0, evaluated.output
     assert "FNC-1 score:" in evaluated.output and "macro-F1:" in evaluated.output

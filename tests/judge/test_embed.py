@@ -10,8 +10,8 @@ import pytest
 from monitor.errors import ModelError
 from monitor.judge.embed import CachedEmbedder, SentenceTransformerEmbedder, resolve_model
 from monitor.settings import load_settings
-from tests.conftest import HashingEmbedder
-from tests.judge.tiny_models import tiny_sentence_model
+from tests.support.embedders import HashingEmbedder
+from tests.support.models import tiny_sentence_model
 
 
 def test_any_sentence_transformers_model_by_path(tmp_path: Path) -> None:

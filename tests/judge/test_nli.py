@@ -12,8 +12,8 @@ from monitor.judge.nli import NliStance
 from monitor.judge.stance import StanceQuery
 from monitor.settings import load_settings
 from monitor.types import Stance
-from tests.conftest import HashingEmbedder
-from tests.judge.tiny_models import tiny_bert_config
+from tests.support.embedders import HashingEmbedder
+from tests.support.models import tiny_bert_config
 
 LABEL_ORDERS = {
     "mnli-style": {0: "contradiction", 1: "entailment", 2: "neutral"},

@@ -18,8 +18,8 @@ from monitor.judge.embed import (
     configured_embedder,
 )
 from monitor.settings import load_settings
-from tests.conftest import HashingEmbedder
-from tests.judge.tiny_models import tiny_sentence_model
+from tests.support.embedders import HashingEmbedder
+from tests.support.models import tiny_sentence_model
 
 SENTENCES = [
     "The ministry of health confirmed three new cases of measles in the northern province.",

@@ -7,13 +7,12 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
-from typer.testing import CliRunner
 
-from monitor.cli import app
 from monitor.store import Repository
 from monitor.store.database import current_revision, downgrade, head_revision, make_engine, upgrade
 from monitor.store.tables import Base
-from tests.databases import database_url
+from tests.support.cli import run_cli
+from tests.support.databases import database_url
 
 
 def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(tmp_path: Path) -> None:
@@ -34,7 +33,7 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(tmp_path: Pat
 
 def test_db_upgrade_command(tmp_path: Path) -> None:
     url = database_url(tmp_path / "cli.sqlite3")
-    result = CliRunner().invoke(app, ["db", "upgrade"], env={"MONITOR_DATABASE_URL": url})
+    result = run_cli(["db", "upgrade"], env={"MONITOR_DATABASE_URL": url})
     assert result.exit_code == 0, result.output
     assert f"database at revision {head_revision()}" in result.output
 

@@ -20,9 +20,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from typer.testing import CliRunner
 
-from monitor.cli import app
 from monitor.errors import ConfigError, StorageError
 from monitor.store import Repository, open_store
 from monitor.store import pgvector as pgvector_module
@@ -31,9 +29,10 @@ from monitor.store.pgvector import PgVectorStore, index_name
 from monitor.store.tables import Base
 from monitor.store.vectors import PassageMatch, SqlVectorStore
 from monitor.types import FeedEntry, SourceKind, SourceSpec, Watchlist
-from tests import test_web, web_desk
-from tests.databases import PGVECTOR, database_url, pgvector_url
-from tests.servers import LocalServer, Response
+from tests.support import web_desk
+from tests.support.cli import run_cli
+from tests.support.databases import PGVECTOR, database_url, pgvector_url
+from tests.support.servers import LocalServer, Response
 
 NOW = datetime(2024, 3, 1, tzinfo=UTC)
 DIM = 384
@@ -61,7 +60,7 @@ def test_without_pgvector_the_archive_is_numpy_and_pgvector_cannot_be_forced(
     assert isinstance(repository.vectors, SqlVectorStore)
     assert "passage_embeddings" not in inspect(repository.engine).get_table_names()
     url = repository.engine.url.render_as_string(hide_password=False)
-    status = CliRunner().invoke(app, ["status"], env={"MONITOR_DATABASE_URL": url})
+    status = run_cli(["status"], env={"MONITOR_DATABASE_URL": url})
     assert "archive     searched with numpy" in status.output, status.output
     forced = Repository(repository.engine, "pgvector")
     with pytest.raises(ConfigError, match="pgvector extension"):
@@ -291,7 +290,7 @@ def test_claim_preview_and_backfill_search_the_pgvector_archive(
 ) -> None:
     monkeypatch.setattr(web_desk, "database_url", pgvector_url)
     feed_server.responses["/new.xml"] = Response(
-        test_web.RSS, headers={"content-type": "application/rss+xml"}
+        web_desk.NEW_FEED, headers={"content-type": "application/rss+xml"}
     )
     desk = web_desk.make_desk(tmp_path, feed_server.url)
     try:
@@ -303,10 +302,10 @@ def test_claim_preview_and_backfill_search_the_pgvector_archive(
                 and not connection.execute(text("SELECT count(*) FROM passage_vectors")).scalar()
             )
         url = desk.repository.engine.url.render_as_string(hide_password=False)
-        status = CliRunner().invoke(app, ["status"], env={"MONITOR_DATABASE_URL": url})
+        status = run_cli(["status"], env={"MONITOR_DATABASE_URL": url})
         assert "archive     searched with pgvector" in status.output, status.output
         # The web editor's whole preview, save and backfill story, on the pgvector archive.
-        test_web.test_a_new_claim_is_previewed_saved_to_yaml_and_backfilled_without_alerts(desk)
+        web_desk.preview_save_and_backfill_a_claim(desk)
     finally:
         desk.fetcher.close()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from monitor.store import Repository, open_store
 from monitor.types import AlertStatus, Evidence, FeedEntry, Stance
 from monitor.watchlists import parse_watchlist
-from tests.databases import database_url
+from tests.support.databases import database_url
 
 NOW = datetime(2024, 3, 7, 9, 30, tzinfo=UTC)
 WATCHLIST = """

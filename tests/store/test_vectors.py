@@ -9,7 +9,7 @@ import numpy as np
 
 from monitor.store import open_store
 from monitor.types import FeedEntry, SourceKind, SourceSpec, Watchlist
-from tests.databases import database_url
+from tests.support.databases import database_url
 
 NOW = datetime(2024, 3, 1, tzinfo=UTC)
 

@@ -17,7 +17,8 @@ from monitor.digest.send import SmtpConfig, SmtpSender
 from monitor.store import Repository, open_store
 from monitor.types import Evidence, FeedEntry, Stance
 from monitor.watchlists import parse_watchlist
-from tests.databases import database_url
+from tests.support.clock import Clock
+from tests.support.databases import database_url
 
 NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)  # 08:00 in London: after the 07:00 send time
 MAIL_FROM = "Desk Monitor <monitor@newsroom.example>"
@@ -94,14 +95,6 @@ class SmtpServer:
     @property
     def received(self) -> list[Received]:
         return self.handler.received
-
-
-@dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def make_sender(port: int) -> SmtpSender:

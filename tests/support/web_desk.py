@@ -23,9 +23,9 @@ from monitor.types import FeedEntry, Role
 from monitor.watchlists import load_directory
 from monitor.web.app import WebContext, create_app
 from monitor.web.auth import hash_password, new_api_token, token_hash
-from tests.conftest import HashingEmbedder
-from tests.databases import database_url
-from tests.servers import LocalServer, Response
+from tests.support.databases import database_url
+from tests.support.embedders import HashingEmbedder
+from tests.support.servers import LocalServer, Response
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -141,3 +141,49 @@ def desk_with_feed(
 def bearer(desk: WebDesk, role: Role) -> dict[str, str]:
     """The API header of the desk's token for ``role``."""
     return {"Authorization": f"Bearer {desk.tokens[role]}"}
+
+
+# A feed with one harmless item, for desks that need a second source.
+NEW_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>New</title>
+<item><guid>n1</guid><title>Hello</title><link>https://new.example/1</link></item>
+</channel></rss>"""
+
+
+def preview_save_and_backfill_a_claim(desk: WebDesk) -> None:
+    """An editor previews a new claim, saves it to YAML and it is backfilled without alerts
+    (the same story on every archive backend)."""
+    client = desk.client()
+    token = sign_in(client, "editor")
+    form = {
+        "csrf_token": token,
+        "new": "1",
+        "watchlist": "arms",
+        "id": "",
+        "text": "Iran supplies Shahed attack drones to Russia",
+        "paraphrases": "Tehran sends drones to Moscow\n",
+        "verdict": "disputed",
+        "notes": "Watch the <denials>",
+        "threshold": "0.5",
+    }
+    preview = client.post("/claims/save", data=form | {"action": "preview"})
+    assert preview.status_code == 200
+    assert "1 archived items would match" in preview.text
+    assert "&lt;script&gt;" in preview.text and "<script" not in preview.text
+    assert desk.repository.claims("arms")[-1].key == "dprk-shells"  # nothing saved yet
+
+    saved = client.post("/claims/save", data=form | {"action": "save"})
+    assert saved.status_code == 303
+    page = client.get(saved.headers["location"])
+    assert "1 archived items recorded as evidence" in page.text
+    assert "recorded without an alert" in page.text
+    claim = desk.repository.claims("arms")[-1]
+    assert claim.key == "iran-supplies-shahed-attack-drones-to-russia"
+    # Old news alerts nobody: the one alert is the first claim's, from judging the items.
+    assert [a.claim_key for a in desk.repository.alerts()] == ["dprk-shells"]
+    [watchlist] = load_directory(desk.watchlists).watchlists
+    assert watchlist.claims[-1] == claim.spec
+    assert watchlist.claims[-1].notes == "Watch the <denials>"
+    [entry] = desk.repository.audit_log(target=f"claim:arms/{claim.key}")
+    assert (entry.actor, entry.action, entry.before) == ("editor", "claim.create", None)
+    assert entry.after is not None and entry.after["verdict"] == "disputed"
+    assert client.get("/").text.count("Iran supplies Shahed attack drones to Russia") >= 1
