@@ -66,6 +66,7 @@ class Service:
         from monitor.editing import Editor
         from monitor.web.app import WebContext, create_app
         from monitor.web.auth import load_secret_key
+        from monitor.web.metrics import MetricsAccess
 
         settings = self.settings
         secret = settings.secret_key.get_secret_value() if settings.secret_key else None
@@ -89,6 +90,10 @@ class Service:
             max_push_bytes=settings.max_response_bytes,
             on_new_items=on_new_items,
             feedback=self._feedback_handler(),
+            metrics_access=MetricsAccess.of(
+                settings.metrics_allow,
+                settings.metrics_token.get_secret_value() if settings.metrics_token else None,
+            ),
         )
         return create_app(context)
 

@@ -7,12 +7,20 @@ defaults below. ``docs/configuration.md`` documents each one; a test keeps it co
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -213,8 +221,28 @@ class Settings(BaseSettings):
         description="Seconds between checks in `monitor run` for digests due to be sent "
         "(and digests waiting for the mail server to come back).",
     )
+    metrics_allow: str = Field(
+        "127.0.0.0/8,::1",
+        description="Addresses or networks (comma-separated) whose requests may read `/metrics` "
+        "without a token; empty: none. Default: loopback only.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token that also lets a request read `/metrics` from anywhere "
+        "(Prometheus' `authorization` / `bearer_token`).",
+    )
     log_level: str = Field("INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
     log_json: bool = Field(False, description="Write logs as JSON lines.")
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as err:
+                raise ValueError(f"{part!r} is not an address or network") from err
+        return value
 
     @model_validator(mode="after")
     def _onnx_runs_on_the_cpu(self) -> Settings:

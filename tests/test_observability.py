@@ -81,3 +81,30 @@ def test_logs_go_to_the_stderr_of_the_moment_never_to_a_closed_one(
         root.setLevel(level)
     err = capsys.readouterr().err
     assert "monitor.test: after it ended" in err and "Logging error" not in err
+
+
+def test_metrics_are_refused_outside_the_allowed_networks_without_the_token(
+    tmp_path: Path, slack_api: SlackAPI
+) -> None:
+    from monitor.errors import ConfigError
+    from monitor.settings import load_settings
+    from monitor.web.metrics import MetricsAccess
+
+    desk = Desk(tmp_path, slack_api)
+    settings = load_settings(metrics_allow="10.0.0.0/8, 192.168.0.0/16", metrics_token="s3cret")
+    assert settings.metrics_token is not None
+    access = MetricsAccess.of(settings.metrics_allow, settings.metrics_token.get_secret_value())
+    web = FastAPI()
+    web.include_router(metrics_router(desk.repository, desk.clock, access))
+    with serving_app(web) as url:  # requests come from 127.0.0.1: not in the list
+        assert httpx.get(f"{url}/metrics", timeout=10).status_code == 403
+        wrong = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer nope"}, timeout=10)
+        assert wrong.status_code == 403
+        right = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer s3cret"}, timeout=10)
+        assert right.status_code == 200 and "monitor_alerts_pending" in right.text
+    assert MetricsAccess().allows("127.0.0.1", None) and MetricsAccess().allows("::1", None)
+    assert not MetricsAccess().allows("203.0.113.9", None)
+    assert MetricsAccess.of("10.0.0.0/8", None).allows("10.1.2.3", None)
+    assert not MetricsAccess.of("", None).allows("127.0.0.1", None)
+    with pytest.raises(ConfigError, match="not an address or network"):
+        load_settings(metrics_allow="everyone")

@@ -25,6 +25,7 @@ from monitor.errors import FetchError, ParseError, WatchlistError
 from monitor.notify.feedback import FeedbackHandler
 from monitor.store import Repository
 from monitor.web.auth import LoginRequired
+from monitor.web.metrics import MetricsAccess
 from monitor.web.templating import render_error
 from monitor.web.throttle import LoginThrottle
 
@@ -55,6 +56,7 @@ class WebContext:
     # Slack's feedback buttons; None without a signing secret (then no buttons are shown).
     feedback: FeedbackHandler | None = None
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    metrics_access: MetricsAccess = field(default_factory=MetricsAccess)
 
 
 def found(value: T | None, what: str) -> T:
@@ -98,7 +100,7 @@ def create_app(web: WebContext) -> FastAPI:
     )
     if web.feedback is not None:
         app.include_router(slack_router(web.feedback))
-    app.include_router(metrics_router(web.repository, web.clock))
+    app.include_router(metrics_router(web.repository, web.clock, web.metrics_access))
     _handle_errors(app)
     return app
 
