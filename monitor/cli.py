@@ -207,7 +207,7 @@ def poll(
         report = service.sync_watchlists()
         if not report.watchlists and report.problems:
             fail("no watchlist could be loaded (see the problems above)")
-        cycle = service.pipeline.run_cycle(service.repository.sources())
+        cycle = service.pipeline.run_cycle(service.repository.sources(), patient=True)
     except MonitorError as err:
         fail(str(err))
     finally:

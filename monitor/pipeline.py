@@ -410,16 +410,17 @@ class Pipeline:
 
     # --- deliver ------------------------------------------------------------------------
 
-    def deliver(self) -> DeliveryReport:
-        """Send what waits in the outbox."""
+    def deliver(self, *, patient: bool = False) -> DeliveryReport:
+        """Send what waits in the outbox (``patient``: waiting out Slack's 429s, bounded)."""
         with self._delivering, timed("deliver"):
-            return self.outbox.deliver()
+            return self.outbox.deliver_patiently() if patient else self.outbox.deliver()
 
-    def run_cycle(self, sources: Sequence[Source]) -> CycleReport:
-        """Poll ``sources``, judge everything new, deliver alerts."""
+    def run_cycle(self, sources: Sequence[Source], *, patient: bool = False) -> CycleReport:
+        """Poll ``sources``, judge everything new, deliver alerts (``patient``: a one-off run
+        waits out Slack's Retry-After, up to a bound, so that it delivers what it found)."""
         report = CycleReport(polled=self.poll_many(sources))
         report.evidence = self.judge_pending()
-        report.delivery = self.deliver()
+        report.delivery = self.deliver(patient=patient)
         return report
 
 

@@ -131,6 +131,27 @@ def test_slack_429_pauses_the_channel_for_retry_after_without_counting_an_attemp
     assert len(desk.slack.posted) == 2
 
 
+def test_a_one_off_run_waits_out_a_bounded_retry_after(desk: Desk) -> None:
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        desk.clock.advance(seconds=seconds)
+
+    desk.slack.throttle["#arms"] = 2  # two 429s in a row, Retry-After 7 s each
+    desk.evidence("shells")
+    desk.evidence("drones")
+    report = desk.outbox(sleep=sleep).deliver_patiently()
+    assert len(report.sent) == 2 and not report.retrying
+    assert len(desk.slack.posted) == 2 and sum(slept) == pytest.approx(14)
+
+    desk.slack.throttle["#arms"], desk.slack.retry_after = 1, 600  # longer than a run waits
+    desk.evidence("shells")
+    slept.clear()
+    report = desk.outbox(sleep=sleep).deliver_patiently()
+    assert not report.sent and len(report.retrying) == 1 and not slept
+
+
 def test_posts_to_one_channel_are_spaced_by_the_pace(desk: Desk) -> None:
     for claim in ("shells", "drones", "shells"):
         desk.evidence(claim)

@@ -48,6 +48,8 @@ PAUSE_RETRY = timedelta(minutes=10)
 PAUSED = "paused: "  # how the error of an alert waiting for such a fix starts
 EVERY_CHANNEL = "*"  # the pause of the whole sink (the token)
 INTERRUPTED = "interrupted, and Slack cannot be checked for it: "
+# How long a one-off run (`monitor poll --once`) waits out Slack's Retry-After in all.
+PATIENCE = timedelta(minutes=2)
 CATCH_UP = "Caught up after quiet hours"
 BURST = "More evidence (alert limit reached)"
 
@@ -117,6 +119,22 @@ class Outbox:
                 self._send_summary(channel, group, reason, report)
         _count(report, self.clock())
         return report
+
+    def deliver_patiently(self, patience: timedelta = PATIENCE) -> DeliveryReport:
+        """Deliver, then wait out Slack's Retry-After (429s) for at most ``patience`` in all and
+        deliver again: a run from cron delivers what it found."""
+        report = self.deliver()
+        deadline = self.clock() + patience
+        while (until := self._throttled_until()) is not None and until <= deadline:
+            self._sleep(max(0.0, (until - self.clock()).total_seconds()))
+            _merge(report, self.deliver())
+        return report
+
+    def _throttled_until(self) -> datetime | None:
+        """When the first channel Slack throttled may take posts again (None: none throttled)."""
+        now = self.clock()
+        ends = [until for until, why in self._paused.values() if why is None and until > now]
+        return min(ends, default=None)
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -268,6 +286,13 @@ class Outbox:
                     alert.id, "interrupted before Slack answered; sending again",
                     permanent=False, attempted=False,
                 )  # fmt: skip
+
+
+def _merge(report: DeliveryReport, later: DeliveryReport) -> None:
+    """Add a later run's outcome: what is still waiting is what the later run says."""
+    for done in ("sent", "batched", "failed", "muted", "recovered"):
+        getattr(report, done).extend(getattr(later, done))
+    report.retrying, report.paused, report.held = later.retrying, later.paused, later.held
 
 
 def _count(report: DeliveryReport, now: datetime) -> None:
