@@ -43,19 +43,37 @@ def read_pairs(path: Path) -> list[Pair]:
     rows = _read(path, required=("Headline", "Body ID"))
     pairs = []
     for line, row in rows:
+        headline, body_id = _field(row, "Headline", path, line), _field(row, "Body ID", path, line)
         label = (row.get("Stance") or "").strip() or None
         if label is not None and label not in LABELS:
             raise ParseError(f"{path}:{line}: unknown stance {label!r} (expected one of {LABELS})")
-        pairs.append(Pair(row["Headline"], row["Body ID"].strip(), label))
+        pairs.append(Pair(headline, body_id.strip(), label))
     return pairs
 
 
 def read_bodies(path: Path) -> dict[str, str]:
-    """Body ID -> article text from a bodies file (`Body ID`, `articleBody`)."""
-    return {
-        row["Body ID"].strip(): row["articleBody"]
-        for _, row in _read(path, ("Body ID", "articleBody"))
-    }
+    """Body ID -> article text from a bodies file (`Body ID`, `articleBody`); a Body ID given
+    twice is an error (which text was meant?)."""
+    bodies: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for line, row in _read(path, ("Body ID", "articleBody")):
+        body_id = _field(row, "Body ID", path, line).strip()
+        text = _field(row, "articleBody", path, line)
+        if body_id in bodies:
+            first = first_line[body_id]
+            raise ParseError(
+                f"{path}:{line}: Body ID {body_id!r} given twice (first on line {first})"
+            )
+        bodies[body_id], first_line[body_id] = text, line
+    return bodies
+
+
+def _field(row: dict[str, str], column: str, path: Path, line: int) -> str:
+    """A row's value in ``column``; a short row (no such value) is the file's problem."""
+    value = row.get(column)
+    if value is None or (column == "Body ID" and not value.strip()):
+        raise ParseError(f"{path}:{line}: the row has no {column}")
+    return value
 
 
 def check_bodies(pairs: Sequence[Pair], bodies: dict[str, str], path: Path) -> None:
@@ -80,7 +98,12 @@ def _read(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, st
             missing = [c for c in required if c not in (reader.fieldnames or [])]
             if missing:
                 raise ParseError(f"{path}: missing column(s) {', '.join(missing)}")
-            return [(index + 2, row) for index, row in enumerate(reader)]
+            rows = []
+            start = reader.line_num + 1  # a quoted value may span lines: where each row starts
+            for row in reader:
+                rows.append((start, row))
+                start = reader.line_num + 1
+            return rows
     except OSError as err:
         raise ParseError(f"{path}: cannot read: {err}") from err
     except (csv.Error, UnicodeDecodeError) as err:

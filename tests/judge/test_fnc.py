@@ -51,3 +51,22 @@ def test_bad_files_name_the_problem(tmp_path: Path) -> None:
     bad.write_text("Headline,Body ID,Stance\nx,1,maybe\n")
     with pytest.raises(ParseError, match="s.csv:2: unknown stance 'maybe'"):
         read_pairs(bad)
+
+
+def test_rows_without_a_body_id_or_body_and_duplicate_body_ids_name_file_and_line(
+    tmp_path: Path,
+) -> None:
+    bodies = tmp_path / "b.csv"
+    bodies.write_text('Body ID,articleBody\n7,"Line one\nline two"\n8\n')
+    with pytest.raises(ParseError, match="b.csv:4: the row has no articleBody"):
+        read_bodies(bodies)
+    bodies.write_text('Body ID,articleBody\n7,"Line one\nline two"\n,Orphan text\n')
+    with pytest.raises(ParseError, match="b.csv:4: the row has no Body ID"):
+        read_bodies(bodies)
+    bodies.write_text("Body ID,articleBody\n7,First\n8,Other\n7,Second\n")
+    with pytest.raises(ParseError, match="b.csv:4: Body ID '7' given twice \\(first on line 2\\)"):
+        read_bodies(bodies)
+    stances = tmp_path / "s.csv"
+    stances.write_text("Headline,Body ID\nA claim,7\nNo body id\n")
+    with pytest.raises(ParseError, match="s.csv:3: the row has no Body ID"):
+        read_pairs(stances)
