@@ -107,3 +107,19 @@ def test_an_admin_sets_another_users_password(desk: WebDesk) -> None:
     assert signs_in(desk, "viewer", NEW_PASSWORD)
     [entry] = desk.repository.audit_log(target="user:viewer")
     assert (entry.actor, entry.action) == ("admin", "user.password_reset")
+
+
+def test_signing_out_ends_the_session_on_the_server_too(desk: WebDesk) -> None:
+    client = desk.client()
+    token = sign_in(client, "editor")
+    copied = client.cookies.get("monitor_session")
+    assert copied and client.get("/alerts").status_code == 200
+    elsewhere = desk.client()
+    sign_in(elsewhere, "editor")  # another session of the same user
+
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    replayed = desk.client()
+    replayed.cookies.set("monitor_session", copied)  # the cookie as it was before signing out
+    answer = replayed.get("/alerts")
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+    assert elsewhere.get("/alerts").status_code == 200  # other sessions go on

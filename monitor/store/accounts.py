@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from monitor.errors import StorageError
 from monitor.store.base import StorageBase, storage_errors
 from monitor.store.mapping import to_user
-from monitor.store.tables import ApiTokenRow, AuditRow, UserRow
+from monitor.store.tables import ApiTokenRow, AuditRow, UserRow, WebSessionRow
 from monitor.types import AuditEntry, Role, User
 
 
@@ -64,6 +64,28 @@ class AccountsMixin(StorageBase):
         with self._sessions() as session:
             row = session.get(UserRow, user_id)
             return (to_user(row), row.password_hash) if row is not None else None
+
+    def start_web_session(
+        self, session_hash: str, user_id: int, now: datetime, expires_at: datetime
+    ) -> None:
+        """Record a signed-in session (and forget the sessions that have expired)."""
+        with self._transaction() as session:
+            session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
+            session.add(
+                WebSessionRow(
+                    id=session_hash, user_id=user_id, created_at=now, expires_at=expires_at
+                )
+            )
+
+    def web_session_user(self, session_hash: str, now: datetime) -> int | None:
+        """The id of the user whose unexpired session this is, or None (signed out, unknown)."""
+        with self._sessions() as session:
+            row = session.get(WebSessionRow, session_hash)
+            return row.user_id if row is not None and row.expires_at > now else None
+
+    def end_web_session(self, session_hash: str) -> None:
+        with self._transaction() as session:
+            session.execute(delete(WebSessionRow).where(WebSessionRow.id == session_hash))
 
     def users(self) -> list[User]:
         with self._sessions() as session:

@@ -175,6 +175,7 @@ class ItemRow(Base):
     sketch: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
     # A worker judging the item holds it until then.
     judge_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    judge_lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     __table_args__ = (
         Index("ix_items_unjudged", "judged_at", "id"),
@@ -288,6 +289,18 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebSessionRow(Base):
+    """A signed-in web session, kept as the SHA-256 of the random id its cookie carries:
+    signing out deletes it, and a copied cookie is worth nothing after that."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ApiTokenRow(Base):

@@ -1,8 +1,10 @@
 """Who is asking: passwords, the session cookie's key, CSRF tokens, API tokens and roles.
 
 Pages use a signed session cookie (Starlette's SessionMiddleware) holding the user's id, a
-stamp of their password hash (a changed password ends every session signed in with the old
-one) and a per-session CSRF token that every form POST must echo. The API takes bearer
+random session id that the database also keeps until the session ends (signing out deletes it,
+so a copied cookie stops working at once), a stamp of their password hash (a changed password
+ends every session signed in with the old one) and a per-session CSRF token that every form
+POST must echo. The API takes bearer
 tokens instead (never the cookie), so it needs no CSRF token. Passwords are stored as argon2
 hashes, API tokens as the SHA-256 of a random token (shown once, when it is made).
 """
@@ -109,10 +111,25 @@ def password_stamp(password_hash: str) -> str:
 
 def sign_in(request: Request, user: User, password_hash: str) -> None:
     """Start a fresh session for ``user`` (nothing from before signing in is kept)."""
-    request.session.clear()
+    end_session(request)
+    web = request.app.state.web
+    session_id = secrets.token_urlsafe(32)
+    now = web.clock()
+    web.repository.start_web_session(
+        token_hash(session_id), user.id, now, now + web.session_lifetime
+    )
     request.session["uid"] = user.id
+    request.session["sid"] = session_id
     request.session["pw"] = password_stamp(password_hash)
     csrf_token(request)
+
+
+def end_session(request: Request) -> None:
+    """Sign out: the session ends in the database too, and the cookie is emptied."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        request.app.state.web.repository.end_web_session(token_hash(session_id))
+    request.session.clear()
 
 
 def check_password(request: Request, name: str, password: str) -> tuple[User, str] | None:
@@ -130,16 +147,22 @@ def check_password(request: Request, name: str, password: str) -> tuple[User, st
 def page_user(request: Request) -> User:
     """The signed-in user (LoginRequired otherwise, also once their password has changed)."""
     uid, stamp = request.session.get("uid"), request.session.get("pw")
-    repository = request.app.state.web.repository
-    found: tuple[User, str] | None = repository.user_by_id(uid) if isinstance(uid, int) else None
+    session_id = request.session.get("sid")
+    web = request.app.state.web
+    live = (
+        isinstance(session_id, str)
+        and isinstance(uid, int)
+        and (web.repository.web_session_user(token_hash(session_id), web.clock()) == uid)
+    )
+    found: tuple[User, str] | None = web.repository.user_by_id(uid) if live else None
     if (
         found is None
         or not found[0].active
         or not isinstance(stamp, str)
         or not hmac.compare_digest(stamp.encode(), password_stamp(found[1]).encode())
     ):
-        request.session.pop("uid", None)
-        request.session.pop("pw", None)
+        for key in ("uid", "sid", "pw"):
+            request.session.pop(key, None)
         raise LoginRequired
     return found[0]
 

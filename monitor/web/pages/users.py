@@ -14,6 +14,7 @@ from monitor.web.auth import (
     PageAdmin,
     PageViewer,
     check_password,
+    end_session,
     hash_password,
     new_api_token,
     sign_in,
@@ -59,7 +60,7 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 def logout(request: Request) -> RedirectResponse:
-    request.session.clear()
+    end_session(request)
     return RedirectResponse("/login", status_code=303)
 
 
