@@ -182,6 +182,7 @@ def build_service(
         reader=make_reader(settings.parse_processes),
         lease=timedelta(seconds=settings.lease),
         clock=clock,
+        worker=settings.worker_name,
     )
     if settings.public_url:
         pipeline.websub = Subscriber(repository, fetcher, settings.public_url, clock)

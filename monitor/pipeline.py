@@ -7,6 +7,8 @@ passed in, so tests control time.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Sequence
@@ -100,6 +102,11 @@ class _Read:
     topic: str | None = None
 
 
+def default_worker() -> str:
+    """This process's name in leases: host name and process id (stable in a container)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 class Pipeline:
     """Everything between a source and a delivered alert."""
 
@@ -118,6 +125,7 @@ class Pipeline:
         outbox: Outbox | None = None,
         lease: timedelta = timedelta(minutes=10),
         reader: FeedReader | None = None,
+        worker: str | None = None,
     ) -> None:
         self.repository = repository
         self.fetcher = fetcher
@@ -130,6 +138,7 @@ class Pipeline:
         self.websub = websub
         self.outbox = outbox or Outbox(repository, sink, clock)
         self.lease = lease  # how long a batch being judged is held from other workers
+        self.worker = worker or default_worker()  # names this process in the leases it holds
         self.reader = reader or InlineReader()  # parses feeds (maybe in another process)
         self._judging = threading.Lock()
         self._delivering = threading.Lock()
@@ -321,10 +330,35 @@ class Pipeline:
             # Leased, so that workers sharing the database judge each item once; a worker
             # that dies leaves its batch to the others when the lease ends.
             while batch := self.repository.lease_unjudged(
-                JUDGE_BATCH, self.clock(), self.clock() + self.lease
+                JUDGE_BATCH, self.clock(), self.clock() + self.lease, self.worker
             ):
-                queued += self._judge(batch)
+                queued += self._judge_or_release(batch)
         return queued
+
+    def _judge_or_release(self, batch: list[Item]) -> int:
+        """Judge a leased batch; when that fails (a crash of the model, a full disk) give the
+        items back at once rather than leave them waiting out the lease."""
+        judged = False
+        try:
+            queued = self._judge(batch)
+            judged = True
+            return queued
+        finally:
+            if not judged:
+                self._release([item.id for item in batch])
+
+    def _release(self, item_ids: list[int]) -> None:
+        try:
+            self.repository.release_judge_leases(item_ids)
+        except StorageError as err:  # the lease runs out anyway
+            log.warning("could not give back %d items being judged: %s", len(item_ids), err)
+
+    def reclaim_judge_leases(self) -> int:
+        """At start: take back the items this worker (by name) held when it last stopped."""
+        released = self.repository.release_judge_leases(owner=self.worker)
+        if released:
+            log.info("took back %d items this worker was judging when it stopped", released)
+        return released
 
     def _judge(self, items: list[Item]) -> int:
         claims_of = self.repository.claims_by_source({item.source_id for item in items})

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import random
-import socket
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from monitor.app import Service
 from monitor.digest.deliver import make_digest_desk
 from monitor.errors import MonitorError
 from monitor.ingest.policy import source_bounds
+from monitor.pipeline import default_worker
 from monitor.types import Source
 
 log = logging.getLogger(__name__)
@@ -79,12 +78,13 @@ class MonitorScheduler:
             timezone="UTC",
         )
         self._watchlist_stamp: tuple[tuple[str, float], ...] = ()
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker_id = service.settings.worker_name or default_worker()
         self.digests = make_digest_desk(service.settings, service.repository, service.clock)
 
     def start(self) -> None:
         """Load watchlists, schedule every job and run (blocks for a BlockingScheduler)."""
         self.reload_watchlists(force=True)
+        self.service.pipeline.reclaim_judge_leases()
         settings = self.service.settings
         self.scheduler.add_job(
             self.judge,

@@ -154,6 +154,13 @@ class Settings(BaseSettings):
         description="Seconds a worker holds a source it polls or a batch of items it judges; "
         "if the worker dies, another one takes the work over once this has passed.",
     )
+    worker_name: str | None = Field(
+        None,
+        max_length=200,
+        description="This worker's name in the leases it holds; a worker that starts again under "
+        "the same name takes its own leases back at once. Default: host name and process id "
+        "(stable in a container); give each worker on one host its own name.",
+    )
     deliver_interval: float = Field(
         10.0, gt=0, description="Seconds between outbox delivery runs in `monitor run`."
     )

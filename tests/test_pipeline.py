@@ -216,3 +216,43 @@ def test_items_like_one_marked_not_relevant_are_kept_without_alerting(
     assert (
         publish("c", "Officials say North Korea has shipped more artillery shells to Russia") == 1
     )
+
+
+class FullDisk(HashingEmbedder):
+    """An embedder whose machine ran out of disk (or memory) in the middle of judging."""
+
+    def encode(self, texts):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+
+def test_a_batch_that_fails_to_be_judged_is_given_back_at_once(
+    tmp_path: Path, feeds: LocalServer, slack_api: SlackAPI, hashing_embedder: HashingEmbedder
+) -> None:
+    pipeline, repository = make_pipeline(tmp_path, slack_api, FullDisk())
+    load(repository, tmp_path, feeds.url, desk="#desk")
+    pipeline.poll_many(repository.sources())
+    with pytest.raises(OSError, match="No space left"):
+        pipeline.judge_pending()
+    # Another worker takes the items at once, not after the 10-minute lease.
+    taken = repository.lease_unjudged(100, NOW, NOW + timedelta(minutes=10), "other")
+    assert len(taken) == 3
+
+
+def test_a_restarted_worker_takes_back_its_own_leases(
+    tmp_path: Path, feeds: LocalServer, slack_api: SlackAPI, hashing_embedder: HashingEmbedder
+) -> None:
+    pipeline, repository = make_pipeline(tmp_path, slack_api, hashing_embedder)
+    load(repository, tmp_path, feeds.url, desk="#desk")
+    pipeline.poll_many(repository.sources())
+    until = NOW + timedelta(minutes=10)
+    mine = repository.lease_unjudged(2, NOW, until, "worker-1")  # then it was killed
+    theirs = repository.lease_unjudged(1, NOW, until, "worker-2")  # still at work
+    assert len(mine) == 2 and len(theirs) == 1
+
+    restarted = Pipeline(
+        repository, pipeline.fetcher, hashing_embedder, MentionsOnly(), pipeline.sink,
+        clock=lambda: NOW, worker="worker-1",
+    )  # fmt: skip
+    assert restarted.reclaim_judge_leases() == 2
+    restarted.judge_pending()
+    assert {i.id for i in repository.unjudged_items()} == {theirs[0].id}

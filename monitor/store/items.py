@@ -105,8 +105,11 @@ class ItemsMixin(StorageBase):
                     counts.setdefault(source_id, [0] * days)[day] += 1
         return counts
 
-    def lease_unjudged(self, limit: int, now: datetime, until: datetime) -> list[Item]:
-        """Take up to ``limit`` unjudged items not held by another worker, until ``until``."""
+    def lease_unjudged(
+        self, limit: int, now: datetime, until: datetime, owner: str = ""
+    ) -> list[Item]:
+        """Take up to ``limit`` unjudged items not held by another worker, until ``until``, for
+        the worker ``owner``."""
         query = (
             select(ItemRow)
             .where(ItemRow.judged_at.is_(None))
@@ -118,8 +121,22 @@ class ItemsMixin(StorageBase):
         with self._transaction() as session:
             rows = list(session.scalars(query))
             for row in rows:
-                row.judge_lease_until = until
+                row.judge_lease_until, row.judge_lease_owner = until, owner or None
             return [to_item(row) for row in rows]
+
+    def release_judge_leases(
+        self, item_ids: Sequence[int] | None = None, *, owner: str | None = None
+    ) -> int:
+        """Give unjudged items back at once: those of ``item_ids`` and/or those ``owner``
+        holds; returns how many."""
+        query = update(ItemRow).where(ItemRow.judged_at.is_(None))
+        if item_ids is not None:
+            query = query.where(ItemRow.id.in_(item_ids))
+        if owner is not None:
+            query = query.where(ItemRow.judge_lease_owner == owner)
+        with self._transaction() as session:
+            result = session.execute(query.values(judge_lease_until=None, judge_lease_owner=None))
+            return int(getattr(result, "rowcount", 0) or 0)
 
     def unjudged_items(self, limit: int = 1000) -> list[Item]:
         """Items stored but not yet matched against claims (also after a crash)."""
