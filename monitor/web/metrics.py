@@ -15,7 +15,6 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
 from monitor.clock import Clock
-from monitor.clock import Clock
 from monitor.metrics import StatusCollector
 from monitor.store import Repository
 
