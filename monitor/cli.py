@@ -368,7 +368,8 @@ def _delivery_trouble(repository: Repository) -> list[str]:
     from monitor.types import AlertStatus
 
     pending = repository.alerts(AlertStatus.PENDING, limit=1000, newest_first=True)
-    lines = [f"paused      {where}: {why}" for where, why in waiting_for_a_fix(pending).items()]
+    paused = waiting_for_a_fix(pending)
+    lines = [f"paused      {', '.join(where)}: {why}" for why, where in paused.items()]
     lost = interrupted(repository.alerts(AlertStatus.FAILED, limit=1000, newest_first=True))
     if lost:
         ids = ", ".join(str(a.id) for a in lost[:10])

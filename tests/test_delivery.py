@@ -193,18 +193,21 @@ def test_a_channel_slack_refuses_is_paused_and_its_alerts_wait_for_the_fix(desk:
 
 
 def test_a_refused_token_pauses_every_channel(desk: Desk) -> None:
+    from monitor.notify.outbox import waiting_for_a_fix
+
     desk.evidence("shells")
-    desk.evidence("drones")
+    desk.evidence("drones", Stance.CONTRADICTS)  # also routed to #denials
     wrong = SlackSink("xoxb-revoked", f"{desk.slack.url}/api/")
     report = Outbox(desk.repository, wrong, desk.clock, pace=0).deliver()
-    assert not report.sent and not report.failed and len(report.paused) == 2
+    assert not report.sent and not report.failed and len(report.paused) == 3
     assert len(desk.slack.requests) == 1  # the first refusal paused everything
-    [reason] = {a.last_error for a in desk.repository.alerts(AlertStatus.PENDING)}
-    assert reason is not None and "invalid_auth" in reason and "SLACK_BOT_TOKEN" in reason
+    [(reason, channels)] = waiting_for_a_fix(desk.repository.alerts(AlertStatus.PENDING)).items()
+    assert "invalid_auth" in reason and "SLACK_BOT_TOKEN" in reason
+    assert sorted(channels) == ["#arms", "#denials"]
 
     desk.clock.advance(minutes=11)  # restarted with the right token
     report = desk.outbox().deliver()
-    assert len(report.sent) == 2
+    assert len(report.sent) == 3
 
 
 class CrashAfterPosting(SlackSink):

@@ -310,12 +310,16 @@ def _count(report: DeliveryReport, now: datetime) -> None:
         ALERT_LATENCY.observe(max(0.0, (now - alert.created_at).total_seconds()))
 
 
-def waiting_for_a_fix(alerts: Iterable[Alert]) -> dict[str, str]:
-    """Channels whose pending alerts wait for a token or channel fix, each with its reason."""
-    found: dict[str, str] = {}
+def waiting_for_a_fix(alerts: Iterable[Alert]) -> dict[str, list[str]]:
+    """Why pending alerts wait for a token or channel fix: each reason with its channels (a
+    refused token holds every channel for one reason)."""
+    found: dict[str, list[str]] = {}
     for alert in alerts:
-        if alert.status is AlertStatus.PENDING and (alert.last_error or "").startswith(PAUSED):
-            found.setdefault(alert.channel, alert.last_error or "")
+        reason = alert.last_error or ""
+        if alert.status is AlertStatus.PENDING and reason.startswith(PAUSED):
+            channels = found.setdefault(reason, [])
+            if alert.channel not in channels:
+                channels.append(alert.channel)
     return found
 
 
