@@ -13,10 +13,15 @@ COPY alembic ./alembic
 COPY alembic.ini ./
 RUN pip install --no-cache-dir -e .
 
+# The sample watchlists, for `docker run` without a database of its own. Owned by root, so the
+# web UI shows them read-only; docker-compose.yml mounts ./watchlists over them for the web
+# service. The database refuses this copy once it holds a newer version (docs/web.md).
 COPY watchlists ./watchlists
 # var/models exists in the image, owned by monitor, so the `models` volume mounted there
-# (docker-compose.yml) starts out writable by the service.
-RUN useradd --create-home monitor && mkdir -p /app/var/models && chown -R monitor /app/var
+# (docker-compose.yml) starts out writable by the service. uid 1000: the owner of a host
+# folder mounted for the web service's watchlist edits, on most machines.
+RUN useradd --create-home --uid 1000 monitor && mkdir -p /app/var/models \
+    && chown -R monitor /app/var
 USER monitor
 
 EXPOSE 8080

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -51,7 +53,10 @@ class Service:
         for problem in report.problems:
             log.error("watchlist problem: %s", problem)
         if report.watchlists:
-            summary = self.repository.sync_watchlists(report.watchlists, self.clock())
+            origin = f"the files on {socket.gethostname()}:{os.getpid()}"
+            summary = self.repository.sync_watchlists(report.watchlists, self.clock(), origin)
+            for refused in summary.refused:
+                log.error("watchlist sync refused: %s", refused)
             log.info(
                 "watchlists loaded: %d (%d claims, %d sources)",
                 summary.watchlists,

@@ -172,7 +172,8 @@ def web() -> None:
                 service.sync_watchlists()
             stop.wait(RELOAD_EVERY.total_seconds())
 
-    threading.Thread(target=reload, name="reload-watchlists", daemon=True).start()
+    if current.watchlist_sync:
+        threading.Thread(target=reload, name="reload-watchlists", daemon=True).start()
     try:
         uvicorn.run(
             service.web_app(),
@@ -353,10 +354,16 @@ def status() -> None:
         f"alerts      {state.alerts_sent_last_day} sent in the last 24 h, "
         f"{state.alerts_pending} pending {waiting}".rstrip()
         + f", {state.alerts_sending} being sent, {state.alerts_failed} failed",
+        *(f"watchlists  {refused}" for refused in state.watchlists_refused),
     ]
     lines.extend(_delivery_trouble(repository))
     typer.echo("\n".join(lines))
-    trouble = state.alerts_failed or state.sources_overdue or state.sources_disabled
+    trouble = (
+        state.alerts_failed
+        or state.sources_overdue
+        or state.sources_disabled
+        or state.watchlists_refused
+    )
     if trouble or any(line.startswith("paused") for line in lines):
         typer.echo("needs care: see `monitor sources` and `monitor alerts --status failed`")
         raise typer.Exit(2)

@@ -5,6 +5,8 @@
     MonitorError
     ├── ConfigError            settings that cannot be used
     ├── WatchlistError         a watchlist file that cannot be loaded (lists every problem)
+    │   ├── ReadOnlyWatchlist  an edit of a watchlist the web may not change (managed in git)
+    │   └── EditConflict       an edit that raced a hand edit of the same file
     ├── FetchError             a source could not be retrieved (network, HTTP, limits)
     │   ├── UnsafeURLError     the URL is refused (scheme, private address)
     │   └── ThrottledError     the server asked us to come back later (HTTP 429/503)
@@ -58,6 +60,15 @@ class WatchlistError(MonitorError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class ReadOnlyWatchlist(WatchlistError):
+    """An edit of a watchlist that the web UI and API may not change (managed in git, or a
+    read-only folder); refused before anything is done."""
+
+
+class EditConflict(WatchlistError):
+    """An edit that raced a hand edit of the same file: not saved, so neither is lost."""
 
 
 class FetchError(MonitorError):

@@ -6,7 +6,8 @@ poll time (plus a second or two of jitter), so a source is polled at its interva
 next tick of a coarser clock; between runs it also wakes at the shortest interval the source
 may adapt to, as a safety net. Disabled sources are skipped. New items wake the
 judge job at once, which matches them and delivers the alerts. Watchlist files are re-read
-when they change.
+when they change (where ``MONITOR_WATCHLIST_SYNC`` is on), and sources are rescheduled when
+the database's watchlists change.
 
 Several workers may share one PostgreSQL database: a worker leases a source while it polls it
 (and a batch of items while it judges them), so each due source is polled once per interval,
@@ -78,6 +79,7 @@ class MonitorScheduler:
             timezone="UTC",
         )
         self._watchlist_stamp: tuple[tuple[str, float], ...] = ()
+        self._sources_plan: tuple[tuple[object, ...], ...] = ()
         self.worker_id = service.settings.worker_name or default_worker()
         self.digests = make_digest_desk(service.settings, service.repository, service.clock)
 
@@ -209,13 +211,24 @@ class MonitorScheduler:
             log.info("alerts sent: %d, failed: %d", len(report.sent), len(report.failed))
 
     def reload_watchlists(self, force: bool = False) -> None:
-        """Re-read the watchlist files if any changed, and reschedule the sources."""
-        stamp = _stamp(self.service.settings.watchlists)
-        if not force and stamp == self._watchlist_stamp:
-            return
-        self._watchlist_stamp = stamp
-        self.service.sync_watchlists()
-        self.schedule_sources(self.service.repository.sources())
+        """Re-read the watchlist files if any changed (unless ``MONITOR_WATCHLIST_SYNC`` is off:
+        then the database alone says what to watch), and reschedule the sources when what the
+        database says changed (an edit in the web UI reaches every worker this way)."""
+        settings = self.service.settings
+        synced = False
+        if settings.watchlist_sync:
+            stamp = _stamp(settings.watchlists)
+            if force or stamp != self._watchlist_stamp:
+                self._watchlist_stamp = stamp
+                self.service.sync_watchlists()
+                synced = True
+        sources = self.service.repository.sources()
+        plan = tuple(
+            (s.id, s.poll_interval, s.min_poll_interval, s.max_poll_interval) for s in sources
+        )
+        if force or synced or plan != self._sources_plan:
+            self._sources_plan = plan
+            self.schedule_sources(sources)
 
     def schedule_sources(self, sources: list[Source]) -> None:
         """One job per source; jobs of sources no longer watched are removed."""

@@ -48,7 +48,15 @@ class Settings(BaseSettings):
         "`MONITOR_DATA_DIR`. PostgreSQL: `postgresql+psycopg://user:pass@host/db`.",
     )
     watchlists: Path = Field(
-        Path("watchlists"), description="Directory of watchlist YAML files loaded on start."
+        Path("watchlists"),
+        description="Directory of watchlist YAML files, loaded on start and when they change; "
+        "the web UI and API write their edits to it (docs/web.md).",
+    )
+    watchlist_sync: bool = Field(
+        True,
+        description="Load the watchlist files into the database (on start and when they "
+        "change). `false` on workers that share a database with `monitor web`: they read "
+        "watchlists from the database, and an older copy of the folder cannot reach it.",
     )
     slack_bot_token: SecretStr | None = Field(
         None,

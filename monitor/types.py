@@ -168,7 +168,8 @@ class AlertPolicy:
 class Watchlist:
     """A desk's list of claims and the sources to watch for them.
 
-    ``fingerprint`` (SHA-256 of the file's text) tells an edited file from a reloaded one.
+    ``fingerprint`` (SHA-256 of the file's text) tells an edited file from a reloaded one;
+    ``managed_in_git``: its file is changed in git only, never by the web UI or API.
     """
 
     key: str
@@ -183,6 +184,7 @@ class Watchlist:
     alerts: AlertPolicy = field(default_factory=AlertPolicy)
     path: Path | None = None
     fingerprint: str = ""
+    managed_in_git: bool = False
 
 
 # --- What ingestion produces -----------------------------------------------------------------
@@ -496,3 +498,5 @@ class ServiceStatus:
     alerts_failed: int
     alerts_sent_last_day: int
     oldest_pending_at: datetime | None
+    # Syncs refused for carrying an older copy of a watchlist than the database holds.
+    watchlists_refused: tuple[str, ...] = ()

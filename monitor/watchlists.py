@@ -243,6 +243,8 @@ class _WatchlistSchema(_Strict):
     defaults: _DefaultsSchema = _DefaultsSchema()
     sources: Annotated[list[_SourceSchema], Field(min_length=1, max_length=1000)]
     claims: Annotated[list[_ClaimSchema], Field(min_length=1, max_length=2000)]
+    # Changed only in git: the web UI and API show it read-only (docs/web.md).
+    managed_in_git: bool = False
 
     @field_validator("timezone")
     @classmethod
@@ -385,6 +387,7 @@ def _to_domain(
         alerts=_alert_policy(schema.alerts),
         path=path,
         fingerprint=fingerprint,
+        managed_in_git=schema.managed_in_git,
         sources=tuple(
             SourceSpec(
                 name=s.name,
@@ -505,8 +508,10 @@ def dump_watchlist(watchlist: Watchlist, default_threshold: float | None = None)
         data["alerts"] = _dump_alerts(watchlist.alerts)
     if watchlist.threshold != default_threshold:
         data["defaults"] = {"threshold": watchlist.threshold}
-    data["sources"] = [_dump_source(source) for source in watchlist.sources]
-    data["claims"] = [_dump_claim(claim) for claim in watchlist.claims]
+    if watchlist.managed_in_git:
+        data["managed_in_git"] = True
+    data["sources"] = [dump_source(source) for source in watchlist.sources]
+    data["claims"] = [dump_claim(claim) for claim in watchlist.claims]
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -536,7 +541,7 @@ def _dump_alerts(policy: AlertPolicy) -> dict[str, Any]:
     return data
 
 
-def _dump_source(source: SourceSpec) -> dict[str, Any]:
+def dump_source(source: SourceSpec) -> dict[str, Any]:
     data: dict[str, Any] = {"name": source.name, "url": source.url}
     if source.kind is not SourceKind.FEED:
         data["kind"] = source.kind.value
@@ -551,7 +556,7 @@ def _dump_source(source: SourceSpec) -> dict[str, Any]:
     return data
 
 
-def _dump_claim(claim: ClaimSpec) -> dict[str, Any]:
+def dump_claim(claim: ClaimSpec) -> dict[str, Any]:
     data: dict[str, Any] = {"id": claim.id, "text": claim.text}
     if claim.paraphrases:
         data["paraphrases"] = list(claim.paraphrases)

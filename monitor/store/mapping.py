@@ -220,6 +220,7 @@ def to_watchlist(row: WatchlistRow, sources: list[SourceRow], claims: list[Claim
         alerts=to_policy(row.alert_policy),
         path=Path(row.path) if row.path else None,
         fingerprint=row.fingerprint or "",
+        managed_in_git=bool(row.managed_in_git),
         sources=tuple(
             SourceSpec(
                 name=s.name,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from monitor.store.base import StorageBase, storage_errors
-from monitor.store.tables import AlertRow, EvidenceRow, ItemRow, SourceRow
+from monitor.store.tables import AlertRow, EvidenceRow, ItemRow, SourceRow, WatchlistRow
 from monitor.types import AlertStatus, ServiceStatus
 
 
@@ -62,5 +62,13 @@ class StatusMixin(StorageBase):
                 ),
                 oldest_pending_at=session.scalar(
                     select(func.min(AlertRow.created_at)).where(pending)
+                ),
+                watchlists_refused=tuple(
+                    session.scalars(
+                        select(WatchlistRow.sync_refused)
+                        .where(WatchlistRow.sync_refused.is_not(None))
+                        .where(WatchlistRow.active.is_(True))
+                        .order_by(WatchlistRow.key)
+                    )
                 ),
             )

@@ -85,6 +85,26 @@ class WatchlistRow(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The file says it is changed in git only: the web UI and API show it read-only.
+    managed_in_git: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The last sync refused for carrying an older copy of the file (what, where, when).
+    sync_refused: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sync_refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class WatchlistVersionRow(Base):
+    """Every version of a watchlist's file the database has stored: a copy whose fingerprint is
+    here but is not the current one is older, and is never stored again."""
+
+    __tablename__ = "watchlist_versions"
+    __table_args__ = (UniqueConstraint("watchlist_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watchlist_id: Mapped[int] = mapped_column(ForeignKey("watchlists.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Who brought it: "web edit by ana", "file on host:pid".
+    origin: Mapped[str] = mapped_column(String(300), default="")
 
 
 class SourceRow(Base):

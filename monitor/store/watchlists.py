@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
+from monitor.ownership import is_older_copy, refusal
 from monitor.store.base import StorageBase, digest_key, storage_errors
 from monitor.store.mapping import policy_json, seconds, to_claim, to_watchlist
 from monitor.store.sources import re_enable
@@ -20,6 +21,7 @@ from monitor.store.tables import (
     SourceRow,
     WatchlistRow,
     WatchlistSourceRow,
+    WatchlistVersionRow,
 )
 from monitor.types import AlertStatus, Claim, ClaimSpec, SourceSpec, Watchlist
 
@@ -33,29 +35,52 @@ class SyncSummary:
     watchlists: int
     claims: int
     sources: int
+    # Why each watchlist not stored was refused (an older copy than the database holds).
+    refused: tuple[str, ...] = ()
 
 
 @storage_errors
 class WatchlistsMixin(StorageBase):
     """Watchlists, their claims and the sources they read."""
 
-    def sync_watchlists(self, watchlists: Iterable[Watchlist], now: datetime) -> SyncSummary:
-        """Insert or update watchlists, their claims and sources from their files.
+    def sync_watchlists(
+        self, watchlists: Iterable[Watchlist], now: datetime, origin: str = ""
+    ) -> SyncSummary:
+        """Insert or update watchlists, their claims and sources from their files; ``origin``
+        says where the files come from (kept with each new version).
 
-        Claims that left a file are deactivated, never deleted, so their evidence stays.
+        Claims that left a file are deactivated, never deleted, so their evidence stays. A file
+        the database stored once and has replaced since is not stored again: it is recorded
+        on the watchlist as refused (:func:`monitor.ownership.is_older_copy`).
         """
         counts = [0, 0, 0]
+        refused: list[str] = []
         with self._transaction() as session:
             if session.get_bind().dialect.name == "postgresql":
                 # Workers starting together sync the same files: one at a time, or two of
                 # them would insert the same new watchlist.
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SYNC_LOCK})
             for watchlist in watchlists:
+                if (why := _older_copy(session, watchlist, origin, now)) is not None:
+                    refused.append(why)
+                    continue
                 row, edited = _upsert_watchlist(session, watchlist, now)
+                _record_version(session, row, watchlist.fingerprint, origin, now)
                 counts[0] += 1
                 counts[1] += _sync_claims(session, row.id, watchlist.claims, now)
                 counts[2] += _sync_sources(session, row.id, watchlist, now, edited)
-        return SyncSummary(*counts)
+        return SyncSummary(counts[0], counts[1], counts[2], tuple(refused))
+
+    def sync_refusals(self) -> dict[str, str]:
+        """Per watchlist key, the last sync refused for carrying an older copy (until a newer
+        version is stored)."""
+        query = (
+            select(WatchlistRow.key, WatchlistRow.sync_refused)
+            .where(WatchlistRow.active.is_(True), WatchlistRow.sync_refused.is_not(None))
+            .order_by(WatchlistRow.key)
+        )
+        with self._sessions() as session:
+            return {key: why for key, why in session.execute(query) if why}
 
     def watchlist_keys(self) -> list[str]:
         with self._sessions() as session:
@@ -142,6 +167,43 @@ class WatchlistsMixin(StorageBase):
             return to_claim(row, watchlist)
 
 
+def _older_copy(session: Session, watchlist: Watchlist, origin: str, now: datetime) -> str | None:
+    """Why ``watchlist`` is not to be stored (an older copy), recorded on its row; None when
+    it is to be stored."""
+    row = session.scalar(select(WatchlistRow).where(WatchlistRow.key == watchlist.key))
+    if row is None or not watchlist.fingerprint:
+        return None
+    known = select(WatchlistVersionRow.fingerprint).where(
+        WatchlistVersionRow.watchlist_id == row.id
+    )
+    if not is_older_copy(row.fingerprint, set(session.scalars(known)), watchlist.fingerprint):
+        return None
+    why = refusal(watchlist.key, watchlist.path, origin, now)
+    row.sync_refused, row.sync_refused_at = why, now
+    return why
+
+
+def _record_version(
+    session: Session, row: WatchlistRow, fingerprint: str, origin: str, now: datetime
+) -> None:
+    """Remember a version newly stored (a refusal is over once a newer version is in)."""
+    if not fingerprint:
+        return
+    known = session.scalar(
+        select(WatchlistVersionRow.id).where(
+            WatchlistVersionRow.watchlist_id == row.id,
+            WatchlistVersionRow.fingerprint == fingerprint,
+        )
+    )
+    if known is None:
+        session.add(
+            WatchlistVersionRow(
+                watchlist_id=row.id, fingerprint=fingerprint, stored_at=now, origin=origin[:300]
+            )
+        )
+        row.sync_refused = row.sync_refused_at = None
+
+
 def _upsert_watchlist(
     session: Session, watchlist: Watchlist, now: datetime
 ) -> tuple[WatchlistRow, bool]:
@@ -164,6 +226,7 @@ def _upsert_watchlist(
     row.digest_stale_after_days = watchlist.digest.stale_after_days
     row.alert_policy = policy_json(watchlist.alerts)
     row.path = str(watchlist.path) if watchlist.path else None
+    row.managed_in_git = watchlist.managed_in_git
     row.active = True
     row.updated_at = now
     session.flush()

@@ -220,6 +220,14 @@ class WatchlistOut(BaseModel):
     per_channel_per_hour: int = 30
     claims: list[ClaimOut]
     sources: list[str] = Field(description="URLs of the sources it reads.")
+    read_only: str | None = Field(
+        None,
+        description="Why edits through the API and web UI are refused (managed in git, a "
+        "read-only folder), and how to change it; null when it can be edited.",
+    )
+    sync_refused: str | None = Field(
+        None, description="The last sync refused for carrying an older copy of its file."
+    )
 
 
 class EvidenceOut(BaseModel):
@@ -310,6 +318,12 @@ def _known_watchlist(request: Request, key: str) -> None:
     found(_web(request).repository.watchlist(key), "watchlist")
 
 
+def _editable_watchlist(request: Request, key: str) -> None:
+    """404 for an unknown watchlist, 409 for one not edited here (before anything is done)."""
+    _known_watchlist(request, key)
+    _web(request).editor.check_editable(key)
+
+
 @router.get("/watchlists", response_model=list[WatchlistOut])
 def list_watchlists(request: Request, user: Viewer) -> list[WatchlistOut]:
     """Every active watchlist with its claims and sources."""
@@ -332,7 +346,10 @@ def get_watchlist(request: Request, key: WatchlistKey, user: Viewer) -> Watchlis
     "/watchlists",
     response_model=WatchlistOut,
     status_code=201,
-    responses={422: {"description": "Invalid, taken key, or the source's test fetch failed."}},
+    responses={
+        409: {"description": "The watchlist folder is read-only here."},
+        422: {"description": "Invalid, taken key, or the source's test fetch failed."},
+    },
 )
 def create_watchlist(request: Request, new: WatchlistIn, user: Editor) -> WatchlistOut:
     """Create a watchlist file (``<key>.yaml``) with its first source (test-fetched first) and
@@ -344,12 +361,14 @@ def create_watchlist(request: Request, new: WatchlistIn, user: Editor) -> Watchl
     return _watchlist_out(request, new.key)
 
 
-@router.patch("/watchlists/{key}", response_model=WatchlistOut, responses={404: {}, 422: {}})
+@router.patch(
+    "/watchlists/{key}", response_model=WatchlistOut, responses={404: {}, 409: {}, 422: {}}
+)
 def change_watchlist(
     request: Request, key: WatchlistKey, change: WatchlistChange, user: Editor
 ) -> WatchlistOut:
     """Change a watchlist's own settings (written to its file, audited)."""
-    _known_watchlist(request, key)
+    _editable_watchlist(request, key)
     editor = _web(request).editor
     editor.update_watchlist(key, change.settings(editor.watchlist_settings(key)), user.name)
     return _watchlist_out(request, key)
@@ -358,13 +377,13 @@ def change_watchlist(
 @router.delete(
     "/watchlists/{key}/claims/{claim_key}",
     status_code=204,
-    responses={404: {}, 422: {"description": "The watchlist's only claim."}},
+    responses={404: {}, 409: {}, 422: {"description": "The watchlist's only claim."}},
 )
 def delete_claim(
     request: Request, key: WatchlistKey, claim_key: ClaimKey, user: Editor
 ) -> Response:
     """Remove a claim from its watchlist file: it stops matching; its evidence stays."""
-    _known_watchlist(request, key)
+    _editable_watchlist(request, key)
     web = _web(request)
     found(next((c for c in web.repository.claims(key) if c.key == claim_key), None), "claim")
     web.editor.remove_claim(key, claim_key, user.name)
@@ -374,12 +393,12 @@ def delete_claim(
 @router.delete(
     "/watchlists/{key}/sources/{source_id}",
     status_code=204,
-    responses={404: {}, 422: {"description": "The watchlist's only source."}},
+    responses={404: {}, 409: {}, 422: {"description": "The watchlist's only source."}},
 )
 def delete_source(request: Request, key: WatchlistKey, source_id: RowId, user: Editor) -> Response:
     """Stop a watchlist reading a source (removed from its file); the source's items and their
     evidence stay, and it is no longer polled unless another watchlist reads it."""
-    _known_watchlist(request, key)
+    _editable_watchlist(request, key)
     web = _web(request)
     if source_id not in web.repository.watchlist_source_ids(key):
         raise HTTPException(404, "no such source in this watchlist")
@@ -408,6 +427,8 @@ def _watchlist_out(request: Request, key: str) -> WatchlistOut:
         per_channel_per_hour=watchlist.alerts.per_channel_per_hour,
         claims=[ClaimOut.of(c) for c in repository.claims(key)],
         sources=[s.url for s in watchlist.sources],
+        read_only=_web(request).editor.read_only_reason(key),
+        sync_refused=repository.sync_refusals().get(key),
     )
 
 
@@ -429,14 +450,14 @@ def get_claim(request: Request, claim_id: RowId, user: Viewer) -> ClaimOut:
 @router.put(
     "/watchlists/{key}/claims/{claim_key}",
     response_model=SavedClaimOut,
-    responses={404: {}, 422: {}},
+    responses={404: {}, 409: {"description": "Not edited here, or raced by a hand edit."}, 422: {}},
 )
 def put_claim(
     request: Request, key: WatchlistKey, claim_key: ClaimKey, claim: ClaimIn, user: Editor
 ) -> SavedClaimOut:
     """Add or change a claim (written to its watchlist file, audited); what it matches in the
     archive is recorded as evidence without alerts."""
-    _known_watchlist(request, key)
+    _editable_watchlist(request, key)
     saved = _web(request).editor.save_claim(key, claim.spec(claim_key), user.name)
     return SavedClaimOut(claim=ClaimOut.of(saved.claim), backfilled=saved.backfilled)
 

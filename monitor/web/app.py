@@ -21,7 +21,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from monitor import __version__
 from monitor.editing import Editor
-from monitor.errors import FetchError, ParseError, WatchlistError
+from monitor.errors import (
+    EditConflict,
+    FetchError,
+    ParseError,
+    ReadOnlyWatchlist,
+    WatchlistError,
+)
 from monitor.notify.feedback import FeedbackHandler
 from monitor.store import Repository
 from monitor.web.auth import LoginRequired
@@ -133,9 +139,16 @@ def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(WatchlistError)
     async def watchlist_refused(request: Request, err: WatchlistError) -> Response:
         problems = [f"{p.where}: {p.message}" if p.where else p.message for p in err.problems]
+        # Read-only, or raced by a hand edit: nothing in the request was wrong.
+        status = 409 if isinstance(err, ReadOnlyWatchlist | EditConflict) else 422
         if _is_api(request):
-            return JSONResponse({"detail": problems}, status_code=422)
-        return render_error(request, 422, "The change was not saved", problems)
+            return JSONResponse({"detail": problems}, status_code=status)
+        title = (
+            "This watchlist is not edited here"
+            if isinstance(err, ReadOnlyWatchlist)
+            else "The change was not saved"
+        )
+        return render_error(request, status, title, problems)
 
     @app.exception_handler(FetchError)
     @app.exception_handler(ParseError)

@@ -38,8 +38,12 @@ templates.env.filters["when"] = when
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    """A page, with the signed-in user (if any) and the session's CSRF token."""
+    """A page, with the signed-in user (if any), the session's CSRF token and, for a signed-in
+    user, any watchlist sync refused for carrying an older copy (a banner on every page)."""
     page = {"csrf_token": csrf_token(request), "user": None, **context}
+    web = getattr(request.app.state, "web", None)
+    if page["user"] is not None and web is not None:
+        page["sync_refusals"] = web.repository.sync_refusals()
     return templates.TemplateResponse(request, name, page, status_code=status_code)
 
 

@@ -26,7 +26,9 @@ def slug(text: str) -> str:
 
 @router.get("/claims/new", response_class=HTMLResponse)
 def new_claim(request: Request, user: PageEditor, watchlist: str = "") -> HTMLResponse:
-    keys = web(request).repository.watchlist_keys()
+    if watchlist in web(request).repository.watchlist_keys():
+        web(request).editor.check_editable(watchlist)
+    keys = web(request).editor.editable_keys()
     form = {"watchlist": watchlist if watchlist in keys else (keys[0] if keys else "")}
     return _editor(request, user, form, new=True)
 
@@ -51,6 +53,7 @@ def claim_page(request: Request, claim_id: RowId, user: PageViewer) -> HTMLRespo
 @router.get("/claims/{claim_id}/edit", response_class=HTMLResponse)
 def edit_claim(request: Request, claim_id: RowId, user: PageEditor) -> HTMLResponse:
     claim = found(web(request).repository.find_claim(claim_id), "claim")
+    web(request).editor.check_editable(claim.watchlist_key)
     spec = claim.spec
     form = {
         "watchlist": claim.watchlist_key,
@@ -146,7 +149,7 @@ def _editor(
             "problems": problems or [],
             "preview": preview,
             "verdicts": list(Verdict),
-            "watchlists": web(request).repository.watchlist_keys(),
+            "watchlists": web(request).editor.editable_keys(),
         },
         status,
     )

@@ -47,7 +47,7 @@ def _page(
             "form": form,
             "problems": problems or [],
             "kinds": list(SourceKind),
-            "watchlists": repository.watchlist_keys(),
+            "watchlists": context.editor.editable_keys(),
             "added": request.query_params.get("added"),
         },
         status,
@@ -105,6 +105,7 @@ async def set_enabled(request: Request, source_id: RowId, user: PageEditor) -> R
 @router.get("/sources/{source_id}/edit", response_class=HTMLResponse)
 def edit_source(request: Request, source_id: RowId, user: PageEditor) -> HTMLResponse:
     source = found(web(request).repository.find_source(source_id), "source")
+    web(request).editor.check_source_editable(source_id)
     form = {
         "name": source.name,
         "url": source.url,

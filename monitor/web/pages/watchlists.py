@@ -101,6 +101,7 @@ def confirm_claim_removal(
     request: Request, key: str, claim_key: str, user: PageEditor
 ) -> HTMLResponse:
     watchlist = _stored(request, key)
+    web(request).editor.check_editable(key)
     claim = next((c for c in web(request).repository.claims(key) if c.key == claim_key), None)
     if claim is None:
         raise HTTPException(404, "no such claim in this watchlist")
@@ -127,6 +128,7 @@ def confirm_source_removal(
     request: Request, key: str, source_id: RowId, user: PageEditor
 ) -> HTMLResponse:
     watchlist = _stored(request, key)
+    web(request).editor.check_editable(key)
     repository = web(request).repository
     source = repository.find_source(source_id)
     if source is None or source_id not in repository.watchlist_source_ids(key):
@@ -181,6 +183,8 @@ def _page(
         "created": request.query_params.get("created"),
         "saved": request.query_params.get("saved"),
         "removed": request.query_params.get("removed"),
+        "read_only": web(request).editor.read_only_reason(watchlist.key),
+        "sync_refused": repository.sync_refusals().get(watchlist.key),
     }
     return render(request, "watchlist.html", context, status)
 

@@ -1,9 +1,11 @@
 """Edits made in the web UI and API: watchlists, claims and sources, written through to the
 YAML files.
 
-The watchlist files stay the source of truth. An edit loads the watchlist from its file (or
-from the database when it has none), changes it, validates the result exactly as a file is
-validated, writes the file and stores it as a file reload would. Every edit goes to the audit
+The watchlist files stay the source of truth (:mod:`monitor.ownership`). An edit opens the
+watchlist's file, changes only the lines it must (:mod:`monitor.editing.files`), validates the
+result exactly as a file is validated, writes it back unless it was changed by hand meanwhile,
+and stores it as a file reload would. A watchlist managed in git, or one in a folder this
+server cannot write, is refused before anything is done. Every edit goes to the audit
 log. Removing a claim or a source does what deleting it from the file does: the claim is
 deactivated and the watchlist stops reading the source, and their evidence and items stay.
 A claim's preview searches the archive of passage vectors for what it would match; saving
@@ -16,19 +18,20 @@ import dataclasses
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import Problem, WatchlistError
+from monitor.editing.files import WatchlistFile, write_atomically
+from monitor.errors import EditConflict, Problem, ReadOnlyWatchlist, WatchlistError
 from monitor.ingest.feeds import read_feed
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.pages import article_links
 from monitor.judge.embed import Embedder
 from monitor.judge.stance import StanceClassifier, StanceQuery
+from monitor.ownership import read_only_reason
 from monitor.store import Repository
 from monitor.store.vectors import PassageMatch
 from monitor.types import (
@@ -43,7 +46,7 @@ from monitor.types import (
     SourceSpec,
     Watchlist,
 )
-from monitor.watchlists import dump_watchlist, load_file, parse_watchlist
+from monitor.watchlists import dump_watchlist, parse_watchlist
 
 log = logging.getLogger(__name__)
 PREVIEW_SIZE = 20
@@ -161,7 +164,7 @@ class Editor:
         self, watchlist_key: str, spec: ClaimSpec, limit: int = PREVIEW_SIZE
     ) -> list[PreviewMatch]:
         """What ``spec`` would match among the archived items of the watchlist's sources."""
-        watchlist = self._watchlist(watchlist_key)
+        watchlist = self._open(watchlist_key, for_edit=False).watchlist
         threshold = spec.threshold if spec.threshold is not None else watchlist.threshold
         found = self._search(watchlist_key, spec, threshold, limit)
         names: dict[int, str] = {}
@@ -176,13 +179,15 @@ class Editor:
 
     def save_claim(self, watchlist_key: str, spec: ClaimSpec, actor: str) -> SavedClaim:
         """Add or change a claim (by its id) in its watchlist file, then backfill its evidence."""
-        watchlist = self._watchlist(watchlist_key)
+        draft = self._open(watchlist_key)
+        watchlist = draft.watchlist
         before = next((c for c in watchlist.claims if c.id == spec.id), None)
         if before is None:
             claims = (*watchlist.claims, spec)
         else:
             claims = tuple(spec if c.id == spec.id else c for c in watchlist.claims)
-        self._store(replace(watchlist, claims=claims))
+        changed = replace(watchlist, claims=claims)
+        self._store(draft, changed, lambda file: file.put_claim(before, spec), actor)
         action = "claim.create" if before is None else "claim.update"
         target = f"claim:{watchlist_key}/{spec.id}"
         self.repository.record_audit(
@@ -229,7 +234,8 @@ class Editor:
 
     def remove_claim(self, watchlist_key: str, claim_key: str, actor: str) -> None:
         """Take a claim out of its watchlist file: it stops matching; its evidence stays."""
-        watchlist = self._watchlist(watchlist_key)
+        draft = self._open(watchlist_key)
+        watchlist = draft.watchlist
         before = next((c for c in watchlist.claims if c.id == claim_key), None)
         if before is None:
             raise _refused(watchlist_key, "claims", f"the watchlist has no claim {claim_key!r}")
@@ -240,7 +246,8 @@ class Editor:
                 "a watchlist needs at least one claim: add another before removing this one",
             )
         claims = tuple(c for c in watchlist.claims if c.id != claim_key)
-        self._store(replace(watchlist, claims=claims))
+        changed = replace(watchlist, claims=claims)
+        self._store(draft, changed, lambda file: file.remove_claim(claim_key), actor)
         target = f"claim:{watchlist_key}/{claim_key}"
         self.repository.record_audit(
             actor, "claim.remove", target, _plain(before), None, self.clock()
@@ -265,6 +272,8 @@ class Editor:
             )
             raise _refused(key, "key", message)
         path = self.watchlists_dir / f"{key}.yaml"
+        if (reason := read_only_reason(False, path, writable(path))) is not None:
+            raise ReadOnlyWatchlist([Problem(key, None, None, "", reason)])
         if (
             key in self.repository.watchlist_keys()
             or path.exists()
@@ -283,26 +292,26 @@ class Editor:
         watchlist = settings.apply(blank)
         _validate(watchlist, self.default_threshold)  # a bad form costs no fetch
         self.test_fetch(source)
-        self._store(watchlist, new=True)
+        self._create(watchlist, actor)
         after = {**(_plain(settings) or {}), "source": source.url, "claim": claim.id}
         self.repository.record_audit(
             actor, "watchlist.create", f"watchlist:{key}", None, after, self.clock()
         )
         stored = next(c for c in self.repository.claims(key) if c.key == claim.id)
         self.backfill(stored)
-        return self._watchlist(key)
+        return self._open(key, for_edit=False).watchlist
 
     def watchlist_settings(self, key: str) -> WatchlistSettings:
         """A watchlist's settings as its file says now (WatchlistError when there is none)."""
-        return WatchlistSettings.of(self._watchlist(key))
+        return WatchlistSettings.of(self._open(key, for_edit=False).watchlist)
 
     def update_watchlist(self, key: str, settings: WatchlistSettings, actor: str) -> Watchlist:
         """Change a watchlist's own settings (name, Slack channel, time zone, digest, alert
         limits and quiet hours) in its file."""
-        watchlist = self._watchlist(key)
-        before = WatchlistSettings.of(watchlist)
-        changed = settings.apply(watchlist)
-        self._store(changed)
+        draft = self._open(key)
+        before = WatchlistSettings.of(draft.watchlist)
+        changed = settings.apply(draft.watchlist)
+        self._store(draft, changed, lambda file: file.put_settings(draft.watchlist, changed), actor)
         self.repository.record_audit(
             actor,
             "watchlist.update",
@@ -311,7 +320,7 @@ class Editor:
             _plain(settings),
             self.clock(),
         )
-        return self._watchlist(key)
+        return self._open(key, for_edit=False).watchlist
 
     # --- sources ------------------------------------------------------------------------
 
@@ -326,11 +335,11 @@ class Editor:
     def save_source(self, watchlist_key: str, spec: SourceSpec, actor: str) -> Source:
         """Add a source to a watchlist after a test fetch (or change the watchlist's source with
         the same URL); returns the stored source."""
-        watchlist = self._watchlist(watchlist_key)
-        before = next((s for s in watchlist.sources if s.url == spec.url), None)
+        draft = self._open(watchlist_key)
+        before = next((s for s in draft.watchlist.sources if s.url == spec.url), None)
         if before is None:
             self.test_fetch(spec)
-        self._put_source(watchlist, spec, spec.url)
+        self._put_source(draft, spec, spec.url, actor)
         action = "source.create" if before is None else "source.update"
         self.repository.record_audit(
             actor, action, f"source:{spec.url}", _plain(before), _plain(spec), self.clock()
@@ -347,25 +356,33 @@ class Editor:
         ]
         if not keys:
             raise WatchlistError([Problem(old.url, None, None, "", "no watchlist reads it")])
+        drafts = [self._open(key) for key in keys]  # every file editable, or none is changed
         if spec.url != old.url:
             self.test_fetch(spec)
         before = None
-        for key in keys:
-            watchlist = self._watchlist(key)
-            before = before or next((s for s in watchlist.sources if s.url == old.url), None)
-            self._put_source(watchlist, spec, old.url)
+        for draft in drafts:
+            found = next((s for s in draft.watchlist.sources if s.url == old.url), None)
+            before = before or found
+            self._put_source(draft, spec, old.url, actor)
         self.repository.record_audit(
             actor, "source.update", f"source:{old.url}", _plain(before), _plain(spec), self.clock()
         )
         self.repository.prune_unlinked_sources()
         return self._stored_source(spec.url)
 
-    def _put_source(self, watchlist: Watchlist, spec: SourceSpec, old_url: str) -> None:
-        if any(s.url == old_url for s in watchlist.sources):
-            sources = tuple(spec if s.url == old_url else s for s in watchlist.sources)
+    def _put_source(self, draft: _Draft, spec: SourceSpec, old_url: str, actor: str) -> None:
+        sources = draft.watchlist.sources
+        before = next((s for s in sources if s.url == old_url), None)
+        if before is not None:
+            changed = tuple(spec if s.url == old_url else s for s in sources)
         else:
-            sources = (*watchlist.sources, spec)
-        self._store(replace(watchlist, sources=sources))
+            changed = (*sources, spec)
+        self._store(
+            draft,
+            replace(draft.watchlist, sources=changed),
+            lambda file: file.put_source(before, spec, old_url),
+            actor,
+        )
 
     def _stored_source(self, url: str) -> Source:
         return next(s for s in self.repository.sources(include_disabled=True) if s.url == url)
@@ -373,7 +390,8 @@ class Editor:
     def remove_source(self, watchlist_key: str, source_id: int, actor: str) -> None:
         """Take a source out of a watchlist file: the watchlist stops reading it (it is no longer
         polled unless another watchlist reads it); its items and their evidence stay."""
-        watchlist = self._watchlist(watchlist_key)
+        draft = self._open(watchlist_key)
+        watchlist = draft.watchlist
         stored = self.repository.find_source(source_id)
         before = next((s for s in watchlist.sources if stored and s.url == stored.url), None)
         if stored is None or before is None:
@@ -385,7 +403,9 @@ class Editor:
                 "a watchlist needs at least one source: add another before removing this one",
             )
         sources = tuple(s for s in watchlist.sources if s.url != before.url)
-        self._store(replace(watchlist, sources=sources))
+        removed = before.url
+        changed = replace(watchlist, sources=sources)
+        self._store(draft, changed, lambda file: file.remove_source(removed), actor)
         self.repository.record_audit(
             actor,
             "source.remove",
@@ -412,28 +432,109 @@ class Editor:
 
     # --- files --------------------------------------------------------------------------
 
-    def _watchlist(self, key: str) -> Watchlist:
-        """The watchlist as its file says now (edits on disk not yet reloaded win), else as
-        stored; WatchlistError when there is none."""
+    def read_only_reason(self, key: str) -> str | None:
+        """Why the watchlist may not be edited here (managed in git, a read-only folder), or
+        None: what the pages and the API show before any form."""
+        stored = self.repository.watchlist(key)
+        if stored is None:
+            return None
+        path = stored.path or self.watchlists_dir / f"{key}.yaml"
+        return read_only_reason(stored.managed_in_git, stored.path, writable(path))
+
+    def check_editable(self, key: str) -> None:
+        """Raise ReadOnlyWatchlist when the watchlist may not be edited here: what the pages
+        and the API ask before showing a form or taking an edit."""
+        if (reason := self.read_only_reason(key)) is not None:
+            raise ReadOnlyWatchlist([Problem(key, None, None, "", reason)])
+
+    def check_source_editable(self, source_id: int) -> None:
+        """Raise ReadOnlyWatchlist when a watchlist reading the source may not be edited."""
+        for key in self.repository.watchlist_keys():
+            if source_id in self.repository.watchlist_source_ids(key):
+                self.check_editable(key)
+
+    def editable_keys(self) -> list[str]:
+        """The watchlists the web UI and API may edit here."""
+        return [k for k in self.repository.watchlist_keys() if self.read_only_reason(k) is None]
+
+    def _open(self, key: str, *, for_edit: bool = True) -> _Draft:
+        """The watchlist to change, as its file says (the version stored), and the file's
+        document; refused up front when it may not be edited here, or when its file was
+        changed by hand since it was loaded (the edit would be made to a version nobody saw)."""
         stored = self.repository.watchlist(key)
         if stored is None:
             raise WatchlistError([Problem(key, None, None, "", "no such watchlist")])
-        if stored.path is not None and stored.path.is_file():
-            return load_file(stored.path, self.default_threshold)
-        return stored
+        if for_edit:
+            self.check_editable(key)
+        path = stored.path
+        if path is None or not path.is_file():
+            return _Draft(stored, None)
+        document = WatchlistFile.read(path)
+        if for_edit and stored.fingerprint and document.fingerprint != stored.fingerprint:
+            raise EditConflict([Problem(str(path), None, None, "", HAND_EDITED)])
+        return _Draft(parse_watchlist(document.original, path, self.default_threshold), document)
 
-    def _store(self, watchlist: Watchlist, *, new: bool = False) -> None:
-        """Validate, write the file (a ``new`` one never replaces a file), store it: as if an
-        editor had saved the file."""
+    def _store(
+        self,
+        draft: _Draft,
+        changed: Watchlist,
+        edit: Callable[[WatchlistFile], None],
+        actor: str,
+    ) -> None:
+        """Make ``edit`` to the file (or write the whole file, where there is none), validate
+        it as a file, write it back unless it changed meanwhile, and store it."""
+        document = draft.document
+        if document is None:
+            self._create(changed, actor, replace_file=True)
+            return
+        edit(document)
+        text = document.text()
+        checked = parse_watchlist(text, document.path, self.default_threshold)
+        document.write(text)
+        self.repository.sync_watchlists([checked], self.clock(), f"a web edit by {actor}")
+
+    def _create(self, watchlist: Watchlist, actor: str, *, replace_file: bool = False) -> None:
+        """Write a whole new file (never over another one unless ``replace_file``), store it."""
         path = watchlist.path or self.watchlists_dir / f"{watchlist.key}.yaml"
         text = dump_watchlist(watchlist, self.default_threshold)
         checked = parse_watchlist(text, path, self.default_threshold)  # raises WatchlistError
         try:
-            write_atomically(path, text, replace=not new)
+            write_atomically(path, text, replace=replace_file)
         except OSError as err:
             problem = Problem(str(path), None, None, "", f"cannot write the file: {err}")
             raise WatchlistError([problem]) from err
-        self.repository.sync_watchlists([checked], self.clock())
+        self.repository.sync_watchlists([checked], self.clock(), f"a web edit by {actor}")
+
+
+HAND_EDITED = (
+    "the file was changed by hand since the service last loaded it: this edit was not saved, "
+    "so the hand edit is not overwritten. The service loads the file within seconds (or "
+    "reports what is wrong with it); then reload the page and make the edit again."
+)
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A watchlist being edited: as its file says, and the file's document (None: no file)."""
+
+    watchlist: Watchlist
+    document: WatchlistFile | None
+
+
+def writable(path: Path) -> bool:
+    """Whether this process can write ``path`` (or create it) in its folder: a folder mounted
+    read-only is not writable, whoever runs the process."""
+    folder = path.parent
+    if not folder.is_dir():
+        return False
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    if not os.access(folder, os.W_OK):
+        return False
+    try:
+        return not os.statvfs(folder).f_flag & os.ST_RDONLY
+    except OSError:
+        return False
 
 
 def export_watchlists(
@@ -450,24 +551,6 @@ def export_watchlists(
         write_atomically(path, dump_watchlist(watchlist, default_threshold))
         written.append(path)
     return written
-
-
-def write_atomically(path: Path, text: str, *, replace: bool = True) -> None:
-    """Replace ``path`` with ``text`` in one step: a reader never sees half a file. With
-    ``replace=False`` an existing file is kept and FileExistsError raised."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        if replace:
-            os.replace(temporary, path)
-        else:
-            os.link(temporary, path)  # fails if the file appeared meanwhile
-            os.unlink(temporary)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _validate(watchlist: Watchlist, default_threshold: float) -> None:
