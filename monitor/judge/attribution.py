@@ -1,0 +1,268 @@
+"""Who holds a stance: the speaker a passage attributes its statement to (pure).
+
+News rarely asserts on its own account: "NSC spokesman John Kirby told reporters that ...",
+"according to U.S. officials", "Iran's foreign ministry denied ...". :func:`voices` finds
+those speakers with the reporting verb that introduces each (asserting, denying or hedging);
+:func:`holder` picks the one who holds a given stance, or :data:`OUTLET` when the passage
+says nothing about who speaks.
+
+Reading is by patterns of reported speech, not by a parser:
+
+- ``X said`` / ``X told reporters`` / ``X denied`` (with auxiliaries and adverbs between:
+  "Tehran has repeatedly denied"), where X is the noun phrase just before the verb;
+- ``..., said X`` and ``"...," X said`` after a quotation;
+- ``according to X``; ``a spokesman for X``; ``X's spokesman``.
+
+Pronouns ("he said") name nobody: the holder then comes from the passage before, if given.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from monitor.types import Stance
+
+OUTLET = "the outlet"
+MAX_PASSAGE = 2000  # characters read: attribution is for quotes, not whole articles
+_DOT = "\u2024"  # stands for the dot of an abbreviation while patterns split on dots
+_ABBREVIATION = re.compile(
+    r"\b(?:[A-Z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Adm|Sen|Rep|Gov|Pres|"
+    r"St|Jr|Sr|Gov|No)\."
+)
+MAX_HOLDER_WORDS = 9
+MAX_HOLDER_CHARS = 120
+
+
+class Act(StrEnum):
+    """What a reporting verb does with the statement it introduces."""
+
+    ASSERTS = "asserts"
+    DENIES = "denies"
+    HEDGES = "hedges"
+
+
+_VERBS: dict[Act, tuple[str, ...]] = {
+    Act.DENIES: (
+        "denied", "denies", "deny", "denying", "rejected", "rejects", "dismissed", "dismisses",
+        "refuted", "refutes", "disputed", "disputes", "rebuffed", "called false", "contradicted",
+        "pushed back", "rebutted", "repudiated", "disavowed", "retracted", "corrected",
+    ),
+    Act.HEDGES: (
+        "could not confirm", "couldn't confirm", "cannot confirm", "can't confirm",
+        "could not verify", "declined to comment", "declined to confirm", "would not confirm",
+        "did not confirm", "questioned", "cautioned",
+    ),
+    Act.ASSERTS: (
+        "said", "says", "say", "told", "tells", "stated", "states", "announced", "announces",
+        "confirmed", "confirms", "added", "adds", "claimed", "claims", "alleged", "alleges",
+        "reported", "reports", "wrote", "writes", "noted", "notes", "warned", "warns",
+        "insisted", "insists", "acknowledged", "acknowledges", "maintained", "maintains",
+        "accused", "accuses", "argued", "argues", "revealed", "reveals", "estimated",
+        "estimates", "concluded", "concludes", "found", "finds", "assessed", "assesses",
+        "explained", "disclosed", "asserted", "asserts", "testified", "declared", "tweeted",
+        "posted", "briefed", "rated", "rates", "ruled", "rules", "judged",
+        "spoke", "speaking",
+    ),
+}  # fmt: skip
+_ACT_OF = {verb: act for act, verbs in _VERBS.items() for verb in verbs}
+_VERB = "|".join(sorted((re.escape(v).replace(r"\ ", r"\s+") for v in _ACT_OF), key=len)[::-1])
+# Between the speaker and the verb: auxiliaries and adverbs ("has repeatedly", "on Monday").
+_BETWEEN = (
+    r"(?:\s+(?:has|have|had|also|again|repeatedly|previously|earlier|already|flatly|firmly|"
+    r"strongly|publicly|swiftly|quickly|later|then|since|long|consistently|vehemently|"
+    r"categorically|immediately|officially|however|separately|too|both|each|all|jointly|"
+    r"on\s+\w+day|"
+    r"(?:last|this)\s+\w+|in\s+a\s+statement|,)){0,4}"
+)
+_SPEAKER_VERB = re.compile(rf"(?P<before>[^.;:!?\"“”]*?){_BETWEEN}\s+(?P<verb>{_VERB})\b", re.I)
+# "called the reports baseless": a denial without a denying verb.
+_CALLED = re.compile(
+    rf"(?P<before>[^.;:!?\"“”]*?){_BETWEEN}\s+(?P<verb>called|described|branded|labell?ed|"
+    r"dismissed)\s+(?:\S+\s+){0,5}?(?:as\s+)?(?:baseless|false|groundless|unfounded|"
+    r"fabricat\w*|untrue|lies|nonsense|fake|propaganda|absurd|a\s+lie|a\s+hoax|"
+    r"disinformation|misinformation)\b",
+    re.I,
+)
+_INVERTED = re.compile(
+    r"(?:[,\"”’]\s*|^)(?P<verb>said|says|told|added|wrote|noted|insisted|claimed|stated|"
+    r"warned|explained)\s+(?P<after>[^.;:!?\"“”]+)",
+    re.I,
+)
+_ACCORDING = re.compile(r"\baccording\s+to\s+(?P<after>[^.;:!?\"“”]+)", re.I)
+_SPOKESMAN = re.compile(
+    r"\b(?P<phrase>(?:an?|the)\s+(?:spokes(?:man|woman|person)|representative|official|"
+    r"officials|source|sources)\s+(?:for|of|at|from|close\s+to)\s+(?P<org>[^,.;:!?\"“”]+))",
+    re.I,
+)
+_CLAUSE_START = re.compile(
+    r"(?:^|,\s*|\b(?:that|and|but|while|whereas|although|though|as|after|when|which|who|"
+    r"because|since|where|if)\s+)",
+    re.I,
+)
+_ASIDE = re.compile(
+    r",\s*(?:however|meanwhile|too|also|in\s+turn|for\s+(?:its|his|her|their)\s+part|"
+    r"for\s+example|though)\s*,",
+    re.I,
+)
+_PRONOUN_SPEECH = re.compile(
+    rf"\b(?:he|she|they|we)\s+(?:{_VERB})\b|\b(?:said|added|told)\s+(?:he|she|they)\b", re.I
+)
+_APPOSITION = re.compile(r"^\s*(?:the|a|an)\s", re.I)
+_PRONOUN = re.compile(
+    r"^(?:he|she|they|it|we|i|you|this|that|these|those|there|which|who|one|both|some|many|"
+    r"others|the|a|an)$",
+    re.I,
+)
+_LEADING = re.compile(
+    r"^(?:and|but|while|however|meanwhile|also|in\s+a\s+statement|on\s+\w+day|separately|"
+    r"earlier|later|then)[\s,]+",
+    re.I,
+)
+_AFTER_END = re.compile(
+    r"\s+(?:on|in|at|last|this|during|after|before|that|to|when|while|earlier|later|"
+    r"yesterday|today)\b.*$",
+    re.I,
+)
+# Words a speaker's noun phrase is made of besides names: titles, bodies, "of", "'s".
+_TITLES = """
+    a an the of for at from to and 's ’s foreign defence defense ministry ministries minister
+    ministers spokesman spokeswoman spokesperson spokespeople in president prime premier secretary
+    official officials government governments department state news agency agencies council
+    national security house white military army navy command general commander chief head
+    director leader leaders office embassy ambassador envoy mission council's authorities
+    authority police prosecutor prosecutors court judge statement analysts analyst experts
+    expert researchers researcher scientists scientist investigators investigator report
+    intelligence community us u.s. un u.n. eu e.u. senior top deputy former acting
+    spokesperson's administration regime party committee senator lawmaker lawmakers
+    representative congressman congresswoman chairman chairwoman chair ceo company firm
+    group organisation organization watchdog monitor observatory inspectors inspector
+    minister's media outlet outlets newspaper channel broadcaster tv television state-run
+    state-owned official-run press service services kremlin pentagon report study
+    investigation inquiry probe review assessment survey analysis fact-checkers fact-checker
+    spokesmen diplomats diplomat sources source people person familiar with the matter
+    residents witnesses witness company's government's ministry's
+"""
+_TITLE_WORDS = frozenset(_TITLES.split())
+
+
+_FUNCTION = frozenset({"a", "an", "the", "of", "for", "at", "from", "to", "and", "with"})
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Someone a passage reports taking a position, and how (``act``)."""
+
+    holder: str
+    act: Act
+    at: int  # where in the passage the attribution starts
+
+
+def voices(passage: str) -> list[Voice]:
+    """Every attributed speaker in ``passage``, in the order they appear."""
+    text = _ABBREVIATION.sub(lambda m: m.group().replace(".", _DOT), passage[:MAX_PASSAGE])
+    found: list[Voice] = []
+    for match in _CALLED.finditer(text):
+        found += _voice(_speaker_before(match.group("before")), Act.DENIES, match.start("verb"))
+    for match in _SPEAKER_VERB.finditer(text):
+        act = _ACT_OF[" ".join(match.group("verb").lower().split())]
+        found += _voice(_speaker_before(match.group("before")), act, match.start("verb"))
+    for match in _INVERTED.finditer(text):
+        found += _voice(_speaker_after(match.group("after")), Act.ASSERTS, match.start("verb"))
+    for match in _ACCORDING.finditer(text):
+        found += _voice(_speaker_after(match.group("after")), Act.ASSERTS, match.start())
+    for match in _SPOKESMAN.finditer(text):
+        phrase = _tidy(match.group("phrase"))
+        if not any(phrase.lower() in v.holder.lower() for v in found):
+            found += _voice(phrase, Act.ASSERTS, match.start())
+    ordered = sorted(found, key=lambda v: (v.at, -len(v.holder)))
+    return [Voice(v.holder.replace(_DOT, "."), v.act, v.at) for v in _distinct(ordered)]
+
+
+def _voice(speaker: str, act: Act, at: int) -> list[Voice]:
+    return [Voice(speaker, act, at)] if speaker else []
+
+
+def holder(passage: str, stance: Stance, previous: str = "") -> str:
+    """Who holds ``stance`` in ``passage``: the speaker of a matching reporting verb (a denier
+    for a contradiction), else the first speaker, else the speaker of ``previous`` (the
+    passage before, for "he said"), else :data:`OUTLET`."""
+    found = voices(passage)
+    if not found and _PRONOUN_SPEECH.search(passage):
+        found = voices(previous)
+    if not found:
+        return OUTLET
+    wanted = {Stance.CONTRADICTS: Act.DENIES, Stance.MENTIONS: Act.HEDGES}.get(stance, Act.ASSERTS)
+    return next((v.holder for v in found if v.act is wanted), found[0].holder)
+
+
+def denials(passage: str) -> list[Voice]:
+    """The speakers ``passage`` reports denying something."""
+    return [v for v in voices(passage) if v.act is Act.DENIES]
+
+
+def _speaker_before(text: str) -> str:
+    """The noun phrase that ends ``text`` (the words before a reporting verb), if it names
+    someone."""
+    text = _ASIDE.sub(" ", text).rstrip(" ,")
+    clause = _CLAUSE_START.split(text)[-1] if text else ""
+    clause = _LEADING.sub("", clause.strip(" ,—–-\"“”'")).strip()
+    words = clause.split()
+    if not words or len(words) > MAX_HOLDER_WORDS + 4:
+        words = words[-MAX_HOLDER_WORDS:]
+        # Start the phrase where a name or a title starts, not mid-predicate.
+        while words and not _nominal(words[0]):
+            words = words[1:]
+    phrase = " ".join(words)
+    return _accepted(phrase)
+
+
+def _speaker_after(text: str) -> str:
+    """The noun phrase that starts ``text`` (the words after "said" or "according to"), with
+    an apposition ("John Kirby, the NSC spokesman")."""
+    first, *rest = text.strip().split(",")
+    if rest and _APPOSITION.match(rest[0]):
+        first = f"{first}, {rest[0].strip()}"
+    phrase = _AFTER_END.sub("", first)
+    words = phrase.split()[:MAX_HOLDER_WORDS]
+    return _accepted(" ".join(words).strip(" ,"))
+
+
+def _accepted(phrase: str) -> str:
+    phrase = _tidy(phrase)
+    words = phrase.split()
+    if not words or len(words) > MAX_HOLDER_WORDS + 4 or _PRONOUN.match(phrase):
+        return ""
+    if not all(_nominal(w) for w in words):
+        return ""
+    if all(w.lower().strip(",") in _FUNCTION for w in words):
+        return ""
+    return phrase[:MAX_HOLDER_CHARS]
+
+
+def _nominal(word: str) -> bool:
+    """Whether ``word`` can be part of a speaker's name: capitalised, a number, or a title."""
+    bare = word.strip(",()")
+    if not bare:
+        return False
+    if bare[0].isupper() or bare[0].isdigit():
+        return True
+    lowered = bare.lower()
+    possessive = lowered.removesuffix("'s").removesuffix("’s")
+    return lowered in _TITLE_WORDS or possessive in _TITLE_WORDS
+
+
+def _tidy(phrase: str) -> str:
+    return " ".join(phrase.split()).strip(" ,—–-\"“”'")
+
+
+def _distinct(found: list[Voice]) -> list[Voice]:
+    """One voice per (holder, act): a holder found again, or inside a longer one, is
+    dropped."""
+    kept: list[Voice] = []
+    for voice in found:
+        if any(v.act is voice.act and voice.holder.lower() in v.holder.lower() for v in kept):
+            continue
+        kept.append(voice)
+    return kept

@@ -1,0 +1,102 @@
+"""Attribution: who holds a stance, read from reported speech in real-looking sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.judge.attribution import OUTLET, Act, denials, holder, voices
+from monitor.types import Stance
+
+
+@pytest.mark.parametrize(
+    ("passage", "stance", "expected"),
+    [
+        (
+            "National Security Council spokesman John Kirby told reporters that North Korea is "
+            "covertly supplying Russia with artillery shells.",
+            Stance.SUPPORTS,
+            "National Security Council spokesman John Kirby",
+        ),
+        (
+            "North Korea's foreign ministry denied the reports, calling them groundless.",
+            Stance.CONTRADICTS,
+            "North Korea's foreign ministry",
+        ),
+        ("Tehran has repeatedly denied supplying drones to Moscow.", Stance.CONTRADICTS, "Tehran"),
+        (
+            "According to U.S. officials, Iran has sent hundreds of drones to Russia.",
+            Stance.SUPPORTS,
+            "U.S. officials",
+        ),
+        (
+            '"We have not seen any such transfers," said John Kirby, the NSC spokesman.',
+            Stance.CONTRADICTS,
+            "John Kirby, the NSC spokesman",
+        ),
+        (
+            "Iran's foreign ministry spokesman Nasser Kanaani called the reports baseless.",
+            Stance.CONTRADICTS,
+            "Iran's foreign ministry spokesman Nasser Kanaani",
+        ),
+        (
+            "The White House said on Thursday that it had evidence of the transfers.",
+            Stance.SUPPORTS,
+            "The White House",
+        ),
+        (
+            "The ministry, however, rejected the accusation as politically motivated.",
+            Stance.CONTRADICTS,
+            "The ministry",
+        ),
+        (
+            "Fact-checkers at PolitiFact rated the claim True after reviewing the records.",
+            Stance.SUPPORTS,
+            "Fact-checkers at PolitiFact",
+        ),
+    ],
+)
+def test_the_holder_is_the_speaker_of_the_reported_statement(
+    passage: str, stance: Stance, expected: str
+) -> None:
+    assert holder(passage, stance) == expected
+
+
+def test_a_passage_the_outlet_states_itself_is_held_by_the_outlet() -> None:
+    passage = "Pyongyang has sent more than a million rounds of artillery ammunition to Moscow."
+    assert voices(passage) == []
+    assert holder(passage, Stance.SUPPORTS) == OUTLET
+
+
+def test_a_pronoun_takes_the_speaker_of_the_passage_before() -> None:
+    before = "Kremlin spokesman Dmitry Peskov spoke to reporters on a call."
+    passage = "The claims were baseless, he said."
+    assert holder(passage, Stance.CONTRADICTS) == OUTLET
+    assert holder(passage, Stance.CONTRADICTS, previous=before) == "Kremlin spokesman Dmitry Peskov"
+
+
+def test_the_denier_holds_the_contradiction_and_the_asserter_the_support() -> None:
+    passage = (
+        "U.S. officials said North Korea had shipped the shells by rail, "
+        "but Pyongyang has repeatedly denied the transfers."
+    )
+    assert holder(passage, Stance.SUPPORTS) == "U.S. officials"
+    assert holder(passage, Stance.CONTRADICTS) == "Pyongyang"
+    assert [v.holder for v in denials(passage)] == ["Pyongyang"]
+
+
+def test_a_hedge_is_attributed_to_who_could_not_confirm() -> None:
+    passage = "A Pentagon spokesman could not confirm that the jets had been delivered."
+    found = voices(passage)
+    assert [(v.holder, v.act) for v in found] == [("A Pentagon spokesman", Act.HEDGES)]
+    assert holder(passage, Stance.MENTIONS) == "A Pentagon spokesman"
+
+
+def test_a_spokesman_for_an_organisation_is_a_holder() -> None:
+    passage = "A spokesman for the Kremlin, Dmitry Peskov, dismissed the claims as absurd."
+    assert holder(passage, Stance.CONTRADICTS) == "Dmitry Peskov"
+    assert "A spokesman for the Kremlin" in [v.holder for v in voices(passage)]
+
+
+def test_nouns_that_look_like_verbs_name_nobody() -> None:
+    assert voices("The claims of a deal were never backed by documents.") == []
+    assert voices("Many reports say the plant was closed.") == []
