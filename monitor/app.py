@@ -18,6 +18,7 @@ from monitor.ingest.websub import Subscriber
 from monitor.judge.builtin import BuiltinStance
 from monitor.judge.embed import CachedEmbedder, Embedder, configured_embedder
 from monitor.judge.nli import NliStance
+from monitor.judge.relevance import CALIBRATED, SIMILARITY_ONLY, Relevance
 from monitor.judge.stance import MentionsOnly, StanceClassifier
 from monitor.notify.feedback import FeedbackHandler
 from monitor.notify.messages import SlackMessage
@@ -145,6 +146,12 @@ def make_stance(settings: Settings, embedder: Embedder) -> StanceClassifier:
     )
 
 
+def make_relevance(settings: Settings) -> Relevance:
+    """How candidates become evidence: calibrated on the built-in model's relatedness; the
+    similarity alone for classifiers that cannot tell relatedness."""
+    return CALIBRATED if settings.stance_model == "builtin" else SIMILARITY_ONLY
+
+
 def build_service(
     settings: Settings,
     *,
@@ -188,6 +195,7 @@ def build_service(
         lease=timedelta(seconds=settings.lease),
         clock=clock,
         worker=settings.worker_name,
+        relevance=make_relevance(settings),
     )
     if settings.public_url:
         pipeline.websub = Subscriber(repository, fetcher, settings.public_url, clock)

@@ -27,9 +27,11 @@ from monitor.ingest.pages import ARTICLES_PER_POLL, article_links, read_articles
 from monitor.ingest.parsing import FeedReader, InlineReader
 from monitor.ingest.policy import after_failure, after_success, retry_after_delay
 from monitor.ingest.websub import Subscriber
+from monitor.judge import reading
 from monitor.judge.embed import Embedder
-from monitor.judge.match import ClaimIndex, best_matches
+from monitor.judge.match import ClaimIndex, best_matches, phrasings
 from monitor.judge.passages import passages
+from monitor.judge.relevance import SIMILARITY_ONLY, Relevance
 from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.metrics import (
     ERRORS,
@@ -43,7 +45,18 @@ from monitor.metrics import (
 from monitor.notify.outbox import DeliveryReport, Outbox
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository
-from monitor.types import Claim, Evidence, FeedEntry, FetchResult, Item, Match, Source, SourceKind
+from monitor.types import (
+    Claim,
+    Evidence,
+    FeedEntry,
+    FetchResult,
+    Item,
+    Match,
+    ReportedStance,
+    Source,
+    SourceKind,
+    StanceResult,
+)
 
 log = logging.getLogger(__name__)
 JUDGE_BATCH = 256
@@ -126,6 +139,7 @@ class Pipeline:
         lease: timedelta = timedelta(minutes=10),
         reader: FeedReader | None = None,
         worker: str | None = None,
+        relevance: Relevance = SIMILARITY_ONLY,
     ) -> None:
         self.repository = repository
         self.fetcher = fetcher
@@ -140,6 +154,8 @@ class Pipeline:
         self.lease = lease  # how long a batch being judged is held from other workers
         self.worker = worker or default_worker()  # names this process in the leases it holds
         self.reader = reader or InlineReader()  # parses feeds (maybe in another process)
+        # Which candidates are evidence: the composition root pairs it with the classifier.
+        self.relevance = relevance
         self._judging = threading.Lock()
         self._delivering = threading.Lock()
 
@@ -368,7 +384,7 @@ class Pipeline:
         distinct = list(
             dict.fromkeys(
                 [p for group in texts.values() for p in group]
-                + [p for claim in claim_by_id.values() for p in claim.spec.phrasings]
+                + [p for claim in claim_by_id.values() for p in phrasings(claim.spec)]
             )
         )
         with timed("embed"):
@@ -385,10 +401,13 @@ class Pipeline:
                 group = texts[item.id]
                 if group:
                     matrix = np.stack([vector_of[p] for p in group])
-                    found = best_matches(item.id, group, matrix, indexes[item.source_id])
+                    index = indexes[item.source_id]
+                    found = best_matches(item.id, group, matrix, index, gate=self._gate)
                     matches.extend((item, match) for match in found)
         with timed("stance"):
-            evidence = self._stances(matches, claim_by_id)
+            read = self._stances(matches, claim_by_id, texts)
+        matches = [m for m, e in zip(matches, read, strict=True) if e is not None]
+        evidence = [e for e in read if e is not None]
         evidence = self._without_rejected(evidence, matches, vector_of)
         with timed("record"):
             queued = self.repository.record_judgement([i.id for i in items], evidence, self.clock())
@@ -421,26 +440,80 @@ class Pipeline:
             kept.append(found)
         return kept
 
+    def _gate(self, claim: Claim) -> float:
+        return self.relevance.gate(claim.threshold)
+
     def _stances(
-        self, matches: Sequence[tuple[Item, Match]], claim_by_id: dict[int, Claim]
-    ) -> list[Evidence]:
-        """One batch through the stance model; the quote is the passage carrying the stance."""
+        self,
+        matches: Sequence[tuple[Item, Match]],
+        claim_by_id: dict[int, Claim],
+        texts: dict[int, list[str]],
+    ) -> list[Evidence | None]:
+        """Read each candidate as a desk would (:mod:`monitor.judge.reading`): the stance model
+        on the item, and on its news alone where a denial stands outside it; then the relevance
+        decision. None for a candidate that is not evidence."""
         queries = [
             StanceQuery(claim_by_id[m.claim_id].text, m.context or (m.passage,), i.title, i.text)
             for i, m in matches
         ]
         verdicts = self.stance.classify(queries) if queries else []
-        return [
-            Evidence(
-                claim_id=match.claim_id,
-                item_id=item.id,
-                score=match.score,
-                quote=verdict.quote,
-                stance=verdict.stance,
-                stance_confidence=round(verdict.confidence, 4),
-            )
-            for (item, match), verdict in zip(matches, verdicts, strict=True)
+        reported = [
+            reading.reported_denials(claim_by_id[m.claim_id].text, texts[i.id], m.context)
+            for i, m in matches
         ]
+        wanted = [
+            n
+            for n, ((item, match), verdict) in enumerate(zip(matches, verdicts, strict=True))
+            if reading.needs_news_reading(
+                claim_by_id[match.claim_id].text, texts[item.id], verdict, reported[n]
+            )
+        ]
+        news_queries = [
+            reading.news_query(
+                claim_by_id[matches[n][1].claim_id].text,
+                matches[n][0].title,
+                texts[matches[n][0].id],
+            )
+            for n in wanted
+        ]
+        news = dict(zip(wanted, self.stance.classify(news_queries) if wanted else [], strict=True))
+        return [
+            self._evidence(
+                claim_by_id[match.claim_id],
+                item,
+                match,
+                texts[item.id],
+                verdict,
+                news.get(n),
+                reported[n],
+            )
+            for n, ((item, match), verdict) in enumerate(zip(matches, verdicts, strict=True))
+        ]
+
+    def _evidence(
+        self,
+        claim: Claim,
+        item: Item,
+        match: Match,
+        group: Sequence[str],
+        overall: StanceResult,
+        news: StanceResult | None,
+        reported: Sequence[ReportedStance],
+    ) -> Evidence | None:
+        if not self.relevance.bears_on(match.score, overall.related, claim.threshold):
+            return None
+        verdict, others = reading.primary(claim.text, group, overall, news, reported)
+        return Evidence(
+            claim_id=match.claim_id,
+            item_id=item.id,
+            score=match.score,
+            quote=verdict.quote,
+            stance=verdict.stance,
+            stance_confidence=round(verdict.confidence, 4),
+            holder=reading.holder_of(verdict, group),
+            reported=others,
+            related=round(overall.related, 4) if self.relevance.uses_related else None,
+        )
 
     # --- deliver ------------------------------------------------------------------------
 

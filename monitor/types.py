@@ -331,8 +331,23 @@ class StanceResult:
 
 
 @dataclass(frozen=True)
+class ReportedStance:
+    """A position an item reports someone taking besides its own news: the denial a report of
+    the shipments recalls in passing ("Tehran has denied supplying drones")."""
+
+    stance: Stance
+    holder: str  # who takes it, as the text names them
+    quote: str
+
+
+@dataclass(frozen=True)
 class Evidence:
-    """A claim x item pair worth recording: the quote, similarity score and stance."""
+    """A claim x item pair worth recording: the quote, similarity score and stance.
+
+    ``stance`` is the item's primary stance (its news); ``holder`` says who holds it as the
+    text names them ("NSC spokesman John Kirby", "the outlet" when nobody is named); ``reported``
+    lists the other positions the item reports (a denial recalled in passing).
+    """
 
     claim_id: int
     item_id: int
@@ -343,6 +358,9 @@ class Evidence:
     # False: recorded without an alert (old news found by a backfill, or an item like those
     # editors marked not relevant for this claim).
     alert: bool = True
+    holder: str = ""
+    reported: tuple[ReportedStance, ...] = ()
+    related: float | None = None  # the stance model's probability that the item bears on it
 
 
 # --- What the desk receives ------------------------------------------------------------------
@@ -380,6 +398,8 @@ class Alert:
     thread_ts: str | None = None  # the thread it went (or goes) into
     next_attempt_at: datetime | None = None
     feedback: tuple[str, ...] = ()  # what editors said about it, e.g. "not_relevant by @ana"
+    holder: str = ""  # who holds the stance, as the text names them (see Evidence)
+    reported: tuple[ReportedStance, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,13 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.base import ANCHOR_CHUNK, StorageBase, storage_errors
-from monitor.store.mapping import feedback_label, to_evidence, to_evidence_record, to_policy
+from monitor.store.mapping import (
+    attribution_columns,
+    feedback_label,
+    to_evidence,
+    to_evidence_record,
+    to_policy,
+)
 from monitor.store.tables import (
     AlertRow,
     ClaimRow,
@@ -47,6 +53,7 @@ class EvidenceMixin(StorageBase):
                     stance=found.stance.value,
                     stance_confidence=found.stance_confidence,
                     created_at=now,
+                    **attribution_columns(found),
                 )
                 session.add(row)
                 session.flush()
@@ -77,6 +84,7 @@ class EvidenceMixin(StorageBase):
                         stance=found.stance.value,
                         stance_confidence=found.stance_confidence,
                         created_at=now,
+                        **attribution_columns(found),
                     )
                 )
                 recorded += 1

@@ -30,6 +30,7 @@ from monitor.types import (
     EvidenceRecord,
     Item,
     QuietHours,
+    ReportedStance,
     Role,
     Source,
     SourceKind,
@@ -163,6 +164,24 @@ def to_evidence(row: EvidenceRow) -> Evidence:
         quote=row.quote,
         stance=Stance(row.stance),
         stance_confidence=row.stance_confidence,
+        holder=row.holder or "",
+        reported=to_reported(row.reported),
+        related=row.related,
+    )
+
+
+def attribution_columns(found: Evidence) -> dict[str, Any]:
+    """The evidence columns that say who holds its stance and what else it reports."""
+    reported = [
+        {"stance": r.stance.value, "holder": r.holder, "quote": r.quote} for r in found.reported
+    ]
+    return {"holder": found.holder or None, "reported": reported or None, "related": found.related}
+
+
+def to_reported(data: list[dict[str, str]] | None) -> tuple[ReportedStance, ...]:
+    return tuple(
+        ReportedStance(Stance(r["stance"]), str(r.get("holder", "")), str(r.get("quote", "")))
+        for r in data or ()
     )
 
 
@@ -201,6 +220,8 @@ def to_alert(
         slack_ts=alert.slack_ts,
         thread_ts=alert.thread_ts,
         next_attempt_at=alert.next_attempt_at,
+        holder=evidence.holder or "",
+        reported=to_reported(evidence.reported),
     )
 
 

@@ -226,6 +226,11 @@ class EvidenceRow(Base):
     stance: Mapped[str] = mapped_column(String(20))
     stance_confidence: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Who holds the stance ("the outlet" when unattributed; NULL: judged before attribution).
+    holder: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Positions the item reports besides its news: [{"stance", "holder", "quote"}].
+    reported: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
+    related: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class AlertRow(Base):

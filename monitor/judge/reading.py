@@ -1,0 +1,133 @@
+"""How a desk reads an item against a claim: its primary stance, who holds it, and the other
+positions it reports (pure).
+
+An item's **primary** stance is its news: the title and the lead (:data:`NEWS_PASSAGES`). A
+report whose news is the shipments and that recalls in passing that Tehran denied them
+*supports* the claim; the denial is listed beside it as a :class:`~monitor.types.ReportedStance`
+with who denied. A denial that *is* the news ("North Korea's foreign ministry denied ...", in
+the title or lead) makes the item a contradiction, held by the denier.
+
+The stance model reads the item as a whole (``overall``); when a denial stands outside the
+news, the pipeline also asks it about the news alone (``news``), and :func:`primary` decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from monitor.judge.attribution import OUTLET, denials, holder
+from monitor.judge.stance import StanceQuery
+from monitor.types import ReportedStance, Stance, StanceResult
+
+NEWS_PASSAGES = 3  # the title and the first two passages of the body
+MAX_REPORTED = 3
+# A claim that is itself a denial ("Iran denies ...") is not contradicted by one.
+_NEGATIVE_CLAIM = re.compile(
+    r"\b(den(?:y|ies|ied)|reject(?:s|ed)?|not|never|no|n't|false|hoax|baseless)\b", re.I
+)
+
+
+def news_of(passages: Sequence[str]) -> tuple[str, ...]:
+    """The passages that carry an item's news: its title and lead."""
+    return tuple(passages[:NEWS_PASSAGES])
+
+
+def news_denial(claim: str, passages: Sequence[str]) -> tuple[str, str] | None:
+    """The first denial the item's news reports, as (passage, who denied), if any."""
+    if _NEGATIVE_CLAIM.search(claim):
+        return None
+    for passage in news_of(passages):
+        found = denials(passage)
+        if found:
+            return passage, found[0].holder
+    return None
+
+
+def reported_denials(
+    claim: str, passages: Sequence[str], closest: Sequence[str]
+) -> list[ReportedStance]:
+    """Denials reported outside the news, among the passages closest to the claim."""
+    if _NEGATIVE_CLAIM.search(claim):
+        return []
+    news = set(news_of(passages))
+    found: list[ReportedStance] = []
+    for passage in closest:
+        if passage in news:
+            continue
+        for voice in denials(passage):
+            found.append(ReportedStance(Stance.CONTRADICTS, voice.holder, passage))
+    return _distinct(found)[:MAX_REPORTED]
+
+
+def news_query(claim: str, title: str, passages: Sequence[str]) -> StanceQuery:
+    """The question asked about the news alone: the claim against the title and lead."""
+    news = news_of(passages)
+    return StanceQuery(claim, news, title, "\n".join(news))
+
+
+def primary(
+    claim: str,
+    passages: Sequence[str],
+    overall: StanceResult,
+    news: StanceResult | None,
+    reported: Sequence[ReportedStance],
+) -> tuple[StanceResult, tuple[ReportedStance, ...]]:
+    """The item's primary stance (with the quote that carries it) and what it reports besides.
+
+    - a denial in the news makes a contradiction, quoted from the news;
+    - otherwise, a contradiction that rests on a denial outside the news gives way to what
+      the news alone says (``news``), when the news takes a position of its own;
+    - the reported denials are listed unless they are the primary stance's own quote.
+    """
+    result = overall
+    denial = news_denial(claim, passages)
+    if denial is not None:
+        result = StanceResult(
+            Stance.CONTRADICTS, max(overall.confidence, 0.5), denial[0], overall.related
+        )
+    elif (
+        overall.stance is Stance.CONTRADICTS
+        and reported
+        and news is not None
+        and news.stance in (Stance.SUPPORTS, Stance.MENTIONS)
+    ):
+        result = StanceResult(news.stance, news.confidence, news.quote, overall.related)
+    others = tuple(r for r in reported if r.quote != result.quote)
+    if result.stance is Stance.CONTRADICTS:
+        others = tuple(r for r in others if r.stance is not Stance.CONTRADICTS)
+    return result, others
+
+
+def holder_of(result: StanceResult, passages: Sequence[str]) -> str:
+    """Who holds ``result``'s stance: the speaker of its quote (or of the passage before it,
+    for "he said"), else the outlet."""
+    if result.stance is Stance.UNRELATED:
+        return OUTLET
+    previous = ""
+    if result.quote in passages:
+        index = passages.index(result.quote)
+        previous = passages[index - 1] if index > 0 else ""
+    return holder(result.quote, result.stance, previous)
+
+
+def needs_news_reading(
+    claim: str, passages: Sequence[str], overall: StanceResult, reported: Sequence[ReportedStance]
+) -> bool:
+    """Whether the news alone must be read: a contradiction with a denial outside the news."""
+    return (
+        overall.stance is Stance.CONTRADICTS
+        and bool(reported)
+        and news_denial(claim, passages) is None
+    )
+
+
+def _distinct(found: list[ReportedStance]) -> list[ReportedStance]:
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for reported in found:
+        key = (reported.holder.lower(), reported.quote)
+        if key not in seen:
+            seen.add(key)
+            kept.append(reported)
+    return kept

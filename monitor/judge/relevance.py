@@ -1,0 +1,59 @@
+"""Does a candidate bear on its claim? The decision that turns a match into evidence (pure).
+
+Matching is recall-minded: every claim's closest passage at :data:`CANDIDATE_SIMILARITY` or
+more (cosine, against the claim and its rewrites, :mod:`monitor.judge.aliases`) is a candidate.
+The stance model then reads each candidate and says how likely the item bears on the claim at
+all (``StanceResult.related``). :func:`relevance` combines that with the similarity into one
+score in [0, 1], a logistic calibrated on the desk set's *tune* claims (``python -m bench desk
+--calibrate``); a candidate is evidence when its relevance reaches the claim's threshold, which
+editors' feedback keeps moving (``monitor.notify.feedback``).
+
+The weights put the desk set's tuned operating point at the default threshold, 0.6: a claim's
+``threshold`` (or a watchlist's) raises or lowers it from there.
+
+A classifier that cannot tell relatedness (``MONITOR_STANCE_MODEL=none``, an NLI model) keeps
+the older rule: the similarity alone must reach the threshold (:data:`SIMILARITY_ONLY`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+CANDIDATE_SIMILARITY = 0.35
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """How similarity and relatedness make one relevance score."""
+
+    candidate_similarity: float  # the lowest similarity that is looked at
+    similarity_weight: float = 0.0
+    related_weight: float = 0.0
+    bias: float = 0.0
+    uses_related: bool = True
+
+    def score(self, similarity: float, related: float) -> float:
+        """The relevance of a candidate, in [0, 1]."""
+        if not self.uses_related:
+            return similarity
+        z = self.similarity_weight * similarity + self.related_weight * related + self.bias
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def gate(self, threshold: float) -> float:
+        """The similarity a passage needs to be a candidate for a claim of ``threshold``."""
+        return threshold if not self.uses_related else min(threshold, self.candidate_similarity)
+
+    def bears_on(self, similarity: float, related: float, threshold: float) -> bool:
+        """Whether a candidate is evidence for a claim whose threshold is ``threshold``."""
+        return similarity >= self.gate(threshold) and self.score(similarity, related) >= threshold
+
+
+SIMILARITY_ONLY = Relevance(candidate_similarity=0.0, uses_related=False)
+# Fitted on the desk set's tune claims (docs/benchmarks.md, "Desk set").
+CALIBRATED = Relevance(
+    candidate_similarity=CANDIDATE_SIMILARITY,
+    similarity_weight=8.0,
+    related_weight=6.0,
+    bias=-7.0,
+)
