@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from monitor.types import Claim, EvidenceRecord, Source, Stance, Verdict
+from monitor.types import Claim, EvidenceRecord, ReportedStance, Source, Stance, Verdict
 
 QUOTES_PER_CLAIM = 3
 QUOTE_LIMIT = 400  # characters of a quote shown in the email
@@ -30,6 +30,8 @@ class Quote:
     url: str | None  # None when the item's link is not http(s)
     published_at: datetime | None
     score: float
+    holder: str = ""  # who holds the stance (monitor.judge.attribution)
+    reported: tuple[ReportedStance, ...] = ()  # positions the item reports besides its news
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,16 @@ def _quote(record: EvidenceRecord, text: str) -> Quote:
         url=safe_url(record.item_url),
         published_at=record.published_at,
         score=record.evidence.score,
+        holder=record.evidence.holder,
+        reported=tuple(
+            ReportedStance(r.stance, r.holder, _clipped(" ".join(r.quote.split())))
+            for r in record.evidence.reported
+        ),
     )
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1].rstrip() + "…"
 
 
 def stale_claims(

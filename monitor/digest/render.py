@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from monitor.digest.compose import Digest
 from monitor.types import Stance
+from monitor.wording import MEANING, first_upper, held_by, reported_phrase
 
 _ENV = Environment(
     loader=PackageLoader("monitor.digest", "templates"),
@@ -25,6 +26,7 @@ _ENV = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+_ENV.filters["capitalize_first"] = first_upper
 # Badge colours: readable on white, distinct without colour too (the label says it).
 STANCE_STYLE = {
     Stance.CONTRADICTS: ("#b42318", "#fef3f2", "contradicts"),
@@ -50,6 +52,9 @@ def _context(digest: Digest) -> dict[str, object]:
         "local": lambda moment, fmt="%d %b %H:%M": _local(moment, digest.timezone, fmt),
         "plural": _plural,
         "stance_style": STANCE_STYLE,
+        "held_by": held_by,
+        "reported_phrase": reported_phrase,
+        "meaning": MEANING,
     }
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote as percent_encode
 
-from monitor.types import Alert, FeedbackKind, Stance
+from monitor.types import Alert, FeedbackKind, ReportedStance, Stance
+from monitor.wording import MEANING, first_upper, held_by, reported_phrase, stance_phrase
 
 EVENT_TYPE = "claim_evidence"
 SUMMARY_EVENT_TYPE = "claim_evidence_summary"
@@ -164,7 +165,8 @@ def headline(alert: Alert) -> str:
     claim = mrkdwn(alert.claim_text, 1000)
     source = mrkdwn(alert.source_name, 300)
     title = mrkdwn(alert.item_title or "(untitled)", 1000)
-    return f"[{alert.stance.value}] {claim} — {source}: {title}"
+    stance = mrkdwn(stance_phrase(alert.stance, alert.holder), 200)
+    return f"[{stance}] {claim} — {source}: {title}"
 
 
 _FEEDBACK_BUTTONS = (
@@ -198,11 +200,12 @@ def render_alert(alert: Alert, *, interactive: bool = False) -> SlackMessage:
     why = (
         f"{when} · why: {alert.score:.2f} similar to the claim · stance "
         f"confidence {alert.stance_confidence:.2f} · claim `{_identifier(alert.claim_key)}` · "
-        f"{mrkdwn(alert.watchlist_name, 500)}"
+        f"{mrkdwn(alert.watchlist_name, 500)} · _{alert.stance.value}_: {MEANING[alert.stance]}"
     )
     blocks: list[dict[str, Any]] = [
         _section(f"*{_BADGES[alert.stance]}* · *{claim}*"),
         _section(f">{highlighted(alert.quote, alert.claim_text, SECTION_LIMIT - 1)}"),
+        *_attribution_blocks(alert),
         _section(where),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": why}]},
     ]
@@ -227,6 +230,23 @@ def render_alert(alert: Alert, *, interactive: bool = False) -> SlackMessage:
         },
         alert_ids=(alert.id,),
     )
+
+
+REPORTED_QUOTE = 300  # characters of a reported position's quote in an alert
+
+
+def _attribution_blocks(alert: Alert) -> list[dict[str, Any]]:
+    """Who holds the stance, and the positions the item reports besides (a recalled denial)."""
+    lines = []
+    if alert.holder:
+        lines.append(f"*{mrkdwn(first_upper(held_by(alert.holder)), 300)}*")
+    lines += [_reported_line(r) for r in alert.reported[:3]]
+    return [_section("\n".join(lines))] if lines else []
+
+
+def _reported_line(reported: ReportedStance) -> str:
+    said = mrkdwn(first_upper(reported_phrase(reported)), 300)
+    return f"{_BADGES[reported.stance]} · {said}: “{mrkdwn(reported.quote, REPORTED_QUOTE)}”"
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -294,15 +314,20 @@ def _summary_line(alert: Alert) -> str:
     title = link(alert.item_url, alert.item_title, 120)
     claim = mrkdwn(alert.claim_text, 120)
     outlets = mrkdwn(outlets_line(alert), 100)
-    return f"• {_BADGES[alert.stance]} · {claim} — {title} ({outlets})"
+    who = f" ({mrkdwn(held_by(alert.holder), 80)})" if alert.holder else ""
+    return f"• {_BADGES[alert.stance]}{who} · {claim} — {title} ({outlets})"
 
 
 def render_text(alert: Alert) -> str:
     """The alert as plain text for the console and logs."""
     when = alert.published_at.strftime("%Y-%m-%d %H:%M UTC") if alert.published_at else "undated"
+    reported = "".join(
+        f"  {reported_phrase(r)}: “{clip(r.quote, 200)}”\n" for r in alert.reported[:3]
+    )
     return (
-        f"{alert.channel} [{alert.stance.value}] {alert.claim_text}\n"
+        f"{alert.channel} [{stance_phrase(alert.stance, alert.holder)}] {alert.claim_text}\n"
         f"  “{clip(alert.quote, 400)}”\n"
+        f"{reported}"
         f"  {outlets_line(alert)} · {when} · match {alert.score:.2f}\n"
         f"  {alert.item_url}"
     )

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from monitor.web.auth import csrf_token
+from monitor.wording import MEANING, first_upper, held_by, reported_phrase
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -33,6 +34,10 @@ def when(moment: datetime | None) -> str:
 templates = Jinja2Templates(directory=TEMPLATES)  # autoescapes .html templates
 templates.env.filters["safe_url"] = safe_url
 templates.env.filters["when"] = when
+templates.env.filters["held_by"] = held_by
+templates.env.filters["reported_phrase"] = reported_phrase
+templates.env.filters["capitalize_first"] = first_upper
+templates.env.globals["stance_meaning"] = {s.value: words for s, words in MEANING.items()}
 
 
 def render(
