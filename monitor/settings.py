@@ -114,7 +114,9 @@ class Settings(BaseSettings):
         0.6,
         ge=0.0,
         le=1.0,
-        description="Default cosine similarity a passage needs to count as evidence for a claim "
+        description="Default relevance an item needs to count as evidence for a claim: with the "
+        "built-in stance model, a calibrated mix of similarity and the model's relatedness "
+        "(0.6 is the tuned operating point, docs/stance.md); otherwise the cosine similarity "
         "(a watchlist's `defaults.threshold` and a claim's `threshold` override it).",
     )
     stance_model: str = Field(

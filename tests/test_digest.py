@@ -22,6 +22,7 @@ from monitor.types import (
     DigestStatus,
     Evidence,
     EvidenceRecord,
+    ReportedStance,
     Source,
     SourceKind,
     Stance,
@@ -297,6 +298,41 @@ def test_feed_content_is_escaped_and_only_http_links_are_kept() -> None:
     text = render_text(digest)
     assert "<script>alert(1)</script>" in text  # plain text is shown as is, never as HTML
     assert "javascript:" not in text
+
+
+def test_the_digest_says_who_holds_each_stance_and_the_denials_reported() -> None:
+    claim = Claim(1, "desk", ClaimSpec("c", "North Korea is supplying shells to Russia"), 0.6)
+    denial = "Pyongyang has repeatedly denied the <shipments>."
+    evidence = Evidence(
+        1, 1, 0.7, "North Korea has covertly supplied Russia with shells.", Stance.SUPPORTS, 0.8,
+        holder="NSC spokesman John Kirby",
+        reported=(ReportedStance(Stance.CONTRADICTS, "Pyongyang", denial),),
+    )  # fmt: skip
+    record = EvidenceRecord(1, evidence, "c", "Shells", "https://x.example/1", "Wire", None, NOW)
+    digest = compose_digest(
+        watchlist_key="desk",
+        watchlist_name="Desk",
+        period=date(2026, 3, 10),
+        since=NOW - timedelta(days=1),
+        until=NOW,
+        timezone="UTC",
+        claims=[claim],
+        evidence=[record],
+        last_evidence_at={},
+        sources=[],
+        stale_after=timedelta(days=7),
+    )
+    text = render_text(digest)
+    assert "     according to NSC spokesman John Kirby\n" in text
+    assert f"     also reports: Pyongyang contradicts: “{denial}”" in text
+    assert "supports: asserts the claim, or reports someone asserting it" in text
+    html = render_html(digest)
+    assert "According to NSC spokesman John Kirby" in html
+    assert (
+        "Also reports: Pyongyang contradicts: “Pyongyang has repeatedly denied the &lt;shipments&gt;.”"
+        in html
+    )
+    assert "denies, refutes or corrects the claim, or reports someone doing so" in html
 
 
 def test_preview_writes_html_and_text_and_sends_nothing(tmp_path: Path, smtp: SmtpServer) -> None:

@@ -20,7 +20,7 @@ from monitor.notify.messages import (
     render_alert,
     render_summary,
 )
-from monitor.types import Alert, Stance
+from monitor.types import Alert, ReportedStance, Stance
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 HOSTILE = [
@@ -45,6 +45,7 @@ def alert(text: str, url: str, alert_id: int = 1) -> Alert:
         alert_id, "desk", f"Desk {text}", "#desk", "shells", f"Claim {text}", url, f"Title {text}",
         f"Wire {text}", NOW, f"A quote. Another {text} sentence.", 0.8, Stance.CONTRADICTS, 0.9,
         NOW, outlets=(f"AP {text}", text), feedback=(f"not_relevant by @{text}", f"{text} by x"),
+        holder=f"Spokesman {text}", reported=(ReportedStance(Stance.CONTRADICTS, text, text),),
     )  # fmt: skip
 
 

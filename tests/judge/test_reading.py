@@ -1,0 +1,74 @@
+"""A desk's reading of an item: the primary stance is its news; denials in passing are listed."""
+
+from __future__ import annotations
+
+from monitor.judge.reading import holder_of, news_query, primary, reported_denials
+from monitor.types import ReportedStance, Stance, StanceResult
+
+CLAIM = "North Korea is supplying artillery shells to Russia"
+SHIPMENTS = [
+    "North Korea shipped a million shells to Russia, White House says",
+    "National Security Council spokesman John Kirby told reporters that North Korea has "
+    "covertly supplied Russia with artillery shells for the war in Ukraine.",
+    "The shipments were sent by rail through the border crossing at Tumangang, he said.",
+    "Analysts say the munitions are old but still usable in large numbers.",
+    "Pyongyang has repeatedly denied supplying weapons to Moscow.",
+]
+DENIAL = [
+    "North Korea denies arms deal with Russia",
+    "North Korea's foreign ministry denied on Friday that it was supplying artillery shells "
+    "to Russia, calling Washington's accusations absurd.",
+    "The White House said last week that it had evidence of the shipments.",
+]
+
+
+def test_a_report_of_the_shipments_that_recalls_a_denial_supports_and_lists_the_denial() -> None:
+    closest = [SHIPMENTS[1], SHIPMENTS[4], SHIPMENTS[0]]
+    reported = reported_denials(CLAIM, SHIPMENTS, closest)
+    assert reported == [ReportedStance(Stance.CONTRADICTS, "Pyongyang", SHIPMENTS[4])]
+    # The model, reading the whole item, is swayed by the denial; on the news alone it is not.
+    overall = StanceResult(Stance.CONTRADICTS, 0.7, SHIPMENTS[4], related=0.95)
+    news = StanceResult(Stance.SUPPORTS, 0.8, SHIPMENTS[1])
+    result, others = primary(CLAIM, SHIPMENTS, overall, news, reported)
+    assert (result.stance, result.quote) == (Stance.SUPPORTS, SHIPMENTS[1])
+    assert result.related == 0.95
+    assert others == tuple(reported)
+    assert holder_of(result, SHIPMENTS) == "National Security Council spokesman John Kirby"
+
+
+def test_the_news_alone_is_what_the_model_is_asked_about() -> None:
+    query = news_query(CLAIM, SHIPMENTS[0], SHIPMENTS)
+    assert query.passages == tuple(SHIPMENTS[:3])
+    assert SHIPMENTS[4] not in query.body
+
+
+def test_a_denial_that_is_the_news_contradicts_and_is_held_by_the_denier() -> None:
+    overall = StanceResult(Stance.SUPPORTS, 0.6, DENIAL[2])
+    result, others = primary(CLAIM, DENIAL, overall, None, [])
+    assert result.stance is Stance.CONTRADICTS
+    assert result.quote == DENIAL[0]
+    assert holder_of(result, DENIAL) == "North Korea"
+    assert others == ()
+
+
+def test_a_contradiction_without_a_denial_in_passing_is_kept() -> None:
+    overall = StanceResult(Stance.CONTRADICTS, 0.8, "Satellite images show no shipments.")
+    result, others = primary(
+        CLAIM, ["A title", "Satellite images show no shipments."], overall, None, []
+    )
+    assert result == overall
+    assert others == ()
+
+
+def test_a_claim_that_is_itself_a_denial_is_not_contradicted_by_one() -> None:
+    claim = "North Korea denies sending shells to Russia"
+    assert reported_denials(claim, SHIPMENTS, [SHIPMENTS[4]]) == []
+    overall = StanceResult(Stance.SUPPORTS, 0.7, DENIAL[1])
+    result, _ = primary(claim, DENIAL, overall, None, [])
+    assert result.stance is Stance.SUPPORTS
+
+
+def test_a_passage_nobody_is_said_to_speak_is_held_by_the_outlet() -> None:
+    passages = ["Pyongyang has sent more than a million rounds of artillery ammunition to Moscow."]
+    result = StanceResult(Stance.SUPPORTS, 0.9, passages[0])
+    assert holder_of(result, passages) == "the outlet"
