@@ -6,6 +6,8 @@ Benchmarks:
   pipeline real news text through the whole pipeline: throughput, overhead, alert latency
   embed    embedding backends (torch, onnx, onnx-int8): speed, start, memory, agreement, stance
   vectors  archive search: the numpy scan against pgvector's HNSW index
+  desk     the desk set replayed through the pipeline and read back from Slack: matching,
+           stance, contradictions, attribution, story grouping (--calibrate fits the decision)
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ import sys
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"stance", "ingest", "pipeline", "vectors", "embed"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {
+        "stance",
+        "ingest",
+        "pipeline",
+        "vectors",
+        "embed",
+        "desk",
+    }:
         print(__doc__)
         sys.exit(2)
     name, rest = sys.argv[1], sys.argv[2:]
@@ -30,6 +39,10 @@ def main() -> None:
         from bench import ingest
 
         ingest.main(rest)
+    elif name == "desk":
+        from bench import desk
+
+        desk.main(rest)
     elif name == "vectors":
         from bench import vectors
 
