@@ -43,7 +43,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from bench.deskset import DeskItem, DeskSet, load
-from tests.servers import LocalServer, Response, SlackAPI
+from tests.support.servers import LocalServer, Response, SlackAPI
 
 FEEDS = 10
 COPY_EVERY = 4

@@ -17,9 +17,9 @@ from monitor.pipeline import Pipeline
 from monitor.store import open_store
 from monitor.types import Stance, StanceResult
 from monitor.watchlists import parse_watchlist
-from tests.conftest import HashingEmbedder
-from tests.databases import database_url
-from tests.servers import LocalServer, Response, SlackAPI
+from tests.support.databases import database_url
+from tests.support.embedders import HashingEmbedder
+from tests.support.servers import LocalServer, Response, SlackAPI
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 WATCHLIST = """
