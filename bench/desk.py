@@ -358,9 +358,9 @@ def run(config: Config) -> Config:
 
 
 def _candidates(service: Any, desk: DeskSet, replay: Replay) -> list[Config]:
-    """Every candidate recorded (claim key, split, cosine, relatedness, whether it is a
+    """Every candidate recorded (claim key, split, cosine, relatedness, margin, whether it is a
     labelled related pair)."""
-    found = []
+    found: list[Config] = []
     for claim in service.repository.claims():
         for evidence in service.repository.evidence_for_claim(claim.id):
             item = service.repository.item(evidence.item_id)
@@ -380,55 +380,83 @@ def _candidates(service: Any, desk: DeskSet, replay: Replay) -> list[Config]:
                     "stance": evidence.stance.value,
                 }
             )
-    return found
+    return with_margins(found)
+
+
+def with_margins(candidates: list[Config]) -> list[Config]:
+    """Each candidate's margin over the item's closest other claim, as the matcher computes it
+    (every claim at or above the floor is a candidate, so the candidates are all it needs)."""
+    from monitor.judge.match import MAX_MARGIN, RIVAL_FLOOR
+
+    by_item: dict[str, list[Config]] = {}
+    for candidate in candidates:
+        by_item.setdefault(candidate["item"], []).append(candidate)
+    for candidate in candidates:
+        others = [c["similarity"] for c in by_item[candidate["item"]] if c is not candidate]
+        margin = candidate["similarity"] - max([RIVAL_FLOOR, *others])
+        candidate["margin"] = round(min(MAX_MARGIN, max(-MAX_MARGIN, margin)), 4)
+    return candidates
 
 
 # --- calibration --------------------------------------------------------------------------------
 
 
-def fit(candidates: Sequence[Config], related_pairs: int) -> Config:
-    """A logistic of (cosine, relatedness) fitted on the tune claims' candidates, with the
-    operating point (the highest-recall threshold whose precision is at least 0.95) moved to
-    0.6, the default threshold."""
+def fit(candidates: Sequence[Config], related_pairs: int, target: float = 0.95) -> Config:
+    """A logistic of (cosine, relatedness, margin) fitted on the tune claims' candidates, with
+    its operating point moved to 0.6, the default threshold.
+
+    Positives are the labelled related pairs; negatives the pairs labelled unrelated and the
+    pairs of an item with another claim than its own (unlabelled, but nearly all unrelated:
+    without them the decision learns nothing against alerting every claim on a topic). The
+    operating point is the threshold with the highest recall among those reaching ``target``
+    recall and precision; where none does, the one with the best F1.
+    """
     rows = [c for c in candidates if c["split"] == "tune"]
-    x = [(c["similarity"], c["related"]) for c in rows]
+    x = [(c["similarity"], c["related"], c["margin"]) for c in rows]
     y = [1.0 if c["relevant"] else 0.0 for c in rows]
     w = _logistic(x, y)
     scores = sorted(((_z(w, p), label) for p, label in zip(x, y, strict=True)), reverse=True)
-    best, right = None, 0.0
+    points = []  # (z, recall, precision) at each cut
+    right = 0.0
     for kept, (z, label) in enumerate(scores, start=1):
         right += label
-        if right / kept >= 0.95:
-            best = (z, right / related_pairs, right / kept)
-    if best is None:
-        raise SystemExit("no threshold reaches precision 0.95 on the tune claims")
-    z_at, recall, precision = best
-    bias = w[2] - z_at + math.log(0.6 / 0.4)  # the operating point's logit becomes logit(0.6)
+        points.append((z, right / related_pairs, right / kept))
+    reaching = [p for p in points if p[1] >= target and p[2] >= target]
+    if reaching:
+        z_at, recall, reached = max(reaching, key=lambda p: p[1])
+        rule = f"highest recall with recall and precision >= {target}"
+    else:
+        z_at, recall, reached = max(points, key=lambda p: 2 * p[1] * p[2] / (p[1] + p[2] or 1))
+        rule = f"best F1 (no threshold reaches recall and precision {target})"
+    bias = w[3] - z_at + math.log(0.6 / 0.4)  # the operating point's logit becomes logit(0.6)
     return {
         "similarity_weight": round(w[0], 3),
         "related_weight": round(w[1], 3),
+        "margin_weight": round(w[2], 3),
         "bias": round(bias, 3),
-        "tune_recall_at_operating_point": round(recall, 3),
-        "tune_precision_at_operating_point": round(precision, 3),
+        "operating_point": rule,
+        "tune_recall": round(recall, 3),
+        "tune_precision": round(reached, 3),
         "tune_candidates": len(rows),
+        "tune_related_pairs_among_candidates": int(sum(y)),
     }
 
 
-def _z(w: Sequence[float], x: tuple[float, float]) -> float:
-    return w[0] * x[0] + w[1] * x[1] + w[2]
+def _z(w: Sequence[float], x: Sequence[float]) -> float:
+    return sum(wi * xi for wi, xi in zip(w, x, strict=False)) + w[-1]
 
 
-def _logistic(x: Sequence[tuple[float, float]], y: Sequence[float]) -> list[float]:
-    """Plain gradient descent with a little L2 (two features; no extra dependency)."""
+def _logistic(x: Sequence[Sequence[float]], y: Sequence[float]) -> list[float]:
+    """Plain gradient descent with a little L2 (three features; no extra dependency)."""
     import numpy as np
 
-    features = np.array([[a, b, 1.0] for a, b in x])
+    features = np.array([[*row, 1.0] for row in x])
     target = np.array(y)
-    weights = np.zeros(3)
+    weights = np.zeros(features.shape[1])
     for _ in range(20_000):
         p = 1.0 / (1.0 + np.exp(-(features @ weights)))
-        gradient = features.T @ (p - target) / len(target) + 1e-3 * np.r_[weights[:2], 0.0]
-        weights -= 1.0 * gradient
+        penalty = np.r_[weights[:-1], 0.0]
+        weights -= features.T @ (p - target) / len(target) + 1e-3 * penalty
     return [float(v) for v in weights]
 
 

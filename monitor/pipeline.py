@@ -500,7 +500,7 @@ class Pipeline:
         news: StanceResult | None,
         reported: Sequence[ReportedStance],
     ) -> Evidence | None:
-        if not self.relevance.bears_on(match.score, overall.related, claim.threshold):
+        if not self.relevance.bears_on(match.score, overall.related, claim.threshold, match.margin):
             return None
         verdict, others = reading.primary(claim.text, group, overall, news, reported)
         return Evidence(

@@ -306,7 +306,8 @@ class Match:
     """A passage of an item that is semantically close to a claim.
 
     ``context`` holds the item's passages closest to the claim, closest first (``passage`` is
-    the first): what a stance model reads.
+    the first): what a stance model reads. ``margin`` is how much closer the item is to this
+    claim than to the closest other claim it was compared with (monitor.judge.match).
     """
 
     claim_id: int
@@ -314,6 +315,7 @@ class Match:
     passage: str
     score: float
     context: tuple[str, ...] = ()
+    margin: float = 0.0
 
 
 @dataclass(frozen=True)

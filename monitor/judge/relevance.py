@@ -3,10 +3,12 @@
 Matching is recall-minded: every claim's closest passage at :data:`CANDIDATE_SIMILARITY` or
 more (cosine, against the claim and its rewrites, :mod:`monitor.judge.aliases`) is a candidate.
 The stance model then reads each candidate and says how likely the item bears on the claim at
-all (``StanceResult.related``). :func:`relevance` combines that with the similarity into one
-score in [0, 1], a logistic calibrated on the desk set's *tune* claims (``python -m bench desk
---calibrate``); a candidate is evidence when its relevance reaches the claim's threshold, which
-editors' feedback keeps moving (``monitor.notify.feedback``).
+all (``StanceResult.related``). :meth:`Relevance.score` combines that with the similarity and
+the match's margin over the watchlist's other claims (an item much closer to another claim is
+most likely about that one) into one score in [0, 1], a logistic calibrated on the desk set's
+*tune* claims (``python -m bench desk --calibrate``); a candidate is evidence when its relevance
+reaches the claim's threshold, which editors' feedback keeps moving
+(``monitor.notify.feedback``).
 
 The weights put the desk set's tuned operating point at the default threshold, 0.6: a claim's
 ``threshold`` (or a watchlist's) raises or lowers it from there.
@@ -30,30 +32,41 @@ class Relevance:
     candidate_similarity: float  # the lowest similarity that is looked at
     similarity_weight: float = 0.0
     related_weight: float = 0.0
+    margin_weight: float = 0.0
     bias: float = 0.0
     uses_related: bool = True
 
-    def score(self, similarity: float, related: float) -> float:
+    def score(self, similarity: float, related: float, margin: float = 0.0) -> float:
         """The relevance of a candidate, in [0, 1]."""
         if not self.uses_related:
             return similarity
-        z = self.similarity_weight * similarity + self.related_weight * related + self.bias
+        z = (
+            self.similarity_weight * similarity
+            + self.related_weight * related
+            + self.margin_weight * margin
+            + self.bias
+        )
         return 1.0 / (1.0 + math.exp(-z))
 
     def gate(self, threshold: float) -> float:
         """The similarity a passage needs to be a candidate for a claim of ``threshold``."""
         return threshold if not self.uses_related else min(threshold, self.candidate_similarity)
 
-    def bears_on(self, similarity: float, related: float, threshold: float) -> bool:
+    def bears_on(
+        self, similarity: float, related: float, threshold: float, margin: float = 0.0
+    ) -> bool:
         """Whether a candidate is evidence for a claim whose threshold is ``threshold``."""
-        return similarity >= self.gate(threshold) and self.score(similarity, related) >= threshold
+        relevance = self.score(similarity, related, margin)
+        return similarity >= self.gate(threshold) and relevance >= threshold
 
 
 SIMILARITY_ONLY = Relevance(candidate_similarity=0.0, uses_related=False)
-# Fitted on the desk set's tune claims (docs/benchmarks.md, "Desk set").
+# Fitted on the desk set's tune claims with the built-in stance model (python -m bench desk
+# --calibrate; docs/benchmarks.md, "Desk set through the pipeline").
 CALIBRATED = Relevance(
     candidate_similarity=CANDIDATE_SIMILARITY,
-    similarity_weight=8.0,
-    related_weight=6.0,
-    bias=-7.0,
+    similarity_weight=2.524,
+    related_weight=1.723,
+    margin_weight=7.452,
+    bias=-2.852,
 )

@@ -1,4 +1,5 @@
-"""Candidates become evidence on similarity and the stance model's relatedness together."""
+"""Candidates become evidence on similarity, the stance model's relatedness and the margin
+over the watchlist's other claims together (the calibrated decision, as shipped)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,23 @@ def test_without_relatedness_the_similarity_must_reach_the_threshold() -> None:
 
 
 def test_a_related_item_in_other_words_is_evidence_below_the_old_cosine_gate() -> None:
-    # "Pyongyang has sent ... to Moscow" against "North Korea is supplying ... to Russia".
+    # "Pyongyang has sent ... to Moscow" against "North Korea is supplying ... to Russia",
+    # no other claim of the watchlist close: the margin is 0.55 - 0.35, capped at 0.2.
     assert CALIBRATED.gate(0.6) < 0.5
-    assert CALIBRATED.bears_on(0.55, 0.97, 0.6)
+    assert CALIBRATED.bears_on(0.55, 0.97, 0.6, margin=0.2)
 
 
-def test_a_close_but_unrelated_item_is_not_evidence() -> None:
-    assert not CALIBRATED.bears_on(0.62, 0.05, 0.6)
-    assert not CALIBRATED.bears_on(0.3, 0.99, 0.6)  # under the candidate gate
+def test_a_close_item_the_model_finds_unrelated_is_not_evidence() -> None:
+    assert not CALIBRATED.bears_on(0.5, 0.02, 0.6, margin=0.0)
+    assert not CALIBRATED.bears_on(0.3, 0.99, 0.6, margin=0.2)  # under the candidate gate
+
+
+def test_an_item_much_closer_to_another_claim_is_not_evidence_for_this_one() -> None:
+    assert not CALIBRATED.bears_on(0.45, 0.9, 0.6, margin=-0.2)
 
 
 def test_editors_raising_the_threshold_drops_borderline_candidates() -> None:
-    similarity, related = 0.5, 0.8
-    score = CALIBRATED.score(similarity, related)
-    assert CALIBRATED.bears_on(similarity, related, score - 0.01)
-    assert not CALIBRATED.bears_on(similarity, related, score + 0.02)
+    similarity, related, margin = 0.5, 0.8, 0.05
+    score = CALIBRATED.score(similarity, related, margin)
+    assert CALIBRATED.bears_on(similarity, related, score - 0.01, margin)
+    assert not CALIBRATED.bears_on(similarity, related, score + 0.02, margin)
