@@ -27,21 +27,13 @@ from monitor.judge.builtin import (
 from monitor.judge.embed import Embedder
 from monitor.judge.features import Article
 from monitor.judge.fnc import Pair, Scores, read_bodies, read_pairs, score
+from monitor.judge.splits import split_bodies
 
 SEED = 13
-DEV_SHARE = 0.2
 DISAGREE_OVERSAMPLING = 3
 HIDDEN = 128
 ALPHA = 1e-2
 ENSEMBLE_SEEDS = (0, 1, 2, 3, 4)
-
-
-def split_bodies(body_ids: Iterable[str], seed: int = SEED) -> tuple[set[str], set[str]]:
-    """Train and dev Body IDs: 20% of the bodies held out, never trained or tuned on."""
-    ids = sorted(set(body_ids), key=lambda b: (len(b), b))
-    np.random.RandomState(seed).shuffle(ids)
-    cut = int(len(ids) * (1 - DEV_SHARE))
-    return set(ids[:cut]), set(ids[cut:])
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,235 @@
+"""The cross-encoder stance model: reads the claim and the item's closest passages together.
+
+A 6-layer MiniLM (fine-tuned from the shipped all-MiniLM-L6-v2) with a 4-way head reads
+``[CLS] claim [SEP] window [SEP]``, where the window is the item's title, then its sentences
+that share the most words with the claim, closest first, cut to ``MAX_TOKENS`` tokens in all.
+Its classes are FNC-1's: unrelated, discuss (mentions), agree
+(supports), disagree (contradicts). A stance result carries ``related`` = 1 - p(unrelated) and
+the stance among the three related classes, with its probability given that the item is related.
+
+The weights ship in ``models/stance-ce-v1/`` as float16 safetensors (loaded as float32), with
+the tokenizer, the model config and a manifest holding their SHA-256 and how they were made;
+``monitor stance train`` reproduces them (:mod:`monitor.judge.cross_training`). torch and
+tokenizers load on first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from monitor.errors import ModelError
+from monitor.judge import features as F
+from monitor.judge.passages import body_passages
+from monitor.judge.stance import StanceQuery
+from monitor.types import Stance, StanceResult
+
+MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v1"
+CLASSES = ("unrelated", "discuss", "agree", "disagree")  # FNC-1 names, in the head's order
+STANCE_OF = {
+    "discuss": Stance.MENTIONS,
+    "agree": Stance.SUPPORTS,
+    "disagree": Stance.CONTRADICTS,
+}
+MAX_TOKENS = 64  # claim and window together; the cost of a pair grows with it (docs/stance.md)
+WINDOW_WORDS = 50  # words of passages read (the tokenizer cuts at MAX_TOKENS anyway)
+MAX_SENTENCES = 60
+BATCH = 16
+_KEY = re.compile(r"[a-z0-9]+")
+
+
+def key_words(text: str) -> set[str]:
+    """Content words cut to six letters (a cheap stem: 'supplies', 'supplying' -> 'suppli')."""
+    return {w[:6] for w in _KEY.findall(text.lower()) if len(w) > 2 and w not in F.STOP}
+
+
+def closest(claim: str, sentences: Sequence[str]) -> list[int]:
+    """Indices of ``sentences``, most content words shared with the claim first, then in order."""
+    keys = key_words(claim)
+    shared = [len(keys & key_words(s)) for s in sentences]
+    return sorted(range(len(sentences)), key=lambda i: (-shared[i], i))
+
+
+def window(
+    claim: str, sentences: Sequence[str], lead: str = "", first: str = "", words: int = WINDOW_WORDS
+) -> tuple[str, list[str]]:
+    """The text the model reads with the claim, and its passages (lead, then closest first).
+
+    ``lead`` is the item's title (or the first sentence of a body without one); ``first`` a
+    passage that must be read (the one the matcher found closest), then the sentences that
+    share most words with the claim, while the word budget lasts (at least one).
+    """
+    chosen = [p for p in dict.fromkeys([lead, first]) if p]
+    used = sum(len(p.split()) for p in chosen)
+    for i in closest(claim, sentences):
+        sentence = sentences[i]
+        if sentence in chosen:
+            continue
+        if used and used + len(sentence.split()) > words and len(chosen) > (1 if lead else 0):
+            break
+        chosen.append(sentence)
+        used += len(sentence.split())
+    return " ".join(chosen), chosen
+
+
+def body_window(claim: str, body: str, title: str = "", first: str = "") -> tuple[str, list[str]]:
+    """:func:`window` over a body's sentences (FNC-1 bodies have no title)."""
+    sentences = body_passages(body, MAX_SENTENCES)
+    return window(claim, [s for s in sentences if s != title], title, first)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the model directory holds: the weights' checksum and how they were made."""
+
+    sha256: str
+    record: dict[str, Any]
+
+    @classmethod
+    def read(cls, directory: Path) -> Manifest:
+        try:
+            record = json.loads((directory / "manifest.json").read_text())
+            return cls(str(record["sha256"]), record)
+        except (OSError, ValueError, KeyError) as err:
+            raise ModelError(f"stance model not readable at {directory}: {err}") from err
+
+
+class _Loaded:
+    """The tokenizer and the network, float32 on the CPU (or the given device)."""
+
+    def __init__(self, directory: Path, device: str) -> None:
+        import torch
+        from safetensors.torch import load
+        from tokenizers import Tokenizer
+        from transformers import BertConfig, BertForSequenceClassification
+
+        manifest = Manifest.read(directory)
+        try:
+            data = (directory / "model.safetensors").read_bytes()
+            config = BertConfig.from_json_file(str(directory / "config.json"))
+            tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        except (OSError, ValueError) as err:
+            raise ModelError(f"stance model not readable at {directory}: {err}") from err
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != manifest.sha256:
+            raise ModelError(f"{directory}: weights checksum {actual} is not {manifest.sha256}")
+        model = BertForSequenceClassification(config)
+        state = {k: v.float() for k, v in load(data).items()}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        if [k for k in missing if not k.endswith("position_ids")] or unexpected:
+            raise ModelError(
+                f"{directory}: weights do not fit the config ({missing or unexpected})"
+            )
+        tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+        tokenizer.no_padding()
+        self.torch = torch
+        self.model = model.to(device).eval()
+        self.tokenizer = tokenizer
+        self.device = device
+
+
+class CrossEncoderStance:
+    """Stance from the shipped cross-encoder (or one at ``directory``), loaded on first use."""
+
+    def __init__(self, directory: Path = MODEL_DIR, device: str = "cpu") -> None:
+        self.directory = directory
+        self.device = device
+        self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> _Loaded:
+        if self._loaded is None:
+            self._loaded = _Loaded(self.directory, self.device)
+        return self._loaded
+
+    def probabilities(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        progress: Callable[[Iterable[int]], Iterable[int]] = iter,
+    ) -> np.ndarray:
+        """Class probabilities (columns in ``CLASSES`` order) for (claim, window) pairs.
+
+        Pairs are run in order of token count, so a batch pads little.
+        """
+        out = np.zeros((len(pairs), len(CLASSES)), dtype=np.float32)
+        if not pairs:
+            return out
+        with self._lock:
+            loaded = self._load()
+            encoded = loaded.tokenizer.encode_batch(list(pairs))
+            order = sorted(range(len(encoded)), key=lambda i: (len(encoded[i].ids), i))
+            torch = loaded.torch
+            with torch.inference_mode():
+                for start in progress(range(0, len(order), BATCH)):
+                    rows = order[start : start + BATCH]
+                    out[rows] = _forward(loaded, [encoded[i] for i in rows])
+        return out
+
+    def classify(self, queries: Sequence[StanceQuery]) -> list[StanceResult]:
+        windows = [_query_window(q) for q in queries]
+        probabilities = self.probabilities(
+            [(q.claim, w) for q, (w, _) in zip(queries, windows, strict=True)]
+        )
+        return [
+            _result(query, row, passages)
+            for query, row, (_, passages) in zip(queries, probabilities, windows, strict=True)
+        ]
+
+    def predict_fnc(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        bodies: dict[str, str],
+        progress: Callable[[Iterable[int]], Iterable[int]] = iter,
+    ) -> list[str]:
+        """FNC-1 labels for (headline, body id) pairs."""
+        inputs = [(h, body_window(h, bodies[b])[0]) for h, b in pairs]
+        probabilities = self.probabilities(inputs, progress)
+        return [CLASSES[int(i)] for i in probabilities.argmax(axis=1)]
+
+
+def _forward(loaded: _Loaded, encodings: Sequence[Any]) -> np.ndarray:
+    torch = loaded.torch
+    width = max(len(e.ids) for e in encodings)
+
+    def padded(field: str) -> Any:
+        rows = [getattr(e, field) + [0] * (width - len(e.ids)) for e in encodings]
+        return torch.tensor(rows, dtype=torch.long, device=loaded.device)
+
+    logits = loaded.model(
+        input_ids=padded("ids"),
+        token_type_ids=padded("type_ids"),
+        attention_mask=padded("attention_mask"),
+    ).logits
+    return np.asarray(torch.softmax(logits.float(), dim=-1).cpu().numpy())
+
+
+def _query_window(query: StanceQuery) -> tuple[str, list[str]]:
+    first = query.passages[0] if query.passages else ""
+    if query.body:
+        return body_window(query.claim, query.body, query.title, first)
+    rest = list(query.passages[1:])
+    return window(query.claim, rest, query.title, first)
+
+
+def _result(query: StanceQuery, row: np.ndarray, passages: Sequence[str]) -> StanceResult:
+    """The likeliest stance given that the item is related, and the passage to quote.
+
+    The quote of a contradiction is the first passage read that carries refuting or negating
+    words; otherwise the passage the matcher found closest (else the first read).
+    """
+    related = float(1.0 - row[0])
+    best = 1 + int(row[1:].argmax())
+    stance = STANCE_OF[CLASSES[best]]
+    confidence = float(row[best] / related) if related > 0 else 0.0
+    quote = query.passages[0] if query.passages else (passages[0] if passages else query.title)
+    if stance is Stance.CONTRADICTS:
+        quote = next((p for p in passages if set(F.words(p)) & (F.REFUTE | F.NEGATION)), quote)
+    return StanceResult(stance, min(confidence, 1.0), quote, related)
