@@ -1,11 +1,14 @@
-"""Stance benchmark: quality and speed of `monitor stance predict` on the FNC-1 dev split.
+"""Stance benchmark: quality on claims never trained on, speed and memory of `stance predict`.
 
-    python -m bench stance [--data ../shared/datasets/fnc1] [--runs 3]
+    python -m bench stance [--data ../shared/datasets/fnc1] [--runs 3] [--speed-pairs 800]
+                           [--model crossencoder|builtin] [--body] [--skip-eval]
 
-Writes the dev split (20% of Body IDs, the same split training holds out) to a temporary
-directory, runs `monitor stance eval --json` and `monitor stance predict` as separate processes
-(so peak RSS is the command's own), and prints scores, pairs per second (median of the runs)
-and peak RSS.
+Quality: `monitor stance eval --json` on the report part of the FNC-1 train split by claim
+(claims held out from training and tuning; monitor/judge/splits.py), and with --body on the
+older split by Body ID as well. Speed: `monitor stance predict` on a seeded sample of
+--speed-pairs report pairs, --runs times as separate processes (so peak RSS is the command's
+own): median pairs per second and the largest peak RSS. Then, in this process, where the time
+of one predict goes (windows, tokenizer, network).
 """
 
 from __future__ import annotations
@@ -13,75 +16,118 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from monitor.judge.fnc import read_bodies, read_pairs
-from monitor.judge.training import split_bodies
+import numpy as np
+
+from monitor.judge.fnc import Pair, read_bodies, read_pairs
+from monitor.judge.splits import split_bodies, split_by_claim
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared/datasets/fnc1"
 
 
-def write_dev_split(data: Path, directory: Path) -> tuple[Path, Path, int]:
-    pairs = read_pairs(data / "train_stances.csv")
-    bodies = read_bodies(data / "train_bodies.csv")
-    _, dev_ids = split_bodies(bodies)
-    stances, texts = directory / "dev_stances.csv", directory / "dev_bodies.csv"
-    dev_pairs = [p for p in pairs if p.body_id in dev_ids]
+def write_pairs(pairs: Sequence[Pair], bodies: dict[str, str], directory: Path, name: str) -> list[str]:
+    """FNC-1 files for ``pairs``; returns the command-line options that name them."""
+    stances, texts = directory / f"{name}_stances.csv", directory / f"{name}_bodies.csv"
     with stances.open("w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["Headline", "Body ID", "Stance"])
-        writer.writerows([p.headline, p.body_id, p.label] for p in dev_pairs)
+        writer.writerows([p.headline, p.body_id, p.label] for p in pairs)
     with texts.open("w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["Body ID", "articleBody"])
-        writer.writerows([b, bodies[b]] for b in sorted(dev_ids))
-    return stances, texts, len(dev_pairs)
+        writer.writerows([b, bodies[b]] for b in sorted({p.body_id for p in pairs}))
+    return ["--stances", str(stances), "--bodies", str(texts)]
 
 
-def timed(command: list[str]) -> tuple[float, int, str]:
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     """Wall seconds, peak RSS (MiB) of the child, and its stdout."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    result = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return seconds, max(peak, before) // 1024, result.stdout
+
+
+def breakdown(pairs: Sequence[Pair], bodies: dict[str, str]) -> dict[str, float]:
+    """Seconds spent on each step of the cross-encoder's predict, in this process."""
+    from monitor.judge.cross import BATCH, CrossEncoderStance, _forward, body_window
+
+    model = CrossEncoderStance()
+    start = time.perf_counter()
+    loaded = model._load()
+    load = time.perf_counter() - start
+    start = time.perf_counter()
+    inputs = [(p.headline, body_window(p.headline, bodies[p.body_id])[0]) for p in pairs]
+    windows = time.perf_counter() - start
+    start = time.perf_counter()
+    encoded = loaded.tokenizer.encode_batch(inputs)
+    tokens = time.perf_counter() - start
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
+    start = time.perf_counter()
+    with loaded.torch.inference_mode():
+        for i in range(0, len(order), BATCH):
+            _forward(loaded, [encoded[j] for j in order[i : i + BATCH]])
+    network = time.perf_counter() - start
+    return {
+        "load_s": round(load, 2),
+        "windows_s": round(windows, 2),
+        "tokenizer_s": round(tokens, 2),
+        "network_s": round(network, 2),
+        "mean_tokens": round(float(np.mean([len(e.ids) for e in encoded])), 1),
+        "pairs": len(pairs),
+    }
 
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench stance")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--speed-pairs", type=int, default=800)
+    parser.add_argument("--model", default="crossencoder", choices=["crossencoder", "builtin"])
+    parser.add_argument("--body", action="store_true", help="Also score the split by body.")
+    parser.add_argument("--skip-eval", action="store_true", help="Speed and memory only.")
     args = parser.parse_args(argv)
+    env = {**os.environ, "MONITOR_STANCE_MODEL": args.model}
+    pairs = [p for p in read_pairs(args.data / "train_stances.csv") if p.label is not None]
+    bodies = read_bodies(args.data / "train_bodies.csv")
+    report = split_by_claim(pairs).report
+    rows = np.random.RandomState(0).permutation(len(report))[: args.speed_pairs]
+    sample = [report[i] for i in sorted(rows)]
     monitor = [sys.executable, "-m", "monitor", "stance"]
+    out: dict[str, object] = {"model": args.model, "report_pairs": len(report)}
     with tempfile.TemporaryDirectory() as tmp:
-        stances, bodies, count = write_dev_split(args.data, Path(tmp))
-        files = ["--stances", str(stances), "--bodies", str(bodies)]
-        _, _, report = timed([*monitor, "eval", *files, "--json"])
-        scores = json.loads(report)
-        runs = [
-            timed([*monitor, "predict", *files, "--out", f"{tmp}/p.csv"]) for _ in range(args.runs)
-        ]
+        if not args.skip_eval:
+            files = write_pairs(report, bodies, Path(tmp), "report")
+            out["report"] = json.loads(timed([*monitor, "eval", *files, "--json"], env)[2])
+        if args.body:
+            _, dev_ids = split_bodies(bodies)
+            dev = [p for p in pairs if p.body_id in dev_ids]
+            files = write_pairs(dev, bodies, Path(tmp), "body")
+            out["body"] = json.loads(timed([*monitor, "eval", *files, "--json"], env)[2])
+        files = write_pairs(sample, bodies, Path(tmp), "speed")
+        predict = [*monitor, "predict", *files, "--out", f"{tmp}/p.csv"]
+        runs = [timed(predict, env) for _ in range(args.runs)]
     seconds = statistics.median(r[0] for r in runs)
-    print(
-        json.dumps(
-            {
-                "dev_pairs": count,
-                "scores": scores,
-                "predict_seconds_median": round(seconds, 1),
-                "pairs_per_second": round(count / seconds, 1),
-                "peak_rss_mib": max(r[1] for r in runs),
-                "runs": args.runs,
-            },
-            indent=2,
-        )
-    )
+    out |= {
+        "speed_pairs": len(sample),
+        "predict_seconds": [round(r[0], 1) for r in runs],
+        "pairs_per_second": round(len(sample) / seconds, 1),
+        "peak_rss_mib": max(r[1] for r in runs),
+        "load_average": os.getloadavg()[0],
+    }
+    if args.model == "crossencoder":
+        out["breakdown"] = breakdown(sample, bodies)
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

@@ -139,6 +139,10 @@ def make_stance(settings: Settings, embedder: Embedder) -> StanceClassifier:
         return MentionsOnly()
     if settings.stance_model == "builtin":
         return BuiltinStance(embedder)
+    if settings.stance_model == "crossencoder":
+        from monitor.judge.cross import CrossEncoderStance
+
+        return CrossEncoderStance(device=settings.embedding_device)
     return NliStance(
         settings.stance_model,
         settings.embedding_device,

@@ -121,8 +121,9 @@ class Settings(BaseSettings):
     )
     stance_model: str = Field(
         "builtin",
-        description="Stance model: `builtin` (the model shipped in the package), `none` (every "
-        "match is reported as a mention), or the local path or name of a sentence-transformers "
+        description="Stance model: `crossencoder` (the cross-encoder shipped in the package), "
+        "`builtin` (the smaller feature model shipped before it), `none` (every match is "
+        "reported as a mention), or the local path or name of a sentence-transformers "
         "CrossEncoder NLI model.",
     )
     stance_min_confidence: float = Field(

@@ -155,7 +155,7 @@ def synthesize(
             source = wordings[rng.randint(len(wordings))]
             if kind == "unrelated" and others:
                 other = others[rng.randint(len(others))]
-                source = [h for h in claims[other] if proposition(h)][0]
+                source = next(h for h in claims[other] if proposition(h))
             sentence = _sentence(kind, str(proposition(source)), rng)
             body = bodies_of[key][rng.randint(len(bodies_of[key]))]
             background = [s for s in body if len(key_words(claim) & key_words(s)) <= 1]

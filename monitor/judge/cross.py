@@ -121,7 +121,7 @@ class _Loaded:
         actual = hashlib.sha256(data).hexdigest()
         if actual != manifest.sha256:
             raise ModelError(f"{directory}: weights checksum {actual} is not {manifest.sha256}")
-        model = BertForSequenceClassification(config)
+        model: Any = BertForSequenceClassification(config)
         state = {k: v.float() for k, v in load(data).items()}
         missing, unexpected = model.load_state_dict(state, strict=False)
         if [k for k in missing if not k.endswith("position_ids")] or unexpected:
@@ -131,7 +131,8 @@ class _Loaded:
         tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
         tokenizer.no_padding()
         self.torch = torch
-        self.model = model.to(device).eval()
+        self.model = model
+        self.model.to(device).eval()
         self.tokenizer = tokenizer
         self.device = device
 

@@ -295,7 +295,8 @@ def _base(base: Path, device: str, layers: int | None, frozen: int) -> tuple[Any
     config.label2id = {c: i for i, c in enumerate(CLASSES)}
     if layers is not None:
         config.num_hidden_layers = layers
-    model = BertForSequenceClassification.from_pretrained(str(base), config=config).float()
+    model: Any = BertForSequenceClassification.from_pretrained(str(base), config=config)
+    model.float()
     # Start from float16-rounded weights whatever the base's precision: the GPU run (which
     # carries a float16 copy of the base) and a CPU run then start from the same point.
     for parameter in model.parameters():

@@ -1,0 +1,180 @@
+"""The cross-encoder stance model: windows, loading, training, the shipped weights."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import ModelError
+from monitor.judge.cross import MODEL_DIR, CrossEncoderStance, body_window, window
+from monitor.judge.cross_training import fit, prepare, tune_bias
+from monitor.judge.stance import StanceQuery
+from monitor.types import Stance
+from tests.support.models import tiny_bert_config
+from tests.support.fnc import claims_fnc
+
+DRONES = "Iran supplies Shahed attack drones to Russia"
+
+
+def test_the_window_reads_the_title_then_the_sentences_closest_to_the_claim() -> None:
+    sentences = [
+        "The weather in Tehran was mild on Monday.",
+        "Officials said Iran has supplied hundreds of drones to Russia.",
+        "Markets were calm.",
+        "Russia used the drones against power stations.",
+    ]
+    text, passages = window(DRONES, sentences, lead="Drone deliveries", words=20)
+    assert passages == [
+        "Drone deliveries",
+        "Officials said Iran has supplied hundreds of drones to Russia.",
+        "Russia used the drones against power stations.",
+    ]
+    assert text == " ".join(passages)
+
+
+def test_a_body_window_reads_the_matched_passage_first_and_never_repeats_one() -> None:
+    body = "Markets were calm on Monday in the capital. Tehran denied sending drones to Russia."
+    _, passages = body_window(DRONES, body, first="Markets were calm on Monday in the capital.")
+    assert passages == [
+        "Markets were calm on Monday in the capital.",
+        "Tehran denied sending drones to Russia.",
+    ]
+
+
+def tiny_base(directory: Path) -> Path:
+    """A 1-layer BERT with the default model's tokenizer, as a base to fine-tune."""
+    from transformers import BertModel
+
+    tokenizer, config = tiny_bert_config()
+    BertModel(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("cross")
+    data = claims_fnc(root / "fnc")
+    base = tiny_base(root / "base")
+    fit(prepare(data), base, root / "model", frozen=0, log=lambda _: None)
+    return base, root / "model"
+
+
+def test_training_is_seeded_and_writes_a_model_with_its_figures(
+    trained: tuple[Path, Path], tmp_path: Path
+) -> None:
+    base, model = trained
+    again = fit(prepare(claims_fnc(tmp_path / "fnc")), base, tmp_path / "m", frozen=0, log=print)
+    manifest = json.loads((model / "manifest.json").read_text())
+    assert again.sha256 == manifest["sha256"]
+    assert manifest["report"]["pairs"] > 0 and manifest["validation"]["pairs"] > 0
+    assert manifest["examples"]["deny:disagree"] > 0  # synthetic denials of train claims
+
+
+def test_the_classifier_answers_every_query_with_a_quote_and_relatedness(
+    trained: tuple[Path, Path],
+) -> None:
+    queries = [
+        StanceQuery(DRONES, ("Tehran denied sending any drones.",), "Drones", "Tehran denied it."),
+        StanceQuery(DRONES, ("Iran sent drones to Russia.", "Russia used them.")),
+        StanceQuery(DRONES, ()),
+    ]
+    results = CrossEncoderStance(trained[1]).classify(queries)
+    assert len(results) == 3
+    for result in results:
+        assert result.stance in (Stance.SUPPORTS, Stance.CONTRADICTS, Stance.MENTIONS)
+        assert 0.0 <= result.related <= 1.0 and 0.0 <= result.confidence <= 1.0
+    assert results[1].quote in ("Iran sent drones to Russia.", "Russia used them.")
+
+
+def test_weights_that_do_not_match_their_checksum_are_refused(
+    trained: tuple[Path, Path], tmp_path: Path
+) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(trained[1], copy)
+    data = bytearray((copy / "model.safetensors").read_bytes())
+    data[-1] ^= 1
+    (copy / "model.safetensors").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="checksum"):
+        CrossEncoderStance(copy).classify([StanceQuery(DRONES, ("p",))])
+
+
+def test_class_offsets_are_tuned_to_the_validation_figures() -> None:
+    import numpy as np
+
+    # The model under-calls the second class; an offset for it fixes every row.
+    probabilities = np.array([[0.1, 0.5, 0.1, 0.3]] * 4 + [[0.1, 0.6, 0.2, 0.1]] * 4)
+    bias = tune_bias(probabilities, [3] * 4 + [1] * 4)
+    assert bias[3] > 0.5 and bias[1] == 0.0
+
+
+shipped = pytest.mark.skipif(not MODEL_DIR.is_dir(), reason="no shipped cross-encoder")
+
+
+@pytest.fixture(scope="module")
+def shipped_model() -> CrossEncoderStance:
+    return CrossEncoderStance()
+
+
+@pytest.mark.model
+@shipped
+@pytest.mark.parametrize(
+    ("passage", "stance"),
+    [
+        ("Iran's foreign ministry denied that it has supplied drones to Russia.", "contradicts"),
+        ("Iran has supplied hundreds of Shahed drones to Russia, officials said.", "supports"),
+    ],
+)
+def test_the_shipped_model_reads_denials_and_assertions(
+    shipped_model: CrossEncoderStance, passage: str, stance: str
+) -> None:
+    [result] = shipped_model.classify([StanceQuery(DRONES, (passage,), body=passage)])
+    assert result.stance.value == stance
+    assert result.related > 0.5
+    assert result.quote == passage
+
+
+@pytest.mark.model
+@shipped
+def test_the_shipped_model_finds_unrelated_news_unrelated(
+    shipped_model: CrossEncoderStance,
+) -> None:
+    passage = "The city council approved a new budget for road repairs on Tuesday."
+    [result] = shipped_model.classify([StanceQuery(DRONES, (passage,), body=passage)])
+    assert result.related < 0.5
+
+
+def test_the_stance_commands_refuse_a_model_they_cannot_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from monitor.cli import app
+
+    monkeypatch.setenv("MONITOR_STANCE_MODEL", "none")
+    data = claims_fnc(tmp_path / "fnc")
+    result = CliRunner().invoke(app, ["stance", "eval", "--data", str(data)])
+    assert result.exit_code == 1
+    assert "set it to crossencoder or builtin" in result.output
+
+
+@pytest.mark.model
+@shipped
+def test_eval_scores_the_held_out_claims_of_the_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from monitor.cli import app
+    from monitor.judge.fnc import read_pairs
+    from monitor.judge.splits import split_by_claim
+
+    monkeypatch.setenv("MONITOR_STANCE_MODEL", "crossencoder")
+    data = claims_fnc(tmp_path / "fnc")
+    result = CliRunner().invoke(app, ["stance", "eval", "--data", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    held_out = split_by_claim(read_pairs(data / "train_stances.csv")).report
+    assert json.loads(result.output)["pairs"] == len(held_out)
