@@ -34,7 +34,9 @@ from monitor.judge.splits import split_bodies, split_by_claim
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared/datasets/fnc1"
 
 
-def write_pairs(pairs: Sequence[Pair], bodies: dict[str, str], directory: Path, name: str) -> list[str]:
+def write_pairs(
+    pairs: Sequence[Pair], bodies: dict[str, str], directory: Path, name: str
+) -> list[str]:
     """FNC-1 files for ``pairs``; returns the command-line options that name them."""
     stances, texts = directory / f"{name}_stances.csv", directory / f"{name}_bodies.csv"
     with stances.open("w", newline="") as out:

@@ -13,8 +13,9 @@ from monitor.judge.cross import MODEL_DIR, CrossEncoderStance, body_window, wind
 from monitor.judge.cross_training import fit, prepare, tune_bias
 from monitor.judge.stance import StanceQuery
 from monitor.types import Stance
-from tests.support.models import tiny_bert_config
+from tests.support.cli import run_cli
 from tests.support.fnc import claims_fnc
+from tests.support.models import tiny_bert_config
 
 DRONES = "Iran supplies Shahed attack drones to Russia"
 
@@ -147,34 +148,23 @@ def test_the_shipped_model_finds_unrelated_news_unrelated(
     assert result.related < 0.5
 
 
-def test_the_stance_commands_refuse_a_model_they_cannot_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from typer.testing import CliRunner
-
-    from monitor.cli import app
-
-    monkeypatch.setenv("MONITOR_STANCE_MODEL", "none")
+def test_the_stance_commands_refuse_a_model_they_cannot_run(tmp_path: Path) -> None:
     data = claims_fnc(tmp_path / "fnc")
-    result = CliRunner().invoke(app, ["stance", "eval", "--data", str(data)])
+    env = {"MONITOR_STANCE_MODEL": "none"}
+    result = run_cli(["stance", "eval", "--data", str(data)], env=env)
     assert result.exit_code == 1
     assert "set it to crossencoder or builtin" in result.output
 
 
 @pytest.mark.model
 @shipped
-def test_eval_scores_the_held_out_claims_of_the_split(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from typer.testing import CliRunner
-
-    from monitor.cli import app
+def test_eval_scores_the_held_out_claims_of_the_split(tmp_path: Path) -> None:
     from monitor.judge.fnc import read_pairs
     from monitor.judge.splits import split_by_claim
 
-    monkeypatch.setenv("MONITOR_STANCE_MODEL", "crossencoder")
     data = claims_fnc(tmp_path / "fnc")
-    result = CliRunner().invoke(app, ["stance", "eval", "--data", str(data), "--json"])
+    env = {"MONITOR_STANCE_MODEL": "crossencoder"}
+    result = run_cli(["stance", "eval", "--data", str(data), "--json"], env=env)
     assert result.exit_code == 0, result.output
     held_out = split_by_claim(read_pairs(data / "train_stances.csv")).report
     assert json.loads(result.output)["pairs"] == len(held_out)
