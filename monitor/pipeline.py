@@ -42,6 +42,7 @@ from monitor.metrics import (
     POLLS,
     timed,
 )
+from monitor.notify.alerting import like_rejected
 from monitor.notify.outbox import DeliveryReport, Outbox
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository
@@ -65,8 +66,6 @@ JUDGE_BATCH = 256
 # for them (a bound on memory: lanes pause when it is reached).
 SETTLERS = 8
 BACKLOG_BYTES = 32 << 20
-# An item this close (cosine) to one editors marked not relevant for a claim raises no alert.
-REJECTED_SIMILARITY = 0.85
 
 
 @dataclass(frozen=True)
@@ -433,7 +432,7 @@ class Pipeline:
             negatives = [vectors[q] for q in rejected.get(found.claim_id, ())]
             if negatives and found.alert:
                 closest = float(np.max(np.stack(negatives) @ vector_of[match.passage]))
-                if closest >= REJECTED_SIMILARITY:
+                if like_rejected(closest):
                     log.info("claim %d: item %d is like one marked not relevant (%.2f)",
                              found.claim_id, found.item_id, closest)  # fmt: skip
                     found = replace(found, alert=False)

@@ -25,13 +25,13 @@ from urllib.parse import parse_qs
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from monitor.errors import MonitorError
+from monitor.notify.alerting import moved_adjustment
 from monitor.notify.messages import FEEDBACK_ACTION_PREFIX, render_alert
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository
 from monitor.types import FeedbackKind, Mute, MuteTarget
 
 log = logging.getLogger(__name__)
-THRESHOLD_STEP = {FeedbackKind.NOT_RELEVANT: 0.02, FeedbackKind.RELEVANT: -0.01}
 STORY_MUTE = timedelta(days=7)
 
 
@@ -107,7 +107,7 @@ class FeedbackHandler:
             action.kind,
             action.user,
             now,
-            adjustment=THRESHOLD_STEP.get(action.kind, 0.0),
+            adjust=lambda current: moved_adjustment(current, action.kind),
         )
         if action.kind is FeedbackKind.MUTE_STORY:
             target, target_id = (

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from monitor.notify.alerting import decide_alert
 from monitor.store.base import ANCHOR_CHUNK, StorageBase, storage_errors
 from monitor.store.mapping import (
     attribution_columns,
@@ -45,20 +46,11 @@ class EvidenceMixin(StorageBase):
             for found in evidence:
                 if _evidence_exists(session, found.claim_id, found.item_id):
                     continue
-                row = EvidenceRow(
-                    claim_id=found.claim_id,
-                    item_id=found.item_id,
-                    score=found.score,
-                    quote=found.quote,
-                    stance=found.stance.value,
-                    stance_confidence=found.stance_confidence,
-                    created_at=now,
-                    **attribution_columns(found),
-                )
+                row = _evidence_row(found, now)
                 session.add(row)
                 session.flush()
-                if found.alert and not _story_already_has(session, row):
-                    queued += _queue_alert(session, row, now)
+                if found.alert:  # where it alerts is decided in monitor.notify.alerting
+                    queued += _queue_alerts(session, found, row, now)
             if item_ids:
                 session.execute(
                     update(ItemRow)
@@ -75,18 +67,7 @@ class EvidenceMixin(StorageBase):
             for found in evidence:
                 if _evidence_exists(session, found.claim_id, found.item_id):
                     continue
-                session.add(
-                    EvidenceRow(
-                        claim_id=found.claim_id,
-                        item_id=found.item_id,
-                        score=found.score,
-                        quote=found.quote,
-                        stance=found.stance.value,
-                        stance_confidence=found.stance_confidence,
-                        created_at=now,
-                        **attribution_columns(found),
-                    )
-                )
+                session.add(_evidence_row(found, now))
                 recorded += 1
         return recorded
 
@@ -195,23 +176,40 @@ def _story_already_has(session: Session, evidence: EvidenceRow) -> bool:
     return session.scalar(query) is not None
 
 
-def _queue_alert(session: Session, evidence: EvidenceRow, now: datetime) -> int:
-    """One alert per channel the evidence goes to (the watchlist's, plus its stance's routes)."""
-    claim = session.get(ClaimRow, evidence.claim_id)
+def _queue_alerts(session: Session, found: Evidence, row: EvidenceRow, now: datetime) -> int:
+    """Queue the alerts the decider gives ``found`` (stored as ``row``): one per channel."""
+    claim = session.get(ClaimRow, row.claim_id)
     assert claim is not None
     watchlist = session.get(WatchlistRow, claim.watchlist_id)
     assert watchlist is not None
-    policy = to_policy(watchlist.alert_policy)
-    channels = policy.channels(watchlist.slack_channel, Stance(evidence.stance))
+    decision = decide_alert(
+        found,
+        story_has_it=_story_already_has(session, row),
+        channel=watchlist.slack_channel,
+        policy=to_policy(watchlist.alert_policy),
+    )
     session.add_all(
         AlertRow(
-            evidence_id=evidence.id,
+            evidence_id=row.id,
             watchlist_id=watchlist.id,
             channel=channel,
             status=AlertStatus.PENDING.value,
             attempts=0,
             created_at=now,
         )
-        for channel in channels
+        for channel in decision.channels
     )
-    return len(channels)
+    return len(decision.channels)
+
+
+def _evidence_row(found: Evidence, now: datetime) -> EvidenceRow:
+    return EvidenceRow(
+        claim_id=found.claim_id,
+        item_id=found.item_id,
+        score=found.score,
+        quote=found.quote,
+        stance=found.stance.value,
+        stance_confidence=found.stance_confidence,
+        created_at=now,
+        **attribution_columns(found),
+    )

@@ -11,15 +11,13 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from monitor.ingest.dedup import SAME_STORY, SIZE, anchors, resemblance, sketch
+from monitor.ingest.dedup import anchors, sketch
+from monitor.ingest.stories import STORY_WINDOW, Candidates, assign_stories
 from monitor.ingest.urls import canonical_url
 from monitor.store.base import ANCHOR_CHUNK, StorageBase, digest_key, storage_errors
 from monitor.store.mapping import to_item
 from monitor.store.tables import ItemAnchorRow, ItemRow, SourceRow
 from monitor.types import FeedEntry, Item
-
-# Near-duplicates are looked for among items stored this recently.
-STORY_WINDOW = timedelta(days=3)
 
 
 @storage_errors
@@ -184,11 +182,27 @@ def _known_keys(session: Session, hashed: Iterable[str]) -> set[str]:
 def _assign_stories(
     session: Session, ids: Sequence[int], sketches: Sequence[tuple[int, ...]], now: datetime
 ) -> list[int]:
-    """Put each new item into the story of a recent near-duplicate (stored before, or earlier in
-    this batch), or start its own story; returns the story ids. One query finds the candidates
-    of the whole batch."""
+    """Store the story of each new item (decided by :func:`monitor.ingest.stories.assign_stories`
+    among recent items sharing an anchor) and the new items' anchors; returns the story ids."""
     wanted = sorted({a for fingerprint in sketches for a in anchors(fingerprint)})
-    candidates: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
+    stories = assign_stories(ids, sketches, _recent_candidates(session, wanted, now))
+    session.execute(
+        update(ItemRow), [{"id": i, "story_id": s} for i, s in zip(ids, stories, strict=True)]
+    )
+    links = [
+        {"anchor": anchor, "item_id": item_id}
+        for item_id, fingerprint in zip(ids, sketches, strict=True)
+        for anchor in anchors(fingerprint)
+    ]
+    if links:
+        session.execute(insert(ItemAnchorRow), links)
+    return stories
+
+
+def _recent_candidates(session: Session, wanted: Sequence[int], now: datetime) -> Candidates:
+    """Per anchor in ``wanted``, the (story, sketch) of the recent items having it; one query
+    per chunk of anchors."""
+    candidates: Candidates = {}
     for start in range(0, len(wanted), ANCHOR_CHUNK):
         chunk = wanted[start : start + ANCHOR_CHUNK]
         # Each recent item sharing an anchor comes once, however many anchors it shares.
@@ -206,35 +220,4 @@ def _assign_stories(
             for anchor in anchors(other):
                 if anchor in looked_up:
                     candidates.setdefault(anchor, []).append((story_id, other))
-    links: list[dict[str, int]] = []
-    stories: list[int] = []
-    for item_id, fingerprint in zip(ids, sketches, strict=True):
-        story = _closest_story(fingerprint, candidates) or item_id
-        stories.append(story)
-        for anchor in anchors(fingerprint):
-            candidates.setdefault(anchor, []).append((story, fingerprint))
-            links.append({"anchor": anchor, "item_id": item_id})
-    session.execute(
-        update(ItemRow), [{"id": i, "story_id": s} for i, s in zip(ids, stories, strict=True)]
-    )
-    if links:
-        session.execute(insert(ItemAnchorRow), links)
-    return stories
-
-
-def _closest_story(
-    fingerprint: tuple[int, ...], candidates: dict[int, list[tuple[int, tuple[int, ...]]]]
-) -> int | None:
-    """The story most resembling ``fingerprint`` above :data:`SAME_STORY` (oldest on ties)."""
-    found = {c for anchor in anchors(fingerprint) for c in candidates.get(anchor, ())}
-    best, story = SAME_STORY, None
-    mine = set(fingerprint)
-    for story_id, other in sorted(found):
-        # Cheap bound first: a sketch sharing few hashes cannot resemble enough to matter.
-        bound = len(mine.intersection(other)) / min(SIZE, len(fingerprint), len(other))
-        if bound < best or (bound == best and story is not None):
-            continue
-        similarity = resemblance(fingerprint, other)
-        if similarity > best or (similarity == best and story is None):
-            best, story = similarity, story_id
-    return story
+    return candidates

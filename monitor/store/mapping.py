@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from monitor.notify.alerting import effective_threshold
 from monitor.store.tables import (
     AlertRow,
     ClaimRow,
@@ -128,8 +129,9 @@ def to_claim(row: ClaimRow, watchlist: WatchlistRow) -> Claim:
         verdict=Verdict(row.verdict),
         notes=row.notes,
     )
-    threshold = row.threshold if row.threshold is not None else watchlist.threshold
-    threshold = min(0.99, max(0.0, threshold + (row.feedback_adjustment or 0.0)))
+    threshold = effective_threshold(
+        row.threshold, watchlist.threshold, row.feedback_adjustment or 0.0
+    )
     return Claim(id=row.id, watchlist_key=watchlist.key, spec=spec, threshold=threshold)
 
 

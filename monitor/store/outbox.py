@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -229,11 +229,11 @@ class OutboxMixin(StorageBase):
         user: str,
         now: datetime,
         *,
-        adjustment: float = 0.0,
-        bounds: tuple[float, float] = (-0.1, 0.15),
+        adjust: Callable[[float], float] | None = None,
     ) -> Alert:
-        """Store an editor's feedback and move the claim's threshold by ``adjustment`` (kept
-        within ``bounds``); returns the alert with every feedback it has had."""
+        """Store an editor's feedback and set the claim's threshold adjustment to what
+        ``adjust`` makes of it (:func:`monitor.notify.alerting.moved_adjustment`); returns the
+        alert with every feedback it has had."""
         with self._transaction() as session:
             row = session.execute(alert_query().where(AlertRow.id == alert_id)).first()
             if row is None:
@@ -248,10 +248,8 @@ class OutboxMixin(StorageBase):
                     created_at=now,
                 )
             )
-            if adjustment:
-                low, high = bounds
-                current = claim.feedback_adjustment or 0.0
-                claim.feedback_adjustment = round(min(high, max(low, current + adjustment)), 4)
+            if adjust is not None:
+                claim.feedback_adjustment = adjust(claim.feedback_adjustment or 0.0)
             session.flush()
             said = session.scalars(
                 select(FeedbackRow).where(FeedbackRow.alert_id == alert_id).order_by(FeedbackRow.id)

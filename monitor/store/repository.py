@@ -23,7 +23,7 @@ from monitor.store.accounts import AccountsMixin
 from monitor.store.base import StorageBase, digest_key
 from monitor.store.digests import DigestsMixin
 from monitor.store.evidence import EvidenceMixin
-from monitor.store.items import STORY_WINDOW, ItemsMixin
+from monitor.store.items import ItemsMixin
 from monitor.store.outbox import OutboxMixin
 from monitor.store.sources import SourcesMixin
 from monitor.store.status import StatusMixin
@@ -44,4 +44,4 @@ class Repository(
     """Domain-level access to the database (errors surface as StorageError)."""
 
 
-__all__ = ["STORY_WINDOW", "Repository", "SyncSummary", "digest_key"]
+__all__ = ["Repository", "SyncSummary", "digest_key"]

@@ -1,0 +1,69 @@
+"""Does new evidence raise an alert, and where: the one home of that decision. Pure.
+
+The pipeline and the feedback handler ask; storage writes the answers down. Decided here, when
+evidence is recorded:
+
+- **Threshold with feedback.** A claim matches above its own threshold (else its watchlist's),
+  moved by editors' feedback: each "not relevant" raises it a step, each "relevant" lowers it,
+  within bounds (:func:`effective_threshold`, :func:`moved_adjustment`).
+- **Feedback similarity.** Evidence whose passage is this close to one editors marked not
+  relevant for the claim is kept without an alert (:func:`like_rejected`).
+- **Story duplicates.** Another outlet's copy of a story that already gave the claim evidence
+  of the same stance raises no second alert.
+- **Routing.** An alert goes to the watchlist's channel and to the routes of its stance.
+
+Mutes, quiet hours and per-hour limits depend on the moment of sending, so they are decided
+when alerts are delivered, by :mod:`monitor.notify.plan` (pure as well).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitor.types import AlertPolicy, Evidence, FeedbackKind
+
+# An item this close (cosine) to one editors marked not relevant for a claim raises no alert.
+REJECTED_SIMILARITY = 0.85
+# How far one piece of feedback moves a claim's threshold, and how far feedback may move it.
+THRESHOLD_STEP = {FeedbackKind.NOT_RELEVANT: 0.02, FeedbackKind.RELEVANT: -0.01}
+FEEDBACK_BOUNDS = (-0.1, 0.15)
+MAX_THRESHOLD = 0.99  # a threshold feedback cannot push beyond: the claim still matches
+
+
+def effective_threshold(own: float | None, watchlist: float, feedback: float) -> float:
+    """The score a claim's matches must reach: its own threshold (else its watchlist's) moved
+    by editors' feedback, kept between 0 and :data:`MAX_THRESHOLD`."""
+    base = own if own is not None else watchlist
+    return min(MAX_THRESHOLD, max(0.0, base + feedback))
+
+
+def moved_adjustment(current: float, kind: FeedbackKind) -> float:
+    """A claim's feedback adjustment after one more piece of feedback of ``kind``."""
+    low, high = FEEDBACK_BOUNDS
+    return round(min(high, max(low, current + THRESHOLD_STEP.get(kind, 0.0))), 4)
+
+
+def like_rejected(closest: float) -> bool:
+    """Whether a passage whose closest similarity to a quote marked not relevant is
+    ``closest`` is too like it to alert."""
+    return closest >= REJECTED_SIMILARITY
+
+
+@dataclass(frozen=True)
+class AlertDecision:
+    """The channels a piece of evidence alerts (none: recorded quietly), and why not."""
+
+    channels: tuple[str, ...] = ()
+    reason: str = ""
+
+
+def decide_alert(
+    evidence: Evidence, *, story_has_it: bool, channel: str, policy: AlertPolicy
+) -> AlertDecision:
+    """Where new ``evidence`` alerts. ``story_has_it``: another item of its story already gave
+    the claim evidence of this stance; ``channel`` and ``policy``: its watchlist's."""
+    if not evidence.alert:
+        return AlertDecision(reason="recorded without an alert (old news, or like a rejected one)")
+    if story_has_it:
+        return AlertDecision(reason="another outlet's copy of the story already alerted")
+    return AlertDecision(policy.channels(channel, evidence.stance))
