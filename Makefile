@@ -43,10 +43,11 @@ test-fast: install           ## tests that do not load the embedding model
 test-shifted: install system-deps  ## tests that do not load the model, a year in the future
 	MONITOR_TEST_SHIFT_DAYS=365 $(BIN)/python -m pytest -m "not model"
 
-lint: install                ## ruff (lint + format check) and mypy
+lint: install                ## ruff (lint + format check), mypy, import contracts (no cycles)
 	$(BIN)/ruff check monitor tests alembic bench
 	$(BIN)/ruff format --check monitor tests alembic bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format monitor tests alembic bench

@@ -70,8 +70,9 @@ class Service:
         """The HTTP app: web UI, REST API and WebSub endpoint. ``on_new_items`` runs after a
         WebSub push stored new items (``monitor run`` wakes its judge there)."""
         from monitor.editing import Editor
-        from monitor.web.app import WebContext, create_app
+        from monitor.web.app import create_app
         from monitor.web.auth import load_secret_key
+        from monitor.web.context import WebContext
         from monitor.web.metrics import MetricsAccess
 
         settings = self.settings

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from monitor.alerting import like_rejected
 from monitor.clock import Clock
 from monitor.errors import FetchError, ParseError, StorageError, ThrottledError
 from monitor.ingest.articles import with_full_text
@@ -42,7 +43,6 @@ from monitor.metrics import (
     POLLS,
     timed,
 )
-from monitor.notify.alerting import like_rejected
 from monitor.notify.outbox import DeliveryReport, Outbox
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository

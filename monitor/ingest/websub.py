@@ -12,10 +12,10 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from monitor.errors import FetchError
 from monitor.ingest.fetch import Fetcher
-from monitor.store import Repository
 from monitor.types import Source, WebSubState
 
 log = logging.getLogger(__name__)
@@ -56,12 +56,25 @@ def renewals_due(sources: Iterable[Source], now: datetime) -> list[Source]:
     ]
 
 
+class SubscriptionRecords(Protocol):
+    """What :class:`Subscriber` records subscriptions in (the repository): ingestion does not
+    import storage, which imports ingestion's pure parts."""
+
+    def sources(self) -> list[Source]: ...
+
+    def set_websub(
+        self, source_id: int, state: WebSubState, now: datetime, *, secret: str | None = None
+    ) -> None: ...
+
+    def record_websub_error(self, source_id: int, error: str, now: datetime) -> None: ...
+
+
 class Subscriber:
     """Asks hubs for subscriptions on behalf of sources and records how it went."""
 
     def __init__(
         self,
-        repository: Repository,
+        repository: SubscriptionRecords,
         fetcher: Fetcher,
         public_url: str,
         clock: Callable[[], datetime],

@@ -24,8 +24,8 @@ from urllib.parse import parse_qs
 
 from slack_sdk.signature import Clock, SignatureVerifier
 
+from monitor.alerting import moved_adjustment
 from monitor.errors import MonitorError
-from monitor.notify.alerting import moved_adjustment
 from monitor.notify.messages import FEEDBACK_ACTION_PREFIX, render_alert
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository

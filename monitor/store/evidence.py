@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from monitor.notify.alerting import decide_alert
+from monitor.alerting import decide_alert
 from monitor.store.base import ANCHOR_CHUNK, StorageBase, storage_errors
 from monitor.store.mapping import (
     attribution_columns,
@@ -49,7 +49,7 @@ class EvidenceMixin(StorageBase):
                 row = _evidence_row(found, now)
                 session.add(row)
                 session.flush()
-                if found.alert:  # where it alerts is decided in monitor.notify.alerting
+                if found.alert:  # where it alerts is decided in monitor.alerting
                     queued += _queue_alerts(session, found, row, now)
             if item_ids:
                 session.execute(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.notify.alerting import effective_threshold
+from monitor.alerting import effective_threshold
 from monitor.store.tables import (
     AlertRow,
     ClaimRow,

@@ -232,7 +232,7 @@ class OutboxMixin(StorageBase):
         adjust: Callable[[float], float] | None = None,
     ) -> Alert:
         """Store an editor's feedback and set the claim's threshold adjustment to what
-        ``adjust`` makes of it (:func:`monitor.notify.alerting.moved_adjustment`); returns the
+        ``adjust`` makes of it (:func:`monitor.alerting.moved_adjustment`); returns the
         alert with every feedback it has had."""
         with self._transaction() as session:
             row = session.execute(alert_query().where(AlertRow.id == alert_id)).first()

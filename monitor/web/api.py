@@ -29,8 +29,8 @@ from monitor.types import (
     Verdict,
 )
 from monitor.watchlists import ClaimText, Line, LongText, Name
-from monitor.web.app import WebContext, found
 from monitor.web.auth import ApiEditor, ApiViewer
+from monitor.web.context import WebContext, found
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 Viewer = ApiViewer

@@ -7,10 +7,7 @@ and the API work with); ``monitor run`` serves it beside the scheduler, ``monito
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
@@ -20,7 +17,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from monitor import __version__
-from monitor.editing import Editor
 from monitor.errors import (
     EditConflict,
     FetchError,
@@ -28,14 +24,9 @@ from monitor.errors import (
     ReadOnlyWatchlist,
     WatchlistError,
 )
-from monitor.notify.feedback import FeedbackHandler
-from monitor.store import Repository
 from monitor.web.auth import LoginRequired
-from monitor.web.metrics import MetricsAccess
+from monitor.web.context import WebContext
 from monitor.web.templating import render_error
-from monitor.web.throttle import LoginThrottle
-
-T = TypeVar("T")
 
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "monitor_session"
@@ -44,32 +35,6 @@ PAGE_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
-
-
-@dataclass
-class WebContext:
-    """What the web front end works with (the same services as the CLI)."""
-
-    repository: Repository
-    editor: Editor
-    clock: Callable[[], datetime]
-    secret_key: str
-    default_threshold: float = 0.6
-    session_lifetime: timedelta = timedelta(hours=12)
-    secure_cookies: bool = True
-    max_push_bytes: int = 10_000_000
-    on_new_items: Callable[[], None] = field(default=lambda: None)
-    # Slack's feedback buttons; None without a signing secret (then no buttons are shown).
-    feedback: FeedbackHandler | None = None
-    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
-    metrics_access: MetricsAccess = field(default_factory=MetricsAccess)
-
-
-def found(value: T | None, what: str) -> T:
-    """``value``, or a 404 naming what was not found (``no such claim``)."""
-    if value is None:
-        raise HTTPException(404, f"no such {what}")
-    return value
 
 
 def create_app(web: WebContext) -> FastAPI:

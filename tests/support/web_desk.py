@@ -21,8 +21,9 @@ from monitor.pipeline import Pipeline
 from monitor.store import Repository, open_store
 from monitor.types import FeedEntry, Role
 from monitor.watchlists import load_directory
-from monitor.web.app import WebContext, create_app
+from monitor.web.app import create_app
 from monitor.web.auth import hash_password, new_api_token, token_hash
+from monitor.web.context import WebContext
 from tests.support.databases import database_url
 from tests.support.embedders import HashingEmbedder
 from tests.support.servers import LocalServer, Response

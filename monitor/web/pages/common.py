@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.datastructures import FormData
 
-from monitor.web.app import WebContext
 from monitor.web.auth import csrf_protect
+from monitor.web.context import WebContext
 
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # what every database can hold
 

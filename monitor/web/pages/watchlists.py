@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from monitor.editing import WATCHLIST_KEY, WatchlistSettings
 from monitor.errors import FetchError, ParseError, WatchlistError
 from monitor.types import ClaimSpec, QuietHours, SourceKind, User, Verdict, Watchlist
-from monitor.web.app import found
 from monitor.web.auth import PageEditor, PageViewer
+from monitor.web.context import found
 from monitor.web.pages import claims, sources
 from monitor.web.pages.common import RowId, form_text, page_router, web
 from monitor.web.templating import render

@@ -3,7 +3,7 @@ story duplicates and routing."""
 
 from __future__ import annotations
 
-from monitor.notify.alerting import (
+from monitor.alerting import (
     FEEDBACK_BOUNDS,
     decide_alert,
     effective_threshold,
