@@ -12,6 +12,7 @@
     │   └── ThrottledError     the server asked us to come back later (HTTP 429/503)
     ├── ParseError             retrieved bytes are not a usable feed or page
     ├── StorageError           the database refused or is out of date
+    │   └── NotFoundError      no row with the id (or name) asked for
     ├── ModelError             an embedding or stance model cannot be loaded or run
     └── NotifyError            an alert or digest could not be delivered
         ├── PermanentNotifyError   retrying will not help (a message Slack refuses)
@@ -96,6 +97,10 @@ class ParseError(MonitorError):
 
 class StorageError(MonitorError):
     """The database refused an operation or its schema is out of date."""
+
+
+class NotFoundError(StorageError):
+    """No row with the id (or name) asked for: what a web front end answers with 404."""
 
 
 class ModelError(MonitorError):

@@ -199,7 +199,7 @@ def test_a_sender_that_died_mid_send_is_taken_over_with_the_same_message_id(
         recipients=("editor@newsroom.example",),
         created_at=NOW,
     )
-    taken = repository.claim_digest("desk", draft, NOW, NOW - SENDING_STALE)
+    taken = repository.lease_digest("desk", draft, NOW, NOW - SENDING_STALE)
     assert taken is not None  # ...and the process dies before settling it
     desk = make_desk(repository, smtp.port, Clock(NOW + timedelta(minutes=1)))
     assert desk.send_due().sent == []  # still held by the (maybe live) sender

@@ -149,7 +149,7 @@ class DigestDesk:
         """Claim one digest and send it; whatever goes wrong stays with this watchlist."""
         try:
             now = self.clock()
-            record = self.repository.claim_digest(key, draft, now, now - SENDING_STALE)
+            record = self.repository.lease_digest(key, draft, now, now - SENDING_STALE)
             if record is not None:
                 self._send(record, report)
         except MonitorError as err:

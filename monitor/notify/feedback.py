@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from monitor.alerting import moved_adjustment
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, NotFoundError
 from monitor.notify.messages import FEEDBACK_ACTION_PREFIX, render_alert
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository
@@ -96,7 +96,7 @@ class FeedbackHandler:
                 self.apply(action)
             except MonitorError as err:
                 log.warning("feedback on alert %d not applied: %s", action.alert_id, err)
-                return Answer(404 if "not found" in str(err) else 500, str(err))
+                return Answer(404 if isinstance(err, NotFoundError) else 500, str(err))
         return Answer(200)
 
     def apply(self, action: Action) -> None:

@@ -144,7 +144,7 @@ class Outbox:
             return
         day = thread_day(now, alert.timezone)
         thread = self.repository.thread(alert.channel, alert.claim_id, day)
-        if alert.id not in self.repository.claim_alerts([alert.id], now, thread):
+        if alert.id not in self.repository.lease_alerts([alert.id], now, thread):
             return  # another sender has it
         message = render_alert(alert, interactive=self.interactive).in_thread(
             thread, broadcast=alert.stance is Stance.CONTRADICTS
@@ -169,7 +169,7 @@ class Outbox:
         now = self.clock()
         if self._is_paused(channel, now, group, report):
             return
-        taken = self.repository.claim_alerts([a.id for a in group], now)
+        taken = self.repository.lease_alerts([a.id for a in group], now)
         alerts = [a for a in group if a.id in taken]
         if not alerts:
             return

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from monitor.errors import StorageError
+from monitor.errors import NotFoundError
 from monitor.store.base import StorageBase, storage_errors
 from monitor.store.mapping import to_user
 from monitor.store.tables import ApiTokenRow, AuditRow, UserRow, WebSessionRow
@@ -39,7 +39,7 @@ class AccountsMixin(StorageBase):
         with self._transaction() as session:
             row = session.scalar(select(UserRow).where(UserRow.name == name))
             if row is None:
-                raise StorageError(f"no user named {name!r}")
+                raise NotFoundError(f"no user named {name!r}")
             if password_hash is not None:
                 row.password_hash = password_hash
             if role is not None:
@@ -53,11 +53,6 @@ class AccountsMixin(StorageBase):
         with self._sessions() as session:
             row = session.scalar(select(UserRow).where(UserRow.name == name))
             return (to_user(row), row.password_hash) if row is not None else None
-
-    def find_user(self, user_id: int) -> User | None:
-        with self._sessions() as session:
-            row = session.get(UserRow, user_id)
-            return to_user(row) if row is not None else None
 
     def user_by_id(self, user_id: int) -> tuple[User, str] | None:
         """The user with ``user_id`` and their password hash, or None."""

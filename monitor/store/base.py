@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.errors import StorageError
+from monitor.errors import NotFoundError, StorageError
 from monitor.store.pgvector import open_vector_store
 from monitor.store.tables import Base
 from monitor.store.vectors import VectorStore
@@ -32,7 +32,7 @@ T = TypeVar("T")
 C = TypeVar("C")
 
 
-def digest_key(text: str) -> str:
+def sha256_key(text: str) -> str:
     """SHA-256 hex of ``text``: how long unique strings (URLs, item keys) are indexed."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -96,5 +96,5 @@ class StorageBase:
         with self._sessions() as session:
             row = session.get(table, row_id)
             if row is None:
-                raise StorageError(f"{table.__tablename__} row {row_id} not found")
+                raise NotFoundError(f"{table.__tablename__} row {row_id} not found")
             return row

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from monitor.errors import StorageError
+from monitor.errors import NotFoundError
 from monitor.store.base import StorageBase, storage_errors
 from monitor.store.mapping import to_digest, to_digest_spec, to_evidence_record, to_source, utc
 from monitor.store.tables import (
@@ -96,7 +96,7 @@ class DigestsMixin(StorageBase):
             found = session.scalar(query)
         return utc(found) if found is not None else None
 
-    def claim_digest(
+    def lease_digest(
         self, key: str, draft: DigestRecord, now: datetime, stale_before: datetime
     ) -> DigestRecord | None:
         """Take the watchlist's digest for ``draft.period`` for sending; None if it is not to
@@ -111,7 +111,7 @@ class DigestsMixin(StorageBase):
             with self._transaction() as session:
                 watchlist = session.scalar(select(WatchlistRow).where(WatchlistRow.key == key))
                 if watchlist is None:
-                    raise StorageError(f"watchlist {key!r} not found")
+                    raise NotFoundError(f"watchlist {key!r} not found")
                 query = select(DigestRow).where(
                     DigestRow.watchlist_id == watchlist.id, DigestRow.period == draft.period
                 )
@@ -142,7 +142,7 @@ class DigestsMixin(StorageBase):
         with self._transaction() as session:
             row = session.get(DigestRow, digest_id)
             if row is None:
-                raise StorageError(f"digest {digest_id} not found")
+                raise NotFoundError(f"digest {digest_id} not found")
             row.status = status.value
             row.attempts = (row.attempts or 0) + 1
             row.refused = dict(refused) if refused else None

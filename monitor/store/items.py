@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from monitor.ingest.dedup import anchors, sketch
 from monitor.ingest.stories import STORY_WINDOW, Candidates, assign_stories
 from monitor.ingest.urls import canonical_url
-from monitor.store.base import ANCHOR_CHUNK, StorageBase, digest_key, storage_errors
+from monitor.store.base import ANCHOR_CHUNK, StorageBase, sha256_key, storage_errors
 from monitor.store.mapping import to_item
 from monitor.store.tables import ItemAnchorRow, ItemRow, SourceRow
 from monitor.types import FeedEntry, Item
@@ -30,7 +30,7 @@ class ItemsMixin(StorageBase):
         An entry is known by its key (GUID, else canonical link), and also by its canonical link
         within its source: a feed that changes an article's GUID does not make it new.
         """
-        unique = {digest_key(e.key): e for e in entries}
+        unique = {sha256_key(e.key): e for e in entries}
         if not unique:
             return []
         with self._sessions() as session:  # reading first keeps the write lock short
@@ -83,7 +83,7 @@ class ItemsMixin(StorageBase):
 
     def unseen_keys(self, keys: Sequence[str]) -> list[str]:
         """The keys no stored item has, in their order, each once."""
-        hashed = {key: digest_key(key) for key in keys}
+        hashed = {key: sha256_key(key) for key in keys}
         if not hashed:
             return []
         with self._sessions() as session:

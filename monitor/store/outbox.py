@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from monitor.errors import StorageError
+from monitor.errors import NotFoundError
 from monitor.store.base import StorageBase, storage_errors
 from monitor.store.mapping import feedback_label, to_alert
 from monitor.store.tables import (
@@ -71,7 +71,7 @@ class OutboxMixin(StorageBase):
         with self._sessions() as session:
             return [to_alert(*row) for row in session.execute(query)]
 
-    def claim_alerts(
+    def lease_alerts(
         self, alert_ids: Sequence[int], now: datetime, thread_ts: str | None = None
     ) -> set[int]:
         """Take pending alerts for sending (into the thread ``thread_ts``, if given); returns
@@ -237,7 +237,7 @@ class OutboxMixin(StorageBase):
         with self._transaction() as session:
             row = session.execute(alert_query().where(AlertRow.id == alert_id)).first()
             if row is None:
-                raise StorageError(f"alert {alert_id} not found")
+                raise NotFoundError(f"alert {alert_id} not found")
             claim = row[2]
             session.add(
                 FeedbackRow(

@@ -20,7 +20,7 @@ Rows become domain types in ``mapping.py`` only.
 from __future__ import annotations
 
 from monitor.store.accounts import AccountsMixin
-from monitor.store.base import StorageBase, digest_key
+from monitor.store.base import StorageBase, sha256_key
 from monitor.store.digests import DigestsMixin
 from monitor.store.evidence import EvidenceMixin
 from monitor.store.items import ItemsMixin
@@ -44,4 +44,4 @@ class Repository(
     """Domain-level access to the database (errors surface as StorageError)."""
 
 
-__all__ = ["Repository", "SyncSummary", "digest_key"]
+__all__ = ["Repository", "SyncSummary", "sha256_key"]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from monitor.errors import StorageError
+from monitor.errors import NotFoundError
 from monitor.store.base import StorageBase, storage_errors
 from monitor.store.mapping import to_source
 from monitor.store.tables import SourceRow, WatchlistRow, WatchlistSourceRow
@@ -71,7 +71,7 @@ class SourcesMixin(StorageBase):
         with self._transaction() as session:
             row = session.get(SourceRow, source_id)
             if row is None:
-                raise StorageError(f"source {source_id} not found")
+                raise NotFoundError(f"source {source_id} not found")
             row.last_fetched_at = now
             row.next_poll_at = next_poll_at
             row.lease_owner = row.lease_until = None
@@ -163,7 +163,7 @@ class SourcesMixin(StorageBase):
     def _source_row(session: Session, source_id: int) -> SourceRow:
         row = session.get(SourceRow, source_id)
         if row is None:
-            raise StorageError(f"source {source_id} not found")
+            raise NotFoundError(f"source {source_id} not found")
         return row
 
 

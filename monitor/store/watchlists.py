@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from monitor.ownership import is_older_copy, refusal
-from monitor.store.base import StorageBase, digest_key, storage_errors
+from monitor.store.base import StorageBase, sha256_key, storage_errors
 from monitor.store.mapping import policy_json, seconds, to_claim, to_watchlist
 from monitor.store.sources import re_enable
 from monitor.store.tables import (
@@ -281,7 +281,7 @@ def _sync_sources(
         delete(WatchlistSourceRow).where(WatchlistSourceRow.watchlist_id == watchlist_id)
     )
     for spec in watchlist.sources:
-        hashed = digest_key(spec.url)
+        hashed = sha256_key(spec.url)
         row = session.scalar(select(SourceRow).where(SourceRow.url_hash == hashed))
         if row is None:
             row = SourceRow(url_hash=hashed, url=spec.url, created_at=now, error_count=0)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
 
 from monitor.editing import Editor
 from monitor.notify.feedback import FeedbackHandler
@@ -44,3 +44,9 @@ def found(value: T | None, what: str) -> T:
     if value is None:
         raise HTTPException(404, f"no such {what}")
     return value
+
+
+def web(request: Request) -> WebContext:
+    """The context the app was built with."""
+    context: WebContext = request.app.state.web
+    return context

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +25,6 @@ from monitor.types import FetchResult, WebSubState
 
 log = logging.getLogger(__name__)
 
-_PATH = re.compile(r"^/websub/([0-9]{1,18})$")
 _SOURCE_ID = re.compile(r"^[0-9]{1,18}$")
 _DIGESTS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384}
 _DIGESTS["sha512"] = hashlib.sha512
@@ -43,12 +41,6 @@ class Answer:
 
 NOT_FOUND = Answer(404, b"not found")
 ACCEPTED = Answer(202)
-
-
-def source_id_of(path: str) -> int | None:
-    """The source id in a ``/websub/<id>`` path, else None."""
-    match = _PATH.match(urlsplit(path).path)
-    return int(match.group(1)) if match else None
 
 
 def verify_intent(

@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from monitor.notify.outbox import waiting_for_a_fix
 from monitor.types import AlertStatus, Role
 from monitor.web.auth import PageAdmin, PageViewer
-from monitor.web.pages.common import form_text, page_router, web
+from monitor.web.context import web
+from monitor.web.pages.common import form_text, page_router
 from monitor.web.templating import render
 
 router = page_router()

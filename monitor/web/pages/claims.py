@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from monitor.types import ClaimSpec, User, Verdict
 from monitor.web.auth import PageEditor, PageViewer
-from monitor.web.context import found
-from monitor.web.pages.common import RowId, form_text, page_router, web
+from monitor.web.context import found, web
+from monitor.web.pages.common import RowId, form_text, page_router
 from monitor.web.templating import render
 
 router = page_router()

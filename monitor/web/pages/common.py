@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from starlette.datastructures import FormData
 
 from monitor.web.auth import csrf_protect
-from monitor.web.context import WebContext
 
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # what every database can hold
 
@@ -16,11 +15,6 @@ RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # what every database can hold
 def page_router() -> APIRouter:
     """A router for pages: hidden from the API schema, every POST checked for CSRF."""
     return APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
-
-
-def web(request: Request) -> WebContext:
-    context: WebContext = request.app.state.web
-    return context
 
 
 def form_text(form: FormData, name: str) -> str:

@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse
 
 from monitor.types import Claim, EvidenceRecord, Stance
 from monitor.web.auth import PageViewer
-from monitor.web.pages.common import page_router, web
+from monitor.web.context import web
+from monitor.web.pages.common import page_router
 from monitor.web.templating import render
 
 router = page_router()

@@ -11,8 +11,8 @@ from pydantic import HttpUrl, TypeAdapter, ValidationError
 from monitor.types import SourceKind, SourceSpec, User
 from monitor.watchlists import format_duration, parse_duration
 from monitor.web.auth import PageEditor, PageViewer
-from monitor.web.context import found
-from monitor.web.pages.common import RowId, form_text, page_router, web
+from monitor.web.context import found, web
+from monitor.web.pages.common import RowId, form_text, page_router
 from monitor.web.templating import render
 
 router = page_router()

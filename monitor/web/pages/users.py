@@ -20,7 +20,8 @@ from monitor.web.auth import (
     sign_in,
     token_hash,
 )
-from monitor.web.pages.common import RowId, form_text, page_router, web
+from monitor.web.context import web
+from monitor.web.pages.common import RowId, form_text, page_router
 from monitor.web.templating import render
 
 router = page_router()

@@ -14,9 +14,9 @@ from monitor.editing import WATCHLIST_KEY, WatchlistSettings
 from monitor.errors import FetchError, ParseError, WatchlistError
 from monitor.types import ClaimSpec, QuietHours, SourceKind, User, Verdict, Watchlist
 from monitor.web.auth import PageEditor, PageViewer
-from monitor.web.context import found
+from monitor.web.context import found, web
 from monitor.web.pages import claims, sources
-from monitor.web.pages.common import RowId, form_text, page_router, web
+from monitor.web.pages.common import RowId, form_text, page_router
 from monitor.web.templating import render
 
 router = page_router()

@@ -1,0 +1,287 @@
+"""What the API takes and gives: request and response models (pydantic)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+from typing import Annotated
+
+from pydantic import BaseModel, Field, HttpUrl
+
+from monitor.editing import WATCHLIST_KEY, WatchlistSettings
+from monitor.types import (
+    Alert,
+    AlertStatus,
+    Claim,
+    ClaimSpec,
+    EvidenceRecord,
+    QuietHours,
+    Source,
+    SourceKind,
+    SourceSpec,
+    Stance,
+    Verdict,
+)
+from monitor.watchlists import ClaimText, Line, LongText, Name
+
+Text = ClaimText
+
+
+class ClaimIn(BaseModel):
+    """A claim as an editor sends it."""
+
+    text: Text
+    paraphrases: list[Text] = Field(default_factory=list, max_length=50)
+    threshold: float | None = Field(None, ge=0.0, le=1.0)
+    verdict: Verdict = Verdict.UNVERIFIED
+    notes: LongText = ""
+
+    def spec(self, key: str) -> ClaimSpec:
+        return ClaimSpec(
+            key, self.text, tuple(self.paraphrases), self.threshold, self.verdict, self.notes
+        )
+
+
+class ClaimOut(BaseModel):
+    id: int
+    watchlist: str
+    key: str
+    text: str
+    paraphrases: list[str]
+    threshold: float | None = Field(description="As configured (null: the watchlist's).")
+    effective_threshold: float = Field(description="What matching uses now.")
+    verdict: Verdict
+    notes: str
+
+    @classmethod
+    def of(cls, claim: Claim) -> ClaimOut:
+        spec = claim.spec
+        return cls(
+            id=claim.id,
+            watchlist=claim.watchlist_key,
+            key=spec.id,
+            text=spec.text,
+            paraphrases=list(spec.paraphrases),
+            threshold=spec.threshold,
+            effective_threshold=claim.threshold,
+            verdict=spec.verdict,
+            notes=spec.notes,
+        )
+
+
+class SavedClaimOut(BaseModel):
+    claim: ClaimOut
+    backfilled: int = Field(description="Archived items recorded as evidence, without alerts.")
+
+
+class PreviewOut(BaseModel):
+    item_id: int
+    title: str
+    url: str
+    source: str
+    published_at: datetime | None
+    score: float
+    passage: str
+
+
+class SourceOut(BaseModel):
+    id: int
+    name: str
+    url: str
+    kind: SourceKind
+    poll_interval_s: float
+    current_interval_s: float
+    enabled: bool
+    disabled_reason: str | None
+    last_success_at: datetime | None
+    last_error: str | None
+    error_count: int
+    next_poll_at: datetime | None
+
+    @classmethod
+    def of(cls, source: Source) -> SourceOut:
+        return cls(
+            id=source.id,
+            name=source.name,
+            url=source.url,
+            kind=source.kind,
+            poll_interval_s=source.poll_interval.total_seconds(),
+            current_interval_s=source.current_interval.total_seconds(),
+            enabled=source.enabled,
+            disabled_reason=source.disabled_reason,
+            last_success_at=source.last_success_at,
+            last_error=source.last_error,
+            error_count=source.error_count,
+            next_poll_at=source.next_poll_at,
+        )
+
+
+class SourceChange(BaseModel):
+    enabled: bool
+
+
+ClockText = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["07:00"])]
+
+
+class QuietHoursIn(BaseModel):
+    start: ClockText
+    end: ClockText
+
+
+class WatchlistChange(BaseModel):
+    """A watchlist's own settings; those left out (or null) stay as they are."""
+
+    name: Name | None = None
+    slack_channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]{1,80}$")] | None = None
+    description: LongText | None = None
+    timezone: Annotated[Line, Field(max_length=64, examples=["Europe/Berlin"])] | None = None
+    digest_recipients: list[Line] | None = Field(None, max_length=100)
+    digest_send_at: ClockText | None = None
+    quiet_hours: QuietHoursIn | None = Field(None, description="null: no quiet hours.")
+    per_claim_per_hour: int | None = Field(None, ge=1, le=1000)
+    per_channel_per_hour: int | None = Field(None, ge=1, le=3600)
+
+    def settings(self, current: WatchlistSettings) -> WatchlistSettings:
+        given = self.model_dump(exclude_unset=True, include=set(WatchlistChange.model_fields))
+        special = ("quiet_hours", "digest_send_at")
+        # null leaves a setting as it is, except for quiet hours: null turns them off.
+        changes = {k: v for k, v in given.items() if v is not None and k not in special}
+        if "digest_recipients" in changes:
+            changes["digest_recipients"] = tuple(changes["digest_recipients"])
+        if self.digest_send_at is not None:
+            changes["digest_send_at"] = time.fromisoformat(self.digest_send_at)
+        if "quiet_hours" in given:
+            quiet = self.quiet_hours
+            changes["quiet_hours"] = (
+                QuietHours(time.fromisoformat(quiet.start), time.fromisoformat(quiet.end))
+                if quiet
+                else None
+            )
+        return replace(current, **changes)
+
+
+class SourceIn(BaseModel):
+    """A source as an editor sends it."""
+
+    name: Annotated[Line, Field(min_length=1)]
+    url: HttpUrl
+    kind: SourceKind = SourceKind.FEED
+    poll_interval_s: int = Field(900, ge=10, le=7 * 86400)
+
+    def spec(self) -> SourceSpec:
+        interval = timedelta(seconds=self.poll_interval_s)
+        return SourceSpec(self.name, str(self.url), self.kind, interval)
+
+
+class FirstClaimIn(ClaimIn):
+    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
+
+
+class WatchlistIn(WatchlistChange):
+    """A new watchlist: its settings, its first source and its first claim (a watchlist file
+    needs at least one of each)."""
+
+    key: Annotated[str, Field(pattern=WATCHLIST_KEY.pattern, description="Names its file.")]
+    name: Name
+    slack_channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]{1,80}$")]
+    source: SourceIn
+    claim: FirstClaimIn
+
+
+class WatchlistOut(BaseModel):
+    key: str
+    name: str
+    slack_channel: str
+    timezone: str
+    threshold: float
+    description: str = ""
+    digest_recipients: list[str] = Field(default_factory=list)
+    digest_send_at: str = "07:00"
+    quiet_hours: QuietHoursIn | None = None
+    per_claim_per_hour: int = 6
+    per_channel_per_hour: int = 30
+    claims: list[ClaimOut]
+    sources: list[str] = Field(description="URLs of the sources it reads.")
+    read_only: str | None = Field(
+        None,
+        description="Why edits through the API and web UI are refused (managed in git, a "
+        "read-only folder), and how to change it; null when it can be edited.",
+    )
+    sync_refused: str | None = Field(
+        None, description="The last sync refused for carrying an older copy of its file."
+    )
+
+
+class EvidenceOut(BaseModel):
+    id: int
+    claim_id: int
+    claim_key: str
+    item_id: int
+    title: str
+    url: str
+    source: str
+    published_at: datetime | None
+    recorded_at: datetime
+    quote: str
+    score: float
+    stance: Stance
+    stance_confidence: float
+    alerted: bool
+    feedback: list[str]
+
+    @classmethod
+    def of(cls, record: EvidenceRecord) -> EvidenceOut:
+        found = record.evidence
+        return cls(
+            id=record.id,
+            claim_id=found.claim_id,
+            claim_key=record.claim_key,
+            item_id=found.item_id,
+            title=record.item_title,
+            url=record.item_url,
+            source=record.source_name,
+            published_at=record.published_at,
+            recorded_at=record.created_at,
+            quote=found.quote,
+            score=found.score,
+            stance=found.stance,
+            stance_confidence=found.stance_confidence,
+            alerted=record.alerted,
+            feedback=list(record.feedback),
+        )
+
+
+class AlertOut(BaseModel):
+    id: int
+    status: AlertStatus
+    channel: str
+    watchlist: str
+    claim_id: int
+    claim_key: str
+    item_url: str
+    item_title: str
+    source: str
+    stance: Stance
+    score: float
+    created_at: datetime
+    attempts: int
+    last_error: str | None
+
+    @classmethod
+    def of(cls, alert: Alert) -> AlertOut:
+        return cls(
+            id=alert.id,
+            status=alert.status,
+            channel=alert.channel,
+            watchlist=alert.watchlist_key,
+            claim_id=alert.claim_id,
+            claim_key=alert.claim_key,
+            item_url=alert.item_url,
+            item_title=alert.item_title,
+            source=alert.source_name,
+            stance=alert.stance,
+            score=alert.score,
+            created_at=alert.created_at,
+            attempts=alert.attempts,
+            last_error=alert.last_error,
+        )
