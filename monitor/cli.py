@@ -401,11 +401,11 @@ def mute(
     """Stop alerts about a claim, a source or a story for a while."""
     from monitor.store import open_store
     from monitor.types import Mute, MuteTarget
-    from monitor.watchlists import parse_duration
+    from monitor.watchlists import read_duration
 
     try:
         kind = MuteTarget(target)
-        length = parse_duration(duration)
+        length = read_duration(duration)
     except ValueError as err:
         raise typer.BadParameter(str(err)) from None
     repository = open_store(settings().resolved_database_url)

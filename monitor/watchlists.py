@@ -57,8 +57,8 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MIN_POLL_INTERVAL = timedelta(seconds=10)
 
 
-def parse_duration(value: Any) -> timedelta:
-    """Read ``90``, ``"90s"``, ``"15m"``, ``"1h"`` or ``"1d"`` as a duration."""
+def read_duration(value: Any) -> timedelta:
+    """Read ``90``, ``"90s"``, ``"15m"``, ``"1h"`` or ``"1d"`` as a duration (any length)."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -66,8 +66,12 @@ def parse_duration(value: Any) -> timedelta:
     match = _DURATION.match(str(value))
     if not match:
         raise ValueError(f"{value!r} is not a duration (use e.g. 90s, 15m, 1h or 1d)")
-    seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
-    duration = timedelta(seconds=seconds)
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
+
+
+def parse_duration(value: Any) -> timedelta:
+    """A poll interval: :func:`read_duration`, at least :data:`MIN_POLL_INTERVAL`."""
+    duration = read_duration(value)
     if duration < MIN_POLL_INTERVAL:
         raise ValueError(f"{value!r} is too short: poll at most every {MIN_POLL_INTERVAL.seconds}s")
     return duration

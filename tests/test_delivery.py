@@ -314,6 +314,8 @@ def test_editors_see_failures_and_pauses_resend_and_mute_from_the_command_line(
     assert mute.target is MuteTarget.CLAIM and mute.target_id == desk.claims["drones"].id
     unknown = run_cli(["mute", "claim", "nope"], env=env)
     assert unknown.exit_code == 1 and "no claim named 'nope'" in unknown.output
+    short = run_cli(["mute", "claim", "drones", "--for", "5s"], env=env, clock=desk.clock)
+    assert short.exit_code == 0, short.output  # a mute has no poll interval's minimum
 
 
 def test_messages_bold_the_key_sentence_and_stay_within_slack_limits() -> None:
