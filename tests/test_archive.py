@@ -73,7 +73,7 @@ def test_archive_rebuild_command_shows_what_it_did(tmp_path: Path, monkeypatch) 
     url = database_url(tmp_path / "m.sqlite3")
     archive_with_items(url)
     monkeypatch.setenv("MONITOR_DATABASE_URL", url)
-    monkeypatch.setattr("monitor.cli._embedder", lambda current: HashingEmbedder())
+    monkeypatch.setattr("monitor.cli.admin.embedder_for", lambda current: HashingEmbedder())
     result = run_cli(["archive", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "3 items read, 3 embedded" in result.output

@@ -1,0 +1,222 @@
+"""`monitor stance`: predict, evaluate and train the stance model on FNC-1 files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from monitor.cli.common import (
+    app,
+    embedder_for,
+    fail,
+    progress,
+    settings,
+)
+from monitor.errors import MonitorError
+from monitor.settings import Settings
+
+if TYPE_CHECKING:
+    from monitor.judge.builtin import BuiltinStance
+    from monitor.judge.cross import CrossEncoderStance
+    from monitor.judge.fnc import Pair
+
+    FncModel = BuiltinStance | CrossEncoderStance
+
+
+stance_app = typer.Typer(help="The stance model: predict, evaluate, train (FNC-1 files).")
+
+
+app.add_typer(stance_app, name="stance")
+
+
+StancesOption = Annotated[
+    Path | None, typer.Option("--stances", help="FNC-1 stances CSV (Headline, Body ID[, Stance]).")
+]
+
+
+BodiesOption = Annotated[
+    Path | None, typer.Option("--bodies", help="FNC-1 bodies CSV (Body ID, articleBody).")
+]
+
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", help="Directory with FNC-1 train_stances.csv and train_bodies.csv."),
+]
+
+
+SplitOption = Annotated[
+    str,
+    typer.Option(
+        "--split",
+        help="With --data, which part: report (claims held out from training and tuning), "
+        "validation, train (the split by claim), or body (the older split by Body ID).",
+    ),
+]
+
+
+def _stance_inputs(
+    stances: Path | None, bodies: Path | None, data: Path | None, split: str
+) -> tuple[list[Pair], dict[str, str], FncModel]:
+    from monitor.judge.fnc import check_bodies, read_bodies, read_pairs
+
+    current = settings()
+    try:
+        if data is not None:
+            pairs, texts = _fnc_part(data, split)
+        elif stances is not None and bodies is not None:
+            pairs, texts = read_pairs(stances), read_bodies(bodies)
+            check_bodies(pairs, texts, bodies)
+        else:
+            raise fail("give --data (with --split), or --stances and --bodies")
+    except MonitorError as err:
+        raise fail(str(err)) from err
+    return pairs, texts, _fnc_model(current)
+
+
+def _fnc_part(data: Path, split: str) -> tuple[list[Pair], dict[str, str]]:
+    from monitor.judge.fnc import read_bodies, read_pairs
+    from monitor.judge.splits import PARTS, split_bodies, split_by_claim
+
+    pairs = [p for p in read_pairs(data / "train_stances.csv") if p.label is not None]
+    texts = read_bodies(data / "train_bodies.csv")
+    if split == "body":
+        _, dev_ids = split_bodies(texts)
+        return [p for p in pairs if p.body_id in dev_ids], texts
+    if split not in PARTS:
+        raise fail(f"--split {split!r}: choose report, validation, train or body")
+    return split_by_claim(pairs).part(split), texts
+
+
+def _fnc_model(current: Settings) -> FncModel:
+    """The shipped stance model named by MONITOR_STANCE_MODEL (FNC-1 commands run only those)."""
+    if current.stance_model == "builtin":
+        from monitor.judge.builtin import BuiltinStance
+
+        return BuiltinStance(embedder_for(current))
+    if current.stance_model == "crossencoder":
+        from monitor.judge.cross import CrossEncoderStance
+
+        return CrossEncoderStance(device=current.embedding_device)
+    raise fail(
+        f"MONITOR_STANCE_MODEL={current.stance_model}: the stance commands run the shipped "
+        "models; set it to crossencoder or builtin"
+    )
+
+
+def _train_crossencoder(
+    data: Path, out: Path | None, device: str | None, checkpoint: Path | None
+) -> None:
+    import torch
+
+    from monitor.judge.cross import MODEL_DIR
+    from monitor.judge.cross_training import train
+    from monitor.judge.embed import resolve_model
+    from monitor.settings import DEFAULT_EMBEDDING_MODEL
+
+    target = out or MODEL_DIR
+    chosen = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        report = train(
+            data,
+            target,
+            Path(resolve_model(DEFAULT_EMBEDDING_MODEL)),
+            device=chosen,
+            checkpoint=checkpoint,
+            log=lambda line: typer.echo(line, err=True),
+        )
+    except MonitorError as err:
+        raise fail(str(err)) from err
+    typer.echo(f"wrote {target} (sha256 {report.sha256})")
+    typer.echo("validation (tunes the class offsets):\n" + report.validation.report())
+    typer.echo("report (claims never trained or tuned on):\n" + report.report.report())
+
+
+def _train_builtin(data: Path, out: Path | None) -> None:
+    from monitor.judge.builtin import MANIFEST_FILE, MODEL_FILE
+    from monitor.judge.training import train
+
+    current = settings()
+    target = out or MODEL_FILE
+    manifest = MANIFEST_FILE if out is None else out.with_suffix(".json")
+    try:
+        report = train(
+            data, embedder_for(current), target, manifest, progress("embedding sentences")
+        )
+    except MonitorError as err:
+        raise fail(str(err)) from err
+    typer.echo(f"wrote {target} (sha256 {report.sha256})")
+    typer.echo(f"trained on {report.train_pairs} pairs; dev ({report.dev_pairs} pairs):")
+    typer.echo(report.dev.report())
+
+
+@stance_app.command("predict")
+def stance_predict(
+    out: Annotated[Path, typer.Option("--out", help="Where to write Headline,Body ID,Stance.")],
+    stances: StancesOption = None,
+    bodies: BodiesOption = None,
+    data: DataOption = None,
+    split: SplitOption = "report",
+) -> None:
+    """Predict FNC-1 labels (agree/disagree/discuss/unrelated) for every row, in order."""
+    from monitor.judge.fnc import write_predictions
+
+    pairs, texts, model = _stance_inputs(stances, bodies, data, split)
+    pair_ids = [(p.headline, p.body_id) for p in pairs]
+    labels = model.predict_fnc(pair_ids, texts, progress("stance"))
+    write_predictions(out, pairs, labels)
+    typer.echo(f"wrote {len(labels)} predictions to {out}")
+
+
+@stance_app.command("eval")
+def stance_eval(
+    stances: StancesOption = None,
+    bodies: BodiesOption = None,
+    data: DataOption = None,
+    split: SplitOption = "report",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Predict and score against the gold stances: FNC-1 score, macro-F1, confusion. With
+    --data, on a part of the FNC-1 train split by claim (default: the held-out report part)."""
+    import json
+
+    from monitor.judge.fnc import score
+
+    pairs, texts, model = _stance_inputs(stances, bodies, data, split)
+    if any(p.label is None for p in pairs):
+        raise fail(f"{stances}: every row needs a Stance to evaluate against")
+    pair_ids = [(p.headline, p.body_id) for p in pairs]
+    labels = model.predict_fnc(pair_ids, texts, progress("stance"))
+    scores = score([str(p.label) for p in pairs], labels)
+    typer.echo(json.dumps(scores.as_dict(), indent=2) if as_json else scores.report())
+
+
+@stance_app.command("train")
+def stance_train(
+    data: Annotated[
+        Path, typer.Option("--data", help="Directory with train_stances.csv, train_bodies.csv.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the model (default: the package's)."),
+    ] = None,
+    model: Annotated[
+        str, typer.Option("--model", help="crossencoder (the default model) or builtin.")
+    ] = "crossencoder",
+    device: Annotated[
+        str | None, typer.Option("--device", help="Torch device (default: cuda if present).")
+    ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option("--checkpoint", help="Save progress here; a run started again resumes."),
+    ] = None,
+) -> None:
+    """Reproduce a shipped stance model (seeded) and report on its held-out split."""
+    if model == "builtin":
+        _train_builtin(data, out)
+    elif model == "crossencoder":
+        _train_crossencoder(data, out, device, checkpoint)
+    else:
+        raise fail(f"--model {model!r}: choose crossencoder or builtin")
