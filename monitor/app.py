@@ -12,11 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.clock import Clock, system_clock
+from monitor.digest.deliver import DigestDesk
+from monitor.digest.send import SmtpConfig, SmtpSender
+from monitor.editing import Editor
+from monitor.errors import ConfigError
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.ingest.parsing import make_reader
 from monitor.ingest.websub import Subscriber
 from monitor.judge.builtin import BuiltinStance
-from monitor.judge.embed import CachedEmbedder, Embedder, configured_embedder
+from monitor.judge.embed import CachedEmbedder, Embedder, shared_embedder
 from monitor.judge.nli import NliStance
 from monitor.judge.relevance import CALIBRATED, SIMILARITY_ONLY, Relevance
 from monitor.judge.stance import MentionsOnly, StanceClassifier
@@ -44,6 +48,10 @@ class Service:
     settings: Settings
     repository: Repository
     pipeline: Pipeline
+    editor: Editor
+    digests: DigestDesk
+    feedback: FeedbackHandler | None = None
+    websub: Subscriber | None = None
     clock: Clock = system_clock
 
     def sync_watchlists(self, directory: Path | None = None) -> LoadReport:
@@ -69,7 +77,6 @@ class Service:
     def web_app(self, on_new_items: Callable[[], None] = lambda: None) -> FastAPI:
         """The HTTP app: web UI, REST API and WebSub endpoint. ``on_new_items`` runs after a
         WebSub push stored new items (``monitor run`` wakes its judge there)."""
-        from monitor.editing import Editor
         from monitor.web.app import create_app
         from monitor.web.auth import load_secret_key
         from monitor.web.context import WebContext
@@ -77,18 +84,9 @@ class Service:
 
         settings = self.settings
         secret = settings.secret_key.get_secret_value() if settings.secret_key else None
-        editor = Editor(
-            self.repository,
-            self.pipeline.embedder,
-            self.pipeline.stance,
-            self.pipeline.fetcher,
-            settings.watchlists,
-            settings.match_threshold,
-            self.clock,
-        )
         context = WebContext(
             repository=self.repository,
-            editor=editor,
+            editor=self.editor,
             clock=self.clock,
             secret_key=load_secret_key(secret, settings.data_dir),
             default_threshold=settings.match_threshold,
@@ -96,21 +94,13 @@ class Service:
             secure_cookies=settings.secure_cookies,
             max_push_bytes=settings.max_response_bytes,
             on_new_items=on_new_items,
-            feedback=self._feedback_handler(),
+            feedback=self.feedback,
             metrics_access=MetricsAccess.of(
                 settings.metrics_allow,
                 settings.metrics_token.get_secret_value() if settings.metrics_token else None,
             ),
         )
         return create_app(context)
-
-    def _feedback_handler(self) -> FeedbackHandler | None:
-        secret = self.settings.slack_signing_secret
-        if secret is None or not secret.get_secret_value():
-            return None
-        return FeedbackHandler(
-            self.repository, self.pipeline.sink, secret.get_secret_value(), self.clock
-        )
 
     def web_server(self, on_new_items: Callable[[], None] = lambda: None) -> WebServer:
         """The HTTP server (not yet started) on ``MONITOR_HTTP_HOST``:``MONITOR_HTTP_PORT``."""
@@ -123,6 +113,45 @@ class Service:
         self.pipeline.fetcher.close()
         self.pipeline.reader.close()
         self.repository.engine.dispose()
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The process-wide embedder the settings ask for (model, backend, device, batch size)."""
+    return shared_embedder(
+        settings.embedding_model,
+        settings.embedding_device,
+        settings.embedding_batch_size,
+        backend=settings.embedding_backend,
+        cache_dir=settings.resolved_embedding_cache_dir,
+        threads=settings.embedding_threads,
+    )
+
+
+def make_digest_desk(settings: Settings, repository: Repository, clock: Clock) -> DigestDesk:
+    """The digest service: the SMTP server and the sender address from the settings."""
+    if settings.smtp_ssl and settings.smtp_starttls:
+        raise ConfigError("smtp_ssl and smtp_starttls: choose one (465: ssl, 587: starttls)")
+    password = settings.smtp_password
+    config = SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        starttls=settings.smtp_starttls,
+        ssl=settings.smtp_ssl,
+        username=settings.smtp_username,
+        password=password.get_secret_value() if password is not None else None,
+        timeout=settings.smtp_timeout,
+    )
+    return DigestDesk(repository, SmtpSender(config), settings.mail_from, clock)
+
+
+def make_feedback(
+    settings: Settings, repository: Repository, sink: AlertSink, clock: Clock
+) -> FeedbackHandler | None:
+    """Slack's feedback buttons: only with a signing secret to check their requests."""
+    secret = settings.slack_signing_secret
+    if secret is None or not secret.get_secret_value():
+        return None
+    return FeedbackHandler(repository, sink, secret.get_secret_value(), clock)
 
 
 def make_sink(
@@ -163,7 +192,8 @@ def build_service(
     console: Callable[[SlackMessage], None] | None = None,
     clock: Clock = system_clock,
 ) -> Service:
-    """Open (and migrate) the database and wire the pipeline from ``settings``.
+    """Open (and migrate) the database and build every service from ``settings``, each given
+    only the settings it needs.
 
     ``clock`` is the one clock every part of the service reads "now" from.
     """
@@ -178,7 +208,8 @@ def build_service(
             allow_private=settings.allow_private_networks,
         )
     )
-    embedder = CachedEmbedder(configured_embedder(settings))
+    embedder = CachedEmbedder(make_embedder(settings))
+    stance = make_stance(settings, embedder)
     sink = make_sink(settings, console)
     signing = settings.slack_signing_secret
     outbox = Outbox(
@@ -188,13 +219,17 @@ def build_service(
         interactive=bool(signing and signing.get_secret_value()),
         pace=settings.slack_pace,
     )
+    websub = (
+        Subscriber(repository, fetcher, settings.public_url, clock) if settings.public_url else None
+    )
     pipeline = Pipeline(
         repository,
         fetcher,
         embedder,
-        make_stance(settings, embedder),
+        stance,
         sink,
         concurrency=settings.fetch_concurrency,
+        websub=websub,
         outbox=outbox,
         reader=make_reader(settings.parse_processes),
         lease=timedelta(seconds=settings.lease),
@@ -202,6 +237,16 @@ def build_service(
         worker=settings.worker_name,
         relevance=make_relevance(settings),
     )
-    if settings.public_url:
-        pipeline.websub = Subscriber(repository, fetcher, settings.public_url, clock)
-    return Service(settings, repository, pipeline, clock)
+    editor = Editor(
+        repository, embedder, stance, fetcher, settings.watchlists, settings.match_threshold, clock
+    )
+    return Service(
+        settings,
+        repository,
+        pipeline,
+        editor,
+        make_digest_desk(settings, repository, clock),
+        feedback=make_feedback(settings, repository, sink, clock),
+        websub=websub,
+        clock=clock,
+    )

@@ -30,7 +30,6 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import Service
-from monitor.digest.deliver import make_digest_desk
 from monitor.errors import MonitorError
 from monitor.ingest.policy import source_bounds
 from monitor.pipeline import default_worker
@@ -81,7 +80,7 @@ class MonitorScheduler:
         self._watchlist_stamp: tuple[tuple[str, float], ...] = ()
         self._sources_plan: tuple[tuple[object, ...], ...] = ()
         self.worker_id = service.settings.worker_name or default_worker()
-        self.digests = make_digest_desk(service.settings, service.repository, service.clock)
+        self.digests = service.digests
 
     def start(self) -> None:
         """Load watchlists, schedule every job and run (blocks for a BlockingScheduler)."""
@@ -117,7 +116,7 @@ class MonitorScheduler:
             id=DIGEST_JOB,
             next_run_time=self.service.clock(),
         )
-        if self.service.pipeline.websub is not None:
+        if self.service.websub is not None:
             self.scheduler.add_job(
                 self.renew_websub,
                 IntervalTrigger(seconds=WEBSUB_EVERY.total_seconds()),
@@ -195,7 +194,7 @@ class MonitorScheduler:
 
     def renew_websub(self) -> None:
         """Renew WebSub subscriptions whose lease ends within a day."""
-        websub = self.service.pipeline.websub
+        websub = self.service.websub
         if websub is not None and (renewed := websub.renew_due()):
             log.info("WebSub subscriptions renewed: %d", renewed)
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor.app import Service
 from monitor.clock import system_clock
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.judge.stance import MentionsOnly
-from monitor.notify.slack import SlackSink
+from monitor.notify.slack import ConsoleSink, SlackSink
 from monitor.pipeline import Pipeline
 from monitor.scheduler import MonitorScheduler, jitter_for
 from monitor.settings import load_settings
@@ -20,6 +19,7 @@ from tests.support.databases import database_url
 from tests.support.embedders import HashingEmbedder
 from tests.support.paths import FIXTURES
 from tests.support.servers import LocalServer, Response, SlackAPI
+from tests.support.services import service_around
 from tests.support.waiting import wait_for
 
 
@@ -45,7 +45,7 @@ def desk_scheduler(
         SlackSink(slack_api.token, f"{slack_api.url}/api/"),
         clock=system_clock,  # a live scheduler: its jobs run in real time
     )
-    service = Service(settings, repository, pipeline, system_clock)
+    service = service_around(settings, repository, pipeline, system_clock)
     return MonitorScheduler(service, BackgroundScheduler), repository
 
 
@@ -84,7 +84,16 @@ def test_a_source_job_wakes_at_the_shortest_interval_the_source_may_adapt_to(
     from monitor.types import Source, SourceKind
 
     settings = load_settings(database_url=database_url(tmp_path / "m.sqlite3"))
-    service = Service(settings, open_store(settings.resolved_database_url), None)  # type: ignore[arg-type]
+    repository = open_store(settings.resolved_database_url)
+    pipeline = Pipeline(
+        repository,
+        Fetcher(FetchPolicy(user_agent="t")),
+        HashingEmbedder(),
+        MentionsOnly(),
+        ConsoleSink(lambda m: None),
+        clock=system_clock,
+    )
+    service = service_around(settings, repository, pipeline, system_clock)
     scheduler = MonitorScheduler(service, BackgroundScheduler)
     source = Source(7, "S", "https://example.org/f", SourceKind.FEED, timedelta(minutes=15))
     scheduler.schedule_sources([source])

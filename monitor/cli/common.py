@@ -126,9 +126,9 @@ def format_moment(moment: datetime | None) -> str:
 
 
 def embedder_for(current: Settings) -> Embedder:
-    from monitor.judge.embed import configured_embedder
+    from monitor.app import make_embedder
 
-    return configured_embedder(current)
+    return make_embedder(current)
 
 
 def progress(label: str) -> Callable[[Iterable[int]], Iterable[int]]:

@@ -230,7 +230,7 @@ def digest(
     ] = False,
 ) -> None:
     """Daily digest emails: preview one, send those due, or list the latest (no options)."""
-    from monitor.digest.deliver import make_digest_desk
+    from monitor.app import make_digest_desk
     from monitor.digest.render import render_html, render_text
     from monitor.store import open_store
     from monitor.watchlists import load_directory

@@ -24,9 +24,8 @@ from monitor.digest.schedule import (
     retry_delay,
     window_since,
 )
-from monitor.digest.send import SmtpConfig, SmtpSender
+from monitor.digest.send import SmtpSender
 from monitor.errors import MonitorError, NotifyError, PermanentNotifyError, StorageError
-from monitor.settings import Settings
 from monitor.store.repository import Repository
 from monitor.types import DigestRecord, DigestStatus, DigestSubscription
 
@@ -216,11 +215,3 @@ class DigestDesk:
         else:
             log.error("digest of %s for %s failed: %s", record.watchlist_key, record.period, error)
             report.failed.append((record, error or "failed"))
-
-
-def make_digest_desk(
-    settings: Settings, repository: Repository, clock: Callable[[], datetime]
-) -> DigestDesk:
-    """The digest service from settings (SMTP server, sender address)."""
-    sender = SmtpSender(SmtpConfig.from_settings(settings))
-    return DigestDesk(repository, sender, settings.mail_from, clock)

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from monitor.errors import ConfigError, NotifyError, PermanentNotifyError
-from monitor.settings import Settings
+from monitor.errors import NotifyError, PermanentNotifyError
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +33,6 @@ class SmtpConfig:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: float = 30.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SmtpConfig:
-        if settings.smtp_ssl and settings.smtp_starttls:
-            raise ConfigError("smtp_ssl and smtp_starttls: choose one (465: ssl, 587: starttls)")
-        password = settings.smtp_password
-        return cls(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            starttls=settings.smtp_starttls,
-            ssl=settings.smtp_ssl,
-            username=settings.smtp_username,
-            password=password.get_secret_value() if password is not None else None,
-            timeout=settings.smtp_timeout,
-        )
 
 
 @dataclass(frozen=True)

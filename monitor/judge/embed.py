@@ -26,7 +26,6 @@ from monitor.settings import DEFAULT_EMBEDDING_MODEL
 
 if TYPE_CHECKING:
     from monitor.judge.onnx_model import OnnxModel
-    from monitor.settings import Settings
 
 Vectors = npt.NDArray[np.float32]
 Backend = Literal["torch", "onnx", "onnx-int8"]
@@ -232,15 +231,3 @@ def shared_embedder(
                     threads=threads,
                 )
         return _shared[key]
-
-
-def configured_embedder(settings: Settings) -> Embedder:
-    """The process-wide embedder ``settings`` ask for (model, backend, device, batch size)."""
-    return shared_embedder(
-        settings.embedding_model,
-        settings.embedding_device,
-        settings.embedding_batch_size,
-        backend=settings.embedding_backend,
-        cache_dir=settings.resolved_embedding_cache_dir,
-        threads=settings.embedding_threads,
-    )

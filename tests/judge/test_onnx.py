@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from monitor.app import make_embedder
 from monitor.errors import ConfigError, ModelError
 from monitor.judge import onnx_export
 from monitor.judge.builtin import BuiltinStance
 from monitor.judge.embed import (
     OnnxEmbedder,
     SentenceTransformerEmbedder,
-    configured_embedder,
 )
 from monitor.settings import load_settings
 from tests.support.embedders import HashingEmbedder
@@ -231,7 +231,7 @@ def test_threads_share_one_embedder(tmp_path: Path) -> None:
 def test_settings_choose_the_backend(tmp_path: Path) -> None:
     assert load_settings().embedding_backend == "torch"
     settings = load_settings(data_dir=tmp_path, embedding_backend="onnx-int8", embedding_threads=2)
-    embedder = configured_embedder(settings)
+    embedder = make_embedder(settings)
     assert isinstance(embedder, OnnxEmbedder)
     assert embedder.cache_dir == tmp_path / "models"
     assert (embedder.quantized, embedder.threads) == (True, 2)
