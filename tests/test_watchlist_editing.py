@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from monitor.editing import WatchlistFile
-from monitor.errors import EditConflict
+from monitor.errors import EditConflict, WatchlistError
 from monitor.types import Role
 from monitor.watchlists import load_file, parse_watchlist
 from tests.support.paths import REPO
@@ -212,3 +212,25 @@ def test_a_watchlist_managed_in_git_is_read_only_before_any_form(
     assert answer.status_code == 409 and "managed in git" in answer.text
     assert path.read_text() == MANAGED % feed_server.url
     assert client.get("/api/v1/watchlists/arms", headers=api).json()["read_only"] is None
+
+
+def test_one_claim_schema_for_files_the_api_and_the_form() -> None:
+    from pydantic import ValidationError
+
+    from monitor.web.api.models import ClaimIn
+    from monitor.web.pages.claims import claim_spec
+
+    bad = "Iran\x07 supplies drones"  # a control character: refused everywhere alike
+    form = {"id": "ir", "text": bad, "paraphrases": "", "threshold": "", "verdict": "", "notes": ""}
+    problems, spec = claim_spec(form)
+    assert spec is None and problems[0].startswith("text: ")
+    with pytest.raises(ValidationError, match="control characters"):
+        ClaimIn.model_validate({"text": bad})
+    text = 'name: N\nslack_channel: "#n"\nsources: [{name: W, url: "https://w.example/f"}]\n'
+    with pytest.raises(WatchlistError, match="control characters"):  # "\a" is BEL in YAML
+        parse_watchlist(text + 'claims: [{id: ir, text: "Iran\\a drones"}]\n', Path("n.yaml"))
+    with pytest.raises(WatchlistError, match="special characters are not allowed"):
+        parse_watchlist(text + f"claims: [{{id: ir, text: {bad}}}]\n", Path("n.yaml"))  # raw
+    assert claim_spec(form | {"text": "Iran supplies drones", "threshold": "0.7"})[1] == (
+        ClaimIn.model_validate({"text": "Iran supplies drones", "threshold": 0.7}).spec("ir")
+    )

@@ -6,14 +6,13 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from monitor.editing import WATCHLIST_KEY, WatchlistSettings
 from monitor.types import (
     Alert,
     AlertStatus,
     Claim,
-    ClaimSpec,
     EvidenceRecord,
     QuietHours,
     Source,
@@ -22,24 +21,16 @@ from monitor.types import (
     Stance,
     Verdict,
 )
-from monitor.watchlists import ClaimText, Line, LongText, Name
+from monitor.watchlists import ClaimFields, ClaimText, Line, LongText, Name
 
 Text = ClaimText
 
 
-class ClaimIn(BaseModel):
-    """A claim as an editor sends it."""
+class ClaimIn(ClaimFields):
+    """A claim as an editor sends it: validated as a claim in a file is (its id is in the
+    path); fields the API does not know are ignored."""
 
-    text: Text
-    paraphrases: list[Text] = Field(default_factory=list, max_length=50)
-    threshold: float | None = Field(None, ge=0.0, le=1.0)
-    verdict: Verdict = Verdict.UNVERIFIED
-    notes: LongText = ""
-
-    def spec(self, key: str) -> ClaimSpec:
-        return ClaimSpec(
-            key, self.text, tuple(self.paraphrases), self.threshold, self.verdict, self.notes
-        )
+    model_config = ConfigDict(extra="ignore")
 
 
 class ClaimOut(BaseModel):

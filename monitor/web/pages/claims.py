@@ -7,15 +7,17 @@ import re
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from monitor.types import ClaimSpec, User, Verdict
+from monitor.watchlists import ClaimSchema
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.context import found, web
 from monitor.web.pages.common import RowId, form_text, page_router
 from monitor.web.templating import render
 
 router = page_router()
-_CLAIM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def slug(text: str) -> str:
@@ -93,40 +95,37 @@ async def save_claim(request: Request, user: PageEditor) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+# What the form says where the schema's own message would puzzle an editor.
+_PLAIN = {
+    "id": "lower-case letters, digits and hyphens, starting with a letter or digit",
+    "threshold": "a number between 0 and 1 (or empty for the default)",
+    "verdict": "unknown verdict",
+}
+
+
 def claim_spec(fields: dict[str, str]) -> tuple[list[str], ClaimSpec | None]:
-    """The claim the form describes, or the problems that keep it from being one."""
-    problems = []
-    if not _CLAIM_ID.match(fields["id"]) or len(fields["id"]) > 100:
-        problems.append(
-            "id: lower-case letters, digits and hyphens, starting with a letter or digit"
-        )
-    if not fields["text"]:
-        problems.append("text: the claim's text is needed")
+    """The claim the form describes (validated by the claim schema files and the API use), or
+    the problems that keep it from being one."""
+    data = {
+        "id": fields["id"],
+        "text": fields["text"],
+        "paraphrases": [p.strip() for p in fields["paraphrases"].splitlines() if p.strip()],
+        "threshold": fields["threshold"] or None,
+        "verdict": fields["verdict"] or Verdict.UNVERIFIED.value,
+        "notes": fields["notes"],
+    }
     try:
-        verdict = Verdict(fields["verdict"] or "unverified")
-    except ValueError:
-        problems.append("verdict: unknown verdict")
-        verdict = Verdict.UNVERIFIED
-    threshold = None
-    if fields["threshold"]:
-        try:
-            threshold = float(fields["threshold"])
-        except ValueError:
-            threshold = -1.0
-        if not 0.0 <= threshold <= 1.0:
-            problems.append("threshold: a number between 0 and 1 (or empty for the default)")
-    if problems:
-        return problems, None
-    paraphrases = tuple(p.strip() for p in fields["paraphrases"].splitlines() if p.strip())
-    spec = ClaimSpec(
-        id=fields["id"],
-        text=fields["text"],
-        paraphrases=paraphrases,
-        threshold=threshold,
-        verdict=verdict,
-        notes=fields["notes"],
-    )
-    return [], spec
+        schema = ClaimSchema.model_validate(data)
+    except ValidationError as err:
+        return [_problem(error) for error in err.errors()], None
+    return [], schema.spec(schema.id)
+
+
+def _problem(error: ErrorDetails) -> str:
+    field = str(error["loc"][0]) if error["loc"] else ""
+    if field == "text" and error["type"] in ("missing", "string_too_short"):
+        return "text: the claim's text is needed"
+    return f"{field}: {_PLAIN.get(field, error['msg'])}"
 
 
 def _editor(
