@@ -20,27 +20,24 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from monitor.editing.archive import PREVIEW_SIZE, ClaimArchive, PreviewMatch
 from monitor.editing.files import WatchlistFile, write_atomically
+from monitor.editing.settings import WatchlistSettings
 from monitor.errors import EditConflict, Problem, ReadOnlyWatchlist, WatchlistError
 from monitor.ingest.feeds import read_feed
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.pages import article_links
 from monitor.judge.embed import Embedder
-from monitor.judge.stance import StanceClassifier, StanceQuery
+from monitor.judge.stance import StanceClassifier
 from monitor.ownership import read_only_reason
 from monitor.store import Repository
-from monitor.store.vectors import PassageMatch
 from monitor.types import (
-    AlertPolicy,
     Claim,
     ClaimSpec,
-    Evidence,
-    Item,
-    QuietHours,
     Source,
     SourceKind,
     SourceSpec,
@@ -49,20 +46,8 @@ from monitor.types import (
 from monitor.watchlists import dump_watchlist, parse_watchlist
 
 log = logging.getLogger(__name__)
-PREVIEW_SIZE = 20
-BACKFILL_SIZE = 200
 # A new watchlist's key names its file: <key>.yaml in the watchlists directory.
 WATCHLIST_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
-
-
-@dataclass(frozen=True)
-class PreviewMatch:
-    """An archived item a claim would match, with its closest passage."""
-
-    item: Item
-    source_name: str
-    score: float
-    passage: str
 
 
 @dataclass(frozen=True)
@@ -82,61 +67,6 @@ class TestFetch:
     found: int
 
 
-@dataclass(frozen=True)
-class WatchlistSettings:
-    """What an editor sets on a watchlist itself (its sources and claims are edited apart)."""
-
-    name: str
-    slack_channel: str
-    description: str = ""
-    timezone: str = "UTC"
-    digest_recipients: tuple[str, ...] = ()
-    digest_send_at: time = time(7, 0)
-    quiet_hours: QuietHours | None = None
-    per_claim_per_hour: int = AlertPolicy.per_claim_per_hour
-    per_channel_per_hour: int = AlertPolicy.per_channel_per_hour
-
-    @classmethod
-    def of(cls, watchlist: Watchlist) -> WatchlistSettings:
-        return cls(
-            name=watchlist.name,
-            slack_channel=watchlist.slack_channel,
-            description=watchlist.description,
-            timezone=watchlist.timezone,
-            digest_recipients=watchlist.digest.recipients,
-            digest_send_at=watchlist.digest.send_at,
-            quiet_hours=watchlist.alerts.quiet_hours,
-            per_claim_per_hour=watchlist.alerts.per_claim_per_hour,
-            per_channel_per_hour=watchlist.alerts.per_channel_per_hour,
-        )
-
-    def apply(self, watchlist: Watchlist) -> Watchlist:
-        """``watchlist`` with these settings (a digest that followed its time zone still does;
-        alert routes and the digest's staleness are kept)."""
-        digest = watchlist.digest
-        zone = self.timezone if digest.timezone == watchlist.timezone else digest.timezone
-        alerts = replace(
-            watchlist.alerts,
-            quiet_hours=self.quiet_hours,
-            per_claim_per_hour=self.per_claim_per_hour,
-            per_channel_per_hour=self.per_channel_per_hour,
-        )
-        return replace(
-            watchlist,
-            name=self.name,
-            slack_channel=self.slack_channel,
-            description=self.description,
-            timezone=self.timezone,
-            digest=replace(
-                digest,
-                recipients=self.digest_recipients,
-                send_at=self.digest_send_at,
-                timezone=zone,
-            ),
-            alerts=alerts,
-        )
-
-
 class Editor:
     """The edits the web front ends make, each audited, each written to the watchlist file."""
 
@@ -151,8 +81,7 @@ class Editor:
         clock: Callable[[], datetime],
     ) -> None:
         self.repository = repository
-        self.embedder = embedder
-        self.stance = stance
+        self.archive = ClaimArchive(repository, embedder, stance, clock)
         self.fetcher = fetcher
         self.watchlists_dir = watchlists_dir
         self.default_threshold = default_threshold
@@ -166,16 +95,11 @@ class Editor:
         """What ``spec`` would match among the archived items of the watchlist's sources."""
         watchlist = self._open(watchlist_key, for_edit=False).watchlist
         threshold = spec.threshold if spec.threshold is not None else watchlist.threshold
-        found = self._search(watchlist_key, spec, threshold, limit)
-        names: dict[int, str] = {}
-        matches = []
-        for match in found:
-            item = self.repository.item(match.item_id)
-            if item.source_id not in names:
-                source = self.repository.find_source(item.source_id)
-                names[item.source_id] = source.name if source else ""
-            matches.append(PreviewMatch(item, names[item.source_id], match.score, match.passage))
-        return matches
+        return self.archive.preview(watchlist_key, spec, threshold, limit)
+
+    def backfill(self, claim: Claim) -> int:
+        """Record what the claim matches in the archive as evidence, without alerts."""
+        return self.archive.backfill(claim)
 
     def save_claim(self, watchlist_key: str, spec: ClaimSpec, actor: str) -> SavedClaim:
         """Add or change a claim (by its id) in its watchlist file, then backfill its evidence."""
@@ -195,42 +119,6 @@ class Editor:
         )
         claim = next(c for c in self.repository.claims(watchlist_key) if c.key == spec.id)
         return SavedClaim(claim, self.backfill(claim))
-
-    def backfill(self, claim: Claim) -> int:
-        """Record what the claim matches in the archive as evidence, without alerts."""
-        found = self._search(claim.watchlist_key, claim.spec, claim.threshold, BACKFILL_SIZE)
-        if not found:
-            return 0
-        items = [self.repository.item(match.item_id) for match in found]
-        queries = [
-            StanceQuery(claim.text, match.passages, item.title, item.text)
-            for match, item in zip(found, items, strict=True)
-        ]
-        verdicts = self.stance.classify(queries)
-        evidence = [
-            Evidence(
-                claim_id=claim.id,
-                item_id=match.item_id,
-                score=match.score,
-                quote=verdict.quote,
-                stance=verdict.stance,
-                stance_confidence=round(verdict.confidence, 4),
-                alert=False,
-            )
-            for match, verdict in zip(found, verdicts, strict=True)
-        ]
-        recorded = self.repository.backfill_evidence(evidence, self.clock())
-        log.info("claim %s: %d archived items recorded as evidence", claim.key, recorded)
-        return recorded
-
-    def _search(
-        self, watchlist_key: str, spec: ClaimSpec, threshold: float, limit: int
-    ) -> list[PassageMatch]:
-        vectors = self.embedder.encode(list(spec.phrasings))
-        sources = self.repository.watchlist_source_ids(watchlist_key)
-        return self.repository.vectors.search(
-            self.embedder.model_key, vectors, limit, threshold, source_ids=sources
-        )
 
     def remove_claim(self, watchlist_key: str, claim_key: str, actor: str) -> None:
         """Take a claim out of its watchlist file: it stops matching; its evidence stays."""
