@@ -137,7 +137,7 @@ def test_polling_goes_on_when_fetched_bodies_fill_the_backlog(
     tmp_path: Path, feed_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Lanes wait while the bodies they fetched wait to be stored; one always fits."""
-    monkeypatch.setattr("monitor.pipeline.BACKLOG_BYTES", 1)
+    monkeypatch.setattr("monitor.pipeline.polling.BACKLOG_BYTES", 1)
     specs = []
     for number in range(12):
         feed_server.responses[f"/f{number}.xml"] = Response(
