@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.digest.compose import compose_digest, safe_url
+from monitor.digest.compose import compose_digest
 from monitor.digest.render import render_html, render_text
 from monitor.digest.schedule import SENDING_STALE, due_period, message_id, window_since
 from monitor.errors import WatchlistError
+from monitor.ingest.urls import http_url
 from monitor.types import (
     Claim,
     ClaimSpec,
@@ -260,9 +261,10 @@ def test_window_starts_where_the_last_digest_ended() -> None:
 
 
 def test_feed_content_is_escaped_and_only_http_links_are_kept() -> None:
-    assert safe_url("javascript:alert(1)") is None
-    assert safe_url("data:text/html,hi") is None
-    assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+    assert http_url("javascript:alert(1)") is None
+    assert http_url("data:text/html,hi") is None
+    assert http_url("http://[unclosed/a") is None  # malformed: no exception
+    assert http_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
     claim = Claim(1, "desk", ClaimSpec("c", "A <claim>"), 0.6)
     record = EvidenceRecord(
         id=1,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
 
+from monitor.ingest.urls import http_url
 from monitor.types import Claim, EvidenceRecord, ReportedStance, Source, Stance, Verdict
 
 QUOTES_PER_CLAIM = 3
@@ -105,16 +105,6 @@ class Digest:
         return f"{name} — digest {self.period.isoformat()}: {news}"
 
 
-def safe_url(url: str | None) -> str | None:
-    """``url`` if it is an absolute http(s) link, else None (never a ``javascript:`` link)."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        return None
-    return url.strip()
-
-
 def compose_digest(
     *,
     watchlist_key: str,
@@ -196,7 +186,7 @@ def _quote(record: EvidenceRecord, text: str) -> Quote:
         stance=record.evidence.stance,
         outlet=record.source_name,
         title=record.item_title,
-        url=safe_url(record.item_url),
+        url=http_url(record.item_url),
         published_at=record.published_at,
         score=record.evidence.score,
         holder=record.evidence.holder,
@@ -234,7 +224,7 @@ def failed_sources(sources: Sequence[Source]) -> tuple[FailedSource, ...]:
     return tuple(
         FailedSource(
             name=source.name,
-            url=safe_url(source.url),
+            url=http_url(source.url),
             error=source.disabled_reason or source.last_error or "disabled",
             failing_since=source.failing_since,
             disabled=not source.enabled,

@@ -1,7 +1,7 @@
 """Render a digest as an email: HTML with inline CSS plus a plain-text part (pure).
 
 Every text that came from a feed is escaped (Jinja2 autoescape); links are http(s) only
-(:func:`monitor.digest.compose.safe_url`).
+(:func:`monitor.ingest.urls.http_url`).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
+from monitor.backoff import doubling
 from monitor.types import DigestSpec
 
 # Without an earlier digest, a digest covers the day before it.
@@ -48,8 +49,7 @@ def window_since(last_until: datetime | None, until: datetime) -> datetime:
 
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failed try to reach the mail server."""
-    factor: int = 2 ** max(0, attempts - 1)
-    return min(RETRY_MAX, RETRY_FIRST * factor)
+    return doubling(RETRY_FIRST, attempts, RETRY_MAX)
 
 
 def message_id(watchlist_key: str, period: date, mail_from: str) -> str:

@@ -14,9 +14,11 @@ import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 
+from monitor.backoff import doubling
 from monitor.errors import NotifyError, PermanentNotifyError
 
 log = logging.getLogger(__name__)
@@ -71,7 +73,8 @@ class SmtpSender:
             except NotifyError as err:
                 if attempt == self.attempts:
                     raise
-                delay = self.backoff * 2 ** (attempt - 1)
+                first = timedelta(seconds=self.backoff)
+                delay = doubling(first, attempt, first * 2**self.attempts).total_seconds()
                 log.warning("mail server: %s; trying again in %.0fs", err, delay)
                 self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from monitor.backoff import doubling
 from monitor.types import Source
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -71,8 +72,9 @@ def next_poll_at(
     """
     if consecutive_errors <= 0:
         return now + interval
-    backoff: timedelta = interval * (2 ** min(consecutive_errors, 10))
-    wait = min(backoff, max(MAX_BACKOFF, interval))
+    # interval x 2, x 4, ... after 1, 2, ... failures (at most x 1024), capped at MAX_BACKOFF.
+    cap = max(MAX_BACKOFF, interval)
+    wait = doubling(interval * 2, consecutive_errors, cap, max_doublings=9)
     return now + max(wait, retry_after or timedelta(0))
 
 

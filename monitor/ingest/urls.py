@@ -50,3 +50,17 @@ def web_url(url: str) -> str:
         return canonical_url(url)
     except ValueError:
         return ""
+
+
+def http_url(value: object) -> str | None:
+    """``value`` (stripped) if it is an absolute http(s) link with a host, else None: the one
+    rule for which links from feeds, pages and files may be shown or followed in an alert, a
+    digest or a page (never a ``javascript:`` or ``data:`` link)."""
+    text = str(value or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # a malformed address (an unclosed IPv6 bracket)
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return None
+    return text

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote as percent_encode
 
+from monitor.ingest.urls import http_url
 from monitor.types import Alert, FeedbackKind, ReportedStance, Stance
 from monitor.wording import MEANING, first_upper, held_by, reported_phrase, stance_phrase
 
@@ -104,9 +105,10 @@ _URL_SAFE = "!#$%&'()*+,-./:;=?@[]^_{}~"
 
 def link_target(url: str) -> str | None:
     """``url`` fit for ``<url|title>``, or None when it must be dropped (not http(s), too long)."""
-    url = url.strip()
-    if not re.match(r"^https?://[^/?#\s]", url, re.IGNORECASE) or len(url) > URL_LIMIT:
+    checked = http_url(url)
+    if checked is None or len(checked) > URL_LIMIT:
         return None
+    url = checked
     encoded = percent_encode(url, safe=_URL_SAFE).replace("&", "&amp;")
     return encoded if len(encoded) <= URL_LIMIT else None
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from monitor.backoff import doubling
 from monitor.errors import (
     NotifyError,
     PausedNotifyError,
@@ -70,8 +71,7 @@ class DeliveryReport:
 
 def retry_delay(attempts: int) -> timedelta:
     """Backoff before the next try after ``attempts`` failed ones: 30 s, 1 min, 2 min... 1 h."""
-    delay: timedelta = FIRST_RETRY * 2 ** max(0, attempts - 1)
-    return min(LAST_RETRY, delay)
+    return doubling(FIRST_RETRY, attempts, LAST_RETRY)
 
 
 class Outbox:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from monitor.ingest.urls import http_url
 from monitor.web.auth import csrf_token
 from monitor.wording import MEANING, first_upper, held_by, reported_phrase
 
@@ -18,13 +18,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 def safe_url(value: object) -> str:
-    """``value`` if it is an http(s) URL, else ``#``: a feed's ``javascript:`` link stays dead."""
-    text = str(value or "").strip()
-    try:
-        scheme = urlsplit(text).scheme.lower()
-    except ValueError:
-        return "#"
-    return text if scheme in ("http", "https") else "#"
+    """``value`` if it is an http(s) link (:func:`~monitor.ingest.urls.http_url`), else ``#``:
+    a feed's ``javascript:`` link stays dead."""
+    return http_url(value) or "#"
 
 
 def when(moment: datetime | None) -> str:
