@@ -6,7 +6,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +53,7 @@ class Service:
     feedback: FeedbackHandler | None = None
     websub: Subscriber | None = None
     clock: Clock = system_clock
+    _files_seen: tuple[tuple[str, float], ...] | None = field(default=None, init=False, repr=False)
 
     def sync_watchlists(self, directory: Path | None = None) -> LoadReport:
         """Load watchlist files and store what loaded; problems are logged and returned."""
@@ -73,6 +74,19 @@ class Service:
                 summary.sources,
             )
         return report
+
+    def sync_if_changed(self, *, force: bool = False) -> bool:
+        """Load the watchlist files if any changed since the last look (or ``force``); never
+        where ``MONITOR_WATCHLIST_SYNC`` is off. True when it loaded them. The scheduler's job
+        and ``monitor web``'s watcher both call it."""
+        if not self.settings.watchlist_sync:
+            return False
+        seen = files_stamp(self.settings.watchlists)
+        if not force and seen == self._files_seen:
+            return False
+        self._files_seen = seen
+        self.sync_watchlists()
+        return True
 
     def web_app(self, on_new_items: Callable[[], None] = lambda: None) -> FastAPI:
         """The HTTP app: web UI, REST API and WebSub endpoint. ``on_new_items`` runs after a
@@ -113,6 +127,14 @@ class Service:
         self.pipeline.fetcher.close()
         self.pipeline.reader.close()
         self.repository.engine.dispose()
+
+
+def files_stamp(directory: Path) -> tuple[tuple[str, float], ...]:
+    """The watchlist files of ``directory`` and when each last changed."""
+    if not directory.is_dir():
+        return ()
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    return tuple((str(f), f.stat().st_mtime) for f in files)
 
 
 def make_embedder(settings: Settings) -> Embedder:

@@ -20,7 +20,6 @@ import contextlib
 import logging
 import random
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
@@ -77,7 +76,6 @@ class MonitorScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
             timezone="UTC",
         )
-        self._watchlist_stamp: tuple[tuple[str, float], ...] = ()
         self._sources_plan: tuple[tuple[object, ...], ...] = ()
         self.worker_id = service.settings.worker_name or default_worker()
         self.digests = service.digests
@@ -213,14 +211,7 @@ class MonitorScheduler:
         """Re-read the watchlist files if any changed (unless ``MONITOR_WATCHLIST_SYNC`` is off:
         then the database alone says what to watch), and reschedule the sources when what the
         database says changed (an edit in the web UI reaches every worker this way)."""
-        settings = self.service.settings
-        synced = False
-        if settings.watchlist_sync:
-            stamp = _stamp(settings.watchlists)
-            if force or stamp != self._watchlist_stamp:
-                self._watchlist_stamp = stamp
-                self.service.sync_watchlists()
-                synced = True
+        synced = self.service.sync_if_changed(force=force)
         sources = self.service.repository.sources()
         plan = tuple(
             (s.id, s.poll_interval, s.min_poll_interval, s.max_poll_interval) for s in sources
@@ -248,14 +239,3 @@ class MonitorScheduler:
                 replace_existing=True,
                 next_run_time=first,
             )
-
-
-def _stamp(directory: Path) -> tuple[tuple[str, float], ...]:
-    if not directory.is_dir():
-        return ()
-    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
-    return tuple((str(f), f.stat().st_mtime) for f in files)
-
-
-# `monitor web` (no scheduler) watches the watchlist files with the same stamp.
-watchlist_stamp = _stamp

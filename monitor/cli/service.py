@@ -66,23 +66,18 @@ def web() -> None:
     import uvicorn
 
     from monitor.app import build_service
-    from monitor.scheduler import RELOAD_EVERY, watchlist_stamp
+    from monitor.scheduler import RELOAD_EVERY
 
     service = service_from(build_service)
     current = settings()
     stop = threading.Event()
 
-    def reload() -> None:
-        stamp = None
+    def watch_files() -> None:
         while not stop.is_set():
-            now = watchlist_stamp(current.watchlists)
-            if now != stamp:
-                stamp = now
-                service.sync_watchlists()
+            service.sync_if_changed()
             stop.wait(RELOAD_EVERY.total_seconds())
 
-    if current.watchlist_sync:
-        threading.Thread(target=reload, name="reload-watchlists", daemon=True).start()
+    threading.Thread(target=watch_files, name="reload-watchlists", daemon=True).start()
     try:
         uvicorn.run(
             service.web_app(),
