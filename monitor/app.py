@@ -22,7 +22,7 @@ from monitor.ingest.websub import Subscriber
 from monitor.judge.builtin import BuiltinStance
 from monitor.judge.embed import CachedEmbedder, Embedder, shared_embedder
 from monitor.judge.nli import NliStance
-from monitor.judge.relevance import CALIBRATED, SIMILARITY_ONLY, Relevance
+from monitor.judge.relevance import Relevance, for_model
 from monitor.judge.stance import MentionsOnly, StanceClassifier
 from monitor.notify.feedback import FeedbackHandler
 from monitor.notify.messages import SlackMessage
@@ -203,9 +203,9 @@ def make_stance(settings: Settings, embedder: Embedder) -> StanceClassifier:
 
 
 def make_relevance(settings: Settings) -> Relevance:
-    """How candidates become evidence: calibrated on the built-in model's relatedness; the
+    """How candidates become evidence: calibrated on the stance model's relatedness; the
     similarity alone for classifiers that cannot tell relatedness."""
-    return CALIBRATED if settings.stance_model == "builtin" else SIMILARITY_ONLY
+    return for_model(settings.stance_model)
 
 
 def build_service(
@@ -232,6 +232,7 @@ def build_service(
     )
     embedder = CachedEmbedder(make_embedder(settings))
     stance = make_stance(settings, embedder)
+    relevance = make_relevance(settings)
     sink = make_sink(settings, console)
     signing = settings.slack_signing_secret
     outbox = Outbox(
@@ -257,10 +258,17 @@ def build_service(
         lease=timedelta(seconds=settings.lease),
         clock=clock,
         worker=settings.worker_name,
-        relevance=make_relevance(settings),
+        relevance=relevance,
     )
     editor = Editor(
-        repository, embedder, stance, fetcher, settings.watchlists, settings.match_threshold, clock
+        repository,
+        embedder,
+        stance,
+        fetcher,
+        settings.watchlists,
+        settings.match_threshold,
+        clock,
+        relevance=relevance,
     )
     return Service(
         settings,

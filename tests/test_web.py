@@ -353,3 +353,29 @@ def test_admins_send_failed_alerts_again_and_everyone_sees_why_alerts_wait(
     assert again.status.value == "pending" and again.attempts == 0 and again.last_error is None
     [entry] = desk.repository.audit_log(target="alerts")
     assert entry.action == "alert.resend" and entry.actor == "admin"
+
+
+def test_the_claim_page_and_api_say_who_holds_each_stance(desk: WebDesk) -> None:
+    from monitor.types import Evidence, ReportedStance, Stance
+
+    claim = desk.repository.claims()[0]
+    denial = "Pyongyang has repeatedly denied the <shipments>."
+    evidence = Evidence(
+        claim.id, 1, 0.7, "North Korea has covertly supplied Russia with shells.",
+        Stance.SUPPORTS, 0.8, holder="NSC spokesman John Kirby",
+        reported=(ReportedStance(Stance.CONTRADICTS, "Pyongyang", denial),),
+    )  # fmt: skip
+    desk.repository.backfill_evidence([evidence], desk.repository.item(1).fetched_at)
+    client = desk.client()
+    sign_in(client, "viewer")
+    html = client.get(f"/claims/{claim.id}").text
+    assert "According to NSC spokesman John Kirby" in html
+    assert (
+        "Also reports: Pyongyang contradicts: “Pyongyang has repeatedly denied the &lt;shipments&gt;.”"
+        in html
+    )
+    assert 'title="asserts the claim, or reports someone asserting it"' in html
+    listed = client.get(f"/api/v1/claims/{claim.id}/evidence", headers=bearer(desk, Role.VIEWER))
+    [found] = [e for e in listed.json() if e["item_id"] == 1]
+    assert found["holder"] == "NSC spokesman John Kirby"
+    assert found["reported"] == [{"stance": "contradicts", "holder": "Pyongyang", "quote": denial}]

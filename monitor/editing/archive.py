@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.judge.embed import Embedder
-from monitor.judge.stance import StanceClassifier, StanceQuery
+from monitor.judge.match import lone_margin, phrasings
+from monitor.judge.passages import passages
+from monitor.judge.reading import Candidate, Reading, read_candidates
+from monitor.judge.relevance import SIMILARITY_ONLY, Relevance
+from monitor.judge.stance import StanceClassifier
 from monitor.store import Repository
 from monitor.store.vectors import PassageMatch
 from monitor.types import Claim, ClaimSpec, Evidence, Item
@@ -39,18 +43,21 @@ class ClaimArchive:
         embedder: Embedder,
         stance: StanceClassifier,
         clock: Callable[[], datetime],
+        *,
+        relevance: Relevance = SIMILARITY_ONLY,
     ) -> None:
         self.repository = repository
         self.embedder = embedder
         self.stance = stance
         self.clock = clock
+        self.relevance = relevance  # the pipeline's decision: previews and backfills agree
 
     def preview(
         self, watchlist_key: str, spec: ClaimSpec, threshold: float, limit: int = PREVIEW_SIZE
     ) -> list[PreviewMatch]:
-        """What ``spec`` would match (scoring ``threshold`` or more) among the archived items
-        of the watchlist's sources, with each item's outlet."""
-        found = self._search(watchlist_key, spec, threshold, limit)
+        """What ``spec`` would match (reaching ``threshold``) among the archived items of the
+        watchlist's sources, with each item's outlet."""
+        found = [m for m, _ in self._evidence(watchlist_key, spec, threshold, limit)]
         names: dict[int, str] = {}
         matches = []
         for match in found:
@@ -63,35 +70,52 @@ class ClaimArchive:
 
     def backfill(self, claim: Claim) -> int:
         """Record what the claim matches in the archive as evidence, without alerts."""
-        found = self._search(claim.watchlist_key, claim.spec, claim.threshold, BACKFILL_SIZE)
-        if not found:
-            return 0
-        items = [self.repository.item(match.item_id) for match in found]
-        queries = [
-            StanceQuery(claim.text, match.passages, item.title, item.text)
-            for match, item in zip(found, items, strict=True)
-        ]
-        verdicts = self.stance.classify(queries)
+        found = self._evidence(claim.watchlist_key, claim.spec, claim.threshold, BACKFILL_SIZE)
         evidence = [
             Evidence(
                 claim_id=claim.id,
                 item_id=match.item_id,
                 score=match.score,
-                quote=verdict.quote,
-                stance=verdict.stance,
-                stance_confidence=round(verdict.confidence, 4),
+                quote=read.result.quote,
+                stance=read.result.stance,
+                stance_confidence=round(read.result.confidence, 4),
                 alert=False,
+                holder=read.holder,
+                reported=read.reported,
+                related=round(read.related, 4) if self.relevance.uses_related else None,
             )
-            for match, verdict in zip(found, verdicts, strict=True)
+            for match, read in found
         ]
+        if not evidence:
+            return 0
         recorded = self.repository.backfill_evidence(evidence, self.clock())
         log.info("claim %s: %d archived items recorded as evidence", claim.key, recorded)
         return recorded
 
+    def _evidence(
+        self, watchlist_key: str, spec: ClaimSpec, threshold: float, limit: int
+    ) -> list[tuple[PassageMatch, Reading]]:
+        """The archived items that would be evidence for the claim: candidates from the archive
+        search, read and decided as the pipeline does (the claim alone: no rival claims)."""
+        found = self._search(watchlist_key, spec, self.relevance.gate(threshold), limit)
+        items = [self.repository.item(match.item_id) for match in found]
+        candidates = [
+            Candidate(spec.text, item.title, item.text, tuple(passages(item)), match.passages)
+            for match, item in zip(found, items, strict=True)
+        ]
+        readings = read_candidates(self.stance, candidates)
+        return [
+            (match, read)
+            for match, read in zip(found, readings, strict=True)
+            if self.relevance.bears_on(
+                match.score, read.related, threshold, lone_margin(match.score)
+            )
+        ]
+
     def _search(
         self, watchlist_key: str, spec: ClaimSpec, threshold: float, limit: int
     ) -> list[PassageMatch]:
-        vectors = self.embedder.encode(list(spec.phrasings))
+        vectors = self.embedder.encode(list(phrasings(spec)))
         sources = self.repository.watchlist_source_ids(watchlist_key)
         return self.repository.vectors.search(
             self.embedder.model_key, vectors, limit, threshold, source_ids=sources

@@ -32,6 +32,7 @@ from monitor.ingest.feeds import read_feed
 from monitor.ingest.fetch import Fetcher
 from monitor.ingest.pages import article_links
 from monitor.judge.embed import Embedder
+from monitor.judge.relevance import SIMILARITY_ONLY, Relevance
 from monitor.judge.stance import StanceClassifier
 from monitor.ownership import read_only_reason
 from monitor.store import Repository
@@ -79,9 +80,11 @@ class Editor:
         watchlists_dir: Path,
         default_threshold: float,
         clock: Callable[[], datetime],
+        *,
+        relevance: Relevance = SIMILARITY_ONLY,
     ) -> None:
         self.repository = repository
-        self.archive = ClaimArchive(repository, embedder, stance, clock)
+        self.archive = ClaimArchive(repository, embedder, stance, clock, relevance=relevance)
         self.fetcher = fetcher
         self.watchlists_dir = watchlists_dir
         self.default_threshold = default_threshold

@@ -29,7 +29,7 @@ MAX_PASSAGE = 2000  # characters read: attribution is for quotes, not whole arti
 _DOT = "\u2024"  # stands for the dot of an abbreviation while patterns split on dots
 _ABBREVIATION = re.compile(
     r"\b(?:[A-Z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Adm|Sen|Rep|Gov|Pres|"
-    r"St|Jr|Sr|Gov|No)\."
+    r"St|Jr|Sr|Gov|No)\.|\b\w+\.(?:org|com|net|gov|int)\b"
 )
 MAX_HOLDER_WORDS = 9
 MAX_HOLDER_CHARS = 120
@@ -63,28 +63,38 @@ _VERBS: dict[Act, tuple[str, ...]] = {
         "estimates", "concluded", "concludes", "found", "finds", "assessed", "assesses",
         "explained", "disclosed", "asserted", "asserts", "testified", "declared", "tweeted",
         "posted", "briefed", "rated", "rates", "ruled", "rules", "judged",
-        "spoke", "speaking",
+        "spoke", "speaking", "repeated", "repeats", "reiterated", "reiterates", "stressed",
+        "stresses", "emphasised", "emphasized", "indicated", "suggested", "contended",
+        "affirmed", "admitted", "admits", "conceded", "concedes", "recalled", "blamed",
+        "blames", "charged", "called", "calls", "described", "urged", "vowed", "pledged",
+        "promised", "condemned", "criticised", "criticized", "predicted", "forecast",
+        "projected", "observed", "recorded", "measured", "showed", "shows", "calculated",
     ),
 }  # fmt: skip
 _ACT_OF = {verb: act for act, verbs in _VERBS.items() for verb in verbs}
 _VERB = "|".join(sorted((re.escape(v).replace(r"\ ", r"\s+") for v in _ACT_OF), key=len)[::-1])
 # Between the speaker and the verb: auxiliaries and adverbs ("has repeatedly", "on Monday").
-_BETWEEN = (
-    r"(?:\s+(?:has|have|had|also|again|repeatedly|previously|earlier|already|flatly|firmly|"
-    r"strongly|publicly|swiftly|quickly|later|then|since|long|consistently|vehemently|"
-    r"categorically|immediately|officially|however|separately|too|both|each|all|jointly|"
-    r"on\s+\w+day|"
-    r"(?:last|this)\s+\w+|in\s+a\s+statement|,)){0,4}"
-)
-_SPEAKER_VERB = re.compile(rf"(?P<before>[^.;:!?\"“”]*?){_BETWEEN}\s+(?P<verb>{_VERB})\b", re.I)
+_BETWEEN = """has have had also again repeatedly previously earlier already flatly firmly strongly
+    publicly swiftly quickly later then since long consistently vehemently categorically
+    immediately officially however separately too both each all jointly"""
+_BETWEEN_WORDS = frozenset(_BETWEEN.split())
+_BETWEEN_PAIRS = re.compile(r"^(?:on\s+\w+day|(?:last|this)\s+\w+|in\s+a\s+statement)$", re.I)
+# Verbs are written in lower case ("The United States" is no speaker of "States"). Verbs are
+# found first, and the speaker read back from each (linear in the passage's length).
+_VERB_AT = re.compile(rf"(?<![\w-])(?:{_VERB})(?![\w-])")
 # "called the reports baseless": a denial without a denying verb.
-_CALLED = re.compile(
-    rf"(?P<before>[^.;:!?\"“”]*?){_BETWEEN}\s+(?P<verb>called|described|branded|labell?ed|"
-    r"dismissed)\s+(?:\S+\s+){0,5}?(?:as\s+)?(?:baseless|false|groundless|unfounded|"
-    r"fabricat\w*|untrue|lies|nonsense|fake|propaganda|absurd|a\s+lie|a\s+hoax|"
-    r"disinformation|misinformation)\b",
+_CALLING = re.compile(
+    r"(?<![\w-])(?:call(?:s|ed)?|describe[sd]?|brand(?:s|ed)?|label(?:s|l?ed)?|"
+    r"dismiss(?:es|ed)?)(?![\w-])"
+)
+_FALSE = re.compile(
+    r"^(?:\S+\s+){0,8}?(?:as\s+)?(?:baseless|false|groundless|unfounded|fabricat\w*|untrue|"
+    r"lies|nonsense|fake|propaganda|absurd|preposterous|ridiculous|a\s+lie|a\s+hoax|"
+    r"a\s+smear|slander\w*|fiction|disinformation|misinformation|hostile|provocation|"
+    r"speculation)\b",
     re.I,
 )
+_SEGMENT_END = re.compile(r"[.;:!?\"“”]")
 _INVERTED = re.compile(
     r"(?:[,\"”’]\s*|^)(?P<verb>said|says|told|added|wrote|noted|insisted|claimed|stated|"
     r"warned|explained)\s+(?P<after>[^.;:!?\"“”]+)",
@@ -103,9 +113,13 @@ _CLAUSE_START = re.compile(
 )
 _ASIDE = re.compile(
     r",\s*(?:however|meanwhile|too|also|in\s+turn|for\s+(?:its|his|her|their)\s+part|"
-    r"for\s+example|though)\s*,",
+    r"for\s+example|though|(?:which|who)\s[^,]*)\s*,",
     re.I,
 )
+_RELATIVE = re.compile(r"^(?P<head>.*?),\s*(?:which|who)\s*$", re.I)
+_NAME = r"(?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*)*"
+_PAIR = re.compile(rf"(?:^|[,;]\s*|\b[Bb]oth\s+)(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})$")
+_COORDINATED = re.compile(r"\band\s*$", re.I)
 _PRONOUN_SPEECH = re.compile(
     rf"\b(?:he|she|they|we)\s+(?:{_VERB})\b|\b(?:said|added|told)\s+(?:he|she|they)\b", re.I
 )
@@ -142,12 +156,24 @@ _TITLES = """
     state-owned official-run press service services kremlin pentagon report study
     investigation inquiry probe review assessment survey analysis fact-checkers fact-checker
     spokesmen diplomats diplomat sources source people person familiar with the matter
-    residents witnesses witness company's government's ministry's
+    residents witnesses witness company's government's ministry's statistics bureau institute
+    center centre commission panel board regulator operator campaign team lawyers lawyer
+    judges tribunal coalition alliance forces association foundation university economists
+    delegates summit organisers organizers union staff workers spokesmen aides aide adviser
+    advisers envoys observers monitors monitoring prosecutor's general's
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 
 
-_FUNCTION = frozenset({"a", "an", "the", "of", "for", "at", "from", "to", "and", "with"})
+_FUNCTION = frozenset(
+    {"a", "an", "the", "of", "for", "at", "from", "to", "and", "with", "in", "on", "by"}
+)
+_DETERMINERS = frozenset({"a", "an", "the"})
+_NOT_IN_TITLES = frozenset(
+    {"is", "are", "was", "were", "be", "been", "did", "does", "do", "not", "has", "have", "had",
+     "will", "would", "could", "can", "may", "might", "must", "should", "it", "this", "that",
+     "adopted", "says", "said", "also", "recently", "now", "then", "still"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -163,11 +189,18 @@ def voices(passage: str) -> list[Voice]:
     """Every attributed speaker in ``passage``, in the order they appear."""
     text = _ABBREVIATION.sub(lambda m: m.group().replace(".", _DOT), passage[:MAX_PASSAGE])
     found: list[Voice] = []
-    for match in _CALLED.finditer(text):
-        found += _voice(_speaker_before(match.group("before")), Act.DENIES, match.start("verb"))
-    for match in _SPEAKER_VERB.finditer(text):
-        act = _ACT_OF[" ".join(match.group("verb").lower().split())]
-        found += _voice(_speaker_before(match.group("before")), act, match.start("verb"))
+    for match in _CALLING.finditer(text):
+        if _FALSE.match(text[match.end() :].lstrip()[:200]):
+            found += _voice(
+                _speaker_before(_before(text, match.start())), Act.DENIES, match.start()
+            )
+    for match in _VERB_AT.finditer(text):
+        act = _ACT_OF[" ".join(match.group().split())]
+        before = _before(text, match.start())
+        speaker = _speaker_before(before)
+        if not speaker and found and _COORDINATED.search(before):
+            speaker = found[-1].holder  # "Moscow says ... and denies ...": the same speaker
+        found += _voice(speaker, act, match.start())
     for match in _INVERTED.finditer(text):
         found += _voice(_speaker_after(match.group("after")), Act.ASSERTS, match.start("verb"))
     for match in _ACCORDING.finditer(text):
@@ -180,21 +213,53 @@ def voices(passage: str) -> list[Voice]:
     return [Voice(v.holder.replace(_DOT, "."), v.act, v.at) for v in _distinct(ordered)]
 
 
+def _before(text: str, at: int) -> str:
+    """The words before a verb at ``at``, back to the start of its sentence or quotation,
+    without the auxiliaries and adverbs between speaker and verb ("has repeatedly")."""
+    start = max((m.end() for m in _SEGMENT_END.finditer(text, max(0, at - 400), at)), default=0)
+    words = text[max(start, at - 400) : at].split()
+    while words:
+        last = words[-1].lower().rstrip(",")
+        if words[-1] == "," or (
+            last in _BETWEEN_WORDS and last != words[-1].rstrip(",").lower() + "x"
+        ):
+            words.pop()
+        elif len(words) >= 2 and _BETWEEN_PAIRS.match(" ".join(words[-2:]).rstrip(",")):
+            del words[-2:]
+        elif len(words) >= 3 and _BETWEEN_PAIRS.match(" ".join(words[-3:]).rstrip(",")):
+            del words[-3:]
+        else:
+            break
+    return " ".join(words)
+
+
 def _voice(speaker: str, act: Act, at: int) -> list[Voice]:
     return [Voice(speaker, act, at)] if speaker else []
 
 
-def holder(passage: str, stance: Stance, previous: str = "") -> str:
+def holder(passage: str, stance: Stance, previous: str = "", *, strict: bool = False) -> str:
     """Who holds ``stance`` in ``passage``: the speaker of a matching reporting verb (a denier
-    for a contradiction), else the first speaker, else the speaker of ``previous`` (the
-    passage before, for "he said"), else :data:`OUTLET`."""
+    for a contradiction, a hedger for a mention), else the first speaker, else the speaker of
+    ``previous`` (the passage before, for "he said"), else :data:`OUTLET`.
+
+    ``strict``: only a speaker whose verb matches the stance (a passage read for its speaker
+    although it is not the quote: its denier does not hold a support).
+    """
     found = voices(passage)
     if not found and _PRONOUN_SPEECH.search(passage):
         found = voices(previous)
-    if not found:
-        return OUTLET
-    wanted = {Stance.CONTRADICTS: Act.DENIES, Stance.MENTIONS: Act.HEDGES}.get(stance, Act.ASSERTS)
-    return next((v.holder for v in found if v.act is wanted), found[0].holder)
+    for act in _WANTED.get(stance, (Act.ASSERTS,)):  # in order of preference
+        matching = [v.holder for v in found if v.act is act]
+        if matching:
+            return matching[0]
+    return found[0].holder if found and not strict else OUTLET
+
+
+_WANTED = {
+    Stance.CONTRADICTS: (Act.DENIES,),
+    Stance.MENTIONS: (Act.HEDGES, Act.ASSERTS),
+    Stance.SUPPORTS: (Act.ASSERTS,),
+}
 
 
 def denials(passage: str) -> list[Voice]:
@@ -205,17 +270,71 @@ def denials(passage: str) -> list[Voice]:
 def _speaker_before(text: str) -> str:
     """The noun phrase that ends ``text`` (the words before a reporting verb), if it names
     someone."""
+    relative = _RELATIVE.match(text)
+    if relative:  # "India, which calls ...": the relative pronoun stands for India
+        text = relative.group("head")
     text = _ASIDE.sub(" ", text).rstrip(" ,")
+    pair = _PAIR.search(text)
+    if pair:  # "Both Moscow and Pyongyang have called ..."
+        return _accepted(f"{pair.group('a')} and {pair.group('b')}")
     clause = _CLAUSE_START.split(text)[-1] if text else ""
     clause = _LEADING.sub("", clause.strip(" ,—–-\"“”'")).strip()
-    words = clause.split()
-    if not words or len(words) > MAX_HOLDER_WORDS + 4:
-        words = words[-MAX_HOLDER_WORDS:]
-        # Start the phrase where a name or a title starts, not mid-predicate.
-        while words and not _nominal(words[0]):
-            words = words[1:]
-    phrase = " ".join(words)
-    return _accepted(phrase)
+    words = _noun_phrase(clause.split()[-MAX_HOLDER_WORDS:])
+    return _accepted(" ".join(words), checked=True)
+
+
+def _noun_phrase(words: list[str]) -> list[str]:
+    """The speaker at the end of ``words``: the longest run of name and title words ending
+    them ("... as planned, operator RWE"), reaching over up to two other lower-case words when
+    a determiner or a name stands before them ("the UN's climate chief"), without leading
+    prepositions ("in Brazil") and never ending in "and" (the subject is further back)."""
+    if not words or words[-1].lower() in _FUNCTION or not _nominal(words[-1]):
+        return []
+    start = len(words)
+    while start > 0:
+        if _nominal(words[start - 1]):
+            start -= 1
+            continue
+        gap = start - 1
+        while gap > 0 and start - gap <= 2 and _bridgeable(words[gap - 1]):
+            gap -= 1
+        if (
+            start - gap <= 2
+            and _bridgeable(words[start - 1])
+            and gap > 0
+            and _anchor(words[gap - 1])
+        ):
+            start = gap - 1
+            continue
+        break
+    run = words[start:]
+    while run and run[0].lower() in _FUNCTION - _DETERMINERS:
+        run = run[1:]
+    if len(run) == 1 and (run[0].isdigit() or (run[0].islower() and not _people(run[0]))):
+        return []  # "chief", "28": the name is further back, or nobody in particular
+    return run
+
+
+def _bridgeable(word: str) -> bool:
+    """A lower-case word that may stand inside a speaker's title ("climate" in "the UN's
+    climate chief"), not a verb, an adverb or a negation."""
+    return (
+        word.isalpha()
+        and word.islower()
+        and not word.endswith(("ed", "ly"))
+        and word not in _NOT_IN_TITLES
+        and not _nominal(word)
+    )
+
+
+def _anchor(word: str) -> bool:
+    """Where a bridged title starts: a determiner or a possessive name ("the", "UN's")."""
+    return word.lower() in _DETERMINERS or (word[:1].isupper() and word.endswith(("'s", "’s")))
+
+
+def _people(word: str) -> bool:
+    """ "officials", "analysts", "researchers": a group that can be the speaker on its own."""
+    return word.endswith("s") and word in _TITLE_WORDS
 
 
 def _speaker_after(text: str) -> str:
@@ -229,12 +348,14 @@ def _speaker_after(text: str) -> str:
     return _accepted(" ".join(words).strip(" ,"))
 
 
-def _accepted(phrase: str) -> str:
+def _accepted(phrase: str, *, checked: bool = False) -> str:
+    """``phrase`` as a holder, or "" if it names nobody; ``checked``: already cut to a noun
+    phrase (:func:`_noun_phrase`), otherwise every word must be a name or a title."""
     phrase = _tidy(phrase)
     words = phrase.split()
     if not words or len(words) > MAX_HOLDER_WORDS + 4 or _PRONOUN.match(phrase):
         return ""
-    if not all(_nominal(w) for w in words):
+    if not checked and not all(_nominal(w) for w in words):
         return ""
     if all(w.lower().strip(",") in _FUNCTION for w in words):
         return ""
@@ -254,7 +375,8 @@ def _nominal(word: str) -> bool:
 
 
 def _tidy(phrase: str) -> str:
-    return " ".join(phrase.split()).strip(" ,—–-\"“”'")
+    phrase = " ".join(phrase.split()).strip(" ,—–-\"“”'")
+    return phrase[5:] if phrase.startswith("Both ") else phrase
 
 
 def _distinct(found: list[Voice]) -> list[Voice]:

@@ -20,6 +20,11 @@ RIVAL_FLOOR = 0.35  # a claim nobody rivals is this much ahead of "no other clai
 MAX_MARGIN = 0.2
 
 
+def lone_margin(score: float) -> float:
+    """The margin of a claim matched alone (an archive search): over :data:`RIVAL_FLOOR`."""
+    return round(min(MAX_MARGIN, max(-MAX_MARGIN, score - RIVAL_FLOOR)), 4)
+
+
 def phrasings(spec: ClaimSpec) -> tuple[str, ...]:
     """Everything a claim is compared in: its phrasings, then their rewrites with other names
     (capitals, governments, leaders) for the countries they name."""

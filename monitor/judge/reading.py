@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from monitor.judge.attribution import OUTLET, denials, holder
-from monitor.judge.stance import StanceQuery
+from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.types import ReportedStance, Stance, StanceResult
 
-NEWS_PASSAGES = 3  # the title and the first two passages of the body
+NEWS_PASSAGES = 2  # the title and the lead (the body's first passage)
 MAX_REPORTED = 3
 # A claim that is itself a denial ("Iran denies ...") is not contradicted by one.
 _NEGATIVE_CLAIM = re.compile(
@@ -99,16 +100,25 @@ def primary(
     return result, others
 
 
-def holder_of(result: StanceResult, passages: Sequence[str]) -> str:
+def holder_of(result: StanceResult, passages: Sequence[str], closest: Sequence[str] = ()) -> str:
     """Who holds ``result``'s stance: the speaker of its quote (or of the passage before it,
-    for "he said"), else the outlet."""
+    for "he said"); when the quote names nobody (a headline), the speaker of the lead, then of
+    the passages closest to the claim; else the outlet."""
     if result.stance is Stance.UNRELATED:
         return OUTLET
     previous = ""
     if result.quote in passages:
         index = passages.index(result.quote)
         previous = passages[index - 1] if index > 0 else ""
-    return holder(result.quote, result.stance, previous)
+    found = holder(result.quote, result.stance, previous)
+    if found != OUTLET:
+        return found
+    for passage in dict.fromkeys([*news_of(passages)[1:], *closest]):
+        if passage != result.quote:
+            found = holder(passage, result.stance, strict=True)
+            if found != OUTLET:
+                return found
+    return OUTLET
 
 
 def needs_news_reading(
@@ -131,3 +141,53 @@ def _distinct(found: list[ReportedStance]) -> list[ReportedStance]:
             seen.add(key)
             kept.append(reported)
     return kept
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A claim and an item found close to it: what :func:`read_candidates` reads."""
+
+    claim: str
+    title: str
+    text: str
+    passages: tuple[str, ...]  # the item's passages in order: title, then the body's
+    closest: tuple[str, ...]  # the passages closest to the claim, closest first
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A candidate as a desk reads it: the primary stance, who holds it, what else it reports,
+    and the model's probability that the item bears on the claim at all."""
+
+    result: StanceResult
+    holder: str
+    reported: tuple[ReportedStance, ...]
+    related: float
+
+
+def read_candidates(classifier: StanceClassifier, candidates: Sequence[Candidate]) -> list[Reading]:
+    """Each candidate through the stance model in one batch, and its news alone (a second
+    batch) where a contradiction rests on a denial outside the news; then :func:`primary`."""
+    if not candidates:
+        return []
+    overall = classifier.classify(
+        [StanceQuery(c.claim, c.closest, c.title, c.text) for c in candidates]
+    )
+    reported = [reported_denials(c.claim, c.passages, c.closest) for c in candidates]
+    wanted = [
+        n
+        for n, (c, result) in enumerate(zip(candidates, overall, strict=True))
+        if needs_news_reading(c.claim, c.passages, result, reported[n])
+    ]
+    queries = [
+        news_query(candidates[n].claim, candidates[n].title, candidates[n].passages) for n in wanted
+    ]
+    news = dict(zip(wanted, classifier.classify(queries) if queries else [], strict=True))
+    readings = []
+    for n, (candidate, result) in enumerate(zip(candidates, overall, strict=True)):
+        verdict, others = primary(
+            candidate.claim, candidate.passages, result, news.get(n), reported[n]
+        )
+        who = holder_of(verdict, candidate.passages, candidate.closest)
+        readings.append(Reading(verdict, who, others, result.related))
+    return readings

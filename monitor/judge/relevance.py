@@ -63,10 +63,19 @@ class Relevance:
 SIMILARITY_ONLY = Relevance(candidate_similarity=0.0, uses_related=False)
 # Fitted on the desk set's tune claims with the built-in stance model (python -m bench desk
 # --calibrate; docs/benchmarks.md, "Desk set through the pipeline").
-CALIBRATED = Relevance(
+BUILTIN = Relevance(
     candidate_similarity=CANDIDATE_SIMILARITY,
     similarity_weight=2.524,
     related_weight=1.723,
     margin_weight=7.452,
     bias=-2.852,
 )
+# Each stance model's relatedness has its own calibration (``MONITOR_STANCE_MODEL`` names it).
+CALIBRATIONS = {"builtin": BUILTIN}
+CALIBRATED = BUILTIN  # the default model's
+
+
+def for_model(name: str) -> Relevance:
+    """The decision for the stance model ``name``: its calibration, or the similarity alone for
+    a model without one (it cannot tell relatedness, or was not calibrated)."""
+    return CALIBRATIONS.get(name, SIMILARITY_ONLY)

@@ -14,7 +14,6 @@ from monitor.errors import StorageError
 from monitor.judge import reading
 from monitor.judge.match import ClaimIndex, best_matches, phrasings
 from monitor.judge.passages import passages
-from monitor.judge.stance import StanceQuery
 from monitor.metrics import (
     EVIDENCE,
     ITEMS_JUDGED,
@@ -26,8 +25,6 @@ from monitor.types import (
     Evidence,
     Item,
     Match,
-    ReportedStance,
-    StanceResult,
 )
 
 log = logging.getLogger(__name__)
@@ -151,65 +148,35 @@ class JudgingMixin(PipelineBase):
         """Read each candidate as a desk would (:mod:`monitor.judge.reading`): the stance model
         on the item, and on its news alone where a denial stands outside it; then the relevance
         decision. None for a candidate that is not evidence."""
-        queries = [
-            StanceQuery(claim_by_id[m.claim_id].text, m.context or (m.passage,), i.title, i.text)
+        candidates = [
+            reading.Candidate(
+                claim_by_id[m.claim_id].text,
+                i.title,
+                i.text,
+                tuple(texts[i.id]),
+                m.context or (m.passage,),
+            )
             for i, m in matches
         ]
-        verdicts = self.stance.classify(queries) if queries else []
-        reported = [
-            reading.reported_denials(claim_by_id[m.claim_id].text, texts[i.id], m.context)
-            for i, m in matches
-        ]
-        wanted = [
-            n
-            for n, ((item, match), verdict) in enumerate(zip(matches, verdicts, strict=True))
-            if reading.needs_news_reading(
-                claim_by_id[match.claim_id].text, texts[item.id], verdict, reported[n]
-            )
-        ]
-        news_queries = [
-            reading.news_query(
-                claim_by_id[matches[n][1].claim_id].text,
-                matches[n][0].title,
-                texts[matches[n][0].id],
-            )
-            for n in wanted
-        ]
-        news = dict(zip(wanted, self.stance.classify(news_queries) if wanted else [], strict=True))
+        readings = reading.read_candidates(self.stance, candidates)
         return [
-            self._evidence(
-                claim_by_id[match.claim_id],
-                item,
-                match,
-                texts[item.id],
-                verdict,
-                news.get(n),
-                reported[n],
-            )
-            for n, ((item, match), verdict) in enumerate(zip(matches, verdicts, strict=True))
+            self._evidence(claim_by_id[match.claim_id], item, match, read)
+            for (item, match), read in zip(matches, readings, strict=True)
         ]
 
     def _evidence(
-        self,
-        claim: Claim,
-        item: Item,
-        match: Match,
-        group: Sequence[str],
-        overall: StanceResult,
-        news: StanceResult | None,
-        reported: Sequence[ReportedStance],
+        self, claim: Claim, item: Item, match: Match, read: reading.Reading
     ) -> Evidence | None:
-        if not self.relevance.bears_on(match.score, overall.related, claim.threshold, match.margin):
+        if not self.relevance.bears_on(match.score, read.related, claim.threshold, match.margin):
             return None
-        verdict, others = reading.primary(claim.text, group, overall, news, reported)
         return Evidence(
             claim_id=match.claim_id,
             item_id=item.id,
             score=match.score,
-            quote=verdict.quote,
-            stance=verdict.stance,
-            stance_confidence=round(verdict.confidence, 4),
-            holder=reading.holder_of(verdict, group),
-            reported=others,
-            related=round(overall.related, 4) if self.relevance.uses_related else None,
+            quote=read.result.quote,
+            stance=read.result.stance,
+            stance_confidence=round(read.result.confidence, 4),
+            holder=read.holder,
+            reported=read.reported,
+            related=round(read.related, 4) if self.relevance.uses_related else None,
         )

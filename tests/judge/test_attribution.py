@@ -100,3 +100,49 @@ def test_a_spokesman_for_an_organisation_is_a_holder() -> None:
 def test_nouns_that_look_like_verbs_name_nobody() -> None:
     assert voices("The claims of a deal were never backed by documents.") == []
     assert voices("Many reports say the plant was closed.") == []
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        ("New Delhi called the allegations absurd and politically motivated.", "New Delhi"),
+        ("The Kremlin calls the accusations unfounded.", "The Kremlin"),
+        ("India, which calls the accusations preposterous, expelled six diplomats.", "India"),
+        (
+            "Both Moscow and Pyongyang have called the accusations groundless.",
+            "Moscow and Pyongyang",
+        ),
+        (
+            "Moscow, which is not party to the court, says the warrants are void and denies "
+            "any atrocities.",
+            "Moscow",
+        ),
+    ],
+)
+def test_denials_written_without_a_denying_verb_or_with_the_subject_far_away(
+    passage: str, expected: str
+) -> None:
+    assert [v.holder for v in denials(passage)] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        (
+            "The accord was hailed as historic, the UN's climate chief said.",
+            "the UN's climate chief",
+        ),
+        ("Germany's reactors went off the grid as planned, operator RWE said.", "operator RWE"),
+        ("There is no evidence the vaccines harm fertility, FactCheck.org says.", "FactCheck.org"),
+        ("The trial found no benefit in Brazil, researchers said.", "researchers"),
+        ("It did not find evidence of tampering, the report said.", "the report"),
+        (
+            "Britain's inflation rose to 11.1% in October, the statistics office said.",
+            "the statistics office",
+        ),
+    ],
+)
+def test_the_speaker_after_a_comma_is_the_title_and_name_before_the_verb(
+    passage: str, expected: str
+) -> None:
+    assert holder(passage, Stance.SUPPORTS) == expected

@@ -38,7 +38,7 @@ def test_a_report_of_the_shipments_that_recalls_a_denial_supports_and_lists_the_
 
 def test_the_news_alone_is_what_the_model_is_asked_about() -> None:
     query = news_query(CLAIM, SHIPMENTS[0], SHIPMENTS)
-    assert query.passages == tuple(SHIPMENTS[:3])
+    assert query.passages == tuple(SHIPMENTS[:2])
     assert SHIPMENTS[4] not in query.body
 
 

@@ -203,6 +203,14 @@ class WatchlistOut(BaseModel):
     )
 
 
+class ReportedOut(BaseModel):
+    """A position an item reports besides its news (a denial recalled in passing)."""
+
+    stance: Stance
+    holder: str
+    quote: str
+
+
 class EvidenceOut(BaseModel):
     id: int
     claim_id: int
@@ -217,6 +225,8 @@ class EvidenceOut(BaseModel):
     score: float
     stance: Stance
     stance_confidence: float
+    holder: str  # who holds the stance ("the outlet" when unattributed; "" if judged before)
+    reported: list[ReportedOut]  # positions the item reports besides its news
     alerted: bool
     feedback: list[str]
 
@@ -237,6 +247,10 @@ class EvidenceOut(BaseModel):
             score=found.score,
             stance=found.stance,
             stance_confidence=found.stance_confidence,
+            holder=found.holder,
+            reported=[
+                ReportedOut(stance=r.stance, holder=r.holder, quote=r.quote) for r in found.reported
+            ],
             alerted=record.alerted,
             feedback=list(record.feedback),
         )

@@ -1,0 +1,60 @@
+"""The desk bench scores what a desk saw in Slack against the desk set's labels."""
+
+from __future__ import annotations
+
+from bench.desk import Post, Replay, same_holder, score
+from bench.deskset import DeskClaim, DeskItem, DeskSet
+
+
+def item(item_id: str, claim: str, label: str, holder: str | None) -> DeskItem:
+    return DeskItem(item_id, claim, "t", "b", label, holder, False, "u", "s", None, None)  # type: ignore[arg-type]
+
+
+def test_same_holder_is_lenient_on_wording_and_strict_on_who() -> None:
+    assert same_holder("Kirby", "NSC spokesman John Kirby")
+    assert same_holder("Pyongyang", "North Korea's defence ministry")
+    assert same_holder("IAEA inspectors", "International Atomic Energy Agency")
+    assert same_holder("the outlet", "the outlet (AFP Fact Check)")
+    assert not same_holder("the outlet", "NSC spokesman John Kirby")
+    assert not same_holder("the White House", "Iran's foreign ministry")
+    assert not same_holder(None, "Kirby")
+
+
+def test_matching_stance_contradiction_and_attribution_figures() -> None:
+    desk = DeskSet(
+        {"c": DeskClaim("c", "claim", "beat", "report"), "d": DeskClaim("d", "x", "b", "report")},
+        (
+            item("s", "c", "supports", "NSC spokesman John Kirby"),
+            item("k", "c", "contradicts", "Pyongyang"),
+            item("m", "c", "mentions", None),
+            item("u", "c", "unrelated", None),
+            item("o", "d", "supports", "the outlet"),
+        ),
+    )
+    url = {i.id: f"https://desk.bench.invalid/{i.id}" for i in desk.items}
+    replay = Replay({url[i.id]: i for i in desk.items}, {})
+    posts = [
+        Post("c", url["s"], "supports", "John Kirby", False),
+        Post("c", url["k"], "supports", "the outlet", False),  # wrong stance, wrong holder
+        Post("c", url["u"], "contradicts", None, False),  # an alert on an adjacent item
+        Post("d", url["s"], "mentions", None, False),  # an alert for another claim
+    ]
+    figures = score(desk, replay, posts, "report")
+    assert figures["matching"]["recall"] == round(2 / 4, 3)
+    assert figures["matching"]["precision"] == round(2 / 4, 3)
+    assert figures["matching"]["precision_labelled"] == round(2 / 3, 3)
+    assert figures["matching"]["alerts_on_unrelated_items"] == 1
+    assert figures["matching"]["alerts_for_another_claim"] == 1
+    assert figures["stance"]["accuracy"] == 0.5
+    assert figures["contradiction"] == {
+        "recall": 0.0,
+        "precision": 0.0,
+        "labelled": 1,
+        "alerted": 1,
+    }
+    assert figures["attribution"]["accuracy"] == 0.5
+
+
+def test_a_label_naming_the_publisher_is_the_outlet() -> None:
+    assert same_holder("the outlet", "Check Your Fact", publisher="Check Your Fact")
+    assert not same_holder("Check Your Fact", "NSC spokesman John Kirby", publisher="AP")
