@@ -103,9 +103,10 @@ class SourceSpec:
 
 @dataclass(frozen=True)
 class ClaimSpec:
-    """A tracked claim as configured in a watchlist; ``id`` is stable across edits."""
+    """A tracked claim as configured in a watchlist. ``key`` (``id:`` in the file) is stable
+    across edits; a stored :class:`Claim` adds its database ``id``."""
 
-    id: str
+    key: str
     text: str
     paraphrases: tuple[str, ...] = ()
     threshold: float | None = None
@@ -291,7 +292,7 @@ class Claim:
 
     @property
     def key(self) -> str:
-        return self.spec.id
+        return self.spec.key
 
     @property
     def text(self) -> str:

@@ -227,7 +227,7 @@ def test_the_compose_mounts_let_the_web_edit_and_no_worker_undo_it(compose: Comp
     assert answer.status_code == 200, (answer.text, web_log.read_text())
     host_file = compose.host / "watchlists/arms.yaml"
     assert "# the desk's wire" in host_file.read_text()  # written back as the desk wrote it
-    assert load_file(host_file).claims[-1].id == "ir-drones"
+    assert load_file(host_file).claims[-1].key == "ir-drones"
 
     # A worker as compose starts it (no folder: the image's copy is older) changes nothing.
     worker, worker_log = compose.start("worker")

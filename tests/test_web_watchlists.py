@@ -68,12 +68,12 @@ def test_an_editor_creates_a_watchlist_with_its_first_source_and_claim(
     [source] = written.sources
     assert source.url.endswith("/health.xml") and source.poll_interval == parse_duration("30m")
     [claim] = written.claims
-    assert claim.id == "measles-cases-are-rising-in-europe"
+    assert claim.key == "measles-cases-are-rising-in-europe"
     assert claim.paraphrases == ("More measles in Europe",)
 
     stored = desk.repository.watchlist("health")
     assert stored is not None and stored.fingerprint == written.fingerprint
-    assert [c.key for c in desk.repository.claims("health")] == [claim.id]
+    assert [c.key for c in desk.repository.claims("health")] == [claim.key]
     assert any(s.url == source.url for s in desk.repository.sources())  # polled from now on
     page = client.get("/watchlists/health?created=1")
     assert "Watchlist created" in page.text and "Measles cases are rising" in page.text
@@ -81,7 +81,7 @@ def test_an_editor_creates_a_watchlist_with_its_first_source_and_claim(
     assert "Health desk" in listing and "Arms desk" in listing
     [entry] = desk.repository.audit_log(target="watchlist:health")
     assert (entry.actor, entry.action, entry.before) == ("editor", "watchlist.create", None)
-    assert entry.after is not None and entry.after["claim"] == claim.id
+    assert entry.after is not None and entry.after["claim"] == claim.key
 
 
 def test_a_new_watchlist_with_mistakes_names_the_fields_and_writes_nothing(
@@ -134,7 +134,7 @@ def test_watchlist_settings_are_written_to_its_file(desk: WebDesk) -> None:
     assert written.digest.timezone == "Europe/Kyiv"  # the digest follows the watchlist
     assert written.alerts.quiet_hours is not None
     assert written.alerts.per_claim_per_hour == 3 and written.threshold == 0.5
-    assert [c.id for c in written.claims] == ["dprk-shells"]  # claims and sources untouched
+    assert [c.key for c in written.claims] == ["dprk-shells"]  # claims and sources untouched
     stored = desk.repository.watchlist("arms")
     assert stored is not None and stored.slack_channel == "#arms-alerts"
     [entry] = desk.repository.audit_log(target="watchlist:arms")
@@ -172,7 +172,7 @@ def test_a_claim_is_removed_after_confirmation_and_its_evidence_kept(desk: WebDe
     assert answer.status_code == 303
 
     written = load_file(desk.watchlists / "arms.yaml")
-    assert [c.id for c in written.claims] == ["iran-drones"]
+    assert [c.key for c in written.claims] == ["iran-drones"]
     assert [c.key for c in desk.repository.claims("arms")] == ["iran-drones"]
     assert desk.repository.find_claim(claim_id) is not None  # deactivated, not deleted
     assert desk.repository.evidence_records(claim_id) == evidence

@@ -108,26 +108,26 @@ class Editor:
         """Add or change a claim (by its id) in its watchlist file, then backfill its evidence."""
         draft = self._open(watchlist_key)
         watchlist = draft.watchlist
-        before = next((c for c in watchlist.claims if c.id == spec.id), None)
+        before = next((c for c in watchlist.claims if c.key == spec.key), None)
         if before is None:
             claims = (*watchlist.claims, spec)
         else:
-            claims = tuple(spec if c.id == spec.id else c for c in watchlist.claims)
+            claims = tuple(spec if c.key == spec.key else c for c in watchlist.claims)
         changed = replace(watchlist, claims=claims)
         self._store(draft, changed, lambda file: file.put_claim(before, spec), actor)
         action = "claim.create" if before is None else "claim.update"
-        target = f"claim:{watchlist_key}/{spec.id}"
+        target = f"claim:{watchlist_key}/{spec.key}"
         self.repository.record_audit(
             actor, action, target, _plain(before), _plain(spec), self.clock()
         )
-        claim = next(c for c in self.repository.claims(watchlist_key) if c.key == spec.id)
+        claim = next(c for c in self.repository.claims(watchlist_key) if c.key == spec.key)
         return SavedClaim(claim, self.backfill(claim))
 
     def remove_claim(self, watchlist_key: str, claim_key: str, actor: str) -> None:
         """Take a claim out of its watchlist file: it stops matching; its evidence stays."""
         draft = self._open(watchlist_key)
         watchlist = draft.watchlist
-        before = next((c for c in watchlist.claims if c.id == claim_key), None)
+        before = next((c for c in watchlist.claims if c.key == claim_key), None)
         if before is None:
             raise _refused(watchlist_key, "claims", f"the watchlist has no claim {claim_key!r}")
         if len(watchlist.claims) == 1:
@@ -136,7 +136,7 @@ class Editor:
                 "claims",
                 "a watchlist needs at least one claim: add another before removing this one",
             )
-        claims = tuple(c for c in watchlist.claims if c.id != claim_key)
+        claims = tuple(c for c in watchlist.claims if c.key != claim_key)
         changed = replace(watchlist, claims=claims)
         self._store(draft, changed, lambda file: file.remove_claim(claim_key), actor)
         target = f"claim:{watchlist_key}/{claim_key}"
@@ -184,11 +184,11 @@ class Editor:
         _validate(watchlist, self.default_threshold)  # a bad form costs no fetch
         self.test_fetch(source)
         self._create(watchlist, actor)
-        after = {**(_plain(settings) or {}), "source": source.url, "claim": claim.id}
+        after = {**(_plain(settings) or {}), "source": source.url, "claim": claim.key}
         self.repository.record_audit(
             actor, "watchlist.create", f"watchlist:{key}", None, after, self.clock()
         )
-        stored = next(c for c in self.repository.claims(key) if c.key == claim.id)
+        stored = next(c for c in self.repository.claims(key) if c.key == claim.key)
         self.backfill(stored)
         return self._open(key, for_edit=False).watchlist
 
@@ -455,10 +455,13 @@ def _refused(key: str, field: str, message: str) -> WatchlistError:
 
 
 def _plain(value: ClaimSpec | SourceSpec | WatchlistSettings | None) -> dict[str, Any] | None:
-    """A spec as JSON-ready data for the audit log."""
+    """A spec as JSON-ready data for the audit log, named as in the file (a claim's ``id``)."""
     if value is None:
         return None
-    return {name: _json_ready(v) for name, v in dataclasses.asdict(value).items()}
+    fields = dataclasses.asdict(value)
+    if isinstance(value, ClaimSpec):
+        fields = {"id": fields.pop("key"), **fields}
+    return {name: _json_ready(v) for name, v in fields.items()}
 
 
 def _json_ready(value: Any) -> Any:

@@ -36,6 +36,8 @@ from monitor.watchlists import dump_claim, dump_source
 
 # One edit of a file at a time in this process (the web server runs requests in threads).
 _FILE_LOCK = threading.Lock()
+# Fields whose YAML key is not their name: a claim's key is written as its `id`.
+_YAML_KEY = {"key": "id"}
 _URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
 
 
@@ -89,7 +91,7 @@ class WatchlistFile:
         if before is None:
             claims.append(_quoted(dump_claim(after)))
             return
-        node = _find(claims, "id", before.id)
+        node = _find(claims, "id", before.key)
         _put_fields(node, _fields(before), _fields(after), dump_claim(after))
 
     def remove_claim(self, claim_id: str) -> None:
@@ -216,9 +218,10 @@ def _put_fields(
 ) -> None:
     """Set the keys whose field changed to their dumped value; drop them where it is now the
     default (absent from ``dumped``)."""
-    for name, value in after.items():
-        if before.get(name) == value:
+    for field, value in after.items():
+        if before.get(field) == value:
             continue
+        name = _YAML_KEY.get(field, field)
         if name in dumped:
             node[name] = _like(node.get(name), _quoted(dumped[name]))
         elif name in node:

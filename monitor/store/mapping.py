@@ -122,7 +122,7 @@ def to_item(row: ItemRow) -> Item:
 
 def to_claim(row: ClaimRow, watchlist: WatchlistRow) -> Claim:
     spec = ClaimSpec(
-        id=row.key,
+        key=row.key,
         text=row.text,
         paraphrases=tuple(row.paraphrases or ()),
         threshold=row.threshold,

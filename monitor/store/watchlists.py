@@ -241,9 +241,9 @@ def _sync_claims(
         for row in session.scalars(select(ClaimRow).where(ClaimRow.watchlist_id == watchlist_id))
     }
     for spec in claims:
-        row = existing.pop(spec.id, None)
+        row = existing.pop(spec.key, None)
         if row is None:
-            row = ClaimRow(watchlist_id=watchlist_id, key=spec.id)
+            row = ClaimRow(watchlist_id=watchlist_id, key=spec.key)
             session.add(row)
         row.text = spec.text
         row.paraphrases = list(spec.paraphrases)

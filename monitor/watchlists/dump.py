@@ -83,7 +83,7 @@ def dump_source(source: SourceSpec) -> dict[str, Any]:
 
 
 def dump_claim(claim: ClaimSpec) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": claim.id, "text": claim.text}
+    data: dict[str, Any] = {"id": claim.key, "text": claim.text}
     if claim.paraphrases:
         data["paraphrases"] = list(claim.paraphrases)
     if claim.threshold is not None:

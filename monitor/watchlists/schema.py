@@ -197,7 +197,7 @@ class ClaimFields(_Strict):
     def spec(self, claim_id: str) -> ClaimSpec:
         """The claim as the rest of monitor speaks of it."""
         return ClaimSpec(
-            id=claim_id,
+            key=claim_id,
             text=self.text,
             paraphrases=tuple(self.paraphrases),
             threshold=self.threshold,

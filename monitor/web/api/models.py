@@ -50,7 +50,7 @@ class ClaimOut(BaseModel):
         return cls(
             id=claim.id,
             watchlist=claim.watchlist_key,
-            key=spec.id,
+            key=spec.key,
             text=spec.text,
             paraphrases=list(spec.paraphrases),
             threshold=spec.threshold,

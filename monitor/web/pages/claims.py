@@ -59,7 +59,7 @@ def edit_claim(request: Request, claim_id: RowId, user: PageEditor) -> HTMLRespo
     spec = claim.spec
     form = {
         "watchlist": claim.watchlist_key,
-        "id": spec.id,
+        "id": spec.key,
         "text": spec.text,
         "paraphrases": "\n".join(spec.paraphrases),
         "verdict": spec.verdict.value,
@@ -87,8 +87,8 @@ async def save_claim(request: Request, user: PageEditor) -> Response:
     if form_text(form, "action") != "save":
         preview = editor.preview(fields["watchlist"], spec)
         return _editor(request, user, fields, new=new, preview=preview)
-    if new and any(c.key == spec.id for c in web(request).repository.claims(fields["watchlist"])):
-        problems = [f"id: a claim {spec.id!r} already exists in this watchlist"]
+    if new and any(c.key == spec.key for c in web(request).repository.claims(fields["watchlist"])):
+        problems = [f"id: a claim {spec.key!r} already exists in this watchlist"]
         return _editor(request, user, fields, new=new, problems=problems, status=422)
     saved = editor.save_claim(fields["watchlist"], spec, user.name)
     target = f"/claims/{saved.claim.id}?backfilled={saved.backfilled}"
