@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.judge.attribution import OUTLET, denials, holder
+from monitor.judge.attribution import OUTLET, Act, denials, holder, voices
 from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.types import ReportedStance, Stance, StanceResult
 
@@ -27,6 +27,28 @@ MAX_REPORTED = 3
 _NEGATIVE_CLAIM = re.compile(
     r"\b(den(?:y|ies|ied)|reject(?:s|ed)?|not|never|no|n't|false|hoax|baseless)\b", re.I
 )
+
+
+# What keeps an assertion from being one: hedges, conditionals, questions, negation.
+_HEDGED = re.compile(
+    r"\b(?:could|may|might|would|possibl\w*|perhaps|reportedly|allegedly|alleged|purported\w*|"
+    r"considering|weighing|investigat\w*|looking into|whether|if|unconfirmed|unverified|"
+    r"confirm|unclear|uncertain|suspect\w*|believ\w*|appears?|seems?|likely|probe|question\w*|"
+    r"fears?|rumou?r\w*|predict\w*|expects?|not|no|never|n't|cannot)\b|\?",
+    re.I,
+)
+
+
+def news_assertion(claim: str, passages: Sequence[str]) -> str | None:
+    """The news passage in which someone named asserts something on the record, unhedged
+    ("White House says Pyongyang is quietly sending Russia artillery ammunition"), if any."""
+    if _NEGATIVE_CLAIM.search(claim):
+        return None
+    for passage in news_of(passages):
+        found = voices(passage)
+        if found and all(v.act is Act.ASSERTS for v in found) and not _HEDGED.search(passage):
+            return passage
+    return None
 
 
 def news_of(passages: Sequence[str]) -> tuple[str, ...]:
@@ -79,6 +101,8 @@ def primary(
     - a denial in the news makes a contradiction, quoted from the news;
     - otherwise, a contradiction that rests on a denial outside the news gives way to what
       the news alone says (``news``), when the news takes a position of its own;
+    - a mention whose news has someone named asserting something on the record, unhedged,
+      supports: "an official saying it on the record counts" (:func:`news_assertion`);
     - the reported denials are listed unless they are the primary stance's own quote.
     """
     result = overall
@@ -94,6 +118,8 @@ def primary(
         and news.stance in (Stance.SUPPORTS, Stance.MENTIONS)
     ):
         result = StanceResult(news.stance, news.confidence, news.quote, overall.related)
+    elif overall.stance is Stance.MENTIONS and (asserted := news_assertion(claim, passages)):
+        result = StanceResult(Stance.SUPPORTS, overall.confidence, asserted, overall.related)
     others = tuple(r for r in reported if r.quote != result.quote)
     if result.stance is Stance.CONTRADICTS:
         others = tuple(r for r in others if r.stance is not Stance.CONTRADICTS)

@@ -72,3 +72,21 @@ def test_a_passage_nobody_is_said_to_speak_is_held_by_the_outlet() -> None:
     passages = ["Pyongyang has sent more than a million rounds of artillery ammunition to Moscow."]
     result = StanceResult(Stance.SUPPORTS, 0.9, passages[0])
     assert holder_of(result, passages) == "the outlet"
+
+
+def test_an_official_asserting_it_on_the_record_supports_though_the_model_said_mentions() -> None:
+    overall = StanceResult(Stance.MENTIONS, 0.6, SHIPMENTS[1], related=0.9)
+    result, _ = primary(CLAIM, SHIPMENTS, overall, None, [])
+    assert (result.stance, result.quote) == (Stance.SUPPORTS, SHIPMENTS[0])
+    assert holder_of(result, SHIPMENTS) == "White House"
+
+
+def test_a_hedged_or_questioned_report_stays_a_mention() -> None:
+    for lead in (
+        "A Pentagon spokesman said he could not confirm that shells had been delivered.",
+        "US officials said they were investigating whether North Korea sent shells to Russia.",
+    ):
+        passages = ["North Korea and Russia: what we know", lead]
+        overall = StanceResult(Stance.MENTIONS, 0.6, lead)
+        result, _ = primary(CLAIM, passages, overall, None, [])
+        assert result.stance is Stance.MENTIONS
