@@ -57,10 +57,11 @@ def news_of(passages: Sequence[str]) -> tuple[str, ...]:
 
 
 def news_denial(claim: str, passages: Sequence[str]) -> tuple[str, str] | None:
-    """The first denial the item's news reports, as (passage, who denied), if any."""
+    """The denial the item's news reports, as (passage, who denied), if any: the lead's first
+    (it names the speaker in full), else the title's."""
     if _NEGATIVE_CLAIM.search(claim):
         return None
-    for passage in news_of(passages):
+    for passage in reversed(news_of(passages)):
         found = denials(passage)
         if found:
             return passage, found[0].holder

@@ -46,8 +46,8 @@ def test_a_denial_that_is_the_news_contradicts_and_is_held_by_the_denier() -> No
     overall = StanceResult(Stance.SUPPORTS, 0.6, DENIAL[2])
     result, others = primary(CLAIM, DENIAL, overall, None, [])
     assert result.stance is Stance.CONTRADICTS
-    assert result.quote == DENIAL[0]
-    assert holder_of(result, DENIAL) == "North Korea"
+    assert result.quote == DENIAL[1]  # the lead names the denier in full; the title is short
+    assert holder_of(result, DENIAL) == "North Korea's foreign ministry"
     assert others == ()
 
 
