@@ -71,7 +71,9 @@ BUILTIN = Relevance(
     bias=-2.852,
 )
 # Each stance model's relatedness has its own calibration (``MONITOR_STANCE_MODEL`` names it).
-CALIBRATIONS = {"builtin": BUILTIN}
+# The cross-encoder takes its relatedness from the built-in model (monitor/judge/cross.py), so
+# the same weights hold for it.
+CALIBRATIONS = {"builtin": BUILTIN, "crossencoder": BUILTIN}
 CALIBRATED = BUILTIN  # the default model's
 
 

@@ -33,3 +33,12 @@ def test_editors_raising_the_threshold_drops_borderline_candidates() -> None:
     score = CALIBRATED.score(similarity, related, margin)
     assert CALIBRATED.bears_on(similarity, related, score - 0.01, margin)
     assert not CALIBRATED.bears_on(similarity, related, score + 0.02, margin)
+
+
+def test_each_stance_model_that_tells_relatedness_has_its_calibration() -> None:
+    from monitor.judge.relevance import for_model
+
+    assert for_model("builtin") is CALIBRATED
+    assert for_model("crossencoder").uses_related
+    assert for_model("none") is SIMILARITY_ONLY
+    assert for_model("/models/some-nli-cross-encoder") is SIMILARITY_ONLY
