@@ -13,7 +13,9 @@ from monitor.watchlists.load import LoadReport, load_directory, load_file, parse
 from monitor.watchlists.schema import (
     MAX_FILE_BYTES,
     MIN_POLL_INTERVAL,
+    Channel,
     ClaimFields,
+    ClaimId,
     ClaimSchema,
     ClaimText,
     Line,
@@ -27,7 +29,9 @@ from monitor.watchlists.schema import (
 __all__ = [
     "MAX_FILE_BYTES",
     "MIN_POLL_INTERVAL",
+    "Channel",
     "ClaimFields",
+    "ClaimId",
     "ClaimSchema",
     "ClaimText",
     "Line",

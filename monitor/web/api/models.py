@@ -21,7 +21,7 @@ from monitor.types import (
     Stance,
     Verdict,
 )
-from monitor.watchlists import ClaimFields, ClaimText, Line, LongText, Name
+from monitor.watchlists import Channel, ClaimFields, ClaimId, ClaimText, Line, LongText, Name
 
 Text = ClaimText
 
@@ -123,7 +123,7 @@ class WatchlistChange(BaseModel):
     """A watchlist's own settings; those left out (or null) stay as they are."""
 
     name: Name | None = None
-    slack_channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]{1,80}$")] | None = None
+    slack_channel: Channel | None = None
     description: LongText | None = None
     timezone: Annotated[Line, Field(max_length=64, examples=["Europe/Berlin"])] | None = None
     digest_recipients: list[Line] | None = Field(None, max_length=100)
@@ -165,7 +165,7 @@ class SourceIn(BaseModel):
 
 
 class FirstClaimIn(ClaimIn):
-    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
+    key: ClaimId
 
 
 class WatchlistIn(WatchlistChange):
@@ -174,7 +174,7 @@ class WatchlistIn(WatchlistChange):
 
     key: Annotated[str, Field(pattern=WATCHLIST_KEY.pattern, description="Names its file.")]
     name: Name
-    slack_channel: Annotated[str, Field(pattern=r"^[#@]?[\w.-]{1,80}$")]
+    slack_channel: Channel
     source: SourceIn
     claim: FirstClaimIn
 
