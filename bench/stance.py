@@ -1,14 +1,17 @@
 """Stance benchmark: quality on claims never trained on, speed and memory of `stance predict`.
 
     python -m bench stance [--data ../shared/datasets/fnc1] [--runs 3] [--speed-pairs 800]
-                           [--model crossencoder|builtin] [--body] [--skip-eval]
+                           [--model crossencoder|builtin] [--body] [--skip-eval] [--desk]
 
 Quality: `monitor stance eval --json` on the report part of the FNC-1 train split by claim
 (claims held out from training and tuning; monitor/judge/splits.py), and with --body on the
 older split by Body ID as well. Speed: `monitor stance predict` on a seeded sample of
 --speed-pairs report pairs, --runs times as separate processes (so peak RSS is the command's
 own): median pairs per second and the largest peak RSS. Then, in this process, where the time
-of one predict goes (windows, tokenizer, network).
+of one predict goes (windows, tokenizer, network). With --desk, the classifier alone on the
+desk set's items (``bench/deskset/``, report claims; tune claims shown apart): each item's
+title and body against its claim, as the pipeline asks (``python -m bench desk`` measures the
+whole pipeline).
 """
 
 from __future__ import annotations
@@ -90,6 +93,63 @@ def breakdown(pairs: Sequence[Pair], bodies: dict[str, str]) -> dict[str, float]
     }
 
 
+def desk(model_name: str) -> dict[str, object]:
+    """Stance of each desk-set item towards its claim, scored per split (related at p >= 0.5)."""
+    from bench.deskset import load
+    from monitor.app import make_stance
+    from monitor.judge.embed import shared_embedder
+    from monitor.judge.stance import StanceQuery
+    from monitor.settings import load_settings
+
+    deskset = load()
+    classifier = make_stance(
+        load_settings(stance_model=model_name), shared_embedder("all-MiniLM-L6-v2")
+    )
+    out: dict[str, object] = {}
+    for split in ("report", "tune"):
+        items = deskset.split(split)
+        queries = [StanceQuery(deskset.claims[i.claim_id].text, (), i.title, i.body) for i in items]
+        started = time.perf_counter()
+        results = classifier.classify(queries)
+        seconds = time.perf_counter() - started
+        predicted = [r.stance.value if r.related >= 0.5 else "unrelated" for r in results]
+        out[split] = _desk_scores([i.label for i in items], predicted) | {
+            "seconds": round(seconds, 1)
+        }
+    return out
+
+
+def _desk_scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, object]:
+    labels = ("supports", "contradicts", "mentions", "unrelated")
+    per_class = {}
+    for label in labels:
+        tp = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
+        called, present = predicted.count(label), gold.count(label)
+        precision = tp / called if called else 0.0
+        recall = tp / present if present else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+        per_class[label] = {
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "f1": round(f1, 3),
+            "n": present,
+        }
+    related = [(g, p) for g, p in zip(gold, predicted, strict=True) if g != "unrelated"]
+    return {
+        "pairs": len(gold),
+        "accuracy": round(sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold), 3),
+        "stance_accuracy_on_related": round(sum(g == p for g, p in related) / len(related), 3),
+        "classes": per_class,
+        "confusion": {
+            g: {
+                p: sum(1 for x, y in zip(gold, predicted, strict=True) if x == g and y == p)
+                for p in labels
+            }
+            for g in labels
+        },
+    }
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench stance")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -98,7 +158,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--model", default="crossencoder", choices=["crossencoder", "builtin"])
     parser.add_argument("--body", action="store_true", help="Also score the split by body.")
     parser.add_argument("--skip-eval", action="store_true", help="Speed and memory only.")
+    parser.add_argument("--desk", action="store_true", help="Only the desk set, in process.")
     args = parser.parse_args(argv)
+    if args.desk:
+        print(json.dumps({"model": args.model, **desk(args.model)}, indent=2))
+        return
     env = {**os.environ, "MONITOR_STANCE_MODEL": args.model}
     pairs = [p for p in read_pairs(args.data / "train_stances.csv") if p.label is not None]
     bodies = read_bodies(args.data / "train_bodies.csv")

@@ -128,7 +128,7 @@ class _Loaded:
             raise ModelError(
                 f"{directory}: weights do not fit the config ({missing or unexpected})"
             )
-        tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+        tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
         tokenizer.no_padding()
         self.torch = torch
         self.model = model

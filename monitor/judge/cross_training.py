@@ -43,7 +43,7 @@ CAPS: dict[str, int | None] = {
     "unrelated:unrelated": 300,
 }
 EPOCHS = 1
-FROZEN_LAYERS = 4
+FROZEN_LAYERS = 0
 LEARNING_RATE = 5e-5
 BATCH = 16
 CHECKPOINT_EVERY = 25
@@ -311,7 +311,7 @@ def _base(base: Path, device: str, layers: int | None, frozen: int) -> tuple[Any
         for layer in model.bert.encoder.layer[:frozen]:
             layer.requires_grad_(False)
     tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
-    tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
     tokenizer.no_padding()
     return tokenizer, model.to(device)
 

@@ -82,9 +82,10 @@ def test_the_classifier_answers_every_query_with_a_quote_and_relatedness(
         StanceQuery(DRONES, ("Tehran denied sending any drones.",), "Drones", "Tehran denied it."),
         StanceQuery(DRONES, ("Iran sent drones to Russia.", "Russia used them.")),
         StanceQuery(DRONES, ()),
+        StanceQuery(" ".join([DRONES] * 12), ("A claim longer than the model reads.",)),
     ]
     results = CrossEncoderStance(trained[1]).classify(queries)
-    assert len(results) == 3
+    assert len(results) == 4
     for result in results:
         assert result.stance in (Stance.SUPPORTS, Stance.CONTRADICTS, Stance.MENTIONS)
         assert 0.0 <= result.related <= 1.0 and 0.0 <= result.confidence <= 1.0
