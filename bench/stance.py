@@ -1,7 +1,8 @@
 """Stance benchmark: quality on claims never trained on, speed and memory of `stance predict`.
 
     python -m bench stance [--data ../shared/datasets/fnc1] [--runs 3] [--speed-pairs 800]
-                           [--model crossencoder|builtin] [--body] [--skip-eval] [--desk]
+                           [--model crossencoder|builtin|crossencoder-alone] [--body]
+                           [--skip-eval] [--desk]
 
 Quality: `monitor stance eval --json` on the report part of the FNC-1 train split by claim
 (claims held out from training and tuning; monitor/judge/splits.py), and with --body on the
@@ -98,13 +99,17 @@ def desk(model_name: str) -> dict[str, object]:
     from bench.deskset import load
     from monitor.app import make_stance
     from monitor.judge.embed import shared_embedder
-    from monitor.judge.stance import StanceQuery
+    from monitor.judge.stance import StanceClassifier, StanceQuery
     from monitor.settings import load_settings
 
     deskset = load()
-    classifier = make_stance(
-        load_settings(stance_model=model_name), shared_embedder("all-MiniLM-L6-v2")
-    )
+    if model_name == "crossencoder-alone":  # without the feature model's relatedness
+        from monitor.judge.cross import CrossEncoderStance
+
+        classifier: StanceClassifier = CrossEncoderStance()
+    else:
+        settings = load_settings(stance_model=model_name)
+        classifier = make_stance(settings, shared_embedder("all-MiniLM-L6-v2"))
     out: dict[str, object] = {}
     for split in ("report", "tune"):
         items = deskset.split(split)
@@ -155,7 +160,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--speed-pairs", type=int, default=800)
-    parser.add_argument("--model", default="crossencoder", choices=["crossencoder", "builtin"])
+    parser.add_argument(
+        "--model", default="crossencoder", choices=["crossencoder", "builtin", "crossencoder-alone"]
+    )
     parser.add_argument("--body", action="store_true", help="Also score the split by body.")
     parser.add_argument("--skip-eval", action="store_true", help="Speed and memory only.")
     parser.add_argument("--desk", action="store_true", help="Only the desk set, in process.")

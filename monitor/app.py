@@ -194,7 +194,9 @@ def make_stance(settings: Settings, embedder: Embedder) -> StanceClassifier:
     if settings.stance_model == "crossencoder":
         from monitor.judge.cross import CrossEncoderStance
 
-        return CrossEncoderStance(device=settings.embedding_device)
+        return CrossEncoderStance(
+            device=settings.embedding_device, relatedness=BuiltinStance(embedder)
+        )
     return NliStance(
         settings.stance_model,
         settings.embedding_device,

@@ -120,9 +120,10 @@ class Settings(BaseSettings):
         "(a watchlist's `defaults.threshold` and a claim's `threshold` override it).",
     )
     stance_model: str = Field(
-        "builtin",
-        description="Stance model: `crossencoder` (the cross-encoder shipped in the package), "
-        "`builtin` (the smaller feature model shipped before it), `none` (every match is "
+        "crossencoder",
+        description="Stance model: `crossencoder` (the cross-encoder shipped in the package; "
+        "whether an item is related at all comes from the built-in model), `builtin` (the "
+        "smaller feature model alone), `none` (every match is "
         "reported as a mention), or the local path or name of a sentence-transformers "
         "CrossEncoder NLI model.",
     )

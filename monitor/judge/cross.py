@@ -20,7 +20,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ import numpy as np
 from monitor.errors import ModelError
 from monitor.judge import features as F
 from monitor.judge.passages import body_passages
-from monitor.judge.stance import StanceQuery
+from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.types import Stance, StanceResult
 
 MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v1"
@@ -131,6 +131,7 @@ class _Loaded:
         tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
         tokenizer.no_padding()
         self.torch = torch
+        self.bias = np.asarray(manifest.record.get("bias", [0.0] * len(CLASSES)), np.float32)
         self.model = model
         self.model.to(device).eval()
         self.tokenizer = tokenizer
@@ -138,11 +139,23 @@ class _Loaded:
 
 
 class CrossEncoderStance:
-    """Stance from the shipped cross-encoder (or one at ``directory``), loaded on first use."""
+    """Stance from the shipped cross-encoder (or one at ``directory``), loaded on first use.
 
-    def __init__(self, directory: Path = MODEL_DIR, device: str = "cpu") -> None:
+    ``relatedness``: another classifier whose ``related`` replaces the cross-encoder's own (the
+    default service passes the built-in feature model: the cross-encoder reads the stance of
+    real reporting far better, the feature model tells adjacent news from related news better,
+    and the relevance decision is calibrated on it; docs/stance.md).
+    """
+
+    def __init__(
+        self,
+        directory: Path = MODEL_DIR,
+        device: str = "cpu",
+        relatedness: StanceClassifier | None = None,
+    ) -> None:
         self.directory = directory
         self.device = device
+        self.relatedness = relatedness
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
 
@@ -179,10 +192,15 @@ class CrossEncoderStance:
         probabilities = self.probabilities(
             [(q.claim, w) for q, (w, _) in zip(queries, windows, strict=True)]
         )
-        return [
-            _result(query, row, passages)
+        bias = self._load().bias
+        results = [
+            _result(query, row, passages, bias)
             for query, row, (_, passages) in zip(queries, probabilities, windows, strict=True)
         ]
+        if self.relatedness is None or not queries:
+            return results
+        other = self.relatedness.classify(queries)
+        return [replace(r, related=o.related) for r, o in zip(results, other, strict=True)]
 
     def predict_fnc(
         self,
@@ -193,7 +211,8 @@ class CrossEncoderStance:
         """FNC-1 labels for (headline, body id) pairs."""
         inputs = [(h, body_window(h, bodies[b])[0]) for h, b in pairs]
         probabilities = self.probabilities(inputs, progress)
-        return [CLASSES[int(i)] for i in probabilities.argmax(axis=1)]
+        scores = np.log(np.maximum(probabilities, 1e-9)) + self._load().bias
+        return [CLASSES[int(i)] for i in scores.argmax(axis=1)]
 
 
 def _forward(loaded: _Loaded, encodings: Sequence[Any]) -> np.ndarray:
@@ -220,14 +239,19 @@ def _query_window(query: StanceQuery) -> tuple[str, list[str]]:
     return window(query.claim, rest, query.title, first)
 
 
-def _result(query: StanceQuery, row: np.ndarray, passages: Sequence[str]) -> StanceResult:
+def _result(
+    query: StanceQuery, row: np.ndarray, passages: Sequence[str], bias: np.ndarray
+) -> StanceResult:
     """The likeliest stance given that the item is related, and the passage to quote.
+
+    The class offsets tuned on validation (``bias`` in the manifest) are added to the
+    log-probabilities before choosing, as in training's figures.
 
     The quote of a contradiction is the first passage read that carries refuting or negating
     words; otherwise the passage the matcher found closest (else the first read).
     """
     related = float(1.0 - row[0])
-    best = 1 + int(row[1:].argmax())
+    best = 1 + int((np.log(np.maximum(row[1:], 1e-9)) + bias[1:]).argmax())
     stance = STANCE_OF[CLASSES[best]]
     confidence = float(row[best] / related) if related > 0 else 0.0
     quote = query.passages[0] if query.passages else (passages[0] if passages else query.title)

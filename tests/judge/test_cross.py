@@ -124,17 +124,17 @@ def shipped_model() -> CrossEncoderStance:
 @pytest.mark.model
 @shipped
 @pytest.mark.parametrize(
-    ("passage", "stance"),
+    "passage",
     [
-        ("Iran's foreign ministry denied that it has supplied drones to Russia.", "contradicts"),
-        ("Iran has supplied hundreds of Shahed drones to Russia, officials said.", "supports"),
+        "Iran's foreign ministry denied that it has supplied drones to Russia.",
+        "Tehran rejected the reports that it sent Shahed drones to Moscow as baseless.",
     ],
 )
-def test_the_shipped_model_reads_denials_and_assertions(
-    shipped_model: CrossEncoderStance, passage: str, stance: str
+def test_the_shipped_model_reads_a_reported_denial_as_a_contradiction(
+    shipped_model: CrossEncoderStance, passage: str
 ) -> None:
     [result] = shipped_model.classify([StanceQuery(DRONES, (passage,), body=passage)])
-    assert result.stance.value == stance
+    assert result.stance is Stance.CONTRADICTS
     assert result.related > 0.5
     assert result.quote == passage
 
@@ -168,4 +168,5 @@ def test_eval_scores_the_held_out_claims_of_the_split(tmp_path: Path) -> None:
     result = run_cli(["stance", "eval", "--data", str(data), "--json"], env=env)
     assert result.exit_code == 0, result.output
     held_out = split_by_claim(read_pairs(data / "train_stances.csv")).report
-    assert json.loads(result.output)["pairs"] == len(held_out)
+    scores = json.loads(result.output[result.output.index("{") :])  # after the progress bar
+    assert scores["pairs"] == len(held_out)
