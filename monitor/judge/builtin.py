@@ -280,9 +280,9 @@ def _result(query: StanceQuery, label: str, confidence: float) -> StanceResult:
     ``monitor stance predict``.
     """
     stance = TO_STANCE[label]
-    denial = _denial(query)
-    if denial is not None:
-        return StanceResult(Stance.CONTRADICTS, confidence, denial)
+    found = denial(query)
+    if found is not None:
+        return StanceResult(Stance.CONTRADICTS, confidence, found)
     if stance is Stance.UNRELATED:
         return StanceResult(Stance.MENTIONS, 0.0, _first(query))
     if stance is Stance.CONTRADICTS:
@@ -300,7 +300,7 @@ _DENIAL = re.compile(
 )
 
 
-def _denial(query: StanceQuery) -> str | None:
+def denial(query: StanceQuery) -> str | None:
     """The closest passage that denies the claim, if one of the two closest does."""
     if _DENIAL.search(query.claim):
         return None

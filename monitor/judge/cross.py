@@ -245,16 +245,29 @@ def _result(
     """The likeliest stance given that the item is related, and the passage to quote.
 
     The class offsets tuned on validation (``bias`` in the manifest) are added to the
-    log-probabilities before choosing, as in training's figures.
+    log-probabilities before choosing, as in training's figures. An explicit denial in one of
+    the two passages closest to the claim ("has not supplied", "denied", "baseless") makes the
+    item a contradiction, quoting it, whatever the model said: the same rule as the built-in
+    model's (:func:`monitor.judge.builtin.denial`), in the pipeline's path only (``monitor
+    stance predict`` and the FNC-1 figures do not apply it). A plain negation reported on the
+    record ("Iran has not supplied drones, the spokesman said") is what the model most often
+    reads as a mention.
 
-    The quote of a contradiction is the first passage read that carries refuting or negating
-    words; otherwise the passage the matcher found closest (else the first read).
+    The quote of a contradiction is the matcher's closest passage that carries refuting or
+    negating words, else such a passage of the window (the title last); otherwise the passage
+    the matcher found closest (else the first read).
     """
+    from monitor.judge.builtin import denial  # here: training imports this module, not builtin's
+
     related = float(1.0 - row[0])
     best = 1 + int((np.log(np.maximum(row[1:], 1e-9)) + bias[1:]).argmax())
     stance = STANCE_OF[CLASSES[best]]
     confidence = float(row[best] / related) if related > 0 else 0.0
     quote = query.passages[0] if query.passages else (passages[0] if passages else query.title)
+    found = denial(query)
+    if found is not None:
+        return StanceResult(Stance.CONTRADICTS, min(confidence, 1.0), found, related)
     if stance is Stance.CONTRADICTS:
-        quote = next((p for p in passages if set(F.words(p)) & (F.REFUTE | F.NEGATION)), quote)
+        order = [*query.passages, *(p for p in passages if p != query.title), query.title]
+        quote = next((p for p in order if set(F.words(p)) & (F.REFUTE | F.NEGATION)), quote)
     return StanceResult(stance, min(confidence, 1.0), quote, related)
