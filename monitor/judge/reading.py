@@ -39,6 +39,23 @@ _HEDGED = re.compile(
 )
 
 
+# News that says outright that it is not so ("no credible evidence", "pleaded not guilty").
+_REFUTED = re.compile(
+    r"\b(?:no (?:credible |direct |hard |concrete |real )?(?:evidence|proof|sign|indication)|"
+    r"nothing to do with|not guilty|(?:is|are|was|were) (?:false|untrue|fake|fabricated|"
+    r"baseless|groundless|misleading|a hoax)|debunk\w*|verdict is false|rated (?:it )?false|"
+    r"found no|saw no|sees no|(?:has|have) seen no)\b",
+    re.I,
+)
+
+
+def news_refutation(claim: str, passages: Sequence[str]) -> str | None:
+    """The news passage that says outright that something is not so, if any."""
+    if _NEGATIVE_CLAIM.search(claim):
+        return None
+    return next((p for p in news_of(passages) if _REFUTED.search(p)), None)
+
+
 def news_assertion(claim: str, passages: Sequence[str]) -> str | None:
     """The news passage in which someone named asserts something on the record, unhedged
     ("White House says Pyongyang is quietly sending Russia artillery ammunition"), if any."""
@@ -102,6 +119,8 @@ def primary(
     - a denial in the news makes a contradiction, quoted from the news;
     - otherwise, a contradiction that rests on a denial outside the news gives way to what
       the news alone says (``news``), when the news takes a position of its own;
+    - a support whose news says outright that it is not so ("no credible evidence", "pleaded
+      not guilty") contradicts (:func:`news_refutation`);
     - a mention whose news has someone named asserting something on the record, unhedged,
       supports: "an official saying it on the record counts" (:func:`news_assertion`);
     - the reported denials are listed unless they are the primary stance's own quote.
@@ -119,6 +138,8 @@ def primary(
         and news.stance in (Stance.SUPPORTS, Stance.MENTIONS)
     ):
         result = StanceResult(news.stance, news.confidence, news.quote, overall.related)
+    elif overall.stance is Stance.SUPPORTS and (refuted := news_refutation(claim, passages)):
+        result = StanceResult(Stance.CONTRADICTS, overall.confidence, refuted, overall.related)
     elif overall.stance is Stance.MENTIONS and (asserted := news_assertion(claim, passages)):
         result = StanceResult(Stance.SUPPORTS, overall.confidence, asserted, overall.related)
     others = tuple(r for r in reported if r.quote != result.quote)

@@ -90,3 +90,13 @@ def test_a_hedged_or_questioned_report_stays_a_mention() -> None:
         overall = StanceResult(Stance.MENTIONS, 0.6, lead)
         result, _ = primary(CLAIM, passages, overall, None, [])
         assert result.stance is Stance.MENTIONS
+
+
+def test_news_that_says_outright_it_is_not_so_contradicts_though_the_model_said_supports() -> None:
+    passages = [
+        "Pentagon sees no credible evidence shells from Pyongyang reached Russian units",
+        "A Pentagon spokesman said the department had not verified the reports.",
+    ]
+    overall = StanceResult(Stance.SUPPORTS, 0.7, passages[1])
+    result, _ = primary(CLAIM, passages, overall, None, [])
+    assert (result.stance, result.quote) == (Stance.CONTRADICTS, passages[0])
