@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.judge.attribution import OUTLET, Act, denials, holder, voices
+from monitor.judge.attribution import OUTLET, Act, Voice, denials, holder, voices
 from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.types import ReportedStance, Stance, StanceResult
 
@@ -30,6 +30,12 @@ _NEGATIVE_CLAIM = re.compile(
 
 
 # What keeps an assertion from being one: hedges, conditionals, questions, negation.
+# What someone is reported saying is not so: "has not sent", "never supplied", "no evidence".
+_NEGATED = re.compile(
+    r"\b((?:has|have|had|did|does|do|is|was|were) not|(?:has|have|had|did|does|do|is|was|were)n't|"
+    r"never|no evidence|not true|untrue)\b",
+    re.IGNORECASE,
+)
 _HEDGED = re.compile(
     r"\b(?:could|may|might|would|possibl\w*|perhaps|reportedly|allegedly|alleged|purported\w*|"
     r"considering|weighing|investigat\w*|looking into|whether|if|unconfirmed|unverified|"
@@ -62,10 +68,15 @@ def news_assertion(claim: str, passages: Sequence[str]) -> str | None:
     if _NEGATIVE_CLAIM.search(claim):
         return None
     for passage in news_of(passages):
-        found = voices(passage)
-        if found and all(v.act is Act.ASSERTS for v in found) and not _HEDGED.search(passage):
+        if asserted_on_record(passage):
             return passage
     return None
+
+
+def asserted_on_record(passage: str) -> bool:
+    """Whether someone named asserts something in ``passage``, on the record and unhedged."""
+    found = voices(passage)
+    return bool(found) and all(v.act is Act.ASSERTS for v in found) and not _HEDGED.search(passage)
 
 
 def news_of(passages: Sequence[str]) -> tuple[str, ...]:
@@ -79,10 +90,18 @@ def news_denial(claim: str, passages: Sequence[str]) -> tuple[str, str] | None:
     if _NEGATIVE_CLAIM.search(claim):
         return None
     for passage in reversed(news_of(passages)):
-        found = denials(passage)
+        found = denials(passage) or _negated_on_record(passage)
         if found:
             return passage, found[0].holder
     return None
+
+
+def _negated_on_record(passage: str) -> list[Voice]:
+    """The speakers of ``passage`` when what they say is negated ("the ministry said it has
+    not sent any drones"): a denial in reported speech, without a denying verb."""
+    if not _NEGATED.search(passage):
+        return []
+    return [v for v in voices(passage) if v.act is Act.ASSERTS]
 
 
 def reported_denials(
@@ -141,7 +160,10 @@ def primary(
     elif overall.stance is Stance.SUPPORTS and (refuted := news_refutation(claim, passages)):
         result = StanceResult(Stance.CONTRADICTS, overall.confidence, refuted, overall.related)
     elif overall.stance is Stance.MENTIONS and (asserted := news_assertion(claim, passages)):
-        result = StanceResult(Stance.SUPPORTS, overall.confidence, asserted, overall.related)
+        # The quote is the passage closest to the claim when it is itself on the record
+        # ("... shipped shells to Russia, a White House spokesman said"), else the news'.
+        quote = overall.quote if asserted_on_record(overall.quote) else asserted
+        result = StanceResult(Stance.SUPPORTS, overall.confidence, quote, overall.related)
     others = tuple(r for r in reported if r.quote != result.quote)
     if result.stance is Stance.CONTRADICTS:
         others = tuple(r for r in others if r.stance is not Stance.CONTRADICTS)

@@ -77,8 +77,26 @@ def test_a_passage_nobody_is_said_to_speak_is_held_by_the_outlet() -> None:
 def test_an_official_asserting_it_on_the_record_supports_though_the_model_said_mentions() -> None:
     overall = StanceResult(Stance.MENTIONS, 0.6, SHIPMENTS[1], related=0.9)
     result, _ = primary(CLAIM, SHIPMENTS, overall, None, [])
+    # The closest passage is itself on the record: it is the quote, with its speaker in full.
+    assert (result.stance, result.quote) == (Stance.SUPPORTS, SHIPMENTS[1])
+    assert holder_of(result, SHIPMENTS) == "National Security Council spokesman John Kirby"
+    unvoiced = "The shells travelled by rail through the border crossing at Tumangang."
+    headline_only = StanceResult(Stance.MENTIONS, 0.6, unvoiced, related=0.9)
+    result, _ = primary(CLAIM, SHIPMENTS, headline_only, None, [])
     assert (result.stance, result.quote) == (Stance.SUPPORTS, SHIPMENTS[0])
     assert holder_of(result, SHIPMENTS) == "White House"
+
+
+def test_a_negated_statement_on_the_record_in_the_lead_is_the_denial_quoted() -> None:
+    passages = [
+        "Tehran rejects reports on drone deliveries",
+        "Iran's foreign ministry said on Thursday that it has not sent any Shahed drones to "
+        "Russia for use in Ukraine.",
+    ]
+    overall = StanceResult(Stance.CONTRADICTS, 0.6, passages[0], related=0.9)
+    result, _ = primary("Iran supplies Shahed attack drones to Russia", passages, overall, None, [])
+    assert (result.stance, result.quote) == (Stance.CONTRADICTS, passages[1])
+    assert holder_of(result, passages) == "Iran's foreign ministry"
 
 
 def test_a_hedged_or_questioned_report_stays_a_mention() -> None:
