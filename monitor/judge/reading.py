@@ -36,6 +36,11 @@ _NEGATED = re.compile(
     r"never|no evidence|not true|untrue)\b",
     re.IGNORECASE,
 )
+# "Had not verified", "cannot say we have seen": not knowing is a hedge, not a denial.
+_UNVERIFIED = re.compile(
+    r"\b(verif\w*|confirm\w*|clear|know\w*|aware|sure|seen|say|tell|determin\w*|assess\w*)\b",
+    re.IGNORECASE,
+)
 _HEDGED = re.compile(
     r"\b(?:could|may|might|would|possibl\w*|perhaps|reportedly|allegedly|alleged|purported\w*|"
     r"considering|weighing|investigat\w*|looking into|whether|if|unconfirmed|unverified|"
@@ -99,7 +104,7 @@ def news_denial(claim: str, passages: Sequence[str]) -> tuple[str, str] | None:
 def _negated_on_record(passage: str) -> list[Voice]:
     """The speakers of ``passage`` when what they say is negated ("the ministry said it has
     not sent any drones"): a denial in reported speech, without a denying verb."""
-    if not _NEGATED.search(passage):
+    if not _NEGATED.search(passage) or _UNVERIFIED.search(passage):
         return []
     return [v for v in voices(passage) if v.act is Act.ASSERTS]
 

@@ -97,6 +97,10 @@ def test_a_negated_statement_on_the_record_in_the_lead_is_the_denial_quoted() ->
     result, _ = primary("Iran supplies Shahed attack drones to Russia", passages, overall, None, [])
     assert (result.stance, result.quote) == (Stance.CONTRADICTS, passages[1])
     assert holder_of(result, passages) == "Iran's foreign ministry"
+    unverified = "A Pentagon spokesman said the department had not verified the reports."
+    overall = StanceResult(Stance.MENTIONS, 0.6, unverified, related=0.9)
+    result, _ = primary(CLAIM, ["Shells and Russia", unverified], overall, None, [])
+    assert result.stance is Stance.MENTIONS  # not knowing is no denial
 
 
 def test_a_hedged_or_questioned_report_stays_a_mention() -> None:
