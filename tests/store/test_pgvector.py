@@ -322,15 +322,19 @@ def schema_diff(engine: Engine) -> list[object]:
 @needs_pgvector
 def test_the_migration_moves_the_archive_to_pgvector_and_back(tmp_path: Path) -> None:
     engine = make_engine(pgvector_url(tmp_path / "migrated"))
-    upgrade(engine, "0009")
-    before = Repository(engine)
-    assert isinstance(before.vectors, SqlVectorStore)  # no table yet
+    # The items are stored through today's schema (the mapping knows only the newest), then
+    # the schema goes back to 0009, before the archive moved to pgvector.
+    upgrade(engine)
+    current = Repository(engine)
     sources = (SourceSpec("a", "https://a.example/feed", SourceKind.FEED),)
-    before.sync_watchlists([Watchlist("w", "W", "#w", sources, ())], NOW)
-    [source] = before.sources()
-    [one, two] = before.add_items(
+    current.sync_watchlists([Watchlist("w", "W", "#w", sources, ())], NOW)
+    [source] = current.sources()
+    [one, two] = current.add_items(
         source.id, [FeedEntry(k, f"https://a.example/{k}", k, "x") for k in "12"], NOW
     )
+    downgrade(engine, "0009")
+    before = Repository(engine)
+    assert isinstance(before.vectors, SqlVectorStore)  # no table yet
     claim = unit(np.arange(1, 9))
     vectors: Vectors = {"near": unit(claim + 0.01), "far": unit(-claim), "mid": unit(claim + 0.5)}
     before.vectors.add("m", {one.id: ["far", "near"], two.id: ["mid"]}, vectors)
