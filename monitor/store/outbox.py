@@ -98,20 +98,16 @@ class OutboxMixin(StorageBase):
     ) -> None:
         """Delivered: alone (``slack_ts`` is its message) or inside a summary message."""
         status = AlertStatus.BATCHED if batched else AlertStatus.SENT
-        with self._transaction() as session:
-            session.execute(
-                update(AlertRow)
-                .where(AlertRow.id == alert_id)
-                .values(
-                    status=status.value,
-                    slack_ts=slack_ts,
-                    thread_ts=thread_ts,
-                    sent_at=now,
-                    attempts=AlertRow.attempts + 1,
-                    last_error=None,
-                    next_attempt_at=None,
-                )
-            )
+        self._set_alert(
+            alert_id,
+            status=status.value,
+            slack_ts=slack_ts,
+            thread_ts=thread_ts,
+            sent_at=now,
+            attempts=AlertRow.attempts + 1,
+            last_error=None,
+            next_attempt_at=None,
+        )
 
     def mark_alert_failed(
         self,
@@ -124,18 +120,19 @@ class OutboxMixin(StorageBase):
     ) -> None:
         """Not delivered: given up (``permanent``) or back to pending until ``retry_at``."""
         status = AlertStatus.FAILED if permanent else AlertStatus.PENDING
+        self._set_alert(
+            alert_id,
+            status=status.value,
+            last_error=error,
+            attempts=AlertRow.attempts + (1 if attempted else 0),
+            next_attempt_at=retry_at,
+            claimed_at=None,
+        )
+
+    def _set_alert(self, alert_id: int, **values: object) -> None:
+        """Write ``values`` onto one alert's row, in a transaction of its own."""
         with self._transaction() as session:
-            session.execute(
-                update(AlertRow)
-                .where(AlertRow.id == alert_id)
-                .values(
-                    status=status.value,
-                    last_error=error,
-                    attempts=AlertRow.attempts + (1 if attempted else 0),
-                    next_attempt_at=retry_at,
-                    claimed_at=None,
-                )
-            )
+            session.execute(update(AlertRow).where(AlertRow.id == alert_id).values(**values))
 
     def hold_alerts(self, alert_ids: Sequence[int], reason: str, until: datetime) -> None:
         """Pending alerts wait until ``until``, ``reason`` their error (those another sender
