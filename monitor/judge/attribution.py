@@ -94,6 +94,7 @@ _FALSE = re.compile(
     r"speculation)\b",
     re.I,
 )
+_AFTER_VERB = re.compile(r"\s+([^.;:!?\"“”]+)")
 _SEGMENT_END = re.compile(r"[.;:!?\"“”]")
 _INVERTED = re.compile(
     r"(?:[,\"”’]\s*|^)(?P<verb>said|says|told|added|wrote|noted|insisted|claimed|stated|"
@@ -197,6 +198,9 @@ def voices(passage: str) -> list[Voice]:
     for match in _VERB_AT.finditer(text):
         act = _ACT_OF[" ".join(match.group().split())]
         before = _before(text, match.start())
+        after = _AFTER_VERB.match(text, match.end())
+        if text[: match.start()].rstrip().endswith(",") and after and _speaker_after(after[1]):
+            continue  # "..., said Grant Fitzner of the ONS": the speaker follows (_INVERTED)
         speaker = _speaker_before(before)
         if not speaker and found and _COORDINATED.search(before):
             speaker = found[-1].holder  # "Moscow says ... and denies ...": the same speaker

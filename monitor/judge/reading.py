@@ -185,6 +185,10 @@ def holder_of(result: StanceResult, passages: Sequence[str], closest: Sequence[s
     if result.quote in passages:
         index = passages.index(result.quote)
         previous = passages[index - 1] if index > 0 else ""
+        if index == 0 and len(passages) > 1:  # a headline: the lead names the speaker in full
+            lead = holder(passages[1], result.stance, strict=True)
+            if lead != OUTLET:
+                return lead
     found = holder(result.quote, result.stance, previous)
     if found != OUTLET:
         return found

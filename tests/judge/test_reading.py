@@ -84,7 +84,8 @@ def test_an_official_asserting_it_on_the_record_supports_though_the_model_said_m
     headline_only = StanceResult(Stance.MENTIONS, 0.6, unvoiced, related=0.9)
     result, _ = primary(CLAIM, SHIPMENTS, headline_only, None, [])
     assert (result.stance, result.quote) == (Stance.SUPPORTS, SHIPMENTS[0])
-    assert holder_of(result, SHIPMENTS) == "White House"
+    # The headline says "White House says"; the lead names the speaker in full.
+    assert holder_of(result, SHIPMENTS) == "National Security Council spokesman John Kirby"
 
 
 def test_a_negated_statement_on_the_record_in_the_lead_is_the_denial_quoted() -> None:
