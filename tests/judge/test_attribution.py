@@ -140,6 +140,10 @@ def test_denials_written_without_a_denying_verb_or_with_the_subject_far_away(
             "Britain's inflation rose to 11.1% in October, the statistics office said.",
             "the statistics office",
         ),
+        (
+            "Energy prices drove inflation up despite the price cap, said Grant Fitzner of the ONS.",
+            "Grant Fitzner of the ONS",
+        ),
     ],
 )
 def test_the_speaker_after_a_comma_is_the_title_and_name_before_the_verb(
