@@ -146,7 +146,5 @@ def test_denials_written_without_a_denying_verb_or_with_the_subject_far_away(
         ),
     ],
 )
-def test_the_speaker_around_a_reporting_verb_after_a_comma(
-    passage: str, expected: str
-) -> None:
+def test_the_speaker_around_a_reporting_verb_after_a_comma(passage: str, expected: str) -> None:
     assert holder(passage, Stance.SUPPORTS) == expected
