@@ -17,7 +17,7 @@ from monitor.judge.relevance import SIMILARITY_ONLY, Relevance
 from monitor.judge.stance import StanceClassifier
 from monitor.store import Repository
 from monitor.store.vectors import PassageMatch
-from monitor.types import Claim, ClaimSpec, Evidence, Item
+from monitor.types import Claim, ClaimSpec, Item
 
 log = logging.getLogger(__name__)
 PREVIEW_SIZE = 20
@@ -72,17 +72,12 @@ class ClaimArchive:
         """Record what the claim matches in the archive as evidence, without alerts."""
         found = self._evidence(claim.watchlist_key, claim.spec, claim.threshold, BACKFILL_SIZE)
         evidence = [
-            Evidence(
-                claim_id=claim.id,
-                item_id=match.item_id,
-                score=match.score,
-                quote=read.result.quote,
-                stance=read.result.stance,
-                stance_confidence=round(read.result.confidence, 4),
+            read.evidence(
+                claim.id,
+                match.item_id,
+                match.score,
+                keep_related=self.relevance.uses_related,
                 alert=False,
-                holder=read.holder,
-                reported=read.reported,
-                related=round(read.related, 4) if self.relevance.uses_related else None,
             )
             for match, read in found
         ]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from monitor.judge.attribution import OUTLET, Act, Voice, denials, holder, voices
 from monitor.judge.stance import StanceClassifier, StanceQuery
-from monitor.types import ReportedStance, Stance, StanceResult
+from monitor.types import Evidence, ReportedStance, Stance, StanceResult
 
 NEWS_PASSAGES = 2  # the title and the lead (the body's first passage)
 MAX_REPORTED = 3
@@ -242,6 +242,23 @@ class Reading:
     holder: str
     reported: tuple[ReportedStance, ...]
     related: float
+
+    def evidence(
+        self, claim_id: int, item_id: int, score: float, *, keep_related: bool, alert: bool = True
+    ) -> Evidence:
+        """This reading as evidence (``keep_related``: the decision used the relatedness)."""
+        return Evidence(
+            claim_id=claim_id,
+            item_id=item_id,
+            score=score,
+            quote=self.result.quote,
+            stance=self.result.stance,
+            stance_confidence=round(self.result.confidence, 4),
+            alert=alert,
+            holder=self.holder,
+            reported=self.reported,
+            related=round(self.related, 4) if keep_related else None,
+        )
 
 
 def read_candidates(classifier: StanceClassifier, candidates: Sequence[Candidate]) -> list[Reading]:

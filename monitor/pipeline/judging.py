@@ -169,14 +169,6 @@ class JudgingMixin(PipelineBase):
     ) -> Evidence | None:
         if not self.relevance.bears_on(match.score, read.related, claim.threshold, match.margin):
             return None
-        return Evidence(
-            claim_id=match.claim_id,
-            item_id=item.id,
-            score=match.score,
-            quote=read.result.quote,
-            stance=read.result.stance,
-            stance_confidence=round(read.result.confidence, 4),
-            holder=read.holder,
-            reported=read.reported,
-            related=round(read.related, 4) if self.relevance.uses_related else None,
+        return read.evidence(
+            match.claim_id, item.id, match.score, keep_related=self.relevance.uses_related
         )
