@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from monitor.alerting import plan_delivery, thread_day
 from monitor.backoff import doubling
 from monitor.errors import (
     NotifyError,
@@ -32,7 +33,6 @@ from monitor.errors import (
 )
 from monitor.metrics import ALERT_LATENCY, ALERTS
 from monitor.notify.messages import SlackMessage, render_alert, render_summary
-from monitor.notify.plan import plan_delivery, thread_day
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository
 from monitor.types import Alert, AlertStatus, Stance

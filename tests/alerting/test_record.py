@@ -1,5 +1,5 @@
-"""The alert decision, without a database: thresholds moved by feedback, rejected look-alikes,
-story duplicates and routing."""
+"""The record half of the alert decision, without a database: thresholds moved by feedback,
+rejected look-alikes, story duplicates and routing."""
 
 from __future__ import annotations
 

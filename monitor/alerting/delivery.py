@@ -1,8 +1,10 @@
-"""Which pending alerts go out now, and how: alone, in a summary, or not at all. Pure.
+"""Which recorded alerts go out now, and how: alone, in a summary, or not at all: the half of
+the alert decision taken at delivery, because it depends on the moment of sending. Pure.
 
-The rules against alert fatigue live here: mutes, quiet hours (alerts wait, then one catch-up
-message per channel), and per-claim and per-channel limits per hour (beyond them, evidence is
-batched into one summary message). A contradiction is never batched by the per-claim limit.
+The outbox asks; storage writes the answers down. The rules against alert fatigue live here:
+mutes, quiet hours (alerts wait, then one catch-up message per channel), and per-claim and
+per-channel limits per hour (beyond them, evidence is batched into one summary message). A
+contradiction is never batched by the per-claim limit. Threads are one per claim per day.
 """
 
 from __future__ import annotations

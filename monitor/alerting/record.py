@@ -1,7 +1,7 @@
-"""Does new evidence raise an alert, and where: the one home of that decision. Pure.
+"""Does new evidence raise an alert, and where: the half of the alert decision taken when
+evidence is recorded. Pure.
 
-The pipeline and the feedback handler ask; storage writes the answers down. Decided here, when
-evidence is recorded:
+The pipeline and the feedback handler ask; storage writes the answers down.
 
 - **Threshold with feedback.** A claim matches above its own threshold (else its watchlist's),
   moved by editors' feedback: each "not relevant" raises it a step, each "relevant" lowers it,
@@ -11,9 +11,6 @@ evidence is recorded:
 - **Story duplicates.** Another outlet's copy of a story that already gave the claim evidence
   of the same stance raises no second alert.
 - **Routing.** An alert goes to the watchlist's channel and to the routes of its stance.
-
-Mutes, quiet hours and per-hour limits depend on the moment of sending, so they are decided
-when alerts are delivered, by :mod:`monitor.notify.plan` (pure as well).
 """
 
 from __future__ import annotations
