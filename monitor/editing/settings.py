@@ -3,10 +3,13 @@ settings form and the API's watchlist change carry it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from datetime import time
+from typing import Any
 
 from monitor.types import AlertPolicy, QuietHours, Watchlist
+from monitor.watchlists import WatchlistSettingsSchema
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,22 @@ class WatchlistSettings:
     quiet_hours: QuietHours | None = None
     per_claim_per_hour: int = AlertPolicy.per_claim_per_hour
     per_channel_per_hour: int = AlertPolicy.per_channel_per_hour
+
+    @classmethod
+    def validated(cls, data: Mapping[str, Any]) -> WatchlistSettings:
+        """The settings ``data`` gives (a form's, the API's), validated as the watchlist file
+        validates them: pydantic's ``ValidationError``, each problem at its field, if not."""
+        schema = WatchlistSettingsSchema.model_validate(data)
+        quiet = schema.quiet_hours
+        return cls(
+            **schema.model_dump(exclude={"digest_recipients", "quiet_hours"}),
+            digest_recipients=tuple(schema.digest_recipients),
+            quiet_hours=QuietHours(quiet.start, quiet.end) if quiet else None,
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """These settings as :meth:`validated` reads them."""
+        return asdict(self)
 
     @classmethod
     def of(cls, watchlist: Watchlist) -> WatchlistSettings:

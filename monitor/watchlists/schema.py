@@ -21,7 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
-    field_validator,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -74,20 +74,32 @@ def format_duration(duration: timedelta) -> str:
 
 
 def _parse_clock(value: Any) -> time:
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
     if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads 07:00 as 420
         return time(value // 60 % 24, value % 60)
     if isinstance(value, str):
         try:
-            return time.fromisoformat(value)
+            parsed = time.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if parsed.tzinfo is None:  # the watchlist's time zone says where the clock is
+                return parsed
     raise ValueError(f"{value!r} is not a time of day (use HH:MM)")
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
-ClockTime = Annotated[time, BeforeValidator(_parse_clock)]
+# HH:MM in the watchlist's time zone (YAML 1.1 reads an unquoted 07:00 as 420: taken too).
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_parse_clock),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "examples": ["07:00"]}
+    ),
+]
 
 
 Threshold = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -230,14 +242,27 @@ def _known_zone(value: str) -> str:
     return value
 
 
+TimeZone = Annotated[str, Field(examples=["Europe/Berlin"]), AfterValidator(_known_zone)]
+
+
+Recipients = Annotated[
+    list[Annotated[str, Field(max_length=320), AfterValidator(_email_address)]],
+    Field(max_length=100),
+]
+
+
+# How many alerts of one claim (of one channel) go out in an hour before a summary takes them.
+PerClaimPerHour = Annotated[int, Field(ge=1, le=1000)]
+
+
+PerChannelPerHour = Annotated[int, Field(ge=1, le=3600)]
+
+
 class DigestSchema(_Strict):
-    recipients: Annotated[
-        list[Annotated[str, Field(max_length=320), AfterValidator(_email_address)]],
-        Field(max_length=100),
-    ] = []
+    recipients: Recipients = []
     send_at: ClockTime = time(7, 0)
     # Default: the watchlist's time zone.
-    timezone: Annotated[str, AfterValidator(_known_zone)] | None = None
+    timezone: TimeZone | None = None
     stale_after_days: Annotated[int, Field(ge=1, le=365)] = 7
 
 
@@ -253,8 +278,8 @@ class AlertsSchema(_Strict):
     # Extra channels per stance, e.g. contradictions also to the standards desk.
     routes: dict[Stance, list[Channel]] = {}
     quiet_hours: QuietHoursSchema | None = None
-    per_claim_per_hour: Annotated[int, Field(ge=1, le=1000)] = 6
-    per_channel_per_hour: Annotated[int, Field(ge=1, le=3600)] = 30
+    per_claim_per_hour: PerClaimPerHour = 6
+    per_channel_per_hour: PerChannelPerHour = 30
 
 
 class DefaultsSchema(_Strict):
@@ -273,7 +298,7 @@ class WatchlistSchema(_Strict):
     name: Name
     description: LongText = ""
     slack_channel: Channel
-    timezone: str = "UTC"
+    timezone: TimeZone = "UTC"
     digest: DigestSchema = DigestSchema()
     alerts: AlertsSchema = AlertsSchema()
     defaults: DefaultsSchema = DefaultsSchema()
@@ -282,11 +307,18 @@ class WatchlistSchema(_Strict):
     # Changed only in git: the web UI and API show it read-only (docs/web.md).
     managed_in_git: bool = False
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as err:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from err
-        return value
+
+class WatchlistSettingsSchema(_Strict):
+    """What an editor sets on a watchlist itself, through the settings form or the API, flat:
+    each field validated by the same type as its place in the file (``digest.recipients``,
+    ``alerts.quiet_hours``...), so a bad value gets the same message everywhere."""
+
+    name: Name
+    slack_channel: Channel
+    description: LongText = ""
+    timezone: TimeZone = "UTC"
+    digest_recipients: Recipients = []
+    digest_send_at: ClockTime = time(7, 0)
+    quiet_hours: QuietHoursSchema | None = None
+    per_claim_per_hour: PerClaimPerHour = 6
+    per_channel_per_hour: PerChannelPerHour = 30

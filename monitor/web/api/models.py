@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
@@ -14,14 +13,27 @@ from monitor.types import (
     AlertStatus,
     Claim,
     EvidenceRecord,
-    QuietHours,
     Source,
     SourceKind,
     SourceSpec,
     Stance,
     Verdict,
 )
-from monitor.watchlists import Channel, ClaimFields, ClaimId, ClaimText, Line, LongText, Name
+from monitor.watchlists import (
+    Channel,
+    ClaimFields,
+    ClaimId,
+    ClaimText,
+    ClockTime,
+    Line,
+    LongText,
+    Name,
+    PerChannelPerHour,
+    PerClaimPerHour,
+    QuietHoursSchema,
+    Recipients,
+    TimeZone,
+)
 
 Text = ClaimText
 
@@ -111,44 +123,30 @@ class SourceChange(BaseModel):
     enabled: bool
 
 
-ClockText = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["07:00"])]
-
-
-class QuietHoursIn(BaseModel):
-    start: ClockText
-    end: ClockText
+class QuietHoursOut(BaseModel):
+    start: str
+    end: str
 
 
 class WatchlistChange(BaseModel):
-    """A watchlist's own settings; those left out (or null) stay as they are."""
+    """A watchlist's own settings; those left out (or null) stay as they are. Each is validated
+    as in a watchlist file and the settings form (:mod:`monitor.watchlists`)."""
 
     name: Name | None = None
     slack_channel: Channel | None = None
     description: LongText | None = None
-    timezone: Annotated[Line, Field(max_length=64, examples=["Europe/Berlin"])] | None = None
-    digest_recipients: list[Line] | None = Field(None, max_length=100)
-    digest_send_at: ClockText | None = None
-    quiet_hours: QuietHoursIn | None = Field(None, description="null: no quiet hours.")
-    per_claim_per_hour: int | None = Field(None, ge=1, le=1000)
-    per_channel_per_hour: int | None = Field(None, ge=1, le=3600)
+    timezone: TimeZone | None = None
+    digest_recipients: Recipients | None = None
+    digest_send_at: ClockTime | None = None
+    quiet_hours: QuietHoursSchema | None = Field(None, description="null: no quiet hours.")
+    per_claim_per_hour: PerClaimPerHour | None = None
+    per_channel_per_hour: PerChannelPerHour | None = None
 
     def settings(self, current: WatchlistSettings) -> WatchlistSettings:
         given = self.model_dump(exclude_unset=True, include=set(WatchlistChange.model_fields))
-        special = ("quiet_hours", "digest_send_at")
         # null leaves a setting as it is, except for quiet hours: null turns them off.
-        changes = {k: v for k, v in given.items() if v is not None and k not in special}
-        if "digest_recipients" in changes:
-            changes["digest_recipients"] = tuple(changes["digest_recipients"])
-        if self.digest_send_at is not None:
-            changes["digest_send_at"] = time.fromisoformat(self.digest_send_at)
-        if "quiet_hours" in given:
-            quiet = self.quiet_hours
-            changes["quiet_hours"] = (
-                QuietHours(time.fromisoformat(quiet.start), time.fromisoformat(quiet.end))
-                if quiet
-                else None
-            )
-        return replace(current, **changes)
+        changes = {k: v for k, v in given.items() if v is not None or k == "quiet_hours"}
+        return WatchlistSettings.validated(current.fields() | changes)
 
 
 class SourceIn(BaseModel):
@@ -188,7 +186,7 @@ class WatchlistOut(BaseModel):
     description: str = ""
     digest_recipients: list[str] = Field(default_factory=list)
     digest_send_at: str = "07:00"
-    quiet_hours: QuietHoursIn | None = None
+    quiet_hours: QuietHoursOut | None = None
     per_claim_per_hour: int = 6
     per_channel_per_hour: int = 30
     claims: list[ClaimOut]

@@ -14,7 +14,7 @@ from monitor.web.api.common import (
 )
 from monitor.web.api.models import (
     ClaimOut,
-    QuietHoursIn,
+    QuietHoursOut,
     WatchlistChange,
     WatchlistIn,
     WatchlistOut,
@@ -124,7 +124,7 @@ def _watchlist_out(request: Request, key: str) -> WatchlistOut:
         digest_recipients=list(watchlist.digest.recipients),
         digest_send_at=watchlist.digest.send_at.strftime("%H:%M"),
         quiet_hours=(
-            QuietHoursIn(start=f"{quiet.start:%H:%M}", end=f"{quiet.end:%H:%M}") if quiet else None
+            QuietHoursOut(start=f"{quiet.start:%H:%M}", end=f"{quiet.end:%H:%M}") if quiet else None
         ),
         per_claim_per_hour=watchlist.alerts.per_claim_per_hour,
         per_channel_per_hour=watchlist.alerts.per_channel_per_hour,

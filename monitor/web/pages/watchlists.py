@@ -5,14 +5,15 @@ confirmation page: no script asks "are you sure?")."""
 from __future__ import annotations
 
 import re
-from datetime import time
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from monitor.editing import WATCHLIST_KEY, WatchlistSettings
 from monitor.errors import FetchError, ParseError, WatchlistError
-from monitor.types import ClaimSpec, QuietHours, SourceKind, User, Verdict, Watchlist
+from monitor.types import ClaimSpec, SourceKind, User, Verdict, Watchlist
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.context import found, web
 from monitor.web.pages import claims, sources
@@ -222,48 +223,29 @@ def _limits(settings: WatchlistSettings) -> dict[str, str]:
 
 
 def _settings(fields: dict[str, str]) -> tuple[list[str], WatchlistSettings | None]:
-    """The settings the form gives; the watchlist schema checks the rest when it is saved."""
-    problems: list[str] = []
-    send_at = _clock(fields["digest_send_at"] or "07:00", "digest_send_at", problems)
-    quiet = None
-    if fields["quiet_start"] or fields["quiet_end"]:
-        start = _clock(fields["quiet_start"], "quiet_start", problems)
-        end = _clock(fields["quiet_end"], "quiet_end", problems)
-        quiet = QuietHours(start, end)
-    per_claim = _count(fields["per_claim_per_hour"], "per_claim_per_hour", 6, problems)
-    per_channel = _count(fields["per_channel_per_hour"], "per_channel_per_hour", 30, problems)
-    if problems:
-        return problems, None
-    recipients = tuple(r for r in re.split(r"[\s,;]+", fields["digest_recipients"]) if r)
-    return [], WatchlistSettings(
-        name=fields["name"],
-        slack_channel=fields["slack_channel"],
-        description=fields["description"],
-        timezone=fields["timezone"] or "UTC",
-        digest_recipients=recipients,
-        digest_send_at=send_at,
-        quiet_hours=quiet,
-        per_claim_per_hour=per_claim,
-        per_channel_per_hour=per_channel,
-    )
-
-
-def _clock(value: str, field: str, problems: list[str]) -> time:
+    """The settings the form gives, validated as the API's and a file's are (the same
+    messages); the watchlist schema checks the whole file again when it is saved."""
+    quiet = {"start": fields["quiet_start"], "end": fields["quiet_end"]}
+    data = {
+        "name": fields["name"],
+        "slack_channel": fields["slack_channel"],
+        "description": fields["description"],
+        "digest_recipients": [r for r in re.split(r"[\s,;]+", fields["digest_recipients"]) if r],
+        "quiet_hours": quiet if any(quiet.values()) else None,
+    }
+    defaulted = ("timezone", "digest_send_at", "per_claim_per_hour", "per_channel_per_hour")
+    data |= {name: fields[name] for name in defaulted if fields[name]}  # empty: the default
     try:
-        return time.fromisoformat(value)
-    except ValueError:
-        problems.append(f"{field}: a time of day as HH:MM")
-        return time(0, 0)
+        return [], WatchlistSettings.validated(data)
+    except ValidationError as err:
+        return [_problem(error) for error in err.errors()], None
 
 
-def _count(value: str, field: str, default: int, problems: list[str]) -> int:
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        problems.append(f"{field}: a whole number")
-        return default
+def _problem(error: ErrorDetails) -> str:
+    """A problem named by its form field (``quiet_hours.end`` is the field ``quiet_end``)."""
+    loc = [str(part) for part in error["loc"]]
+    field = f"quiet_{loc[1]}" if loc[:1] == ["quiet_hours"] and len(loc) > 1 else "".join(loc[:1])
+    return f"{field}: {error['msg']}"
 
 
 def _first_claim(fields: dict[str, str]) -> tuple[list[str], ClaimSpec | None]:
