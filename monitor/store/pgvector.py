@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -31,11 +31,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.errors import ConfigError, StorageError
 from monitor.store.vectors import (
     CONTEXT,
-    PassageMatch,
+    Passages,
+    Scored,
+    Search,
     SqlVectorStore,
+    Vectors,
     VectorStore,
     passage_rows,
-    rank_items,
 )
 
 TABLE = "passage_embeddings"
@@ -106,7 +108,7 @@ def open_vector_store(
     return SqlVectorStore(engine, write_lock)
 
 
-class PgVectorStore:
+class PgVectorStore(VectorStore):
     """Vectors in ``passage_embeddings``, searched through a per-model HNSW index."""
 
     name = "pgvector (HNSW index per model)"
@@ -124,14 +126,7 @@ class PgVectorStore:
             first = str(getattr(err, "orig", None) or err).splitlines()[0]
             raise StorageError(f"{doing} failed: {err.__class__.__name__}: {first}") from err
 
-    def add(
-        self,
-        model_key: str,
-        passages: Mapping[int, Sequence[str]],
-        vector_of: Mapping[str, npt.NDArray[np.float32]],
-    ) -> None:
-        """Store the vectors of each item's passages (``passages``: item id -> passages);
-        an item stored again (judged again after a crash) replaces its rows."""
+    def add(self, model_key: str, passages: Passages, vector_of: Vectors) -> None:
         rows = passage_rows(model_key, passages, vector_of, "embedding", vector_literal)
         if not rows:
             return
@@ -151,7 +146,6 @@ class PgVectorStore:
             connection.execute(insert, rows)
 
     def stored(self, model_key: str, item_ids: Collection[int]) -> set[int]:
-        """Those of ``item_ids`` whose passages have vectors of ``model_key``."""
         if not item_ids:
             return set()
         query = text(
@@ -179,28 +173,16 @@ class PgVectorStore:
             connection.execute(text(index_ddl(model_key, dim)))
         self._indexed.add((model_key, dim))
 
-    def search(
-        self,
-        model_key: str,
-        claim_vectors: npt.NDArray[np.float32],
-        k: int,
-        min_score: float,
-        source_ids: Collection[int] | None = None,
-    ) -> list[PassageMatch]:
-        """The ``k`` items whose best passage is closest (cosine) to any claim vector and at
-        least ``min_score``, best first; only items of ``source_ids`` when given."""
-        if len(claim_vectors) == 0 or k <= 0:
-            return []
-        claims = np.asarray(claim_vectors, dtype=np.float32)
-        query = _Query(model_key, claims.shape[1], source_ids)
+    def _candidates(self, search: Search) -> Scored:
+        """The items the index finds nearest, their passages then scored exactly, so scores and
+        closest passages are those an exhaustive search gives."""
+        query = _Query(search.model_key, search.claims.shape[1], search.source_ids)
+        claims, min_score = search.claims, search.min_score
         with self._transaction("searching passage embeddings") as connection:
-            if not self._has_index(connection, model_key, query.dim):
-                return []  # nothing stored by this model in this dimension
-            # The index picks the items; their passages are then scored exactly, so scores and
-            # closest passages are those an exhaustive search gives.
-            items = _nearest_items(connection, query, claims, k, min_score)
-            found = _scored(connection, query, claims, min_score, items) if items != [] else {}
-        return rank_items(found, k)
+            if not self._has_index(connection, search.model_key, query.dim):
+                return {}  # nothing stored by this model in this dimension
+            items = _nearest_items(connection, query, claims, search.k, min_score)
+            return _scored(connection, query, claims, min_score, items) if items != [] else {}
 
     def _has_index(self, connection: Connection, model_key: str, dim: int) -> bool:
         if (model_key, dim) not in self._indexed:
@@ -273,7 +255,7 @@ def _scored(
     claims: npt.NDArray[np.float32],
     min_score: float,
     items: list[int] | None,
-) -> dict[int, list[tuple[float, str]]]:
+) -> Scored:
     """The passages scoring at least ``min_score`` (of ``items``, or all), scored exactly in the
     database: item id -> (score, passage) in passage order."""
     values: dict[str, Any] = {f"q{n}": vector_literal(claim) for n, claim in enumerate(claims)}
@@ -287,7 +269,7 @@ def _scored(
         f"FROM {query.rows} WHERE {where}) scored "
         "WHERE score >= :min_score ORDER BY item_id, passage_index"
     )
-    found: dict[int, list[tuple[float, str]]] = {}
+    found: Scored = {}
     for row in connection.execute(*query.statement(sql, min_score=min_score, **values)):
         found.setdefault(row.item_id, []).append((float(row.score), row.passage))
     return found

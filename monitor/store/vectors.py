@@ -10,10 +10,11 @@ way (:func:`rank_items`), so either answers a search alike.
 from __future__ import annotations
 
 import contextlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,17 +40,35 @@ class PassageMatch:
         return self.passages[0]
 
 
-class VectorStore(Protocol):
+Passages = Mapping[int, Sequence[str]]  # item id -> its passages, in order
+Vectors = Mapping[str, npt.NDArray[np.float32]]  # passage -> its vector
+Scored = dict[int, list[tuple[float, str]]]  # item id -> (score, passage) in passage order
+
+
+@dataclass(frozen=True)
+class Search:
+    """One search of the archive: the model, the claim vectors, how many items, how close."""
+
+    model_key: str
+    claims: npt.NDArray[np.float32]
+    k: int
+    min_score: float
+    source_ids: Collection[int] | None = None  # None: items of every source
+
+
+class VectorStore(ABC):
     """Stores item passage vectors and finds the items closest to a set of claim vectors."""
 
     name: str  # what the logs and `monitor status` call it
 
-    def add(
-        self,
-        model_key: str,
-        passages: Mapping[int, Sequence[str]],
-        vector_of: Mapping[str, npt.NDArray[np.float32]],
-    ) -> None: ...
+    @abstractmethod
+    def add(self, model_key: str, passages: Passages, vector_of: Vectors) -> None:
+        """Store the vectors of each item's passages; an item stored again (judged again
+        after a crash) replaces its rows."""
+
+    @abstractmethod
+    def stored(self, model_key: str, item_ids: Collection[int]) -> set[int]:
+        """Those of ``item_ids`` whose passages have vectors of ``model_key``."""
 
     def search(
         self,
@@ -58,17 +77,24 @@ class VectorStore(Protocol):
         k: int,
         min_score: float,
         source_ids: Collection[int] | None = None,
-    ) -> list[PassageMatch]: ...
+    ) -> list[PassageMatch]:
+        """The ``k`` items whose best passage is closest (cosine) to any claim vector and at
+        least ``min_score``, best first; only items of ``source_ids`` when given."""
+        if len(claim_vectors) == 0 or k <= 0:
+            return []
+        claims = np.asarray(claim_vectors, dtype=np.float32)
+        return rank_items(self._candidates(Search(model_key, claims, k, min_score, source_ids)), k)
 
-    def stored(self, model_key: str, item_ids: Collection[int]) -> set[int]:
-        """Those of ``item_ids`` whose passages have vectors of ``model_key``."""
-        ...
+    @abstractmethod
+    def _candidates(self, search: Search) -> Scored:
+        """The passages scoring at least ``min_score`` of the items that may be among the
+        ``k`` best (every passage of those items, so :func:`rank_items` ranks them exactly)."""
 
 
 def passage_rows(
     model_key: str,
-    passages: Mapping[int, Sequence[str]],
-    vector_of: Mapping[str, npt.NDArray[np.float32]],
+    passages: Passages,
+    vector_of: Vectors,
     column: str,
     encode: Callable[[npt.NDArray[np.float32]], Any],
 ) -> list[dict[str, Any]]:
@@ -86,7 +112,7 @@ def passage_rows(
     ]
 
 
-class SqlVectorStore:
+class SqlVectorStore(VectorStore):
     """Vectors in the ``passage_vectors`` table, searched exhaustively with numpy."""
 
     name = "numpy (exhaustive scan)"
@@ -100,14 +126,7 @@ class SqlVectorStore:
         with self._write_lock, self._sessions.begin() as session:
             yield session
 
-    def add(
-        self,
-        model_key: str,
-        passages: Mapping[int, Sequence[str]],
-        vector_of: Mapping[str, npt.NDArray[np.float32]],
-    ) -> None:
-        """Store the vectors of each item's passages (``passages``: item id -> passages);
-        an item stored again (judged again after a crash) replaces its rows."""
+    def add(self, model_key: str, passages: Passages, vector_of: Vectors) -> None:
         rows = passage_rows(
             model_key,
             passages,
@@ -136,34 +155,23 @@ class SqlVectorStore:
         with self._sessions() as session:
             return set(session.scalars(query.distinct()))
 
-    def search(
-        self,
-        model_key: str,
-        claim_vectors: npt.NDArray[np.float32],
-        k: int,
-        min_score: float,
-        source_ids: Collection[int] | None = None,
-    ) -> list[PassageMatch]:
-        """The ``k`` items whose best passage is closest (cosine) to any claim vector and at
-        least ``min_score``, best first; only items of ``source_ids`` when given."""
-        if len(claim_vectors) == 0 or k <= 0:
-            return []
-        claims = np.asarray(claim_vectors, dtype=np.float32)
+    def _candidates(self, search: Search) -> Scored:
+        """Every passage of the model scoring at least ``min_score``, read a chunk at a time."""
         query = (
             select(PassageVectorRow.item_id, PassageVectorRow.passage, PassageVectorRow.vector)
-            .where(PassageVectorRow.model_key == model_key)
+            .where(PassageVectorRow.model_key == search.model_key)
             .order_by(PassageVectorRow.item_id, PassageVectorRow.passage_index)
         )
-        if source_ids is not None:
+        if search.source_ids is not None:
             query = query.join(ItemRow, ItemRow.id == PassageVectorRow.item_id).where(
-                ItemRow.source_id.in_(list(source_ids))
+                ItemRow.source_id.in_(list(search.source_ids))
             )
-        scored: dict[int, list[tuple[float, str]]] = {}
+        scored: Scored = {}
         with self._sessions() as session:
             result = session.execute(query.execution_options(yield_per=SEARCH_CHUNK))
             for chunk in result.partitions(SEARCH_CHUNK):
-                _score_chunk(chunk, claims, claims.shape[1], min_score, scored)
-        return rank_items(scored, k)
+                _score_chunk(chunk, search.claims, search.claims.shape[1], search.min_score, scored)
+        return scored
 
 
 def _score_chunk(
@@ -171,7 +179,7 @@ def _score_chunk(
     claims: npt.NDArray[np.float32],
     dim: int,
     min_score: float,
-    scored: dict[int, list[tuple[float, str]]],
+    scored: Scored,
 ) -> None:
     """Score a chunk of (item id, passage, vector bytes) rows; keep those above ``min_score``."""
     usable = [row for row in chunk if len(row[2]) == dim * 4]  # another dimension: skip
