@@ -14,7 +14,7 @@ from monitor.types import ClaimSpec, User, Verdict
 from monitor.watchlists import ClaimSchema
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.context import found, web
-from monitor.web.pages.common import RowId, form_text, page_router
+from monitor.web.pages.common import Form, RowId, form_page, form_text, page_router
 from monitor.web.templating import render
 
 router = page_router()
@@ -32,7 +32,7 @@ def new_claim(request: Request, user: PageEditor, watchlist: str = "") -> HTMLRe
         web(request).editor.check_editable(watchlist)
     keys = web(request).editor.editable_keys()
     form = {"watchlist": watchlist if watchlist in keys else (keys[0] if keys else "")}
-    return _editor(request, user, form, new=True)
+    return _editor(request, user, Form(form), new=True)
 
 
 @router.get("/claims/{claim_id}", response_class=HTMLResponse)
@@ -66,7 +66,7 @@ def edit_claim(request: Request, claim_id: RowId, user: PageEditor) -> HTMLRespo
         "notes": spec.notes,
         "threshold": "" if spec.threshold is None else str(spec.threshold),
     }
-    return _editor(request, user, form, new=False)
+    return _editor(request, user, Form(form), new=False)
 
 
 @router.post("/claims/save", response_class=HTMLResponse)
@@ -82,14 +82,14 @@ async def save_claim(request: Request, user: PageEditor) -> Response:
         fields["id"] = slug(fields["text"])
     problems, spec = claim_spec(fields)
     if spec is None:
-        return _editor(request, user, fields, new=new, problems=problems, status=422)
+        return _editor(request, user, Form(fields, problems), new=new)
     editor = web(request).editor
     if form_text(form, "action") != "save":
         preview = editor.preview(fields["watchlist"], spec)
-        return _editor(request, user, fields, new=new, preview=preview)
+        return _editor(request, user, Form(fields), new=new, preview=preview)
     if new and any(c.key == spec.key for c in web(request).repository.claims(fields["watchlist"])):
         problems = [f"id: a claim {spec.key!r} already exists in this watchlist"]
-        return _editor(request, user, fields, new=new, problems=problems, status=422)
+        return _editor(request, user, Form(fields, problems), new=new)
     saved = editor.save_claim(fields["watchlist"], spec, user.name)
     target = f"/claims/{saved.claim.id}?backfilled={saved.backfilled}"
     return RedirectResponse(target, status_code=303)
@@ -129,26 +129,15 @@ def _problem(error: ErrorDetails) -> str:
 
 
 def _editor(
-    request: Request,
-    user: User,
-    form: dict[str, str],
-    *,
-    new: bool,
-    problems: list[str] | None = None,
-    preview: object = None,
-    status: int = 200,
+    request: Request, user: User, form: Form, *, new: bool, preview: object = None
 ) -> HTMLResponse:
-    return render(
+    return form_page(
         request,
         "claim_form.html",
-        {
-            "user": user,
-            "form": form,
-            "new": new,
-            "problems": problems or [],
-            "preview": preview,
-            "verdicts": list(Verdict),
-            "watchlists": web(request).editor.editable_keys(),
-        },
-        status,
+        user,
+        form,
+        new=new,
+        preview=preview,
+        verdicts=list(Verdict),
+        watchlists=web(request).editor.editable_keys(),
     )

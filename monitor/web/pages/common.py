@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
+from monitor.types import User
 from monitor.web.auth import csrf_protect
+from monitor.web.templating import render
 
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # what every database can hold
 
@@ -22,3 +27,20 @@ def form_text(form: FormData, name: str) -> str:
     value = form.get(name)
     # NUL bytes go: no PostgreSQL text column (nor a YAML file) takes them.
     return value.replace("\x00", "").strip() if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form as its page shows it: the fields (as typed, or as stored) and the problems that
+    kept it from being saved."""
+
+    fields: Mapping[str, str] = field(default_factory=dict)
+    problems: Sequence[str] = ()
+
+
+def form_page(
+    request: Request, template: str, user: User, form: Form, **context: Any
+) -> HTMLResponse:
+    """A page with a form: 200, or 422 with the problems that kept the form from being saved."""
+    page = {"user": user, "form": dict(form.fields), "problems": list(form.problems), **context}
+    return render(request, template, page, 422 if form.problems else 200)

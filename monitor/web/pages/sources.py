@@ -12,8 +12,7 @@ from monitor.types import SourceKind, SourceSpec, User
 from monitor.watchlists import format_duration, parse_duration
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.context import found, web
-from monitor.web.pages.common import RowId, form_text, page_router
-from monitor.web.templating import render
+from monitor.web.pages.common import Form, RowId, form_page, form_text, page_router
 
 router = page_router()
 _URL = TypeAdapter(HttpUrl)
@@ -21,16 +20,10 @@ _URL = TypeAdapter(HttpUrl)
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request, user: PageViewer) -> HTMLResponse:
-    return _page(request, user, {})
+    return _page(request, user, Form())
 
 
-def _page(
-    request: Request,
-    user: User,
-    form: dict[str, str],
-    problems: list[str] | None = None,
-    status: int = 200,
-) -> HTMLResponse:
+def _page(request: Request, user: User, form: Form) -> HTMLResponse:
     context = web(request)
     repository = context.repository
     per_day = repository.items_per_day(context.clock(), days=7)
@@ -38,19 +31,15 @@ def _page(
         (source, round(sum(per_day.get(source.id, [])) / 7, 1))
         for source in repository.sources(include_disabled=True)
     ]
-    return render(
+    return form_page(
         request,
         "sources.html",
-        {
-            "user": user,
-            "rows": rows,
-            "form": form,
-            "problems": problems or [],
-            "kinds": list(SourceKind),
-            "watchlists": context.editor.editable_keys(),
-            "added": request.query_params.get("added"),
-        },
-        status,
+        user,
+        form,
+        rows=rows,
+        kinds=list(SourceKind),
+        watchlists=context.editor.editable_keys(),
+        added=request.query_params.get("added"),
     )
 
 
@@ -63,7 +52,7 @@ async def add_source(request: Request, user: PageEditor) -> Response:
     }
     problems, spec = source_spec(fields)
     if spec is None:
-        return _page(request, user, fields, problems, 422)
+        return _page(request, user, Form(fields, problems))
     source = web(request).editor.save_source(fields["watchlist"], spec, user.name)
     return RedirectResponse(f"/sources?added={source.id}", status_code=303)
 
@@ -113,25 +102,12 @@ def edit_source(request: Request, source_id: RowId, user: PageEditor) -> HTMLRes
         "poll_interval": format_duration(source.poll_interval),
         "selector": source.selector or "",
     }
-    return _edit_page(request, user, source_id, form)
+    return _edit_page(request, user, source_id, Form(form))
 
 
-def _edit_page(
-    request: Request,
-    user: User,
-    source_id: int,
-    form: dict[str, str],
-    problems: list[str] | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    context = {
-        "user": user,
-        "source_id": source_id,
-        "form": form,
-        "problems": problems or [],
-        "kinds": list(SourceKind),
-    }
-    return render(request, "source_form.html", context, status)
+def _edit_page(request: Request, user: User, source_id: int, form: Form) -> HTMLResponse:
+    kinds = list(SourceKind)
+    return form_page(request, "source_form.html", user, form, source_id=source_id, kinds=kinds)
 
 
 @router.post("/sources/{source_id}/edit", response_class=HTMLResponse)
@@ -141,6 +117,6 @@ async def save_source(request: Request, source_id: RowId, user: PageEditor) -> R
     fields = {n: form_text(form, n) for n in ("name", "url", "kind", "poll_interval", "selector")}
     problems, spec = source_spec(fields)
     if spec is None:
-        return _edit_page(request, user, source_id, fields, problems, 422)
+        return _edit_page(request, user, source_id, Form(fields, problems))
     source = web(request).editor.update_source(source_id, spec, user.name)
     return RedirectResponse(f"/sources#source-{source.id}", status_code=303)

@@ -17,7 +17,7 @@ from monitor.types import ClaimSpec, SourceKind, User, Verdict, Watchlist
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.context import found, web
 from monitor.web.pages import claims, sources
-from monitor.web.pages.common import RowId, form_text, page_router
+from monitor.web.pages.common import Form, RowId, form_page, form_text, page_router
 from monitor.web.templating import render
 
 router = page_router()
@@ -49,7 +49,7 @@ def watchlists_page(request: Request, user: PageViewer) -> HTMLResponse:
 @router.get("/watchlists/new", response_class=HTMLResponse)
 def new_watchlist(request: Request, user: PageEditor) -> HTMLResponse:
     form = {"timezone": "UTC", "digest_send_at": "07:00", "source_poll_interval": "15m"}
-    return _new_page(request, user, form | _limits(WatchlistSettings("", "")))
+    return _new_page(request, user, Form(form | _limits(WatchlistSettings("", ""))))
 
 
 @router.post("/watchlists", response_class=HTMLResponse)
@@ -65,21 +65,21 @@ async def create_watchlist(request: Request, user: PageEditor) -> Response:
     if not WATCHLIST_KEY.match(fields["key"]):
         problems.insert(0, "key: lower-case letters, digits, - and _ (it names the file)")
     if settings is None or source is None or claim is None or problems:
-        return _new_page(request, user, fields, problems, 422)
+        return _new_page(request, user, Form(fields, problems))
     try:
         web(request).editor.create_watchlist(fields["key"], settings, source, claim, user.name)
     except WatchlistError as err:
-        return _new_page(request, user, fields, _problems(err), 422)
+        return _new_page(request, user, Form(fields, _problems(err)))
     except (FetchError, ParseError) as err:
         problems = [f"source_url: the test fetch failed: {err}"]
-        return _new_page(request, user, fields, problems, 422)
+        return _new_page(request, user, Form(fields, problems))
     return RedirectResponse(f"/watchlists/{fields['key']}?created=1", status_code=303)
 
 
 @router.get("/watchlists/{key}", response_class=HTMLResponse)
 def watchlist_page(request: Request, key: str, user: PageViewer) -> HTMLResponse:
     watchlist = _stored(request, key)
-    return _page(request, user, watchlist, _form(WatchlistSettings.of(watchlist)))
+    return _page(request, user, watchlist, Form(_form(WatchlistSettings.of(watchlist))))
 
 
 @router.post("/watchlists/{key}/settings", response_class=HTMLResponse)
@@ -89,11 +89,11 @@ async def save_settings(request: Request, key: str, user: PageEditor) -> Respons
     fields = {name: form_text(form, name) for name in SETTINGS}
     problems, settings = _settings(fields)
     if settings is None:
-        return _page(request, user, watchlist, fields, problems, 422)
+        return _page(request, user, watchlist, Form(fields, problems))
     try:
         web(request).editor.update_watchlist(key, settings, user.name)
     except WatchlistError as err:
-        return _page(request, user, watchlist, fields, _problems(err), 422)
+        return _page(request, user, watchlist, Form(fields, _problems(err)))
     return RedirectResponse(f"/watchlists/{key}?saved=1", status_code=303)
 
 
@@ -164,41 +164,27 @@ def _stored(request: Request, key: str) -> Watchlist:
     return found(web(request).repository.watchlist(key), "watchlist")
 
 
-def _page(
-    request: Request,
-    user: User,
-    watchlist: Watchlist,
-    form: dict[str, str],
-    problems: list[str] | None = None,
-    status: int = 200,
-) -> HTMLResponse:
+def _page(request: Request, user: User, watchlist: Watchlist, form: Form) -> HTMLResponse:
     repository = web(request).repository
     ids = set(repository.watchlist_source_ids(watchlist.key))
-    context = {
-        "user": user,
-        "watchlist": watchlist,
-        "form": form,
-        "problems": problems or [],
-        "sources": [s for s in repository.sources(include_disabled=True) if s.id in ids],
-        "claims": repository.claims(watchlist.key),
-        "created": request.query_params.get("created"),
-        "saved": request.query_params.get("saved"),
-        "removed": request.query_params.get("removed"),
-        "read_only": web(request).editor.read_only_reason(watchlist.key),
-        "sync_refused": repository.sync_refusals().get(watchlist.key),
-    }
-    return render(request, "watchlist.html", context, status)
+    return form_page(
+        request,
+        "watchlist.html",
+        user,
+        form,
+        watchlist=watchlist,
+        sources=[s for s in repository.sources(include_disabled=True) if s.id in ids],
+        claims=repository.claims(watchlist.key),
+        created=request.query_params.get("created"),
+        saved=request.query_params.get("saved"),
+        removed=request.query_params.get("removed"),
+        read_only=web(request).editor.read_only_reason(watchlist.key),
+        sync_refused=repository.sync_refusals().get(watchlist.key),
+    )
 
 
-def _new_page(
-    request: Request,
-    user: User,
-    form: dict[str, str],
-    problems: list[str] | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    context = {"user": user, "form": form, "problems": problems or [], "kinds": list(SourceKind)}
-    return render(request, "watchlist_new.html", context, status)
+def _new_page(request: Request, user: User, form: Form) -> HTMLResponse:
+    return form_page(request, "watchlist_new.html", user, form, kinds=list(SourceKind))
 
 
 def _form(settings: WatchlistSettings) -> dict[str, str]:
