@@ -29,7 +29,7 @@ import numpy as np
 from monitor.errors import ModelError
 from monitor.judge import features as F
 from monitor.judge.embed import INT8_KEY_SUFFIX, Embedder
-from monitor.judge.fnc import TO_STANCE
+from monitor.judge.fnc import TO_STANCE, Progress
 from monitor.judge.passages import body_passages
 from monitor.judge.stance import StanceQuery
 from monitor.types import Stance, StanceResult
@@ -259,10 +259,7 @@ class BuiltinStance:
         ]
 
     def predict_fnc(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        bodies: dict[str, str],
-        progress: Callable[[Iterable[int]], Iterable[int]] = iter,
+        self, pairs: Sequence[tuple[str, str]], bodies: dict[str, str], progress: Progress = iter
     ) -> list[str]:
         """FNC-1 labels for (headline, body id) pairs; each body is embedded once."""
         articles = self.articles({b: bodies[b] for b in {b for _, b in pairs}}, progress)

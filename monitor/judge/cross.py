@@ -28,6 +28,7 @@ import numpy as np
 
 from monitor.errors import ModelError
 from monitor.judge import features as F
+from monitor.judge.fnc import Progress
 from monitor.judge.passages import body_passages
 from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.types import Stance, StanceResult
@@ -203,10 +204,7 @@ class CrossEncoderStance:
         return [replace(r, related=o.related) for r, o in zip(results, other, strict=True)]
 
     def predict_fnc(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        bodies: dict[str, str],
-        progress: Callable[[Iterable[int]], Iterable[int]] = iter,
+        self, pairs: Sequence[tuple[str, str]], bodies: dict[str, str], progress: Progress = iter
     ) -> list[str]:
         """FNC-1 labels for (headline, body id) pairs."""
         inputs = [(h, body_window(h, bodies[b])[0]) for h, b in pairs]

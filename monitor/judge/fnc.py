@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,8 @@ TO_STANCE = {
 }
 TO_LABEL = {stance: label for label, stance in TO_STANCE.items()}
 RELATED = frozenset(LABELS[:3])
+# What a stance model's ``predict_fnc`` is handed to show its progress over a loop (tqdm).
+Progress = Callable[[Iterable[int]], Iterable[int]]
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
