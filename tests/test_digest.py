@@ -3,6 +3,7 @@ retries, exactly once per period, the schedule, the preview and the watchlist bl
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.digest.compose import compose_digest
+from monitor.digest.compose import Digest, compose_digest
 from monitor.digest.render import render_html, render_text
 from monitor.digest.schedule import SENDING_STALE, due_period, message_id, window_since
 from monitor.errors import WatchlistError
@@ -260,6 +261,25 @@ def test_window_starts_where_the_last_digest_ended() -> None:
     assert window_since(NOW - timedelta(hours=30), NOW) == NOW - timedelta(hours=30)
 
 
+def one_claims_digest(
+    claim: Claim, record: EvidenceRecord, sources: list[Source] | None = None, **names: str
+) -> Digest:
+    """A day's digest of the desk's one claim with one piece of evidence."""
+    return compose_digest(
+        watchlist_key="desk",
+        watchlist_name=names.get("watchlist_name", "Desk"),
+        period=date(2026, 3, 10),
+        since=NOW - timedelta(days=1),
+        until=NOW,
+        timezone="UTC",
+        claims=[claim],
+        evidence=[record],
+        last_evidence_at={},
+        sources=sources or [],
+        stale_after=timedelta(days=7),
+    )
+
+
 def test_feed_content_is_escaped_and_only_http_links_are_kept() -> None:
     assert http_url("javascript:alert(1)") is None
     assert http_url("data:text/html,hi") is None
@@ -279,19 +299,7 @@ def test_feed_content_is_escaped_and_only_http_links_are_kept() -> None:
     source = Source(
         1, "<i>Feed</i>", "javascript:x", SourceKind.FEED, timedelta(minutes=5), last_error="<x>"
     )
-    digest = compose_digest(
-        watchlist_key="desk",
-        watchlist_name="Desk <b>",
-        period=date(2026, 3, 10),
-        since=NOW - timedelta(days=1),
-        until=NOW,
-        timezone="UTC",
-        claims=[claim],
-        evidence=[record],
-        last_evidence_at={},
-        sources=[source],
-        stale_after=timedelta(days=7),
-    )
+    digest = one_claims_digest(claim, record, [source], watchlist_name="Desk <b>")
     html = render_html(digest)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img" not in html and "<i>" not in html and "Desk <b>" not in html
@@ -311,19 +319,7 @@ def test_the_digest_says_who_holds_each_stance_and_the_denials_reported() -> Non
         reported=(ReportedStance(Stance.CONTRADICTS, "Pyongyang", denial),),
     )  # fmt: skip
     record = EvidenceRecord(1, evidence, "c", "Shells", "https://x.example/1", "Wire", None, NOW)
-    digest = compose_digest(
-        watchlist_key="desk",
-        watchlist_name="Desk",
-        period=date(2026, 3, 10),
-        since=NOW - timedelta(days=1),
-        until=NOW,
-        timezone="UTC",
-        claims=[claim],
-        evidence=[record],
-        last_evidence_at={},
-        sources=[],
-        stale_after=timedelta(days=7),
-    )
+    digest = one_claims_digest(claim, record)
     text = render_text(digest)
     assert "     according to NSC spokesman John Kirby\n" in text
     assert f"     also reports: Pyongyang contradicts: “{denial}”" in text
@@ -350,22 +346,22 @@ def test_preview_writes_html_and_text_and_sends_nothing(tmp_path: Path, smtp: Sm
         "MONITOR_SMTP_PORT": str(smtp.port),
     }
     out = tmp_path / "out.html"
-    result = run_cli(
-        ["digest", "--watchlist", "desk", "--preview", str(out)], env=env, clock=Clock(NOW)
-    )
+    cli = functools.partial(run_cli, env=env, clock=Clock(NOW))
+    result = cli(["digest", "--watchlist", "desk", "--preview", str(out)])
     assert result.exit_code == 0, result.output
     html = out.read_text()
     assert html.startswith("<!DOCTYPE html>")
     assert "Arms desk" in html and "North Korean troops fight in Kursk" in html
     assert "Arms desk" in out.with_suffix(".txt").read_text()
     assert smtp.received == []
-    listed = run_cli(["digest"], env=env, clock=Clock(NOW))
+    listed = cli(["digest"])
     assert listed.exit_code == 0 and "no digests yet" in listed.output
 
-    sent = run_cli(["digest", "--send", "-w", "desk", "--force"], env=env, clock=Clock(NOW))
+    send = ["digest", "--send", "-w", "desk", "--force"]
+    sent = cli(send)
     assert sent.exit_code == 0, sent.output
     assert len(smtp.received) == 1
-    again = run_cli(["digest", "--send", "-w", "desk", "--force"], env=env, clock=Clock(NOW))
+    again = cli(send)  # the period is sent: --force sends a digest out of time, not twice
     assert again.exit_code == 0 and "no digest due now" in again.output
     assert len(smtp.received) == 1
 

@@ -167,8 +167,12 @@ def page_user(request: Request) -> User:
     return found[0]
 
 
-def _page_role(needed: Role) -> Callable[[User], User]:
-    def check(user: Annotated[User, Depends(page_user)]) -> User:
+def _role(needed: Role, who: Callable[..., User]) -> Callable[[User], User]:
+    """A dependency: the user ``who`` finds, if their role allows ``needed`` (403 otherwise)."""
+
+    # Depends as the default (FastAPI's older form): under postponed annotations, an
+    # ``Annotated[User, Depends(who)]`` could not be resolved, ``who`` being a closure's name.
+    def check(user: User = Depends(who)) -> User:  # noqa: B008
         if not user.role.allows(needed):
             raise HTTPException(403, f"this needs the {needed.value} role")
         return user
@@ -177,9 +181,9 @@ def _page_role(needed: Role) -> Callable[[User], User]:
 
 
 # The signed-in user, if their role allows what the page does (403 otherwise).
-PageViewer = Annotated[User, Depends(_page_role(Role.VIEWER))]
-PageEditor = Annotated[User, Depends(_page_role(Role.EDITOR))]
-PageAdmin = Annotated[User, Depends(_page_role(Role.ADMIN))]
+PageViewer = Annotated[User, Depends(_role(Role.VIEWER, page_user))]
+PageEditor = Annotated[User, Depends(_role(Role.EDITOR, page_user))]
+PageAdmin = Annotated[User, Depends(_role(Role.ADMIN, page_user))]
 
 
 # --- the API: bearer tokens ---------------------------------------------------------------
@@ -203,15 +207,6 @@ def api_user(
     return user
 
 
-def _api_role(needed: Role) -> Callable[[User], User]:
-    def check(user: Annotated[User, Depends(api_user)]) -> User:
-        if not user.role.allows(needed):
-            raise HTTPException(403, f"this needs the {needed.value} role")
-        return user
-
-    return check
-
-
 # The token's user, if their role allows what the endpoint does (403 otherwise).
-ApiViewer = Annotated[User, Depends(_api_role(Role.VIEWER))]
-ApiEditor = Annotated[User, Depends(_api_role(Role.EDITOR))]
+ApiViewer = Annotated[User, Depends(_role(Role.VIEWER, api_user))]
+ApiEditor = Annotated[User, Depends(_role(Role.EDITOR, api_user))]

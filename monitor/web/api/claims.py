@@ -16,13 +16,7 @@ from monitor.web.api.common import (
     editable_watchlist,
     known_watchlist,
 )
-from monitor.web.api.models import (
-    ClaimIn,
-    ClaimOut,
-    EvidenceOut,
-    PreviewOut,
-    SavedClaimOut,
-)
+from monitor.web.api.models import ClaimIn, ClaimOut, EvidenceOut, PreviewOut, SavedClaimOut
 from monitor.web.auth import ApiEditor, ApiViewer
 from monitor.web.context import web
 

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from monitor.types import (
-    AlertStatus,
-)
-from monitor.web.api.common import (
-    Limit,
-    RowId,
-)
-from monitor.web.api.models import (
-    AlertOut,
-    SourceChange,
-    SourceOut,
-)
+from monitor.types import AlertStatus
+from monitor.web.api.common import Limit, RowId
+from monitor.web.api.models import AlertOut, SourceChange, SourceOut
 from monitor.web.auth import ApiEditor, ApiViewer
 from monitor.web.context import found, web
 

@@ -5,6 +5,7 @@ confirmation page: no script asks "are you sure?")."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -101,20 +102,12 @@ async def save_settings(request: Request, key: str, user: PageEditor) -> Respons
 def confirm_claim_removal(
     request: Request, key: str, claim_key: str, user: PageEditor
 ) -> HTMLResponse:
-    watchlist = _stored(request, key)
-    web(request).editor.check_editable(key)
+    watchlist = _editable(request, key)
     claim = next((c for c in web(request).repository.claims(key) if c.key == claim_key), None)
     if claim is None:
         raise HTTPException(404, "no such claim in this watchlist")
-    context = {
-        "user": user,
-        "watchlist": watchlist,
-        "what": "claim",
-        "name": claim.text,
-        "last": len(watchlist.claims) == 1,
-        "action": f"/watchlists/{key}/claims/{claim_key}/remove",
-    }
-    return render(request, "remove.html", context)
+    last = len(watchlist.claims) == 1
+    return _confirm_removal(request, user, watchlist, "claim", claim.text, last)
 
 
 @router.post("/watchlists/{key}/claims/{claim_key}/remove")
@@ -128,8 +121,7 @@ def remove_claim(request: Request, key: str, claim_key: str, user: PageEditor) -
 def confirm_source_removal(
     request: Request, key: str, source_id: RowId, user: PageEditor
 ) -> HTMLResponse:
-    watchlist = _stored(request, key)
-    web(request).editor.check_editable(key)
+    watchlist = _editable(request, key)
     repository = web(request).repository
     source = repository.find_source(source_id)
     if source is None or source_id not in repository.watchlist_source_ids(key):
@@ -141,16 +133,8 @@ def confirm_source_removal(
         and source_id in repository.watchlist_source_ids(other)
         and repository.watchlist(other) is not None  # active
     ]
-    context = {
-        "user": user,
-        "watchlist": watchlist,
-        "what": "source",
-        "name": f"{source.name} ({source.url})",
-        "last": len(watchlist.sources) == 1,
-        "shared": shared,
-        "action": f"/watchlists/{key}/sources/{source_id}/remove",
-    }
-    return render(request, "remove.html", context)
+    name, last = f"{source.name} ({source.url})", len(watchlist.sources) == 1
+    return _confirm_removal(request, user, watchlist, "source", name, last, shared=shared)
 
 
 @router.post("/watchlists/{key}/sources/{source_id}/remove")
@@ -162,6 +146,28 @@ def remove_source(request: Request, key: str, source_id: RowId, user: PageEditor
 
 def _stored(request: Request, key: str) -> Watchlist:
     return found(web(request).repository.watchlist(key), "watchlist")
+
+
+def _editable(request: Request, key: str) -> Watchlist:
+    """The watchlist, if it exists (404) and is edited here (409 before any form is shown)."""
+    watchlist = _stored(request, key)
+    web(request).editor.check_editable(key)
+    return watchlist
+
+
+def _confirm_removal(
+    request: Request,
+    user: User,
+    watchlist: Watchlist,
+    what: str,
+    name: str,
+    last: bool,
+    **more: Any,
+) -> HTMLResponse:
+    """The page that asks before a claim or a source leaves ``watchlist``; its form posts to
+    the page's own address."""
+    context = {"user": user, "watchlist": watchlist, "what": what, "name": name, "last": last}
+    return render(request, "remove.html", context | {"action": request.url.path, **more})
 
 
 def _page(request: Request, user: User, watchlist: Watchlist, form: Form) -> HTMLResponse:
