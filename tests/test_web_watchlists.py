@@ -215,6 +215,33 @@ def test_a_bad_setting_gets_the_same_message_from_a_file_the_api_and_the_form(
     assert load_file(desk.watchlists / "arms.yaml").timezone == "UTC"
 
 
+def test_a_bad_source_gets_the_same_message_from_a_file_the_api_and_the_forms(
+    desk: WebDesk, feed_server: LocalServer
+) -> None:
+    client = desk.client()
+    token = sign_in(client, "editor")
+    message = "URL scheme should be 'http' or 'https'"
+    text = WATCHLIST.format(top="").replace("https://wire.example/feed.xml", "javascript:x")
+    with pytest.raises(WatchlistError) as caught:
+        parse_watchlist(text, Path("arms.yaml"))
+    assert [p.message for p in caught.value.problems] == [message]
+    new = {
+        "key": "health",
+        "name": "Health desk",
+        "slack_channel": "#health",
+        "source": {"name": "Health wire", "url": "javascript:x"},
+        "claim": {"key": "measles", "text": "Measles cases are rising in Europe"},
+    }
+    api = client.post("/api/v1/watchlists", json=new, headers=bearer(desk, Role.EDITOR))
+    assert api.status_code == 422 and api.json()["detail"] == [f"source.url: {message}"]
+    add = {"csrf_token": token, "watchlist": "arms", "name": "New", "url": "javascript:x"}
+    form = client.post("/sources/add", data=add)
+    assert form.status_code == 422 and f"url: {message}" in html.unescape(form.text)
+    first = new_watchlist_form(token, feed_server.url) | {"source_url": "javascript:x"}
+    form = client.post("/watchlists", data=first)
+    assert form.status_code == 422 and f"source_url: {message}" in html.unescape(form.text)
+
+
 def add_second_claim(desk: WebDesk) -> int:
     desk.app.state.web.editor.save_claim(
         "arms", ClaimSpec("iran-drones", "Iran supplies drones to Russia"), "editor"

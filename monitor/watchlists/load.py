@@ -28,7 +28,6 @@ from monitor.types import (
     AlertPolicy,
     DigestSpec,
     QuietHours,
-    SourceSpec,
     Watchlist,
 )
 from monitor.watchlists.schema import MAX_FILE_BYTES, AlertsSchema, WatchlistSchema
@@ -168,19 +167,7 @@ def _to_domain(
         path=path,
         fingerprint=fingerprint,
         managed_in_git=schema.managed_in_git,
-        sources=tuple(
-            SourceSpec(
-                name=s.name,
-                url=str(s.url),
-                kind=s.kind,
-                poll_interval=s.poll_interval or defaults.poll_interval,
-                selector=s.selector,
-                full_text=s.full_text,
-                min_poll_interval=s.min_poll_interval or defaults.min_poll_interval,
-                max_poll_interval=s.max_poll_interval or defaults.max_poll_interval,
-            )
-            for s in schema.sources
-        ),
+        sources=tuple(source.spec(defaults) for source in schema.sources),
         claims=tuple(c.spec(c.id) for c in schema.claims),
     )
 

@@ -25,12 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from monitor.types import (
-    ClaimSpec,
-    SourceKind,
-    Stance,
-    Verdict,
-)
+from monitor.types import ClaimSpec, SourceKind, SourceSpec, Stance, Verdict
 
 MAX_FILE_BYTES = 1024 * 1024
 
@@ -157,9 +152,17 @@ def _css_selector(value: Any) -> Any:
     return value
 
 
+SourceName = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(single_line)]
+
+
+SourceUrl = Annotated[HttpUrl, Field(max_length=2048)]
+
+
 class SourceSchema(_Strict):
-    name: Annotated[Line, Field(min_length=1)]
-    url: Annotated[HttpUrl, Field(max_length=2048)]
+    """A source in a watchlist file or the source form."""
+
+    name: SourceName
+    url: SourceUrl
     kind: SourceKind = SourceKind.FEED
     poll_interval: Duration | None = None
     # Bounds of the adaptive interval (default: a quarter of / four times poll_interval).
@@ -178,6 +181,21 @@ class SourceSchema(_Strict):
             raise ValueError("full_text applies to sources of kind: feed (pages are read in full)")
         _check_bounds(self.min_poll_interval, self.poll_interval, self.max_poll_interval)
         return self
+
+    def spec(self, defaults: DefaultsSchema | None = None) -> SourceSpec:
+        """The source as the rest of monitor speaks of it: intervals it leaves out are its
+        file's ``defaults``."""
+        given = defaults or DefaultsSchema()
+        return SourceSpec(
+            name=self.name,
+            url=str(self.url),
+            kind=self.kind,
+            poll_interval=self.poll_interval or given.poll_interval,
+            selector=self.selector,
+            full_text=self.full_text,
+            min_poll_interval=self.min_poll_interval or given.min_poll_interval,
+            max_poll_interval=self.max_poll_interval or given.max_poll_interval,
+        )
 
 
 def _check_bounds(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.editing import WATCHLIST_KEY, WatchlistSettings
 from monitor.types import (
@@ -20,18 +20,20 @@ from monitor.types import (
     Verdict,
 )
 from monitor.watchlists import (
+    MIN_POLL_INTERVAL,
     Channel,
     ClaimFields,
     ClaimId,
     ClaimText,
     ClockTime,
-    Line,
     LongText,
     Name,
     PerChannelPerHour,
     PerClaimPerHour,
     QuietHoursSchema,
     Recipients,
+    SourceName,
+    SourceUrl,
     TimeZone,
 )
 
@@ -152,10 +154,10 @@ class WatchlistChange(BaseModel):
 class SourceIn(BaseModel):
     """A source as an editor sends it."""
 
-    name: Annotated[Line, Field(min_length=1)]
-    url: HttpUrl
+    name: SourceName
+    url: SourceUrl
     kind: SourceKind = SourceKind.FEED
-    poll_interval_s: int = Field(900, ge=10, le=7 * 86400)
+    poll_interval_s: int = Field(900, ge=MIN_POLL_INTERVAL.seconds, le=7 * 86400)
 
     def spec(self) -> SourceSpec:
         interval = timedelta(seconds=self.poll_interval_s)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
+from pydantic_core import ErrorDetails
 from starlette.datastructures import FormData
 
 from monitor.types import User
@@ -27,6 +28,13 @@ def form_text(form: FormData, name: str) -> str:
     value = form.get(name)
     # NUL bytes go: no PostgreSQL text column (nor a YAML file) takes them.
     return value.replace("\x00", "").strip() if isinstance(value, str) else ""
+
+
+def problem(error: ErrorDetails, field: str | None = None) -> str:
+    """One of the schema's problems as a form shows it: the field (as the form names it; by
+    default the schema's), then the schema's own message, the one files and the API give."""
+    name = str(error["loc"][0]) if field is None and error["loc"] else field
+    return f"{name}: {error['msg']}" if name else error["msg"]
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import HttpUrl, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from monitor.types import SourceKind, SourceSpec, User
-from monitor.watchlists import format_duration, parse_duration
+from monitor.watchlists import SourceSchema, format_duration
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.context import found, web
-from monitor.web.pages.common import Form, RowId, form_page, form_text, page_router
+from monitor.web.pages.common import Form, RowId, form_page, form_text, page_router, problem
 
 router = page_router()
-_URL = TypeAdapter(HttpUrl)
 
 
 @router.get("/sources", response_class=HTMLResponse)
@@ -58,29 +55,17 @@ async def add_source(request: Request, user: PageEditor) -> Response:
 
 
 def source_spec(fields: dict[str, str]) -> tuple[list[str], SourceSpec | None]:
-    """The source the form describes, or the problems that keep it from being one."""
-    problems = []
-    if not fields["name"]:
-        problems.append("name: a name is needed")
+    """The source the form describes, validated as a source in a watchlist file is, or the
+    problems that keep it from being one."""
+    data = {"name": fields["name"], "url": fields["url"], "kind": fields["kind"] or "feed"}
+    if fields["poll_interval"]:
+        data["poll_interval"] = fields["poll_interval"]
+    if fields["selector"] and data["kind"] == SourceKind.PAGE:  # a feed's is not asked for
+        data["selector"] = fields["selector"]
     try:
-        url = str(_URL.validate_python(fields["url"]))
-    except ValidationError:
-        problems.append("url: an http:// or https:// address")
-        url = ""
-    try:
-        kind = SourceKind(fields["kind"] or "feed")
-    except ValueError:
-        problems.append("kind: feed or page")
-        kind = SourceKind.FEED
-    try:
-        interval = parse_duration(fields["poll_interval"] or "15m")
-    except ValueError as err:
-        problems.append(f"poll_interval: {err}")
-        interval = timedelta(minutes=15)
-    if problems:
-        return problems, None
-    selector = fields["selector"] or None if kind is SourceKind.PAGE else None
-    return [], SourceSpec(fields["name"], url, kind, interval, selector)
+        return [], SourceSchema.model_validate(data).spec()
+    except ValidationError as err:
+        return [problem(error) for error in err.errors()], None
 
 
 @router.post("/sources/{source_id}/enabled")

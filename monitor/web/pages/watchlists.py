@@ -18,7 +18,7 @@ from monitor.types import ClaimSpec, SourceKind, User, Verdict, Watchlist
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.context import found, web
 from monitor.web.pages import claims, sources
-from monitor.web.pages.common import Form, RowId, form_page, form_text, page_router
+from monitor.web.pages.common import Form, RowId, form_page, form_text, page_router, problem
 from monitor.web.templating import render
 
 router = page_router()
@@ -236,8 +236,8 @@ def _settings(fields: dict[str, str]) -> tuple[list[str], WatchlistSettings | No
 def _problem(error: ErrorDetails) -> str:
     """A problem named by its form field (``quiet_hours.end`` is the field ``quiet_end``)."""
     loc = [str(part) for part in error["loc"]]
-    field = f"quiet_{loc[1]}" if loc[:1] == ["quiet_hours"] and len(loc) > 1 else "".join(loc[:1])
-    return f"{field}: {error['msg']}"
+    quiet = loc[:1] == ["quiet_hours"] and len(loc) > 1
+    return problem(error, f"quiet_{loc[1]}" if quiet else None)
 
 
 def _first_claim(fields: dict[str, str]) -> tuple[list[str], ClaimSpec | None]:
