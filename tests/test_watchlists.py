@@ -80,7 +80,7 @@ def test_every_problem_in_a_file_is_reported_with_its_line() -> None:
     assert f"{path}:7:10: sources[1].url: URL scheme should be 'http' or 'https'" in joined
     assert f"{path}:8:20: sources[1].poll_interval:" in joined
     assert "'5 minutes' is not a duration" in joined
-    assert f"{path}:12:9: claims[1].id: String should match pattern" in joined
+    assert f"{path}:12:9: claims[1].id: lower-case letters, digits and hyphens" in joined
     assert f"{path}:16:5: claims[3]: missing required field 'text'" in joined
     assert f"{path}:17:14: claims[3].verdict: Input should be" in joined
     assert len(problems) == 5

@@ -102,7 +102,8 @@ def test_a_new_watchlist_with_mistakes_names_the_fields_and_writes_nothing(
     assert broken.status_code == 422 and "source_url: the test fetch failed" in broken.text
     missing = client.post("/watchlists", data=form | {"key": "Bad Key", "claim_text": ""})
     assert missing.status_code == 422
-    assert "key: lower-case" in missing.text and "claim_text: the claim" in missing.text
+    assert "key: lower-case" in missing.text
+    assert "claim_text: String should have at least 1 character" in missing.text
     assert not (desk.watchlists / "health.yaml").exists()
     assert desk.repository.watchlist("health") is None
 
@@ -240,6 +241,28 @@ def test_a_bad_source_gets_the_same_message_from_a_file_the_api_and_the_forms(
     first = new_watchlist_form(token, feed_server.url) | {"source_url": "javascript:x"}
     form = client.post("/watchlists", data=first)
     assert form.status_code == 422 and f"source_url: {message}" in html.unescape(form.text)
+
+
+def test_a_bad_claim_gets_the_same_messages_from_a_file_the_api_and_the_form(
+    desk: WebDesk,
+) -> None:
+    client = desk.client()
+    token = sign_in(client, "editor")
+    bad_id = "lower-case letters, digits and hyphens, starting with a letter or digit"
+    too_high = "Input should be less than or equal to 1"
+    text = WATCHLIST.format(top="").replace("{id: shells,", "{id: Shells, threshold: 2,")
+    with pytest.raises(WatchlistError) as caught:
+        parse_watchlist(text, Path("arms.yaml"))
+    assert sorted(p.message for p in caught.value.problems) == [too_high, bad_id]
+    claim = {"text": "North Korea ships shells to Russia", "threshold": 2}
+    url = "/api/v1/watchlists/arms/claims/Shells"
+    api = client.put(url, json=claim, headers=bearer(desk, Role.EDITOR))
+    assert api.status_code == 422
+    assert sorted(api.json()["detail"]) == [f"claim_key: {bad_id}", f"threshold: {too_high}"]
+    form = {"csrf_token": token, "new": "1", "watchlist": "arms", "action": "save"}
+    form |= {"id": "Shells", "text": claim["text"], "threshold": "2"}
+    page = html.unescape(client.post("/claims/save", data=form).text)
+    assert f"id: {bad_id}" in page and f"threshold: {too_high}" in page
 
 
 def add_second_claim(desk: WebDesk) -> int:

@@ -24,6 +24,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from monitor.types import ClaimSpec, SourceKind, SourceSpec, Stance, Verdict
 
@@ -211,7 +212,24 @@ def _check_bounds(
             )
 
 
-ClaimId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
+_CLAIM_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _claim_id(value: str) -> str:
+    if not _CLAIM_ID.match(value):
+        # Said in words, not as the pattern: an editor reads it in a form, a file or the API.
+        raise PydanticCustomError(
+            "claim_id", "lower-case letters, digits and hyphens, starting with a letter or digit"
+        )
+    return value
+
+
+# A claim's ``id:`` in its file: the API's path names a claim with it too.
+ClaimId = Annotated[
+    str,
+    Field(max_length=100, json_schema_extra={"pattern": _CLAIM_ID.pattern}),
+    AfterValidator(_claim_id),
+]
 
 
 class ClaimFields(_Strict):

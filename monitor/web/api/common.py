@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import Path, Query, Request
 
 from monitor.types import Claim
+from monitor.watchlists import ClaimId
 from monitor.web.context import found, web
 
 WatchlistKey = Annotated[str, Path(max_length=200)]
-ClaimKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
+ClaimKey = Annotated[ClaimId, Path()]  # validated as a claim's id in its file
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # what every database can hold
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]

@@ -8,13 +8,12 @@ import re
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from monitor.types import ClaimSpec, User, Verdict
 from monitor.watchlists import ClaimSchema
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.context import found, web
-from monitor.web.pages.common import Form, RowId, form_page, form_text, page_router
+from monitor.web.pages.common import Form, RowId, form_page, form_text, page_router, problem
 from monitor.web.templating import render
 
 router = page_router()
@@ -95,17 +94,9 @@ async def save_claim(request: Request, user: PageEditor) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-# What the form says where the schema's own message would puzzle an editor.
-_PLAIN = {
-    "id": "lower-case letters, digits and hyphens, starting with a letter or digit",
-    "threshold": "a number between 0 and 1 (or empty for the default)",
-    "verdict": "unknown verdict",
-}
-
-
 def claim_spec(fields: dict[str, str]) -> tuple[list[str], ClaimSpec | None]:
-    """The claim the form describes (validated by the claim schema files and the API use), or
-    the problems that keep it from being one."""
+    """The claim the form describes, validated (with the same messages) by the claim schema
+    files and the API use, or the problems that keep it from being one."""
     data = {
         "id": fields["id"],
         "text": fields["text"],
@@ -117,15 +108,8 @@ def claim_spec(fields: dict[str, str]) -> tuple[list[str], ClaimSpec | None]:
     try:
         schema = ClaimSchema.model_validate(data)
     except ValidationError as err:
-        return [_problem(error) for error in err.errors()], None
+        return [problem(error) for error in err.errors()], None
     return [], schema.spec(schema.id)
-
-
-def _problem(error: ErrorDetails) -> str:
-    field = str(error["loc"][0]) if error["loc"] else ""
-    if field == "text" and error["type"] in ("missing", "string_too_short"):
-        return "text: the claim's text is needed"
-    return f"{field}: {_PLAIN.get(field, error['msg'])}"
 
 
 def _editor(
