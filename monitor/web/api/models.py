@@ -19,28 +19,10 @@ from monitor.types import (
     Stance,
     Verdict,
 )
-from monitor.watchlists import (
-    MIN_POLL_INTERVAL,
-    Channel,
-    ClaimFields,
-    ClaimId,
-    ClaimText,
-    ClockTime,
-    LongText,
-    Name,
-    PerChannelPerHour,
-    PerClaimPerHour,
-    QuietHoursSchema,
-    Recipients,
-    SourceName,
-    SourceUrl,
-    TimeZone,
-)
-
-Text = ClaimText
+from monitor.watchlists import schema
 
 
-class ClaimIn(ClaimFields):
+class ClaimIn(schema.ClaimFields):
     """A claim as an editor sends it: validated as a claim in a file is (its id is in the
     path); fields the API does not know are ignored."""
 
@@ -134,15 +116,15 @@ class WatchlistChange(BaseModel):
     """A watchlist's own settings; those left out (or null) stay as they are. Each is validated
     as in a watchlist file and the settings form (:mod:`monitor.watchlists`)."""
 
-    name: Name | None = None
-    slack_channel: Channel | None = None
-    description: LongText | None = None
-    timezone: TimeZone | None = None
-    digest_recipients: Recipients | None = None
-    digest_send_at: ClockTime | None = None
-    quiet_hours: QuietHoursSchema | None = Field(None, description="null: no quiet hours.")
-    per_claim_per_hour: PerClaimPerHour | None = None
-    per_channel_per_hour: PerChannelPerHour | None = None
+    name: schema.Name | None = None
+    slack_channel: schema.Channel | None = None
+    description: schema.LongText | None = None
+    timezone: schema.TimeZone | None = None
+    digest_recipients: schema.Recipients | None = None
+    digest_send_at: schema.ClockTime | None = None
+    quiet_hours: schema.QuietHoursSchema | None = Field(None, description="null: no quiet hours.")
+    per_claim_per_hour: schema.PerClaimPerHour | None = None
+    per_channel_per_hour: schema.PerChannelPerHour | None = None
 
     def settings(self, current: WatchlistSettings) -> WatchlistSettings:
         given = self.model_dump(exclude_unset=True, include=set(WatchlistChange.model_fields))
@@ -154,10 +136,10 @@ class WatchlistChange(BaseModel):
 class SourceIn(BaseModel):
     """A source as an editor sends it."""
 
-    name: SourceName
-    url: SourceUrl
+    name: schema.SourceName
+    url: schema.SourceUrl
     kind: SourceKind = SourceKind.FEED
-    poll_interval_s: int = Field(900, ge=MIN_POLL_INTERVAL.seconds, le=7 * 86400)
+    poll_interval_s: int = Field(900, ge=schema.MIN_POLL_INTERVAL.seconds, le=7 * 86400)
 
     def spec(self) -> SourceSpec:
         interval = timedelta(seconds=self.poll_interval_s)
@@ -165,7 +147,7 @@ class SourceIn(BaseModel):
 
 
 class FirstClaimIn(ClaimIn):
-    key: ClaimId
+    key: schema.ClaimId
 
 
 class WatchlistIn(WatchlistChange):
@@ -173,8 +155,8 @@ class WatchlistIn(WatchlistChange):
     needs at least one of each)."""
 
     key: Annotated[str, Field(pattern=WATCHLIST_KEY.pattern, description="Names its file.")]
-    name: Name
-    slack_channel: Channel
+    name: schema.Name
+    slack_channel: schema.Channel
     source: SourceIn
     claim: FirstClaimIn
 
