@@ -45,9 +45,51 @@ _HEDGED = re.compile(
     r"\b(?:could|may|might|would|possibl\w*|perhaps|reportedly|allegedly|alleged|purported\w*|"
     r"considering|weighing|investigat\w*|looking into|whether|if|unconfirmed|unverified|"
     r"confirm|unclear|uncertain|suspect\w*|believ\w*|appears?|seems?|likely|probe|question\w*|"
-    r"fears?|rumou?r\w*|predict\w*|expects?|not|no|never|n't|cannot)\b|\?",
+    r"fears?|rumou?r\w*|predict\w*|expects?|not|no|never|n't|cannot|"
+    # What is planned, proposed or asked for is not yet so; a split is no position.
+    r"will|potential\w*|calls? for|called for|urg\w*|plan\w*|propos\w*|draft|await\w*|"
+    r"examin\w*|study|review\w*|split|range of views)\b|\?",
     re.I,
 )
+
+
+# What is not yet so, or not settled: plans, proposals, inquiries, fears, mutual blame.
+_UNSETTLED = re.compile(
+    r"\b(?:will|would|could|may|might|plan\w*|propos\w*|draft|consider\w*|weigh\w*|"
+    r"investigat\w*|probe|inquiry|whether|unclear|uncertain|fears?|feared|concern|if|"
+    r"each other|one another|trade blame|trading blame)\b|\?",
+    re.I,
+)
+
+
+# Not saying, not knowing, asking someone not to: no position on whether it is so.
+_NOT_SAYING = re.compile(
+    r"\b(?:not|n't|never)\s+(?:yet\s+)?(?:say|said|says|name[sd]?|identif\w*|determin\w*|"
+    r"know\w*|confirm\w*|verif\w*|surprised|blam\w*)\b|\burg\w*\s+(?:\w+\s+){1,3}not\s+to\b",
+    re.I,
+)
+
+
+# Mutual blame: each side accuses the other (and denies its own part); the item takes no side.
+_MUTUAL = re.compile(
+    r"\b(?:each other|one another|trad(?:e|es|ing) blame|accus\w* the other)\b", re.I
+)
+_DENYING = re.compile(r"\b(?:den(?:y|ies|ied|ial)|reject\w*|refut\w*|dismiss\w*)\b", re.I)
+
+
+def no_position(quote: str, title: str) -> bool:
+    """Whether a contradiction read into ``quote`` rests on not saying or not knowing, or on
+    mutual blame, rather than on anyone denying or refuting anything."""
+    if _MUTUAL.search(quote) or _MUTUAL.search(title):
+        return True
+    if _DENYING.search(quote) or _DENYING.search(title):
+        return False
+    return bool(_NOT_SAYING.search(quote)) or unsettled([title, quote])
+
+
+def unsettled(passages: Sequence[str]) -> bool:
+    """Whether every passage speaks of what is not yet so or not settled."""
+    return bool(passages) and all(_UNSETTLED.search(p) for p in passages)
 
 
 # News that says outright that it is not so ("no credible evidence", "pleaded not guilty").
@@ -104,7 +146,7 @@ def news_denial(claim: str, passages: Sequence[str]) -> tuple[str, str] | None:
 def _negated_on_record(passage: str) -> list[Voice]:
     """The speakers of ``passage`` when what they say is negated ("the ministry said it has
     not sent any drones"): a denial in reported speech, without a denying verb."""
-    if not _NEGATED.search(passage) or _UNVERIFIED.search(passage):
+    if not _NEGATED.search(passage) or _UNVERIFIED.search(passage) or _NOT_SAYING.search(passage):
         return []
     return [v for v in voices(passage) if v.act is Act.ASSERTS]
 
@@ -131,6 +173,18 @@ def news_query(claim: str, title: str, passages: Sequence[str]) -> StanceQuery:
     return StanceQuery(claim, news, title, "\n".join(news))
 
 
+def takes_no_side(claim: str, passages: Sequence[str], overall: StanceResult) -> bool:
+    """Whether the position the model read is none a desk would see: a contradiction that
+    rests on not saying or not knowing, or on mutual blame (:func:`no_position`); a support
+    whose news and quote speak only of plans, fears and inquiries (:func:`unsettled`)."""
+    if overall.stance is Stance.CONTRADICTS:
+        title = passages[0] if passages else ""
+        return not news_refutation(claim, passages) and no_position(overall.quote, title)
+    if overall.stance is Stance.SUPPORTS:
+        return unsettled([*news_of(passages), overall.quote])
+    return False
+
+
 def primary(
     claim: str,
     passages: Sequence[str],
@@ -143,10 +197,13 @@ def primary(
     - a denial in the news makes a contradiction, quoted from the news;
     - otherwise, a contradiction that rests on a denial outside the news gives way to what
       the news alone says (``news``), when the news takes a position of its own;
-    - a support whose news says outright that it is not so ("no credible evidence", "pleaded
-      not guilty") contradicts (:func:`news_refutation`);
+    - a support or mention whose news says outright that it is not so ("no credible evidence",
+      "has nothing to do with reality") contradicts (:func:`news_refutation`);
+    - a position that rests on not saying, mutual blame, plans or fears is a mention
+      (:func:`takes_no_side`);
     - a mention whose news has someone named asserting something on the record, unhedged,
-      supports: "an official saying it on the record counts" (:func:`news_assertion`);
+      supports: "an official saying it on the record counts" (:func:`news_assertion`), unless
+      it speaks of a plan, a proposal or a call ("will restrict", "called for a ban");
     - the reported denials are listed unless they are the primary stance's own quote.
     """
     result = overall
@@ -162,8 +219,10 @@ def primary(
         and news.stance in (Stance.SUPPORTS, Stance.MENTIONS)
     ):
         result = StanceResult(news.stance, news.confidence, news.quote, overall.related)
-    elif overall.stance is Stance.SUPPORTS and (refuted := news_refutation(claim, passages)):
+    elif overall.stance is not Stance.CONTRADICTS and (refuted := news_refutation(claim, passages)):
         result = StanceResult(Stance.CONTRADICTS, overall.confidence, refuted, overall.related)
+    elif takes_no_side(claim, passages, overall):
+        result = StanceResult(Stance.MENTIONS, overall.confidence, overall.quote, overall.related)
     elif overall.stance is Stance.MENTIONS and (asserted := news_assertion(claim, passages)):
         # The quote is the passage closest to the claim when it is itself on the record
         # ("... shipped shells to Russia, a White House spokesman said"), else the news'.

@@ -123,3 +123,67 @@ def test_news_that_says_outright_it_is_not_so_contradicts_though_the_model_said_
     overall = StanceResult(Stance.SUPPORTS, 0.7, passages[1])
     result, _ = primary(CLAIM, passages, overall, None, [])
     assert (result.stance, result.quote) == (Stance.CONTRADICTS, passages[0])
+
+
+def test_a_plan_or_a_call_on_the_record_is_no_assertion_that_it_is_so() -> None:
+    claim = "The EU has banned imports of Russian diamonds"
+    for lead in (
+        "The EU will restrict imports of Russian diamonds, the Commission president said.",
+        "Belgium's prime minister called for a ban on Russian diamonds at the summit.",
+        "A draft package, the Commission said, proposes a ban on Russian diamonds.",
+    ):
+        passages = ["EU leaders discuss Russian diamonds", lead]
+        overall = StanceResult(Stance.MENTIONS, 0.6, lead)
+        result, _ = primary(claim, passages, overall, None, [])
+        assert result.stance is Stance.MENTIONS, lead
+
+
+def test_news_that_calls_the_claim_unreal_contradicts_though_the_model_said_mentions() -> None:
+    claim = "The Kremlin ordered the poisoning of the opposition leader"
+    passages = [
+        "Kremlin: talk of its role in the poisoning 'has nothing to do with reality'",
+        "Suggestions that Moscow was involved have nothing to do with reality, the Kremlin "
+        "spokesman told reporters on Tuesday.",
+    ]
+    overall = StanceResult(Stance.MENTIONS, 0.5, passages[1])
+    result, _ = primary(claim, passages, overall, None, [])
+    assert result.stance is Stance.CONTRADICTS
+
+
+def test_not_saying_who_did_it_or_trading_blame_is_no_contradiction() -> None:
+    claim = "Ukrainian forces destroyed the bridge"
+    for title, lead in (
+        (
+            "Investigators confirm the bridge was blown up",
+            "Investigators said the blast was deliberate but have not said who set the charges.",
+        ),
+        (
+            "Kyiv and Moscow trade blame over the bridge",
+            "Each side accuses the other of destroying the bridge, and both deny involvement.",
+        ),
+    ):
+        overall = StanceResult(Stance.CONTRADICTS, 0.7, lead)
+        result, _ = primary(claim, [title, lead], overall, None, [])
+        assert result.stance is Stance.MENTIONS, lead
+
+
+def test_a_denial_reported_in_an_inquiry_story_stays_a_contradiction() -> None:
+    claim = "The regional election was rigged"
+    passages = [
+        "Officials deny rigging allegations, inquiry told",
+        "The inquiry heard from returning officers, who denied any rigging, an official said.",
+    ]
+    overall = StanceResult(Stance.CONTRADICTS, 0.7, passages[1])
+    result, _ = primary(claim, passages, overall, None, [])
+    assert result.stance is Stance.CONTRADICTS
+
+
+def test_a_report_whose_news_is_all_plans_and_fears_is_a_mention() -> None:
+    claim = "North Korea is supplying artillery shells to Russia"
+    passages = [
+        "Western capitals fear an arms deal as leaders meet",
+        "Officials fear Pyongyang may send shells to Moscow if the summit goes well.",
+    ]
+    overall = StanceResult(Stance.SUPPORTS, 0.6, passages[1])
+    result, _ = primary(claim, passages, overall, None, [])
+    assert result.stance is Stance.MENTIONS
