@@ -17,23 +17,34 @@ SHINGLE = 5
 SIZE = 64
 ANCHORS = 8
 SAME_STORY = 0.5
-MIN_WORDS = 40  # shorter texts (a title, a one-line summary) are not grouped
+MIN_WORDS = 40  # texts this long are sketched in SHINGLE-word shingles
+# A short item (a wire brief of one or two sentences) is sketched in shorter shingles, in a
+# hash space of its own, so it groups only with copies of itself, never with a long text;
+# a title or a one-line summary (under SHORT_MIN_WORDS) is not grouped at all.
+SHORT_MIN_WORDS = 15
+SHORT_SHINGLE = 3
+_SHORT_SALT = b"short:"
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MASK = (1 << 63) - 1
 
 
 def sketch(text: str) -> tuple[int, ...]:
-    """The bottom-k MinHash sketch of ``text``, smallest first; empty for short texts."""
+    """The bottom-k MinHash sketch of ``text``, smallest first; empty for a title-length text.
+    A text under :data:`MIN_WORDS` words is sketched in :data:`SHORT_SHINGLE`-word shingles."""
     words = _WORD.findall(text.lower())
-    if len(words) < MIN_WORDS:
+    if len(words) >= MIN_WORDS:
+        size, salt = SHINGLE, b""
+    elif len(words) >= SHORT_MIN_WORDS:
+        size, salt = SHORT_SHINGLE, _SHORT_SALT
+    else:
         return ()
     hashes = {
         int.from_bytes(
-            hashlib.blake2b(" ".join(words[i : i + SHINGLE]).encode(), digest_size=8).digest(),
+            hashlib.blake2b(salt + " ".join(words[i : i + size]).encode(), digest_size=8).digest(),
             "big",
         )
         & _MASK
-        for i in range(len(words) - SHINGLE + 1)
+        for i in range(len(words) - size + 1)
     }
     return tuple(sorted(hashes)[:SIZE])
 

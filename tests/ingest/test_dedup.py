@@ -14,9 +14,36 @@ def test_an_independent_report_of_the_same_event_is_not() -> None:
     assert resemblance(sketch(WIRE), sketch(INDEPENDENT)) < 0.1
 
 
-def test_short_texts_are_not_sketched() -> None:
+def test_title_length_texts_are_not_sketched() -> None:
     assert sketch("North Korea ships shells to Russia, officials say.") == ()
     assert resemblance((), sketch(WIRE)) == 0.0
+
+
+BRIEF = (
+    "North Korea has sent Russia about a million artillery shells by rail and ship since "
+    "August, South Korea's intelligence service told lawmakers on Wednesday."
+)
+BRIEF_COPY = (
+    "North Korea has sent Russia about a million artillery shells by rail and ship since "
+    "August, South Korea's spy agency told lawmakers on Wednesday."
+)
+OTHER_BRIEF = (
+    "Seoul's intelligence agency says Pyongyang shipped roughly one million shells to Moscow "
+    "over recent months, using both trains and cargo vessels."
+)
+
+
+def test_a_copy_of_a_short_brief_is_the_same_story() -> None:
+    assert resemblance(sketch(BRIEF), sketch(BRIEF_COPY)) >= SAME_STORY
+    assert set(anchors(sketch(BRIEF))) & set(anchors(sketch(BRIEF_COPY)))
+
+
+def test_another_brief_on_the_same_event_is_not() -> None:
+    assert resemblance(sketch(BRIEF), sketch(OTHER_BRIEF)) < 0.1
+
+
+def test_a_brief_never_groups_with_a_long_text_that_contains_it() -> None:
+    assert resemblance(sketch(BRIEF), sketch(f"{BRIEF} {WIRE}")) == 0.0
 
 
 def test_copies_share_an_anchor() -> None:
