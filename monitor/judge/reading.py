@@ -102,6 +102,11 @@ _REFUTED = re.compile(
 )
 
 
+def says_not_so(passage: str) -> bool:
+    """Whether ``passage`` says outright, or in a negated statement, that something is not so."""
+    return bool(_REFUTED.search(passage) or _NEGATED.search(passage))
+
+
 def news_refutation(claim: str, passages: Sequence[str]) -> str | None:
     """The news passage that says outright that something is not so, if any."""
     if _NEGATIVE_CLAIM.search(claim):
@@ -246,6 +251,10 @@ def holder_of(result: StanceResult, passages: Sequence[str], closest: Sequence[s
         previous = passages[index - 1] if index > 0 else ""
         if index == 0 and len(passages) > 1:  # a headline: the lead names the speaker in full
             lead = holder(passages[1], result.stance, strict=True)
+            if lead == OUTLET and result.stance is Stance.CONTRADICTS and says_not_so(passages[1]):
+                # "... have nothing to do with reality, Peskov told reporters": who says it
+                # is not so holds the contradiction, though no denying verb is used.
+                lead = holder(passages[1], Stance.SUPPORTS, strict=True)
             if lead != OUTLET:
                 return lead
     found = holder(result.quote, result.stance, previous)

@@ -187,3 +187,13 @@ def test_a_report_whose_news_is_all_plans_and_fears_is_a_mention() -> None:
     overall = StanceResult(Stance.SUPPORTS, 0.6, passages[1])
     result, _ = primary(claim, passages, overall, None, [])
     assert result.stance is Stance.MENTIONS
+
+
+def test_who_says_the_headline_is_not_so_holds_the_contradiction() -> None:
+    passages = [
+        "Kremlin: talk of its role in the poisoning 'has nothing to do with reality'",
+        "Suggestions that Moscow was involved have nothing to do with reality, Peskov told "
+        "reporters on Tuesday.",
+    ]
+    result = StanceResult(Stance.CONTRADICTS, 0.6, passages[0])
+    assert holder_of(result, passages) == "Peskov"
