@@ -18,12 +18,14 @@ SIZE = 64
 ANCHORS = 8
 SAME_STORY = 0.5
 MIN_WORDS = 40  # texts this long are sketched in SHINGLE-word shingles
-# A short item (a wire brief of one or two sentences) is sketched in shorter shingles, in a
-# hash space of its own, so it groups only with copies of itself, never with a long text;
-# a title or a one-line summary (under SHORT_MIN_WORDS) is not grouped at all.
+# A short item (a wire brief of one or two sentences) is sketched in shorter shingles whose
+# hashes are negative, a space of their own: it groups only with copies of itself, and only
+# above SHORT_SAME_STORY, since briefs written to one template ("update on Ukraine, 24
+# November ...") resemble each other as much as lightly edited copies of a long story do. A
+# title or a one-line summary (under SHORT_MIN_WORDS) is not grouped at all.
 SHORT_MIN_WORDS = 15
 SHORT_SHINGLE = 3
-_SHORT_SALT = b"short:"
+SHORT_SAME_STORY = 0.75
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MASK = (1 << 63) - 1
 
@@ -33,19 +35,16 @@ def sketch(text: str) -> tuple[int, ...]:
     A text under :data:`MIN_WORDS` words is sketched in :data:`SHORT_SHINGLE`-word shingles."""
     words = _WORD.findall(text.lower())
     if len(words) >= MIN_WORDS:
-        size, salt = SHINGLE, b""
+        size, short = SHINGLE, False
     elif len(words) >= SHORT_MIN_WORDS:
-        size, salt = SHORT_SHINGLE, _SHORT_SALT
+        size, short = SHORT_SHINGLE, True
     else:
         return ()
-    hashes = {
-        int.from_bytes(
-            hashlib.blake2b(salt + " ".join(words[i : i + size]).encode(), digest_size=8).digest(),
-            "big",
-        )
-        & _MASK
-        for i in range(len(words) - size + 1)
-    }
+    hashes = set()
+    for i in range(len(words) - size + 1):
+        shingle = " ".join(words[i : i + size]).encode()
+        value = int.from_bytes(hashlib.blake2b(shingle, digest_size=8).digest(), "big") & _MASK
+        hashes.add(-1 - value if short else value)  # short: -1 .. -2**63
     return tuple(sorted(hashes)[:SIZE])
 
 
@@ -57,6 +56,11 @@ def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     union = sorted(set(a) | set(b))[:size]
     shared = set(a) & set(b)
     return sum(1 for h in union if h in shared) / size
+
+
+def same_story_at(sketch_: tuple[int, ...]) -> float:
+    """The resemblance above which an item of this sketch joins another's story."""
+    return SHORT_SAME_STORY if sketch_ and sketch_[0] < 0 else SAME_STORY
 
 
 def anchors(sketch_: tuple[int, ...]) -> tuple[int, ...]:

@@ -2,7 +2,7 @@
 the answer down).
 
 An item joins the story of the recent item it most resembles (MinHash resemblance above
-:data:`~monitor.ingest.dedup.SAME_STORY`, the oldest story on ties), whether that item was
+:func:`~monitor.ingest.dedup.same_story_at`, the oldest story on ties), whether that item was
 stored before or earlier in the same batch; an item like none starts a story of its own, named
 by its id. Candidates are found through the sketch's anchors, so only items sharing one are
 compared.
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from monitor.ingest.dedup import SAME_STORY, SIZE, anchors, resemblance
+from monitor.ingest.dedup import SIZE, anchors, resemblance, same_story_at
 
 # Near-duplicates are looked for among items stored this recently.
 STORY_WINDOW = timedelta(days=3)
@@ -39,9 +39,10 @@ def assign_stories(
 
 
 def closest_story(fingerprint: Sketch, candidates: Candidates) -> int | None:
-    """The story most resembling ``fingerprint`` above :data:`SAME_STORY` (oldest on ties)."""
+    """The story most resembling ``fingerprint`` above its threshold (:func:`same_story_at`;
+    the oldest story on ties)."""
     found = {c for anchor in anchors(fingerprint) for c in candidates.get(anchor, ())}
-    best, story = SAME_STORY, None
+    best, story = same_story_at(fingerprint), None
     mine = set(fingerprint)
     for story_id, other in sorted(found):
         # Cheap bound first: a sketch sharing few hashes cannot resemble enough to matter.

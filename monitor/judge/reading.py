@@ -41,38 +41,47 @@ _UNVERIFIED = re.compile(
     r"\b(verif\w*|confirm\w*|clear|know\w*|aware|sure|seen|say|tell|determin\w*|assess\w*)\b",
     re.IGNORECASE,
 )
+# Modal "may", not the month (matched in lower case only).
+_MAY = r"(?-i:may)"
+# What is planned, proposed or asked for is not yet so (word forms listed: "plane" is no plan).
+_PLANNED = (
+    r"will|plan(?:s|ned|ning)?|propos(?:e|es|ed|ing|al|als)|draft (?:law|bill|package|text|"
+    r"resolution|regulation|rules?)|calls? for|called for|urg(?:e|es|ed|ing)"
+)
 _HEDGED = re.compile(
-    r"\b(?:could|may|might|would|possibl\w*|perhaps|reportedly|allegedly|alleged|purported\w*|"
-    r"considering|weighing|investigat\w*|looking into|whether|if|unconfirmed|unverified|"
-    r"confirm|unclear|uncertain|suspect\w*|believ\w*|appears?|seems?|likely|probe|question\w*|"
-    r"fears?|rumou?r\w*|predict\w*|expects?|not|no|never|n't|cannot|"
-    # What is planned, proposed or asked for is not yet so; a split is no position.
-    r"will|potential\w*|calls? for|called for|urg\w*|plan\w*|propos\w*|draft|await\w*|"
-    r"examin\w*|study|review\w*|split|range of views)\b|\?",
+    rf"\b(?:could|{_MAY}|might|would|possibl\w*|perhaps|reportedly|allegedly|alleged|"
+    r"purported\w*|considering|weighing|investigat\w*|looking into|whether|if|unconfirmed|"
+    r"unverified|confirm|unclear|uncertain|suspect\w*|believ\w*|appears?|seems?|likely|probe|"
+    r"question\w*|fears?|rumou?r\w*|predict\w*|expects?|not|no|never|cannot|"
+    # ... and a split is no position.
+    rf"{_PLANNED}|potential\w*|await\w*|examin\w*|study|review\w*|split|range of views)\b|"
+    r"n['’]t\b|\?",
     re.I,
 )
 
 
-# What is not yet so, or not settled: plans, proposals, inquiries, fears, mutual blame.
+# What is not yet so, or not settled: plans, proposals, inquiries, fears.
 _UNSETTLED = re.compile(
-    r"\b(?:will|would|could|may|might|plan\w*|propos\w*|draft|consider\w*|weigh\w*|"
-    r"investigat\w*|probe|inquiry|whether|unclear|uncertain|fears?|feared|concern|if|"
-    r"each other|one another|trade blame|trading blame)\b|\?",
+    rf"\b(?:would|could|{_MAY}|might|{_PLANNED}|consider\w*|weigh\w*|investigat\w*|probe|"
+    r"inquiry|whether|unclear|uncertain|fears?|feared|concern|if)\b|\?",
     re.I,
 )
 
 
 # Not saying, not knowing, asking someone not to: no position on whether it is so.
 _NOT_SAYING = re.compile(
-    r"\b(?:not|n't|never)\s+(?:yet\s+)?(?:say|said|says|name[sd]?|identif\w*|determin\w*|"
-    r"know\w*|confirm\w*|verif\w*|surprised|blam\w*)\b|\burg\w*\s+(?:\w+\s+){1,3}not\s+to\b",
+    r"(?:\bnot|n['’]t|\bnever)\s+(?:yet\s+)?(?:say|said|says|name[sd]?|identif\w*|"
+    r"determin\w*|know\w*|confirm\w*|verif\w*|surprised|blam\w*)\b|"
+    r"\burg(?:e|es|ed|ing)\s+(?:\w+\s+){1,3}not\s+to\b",
     re.I,
 )
 
 
 # Mutual blame: each side accuses the other (and denies its own part); the item takes no side.
 _MUTUAL = re.compile(
-    r"\b(?:each other|one another|trad(?:e|es|ing) blame|accus\w* the other)\b", re.I
+    r"\b(?:(?:accus|blam)\w*\s+(?:each other|one another|the other)|"
+    r"trad(?:e|es|ed|ing)\s+(?:blame|accusations))\b",
+    re.I,
 )
 _DENYING = re.compile(r"\b(?:den(?:y|ies|ied|ial)|reject\w*|refut\w*|dismiss\w*)\b", re.I)
 
@@ -102,6 +111,14 @@ _REFUTED = re.compile(
 )
 
 
+_FALSITY = re.compile(
+    r"\b(?:nothing to do with (?:reality|the truth|the facts)|(?:is|are|was|were|be) (?:false|"
+    r"untrue|fake|fabricated|baseless|groundless|a hoax|a lie|lies)|debunk\w*|"
+    r"verdict is false|rated (?:it )?false)\b",
+    re.I,
+)
+
+
 def says_not_so(passage: str) -> bool:
     """Whether ``passage`` says outright, or in a negated statement, that something is not so."""
     return bool(_REFUTED.search(passage) or _NEGATED.search(passage))
@@ -112,6 +129,15 @@ def news_refutation(claim: str, passages: Sequence[str]) -> str | None:
     if _NEGATIVE_CLAIM.search(claim):
         return None
     return next((p for p in news_of(passages) if _REFUTED.search(p)), None)
+
+
+def news_calls_false(claim: str, passages: Sequence[str]) -> str | None:
+    """The news passage that calls something false outright ("is baseless", "has nothing to do
+    with reality"), if any: stronger than :func:`news_refutation`'s "no sign", which a mere
+    mention may say of something else."""
+    if _NEGATIVE_CLAIM.search(claim):
+        return None
+    return next((p for p in news_of(passages) if _FALSITY.search(p)), None)
 
 
 def news_assertion(claim: str, passages: Sequence[str]) -> str | None:
@@ -178,6 +204,17 @@ def news_query(claim: str, title: str, passages: Sequence[str]) -> StanceQuery:
     return StanceQuery(claim, news, title, "\n".join(news))
 
 
+def refutation_for(claim: str, passages: Sequence[str], stance: Stance) -> str | None:
+    """The news passage that turns a reading of ``stance`` into a contradiction: for a support,
+    news that says it is not so (:func:`news_refutation`); for a mention, news that calls it
+    false outright (:func:`news_calls_false`)."""
+    if stance is Stance.SUPPORTS:
+        return news_refutation(claim, passages)
+    if stance is Stance.MENTIONS:
+        return news_calls_false(claim, passages)
+    return None
+
+
 def takes_no_side(claim: str, passages: Sequence[str], overall: StanceResult) -> bool:
     """Whether the position the model read is none a desk would see: a contradiction that
     rests on not saying or not knowing, or on mutual blame (:func:`no_position`); a support
@@ -202,8 +239,9 @@ def primary(
     - a denial in the news makes a contradiction, quoted from the news;
     - otherwise, a contradiction that rests on a denial outside the news gives way to what
       the news alone says (``news``), when the news takes a position of its own;
-    - a support or mention whose news says outright that it is not so ("no credible evidence",
-      "has nothing to do with reality") contradicts (:func:`news_refutation`);
+    - a support whose news says outright that it is not so ("no credible evidence", "pleaded
+      not guilty"), or a mention whose news calls it false ("has nothing to do with reality"),
+      contradicts (:func:`refutation_for`);
     - a position that rests on not saying, mutual blame, plans or fears is a mention
       (:func:`takes_no_side`);
     - a mention whose news has someone named asserting something on the record, unhedged,
@@ -224,7 +262,7 @@ def primary(
         and news.stance in (Stance.SUPPORTS, Stance.MENTIONS)
     ):
         result = StanceResult(news.stance, news.confidence, news.quote, overall.related)
-    elif overall.stance is not Stance.CONTRADICTS and (refuted := news_refutation(claim, passages)):
+    elif refuted := refutation_for(claim, passages, overall.stance):
         result = StanceResult(Stance.CONTRADICTS, overall.confidence, refuted, overall.related)
     elif takes_no_side(claim, passages, overall):
         result = StanceResult(Stance.MENTIONS, overall.confidence, overall.quote, overall.related)

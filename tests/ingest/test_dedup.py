@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from monitor.ingest.dedup import SAME_STORY, anchors, resemblance, sketch
-from tests.support.texts import COPY, INDEPENDENT, WIRE
+from monitor.ingest.dedup import SAME_STORY, anchors, resemblance, same_story_at, sketch
+from tests.support.texts import (
+    BRIEF,
+    BRIEF_COPY,
+    COPY,
+    INDEPENDENT,
+    OTHER_BRIEF,
+    TEMPLATE_MONDAY,
+    TEMPLATE_TUESDAY,
+    WIRE,
+)
 
 
 def test_a_lightly_edited_wire_copy_is_the_same_story() -> None:
@@ -19,22 +28,8 @@ def test_title_length_texts_are_not_sketched() -> None:
     assert resemblance((), sketch(WIRE)) == 0.0
 
 
-BRIEF = (
-    "North Korea has sent Russia about a million artillery shells by rail and ship since "
-    "August, South Korea's intelligence service told lawmakers on Wednesday."
-)
-BRIEF_COPY = (
-    "North Korea has sent Russia about a million artillery shells by rail and ship since "
-    "August, South Korea's spy agency told lawmakers on Wednesday."
-)
-OTHER_BRIEF = (
-    "Seoul's intelligence agency says Pyongyang shipped roughly one million shells to Moscow "
-    "over recent months, using both trains and cargo vessels."
-)
-
-
 def test_a_copy_of_a_short_brief_is_the_same_story() -> None:
-    assert resemblance(sketch(BRIEF), sketch(BRIEF_COPY)) >= SAME_STORY
+    assert resemblance(sketch(BRIEF), sketch(BRIEF_COPY)) >= same_story_at(sketch(BRIEF))
     assert set(anchors(sketch(BRIEF))) & set(anchors(sketch(BRIEF_COPY)))
 
 
@@ -49,3 +44,9 @@ def test_a_brief_never_groups_with_a_long_text_that_contains_it() -> None:
 def test_copies_share_an_anchor() -> None:
     assert set(anchors(sketch(WIRE))) & set(anchors(sketch(COPY)))
     assert sketch(WIRE) == sketch(WIRE)
+
+
+def test_briefs_written_to_one_template_are_not_one_story() -> None:
+    similarity = resemblance(sketch(TEMPLATE_MONDAY), sketch(TEMPLATE_TUESDAY))
+    assert similarity < same_story_at(sketch(TEMPLATE_MONDAY))
+    assert same_story_at(sketch(WIRE)) == SAME_STORY

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from monitor.ingest.dedup import anchors, sketch
 from monitor.ingest.stories import Candidates, assign_stories, closest_story
-from tests.support.texts import COPY, INDEPENDENT, WIRE
+from tests.support.texts import (
+    BRIEF,
+    BRIEF_COPY,
+    COPY,
+    INDEPENDENT,
+    TEMPLATE_MONDAY,
+    TEMPLATE_TUESDAY,
+    WIRE,
+)
 
 
 def stored(*items: tuple[int, str]) -> Candidates:
@@ -32,3 +40,8 @@ def test_a_copy_joins_the_story_of_an_item_stored_before() -> None:
 def test_of_two_stories_as_close_the_oldest_wins() -> None:
     assert closest_story(sketch(COPY), stored((7, WIRE), (5, WIRE))) == 5
     assert closest_story(sketch(INDEPENDENT), stored((7, WIRE))) is None
+
+
+def test_a_briefs_copy_joins_it_and_template_briefs_of_two_days_stay_apart() -> None:
+    texts = [TEMPLATE_MONDAY, BRIEF, TEMPLATE_TUESDAY, BRIEF_COPY]
+    assert assign_stories([1, 2, 3, 4], [sketch(t) for t in texts], {}) == [1, 2, 3, 2]

@@ -197,3 +197,53 @@ def test_who_says_the_headline_is_not_so_holds_the_contradiction() -> None:
     ]
     result = StanceResult(Stance.CONTRADICTS, 0.6, passages[0])
     assert holder_of(result, passages) == "Peskov"
+
+
+def test_planes_and_the_month_of_may_are_no_plans_or_hedges() -> None:
+    for claim, title, lead in (
+        (
+            "A Russian fighter jet shot down a Ukrainian transport plane",
+            "Russian fighter jet shot down Ukrainian cargo plane, Kyiv says",
+            "A Russian Su-35 shot down a Ukrainian An-26 transport plane over Kherson on "
+            "Monday, Ukraine's air force said.",
+        ),
+        (
+            "Iran has supplied Russia with attack drones",
+            "Iran sent drones to Russia in May, US says",
+            "Iran shipped hundreds of Shahed drones to Russia in May, a White House spokesman "
+            "said on Tuesday.",
+        ),
+    ):
+        overall = StanceResult(Stance.SUPPORTS, 0.7, lead)
+        result, _ = primary(claim, [title, lead], overall, None, [])
+        assert result.stance is Stance.SUPPORTS, title
+
+
+def test_no_sign_of_something_else_does_not_turn_a_mention_into_a_contradiction() -> None:
+    claim = "North Korean troops are fighting in Kursk"
+    passages = [
+        "Fighting in Kursk grinds on",
+        "There is no sign the fighting in Kursk will ease soon, Ukraine's commander said.",
+    ]
+    overall = StanceResult(Stance.MENTIONS, 0.6, passages[1])
+    result, _ = primary(claim, passages, overall, None, [])
+    assert result.stance is Stance.MENTIONS
+
+
+def test_a_contracted_not_saying_is_no_position_either() -> None:
+    claim = "Ukrainian forces destroyed the bridge"
+    lead = "Police haven't said who set the charges that brought the bridge down."
+    overall = StanceResult(Stance.CONTRADICTS, 0.7, lead)
+    result, _ = primary(claim, ["Bridge blast under investigation", lead], overall, None, [])
+    assert result.stance is Stance.MENTIONS
+
+
+def test_leaders_toasting_each_other_is_no_mutual_blame() -> None:
+    claim = "North Korea has sent troops to Russia"
+    passages = [
+        "Kim and Putin toast each other at Pyongyang summit",
+        "Kim Jong Un told Putin that no North Korean soldier is in Russia.",
+    ]
+    overall = StanceResult(Stance.CONTRADICTS, 0.7, passages[1])
+    result, _ = primary(claim, passages, overall, None, [])
+    assert result.stance is Stance.CONTRADICTS

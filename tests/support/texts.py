@@ -25,3 +25,27 @@ INDEPENDENT = (
     "Rajin and onward to the Russian Far East. Neither government has acknowledged a deal, and "
     "both have dismissed earlier accounts as hostile propaganda aimed at isolating them."
 )
+
+
+# Short wire briefs (15-39 words): a copy with a dateline, another brief on the same event in
+# other words, and two daily briefs written to one template.
+BRIEF = (
+    "North Korea has sent Russia about a million artillery shells by rail and ship since "
+    "August, South Korea's intelligence service told lawmakers on Wednesday."
+)
+BRIEF_COPY = (
+    "SEOUL - North Korea has sent Russia about a million artillery shells by rail and ship "
+    "since August, South Korea's intelligence service told lawmakers on Wednesday."
+)
+OTHER_BRIEF = (
+    "Seoul's intelligence agency says Pyongyang shipped roughly one million shells to Moscow "
+    "over recent months, using both trains and cargo vessels."
+)
+TEMPLATE_MONDAY = (
+    "Defence intelligence update on Ukraine, 24 November: Russian forces kept up assaults "
+    "near Pokrovsk, with heavy losses on both sides, the ministry said."
+)
+TEMPLATE_TUESDAY = (
+    "Defence intelligence update on Ukraine, 25 November: Russian forces kept up assaults "
+    "near Kupiansk, with heavy losses on both sides, the ministry said."
+)
