@@ -139,21 +139,31 @@ def _train_crossencoder(
     typer.echo("report (claims never trained or tuned on):\n" + report.report.report())
 
 
-def _train_builtin(data: Path, out: Path | None) -> None:
+def _train_builtin(data: Path, out: Path | None, split: str) -> None:
     from monitor.judge.builtin import MANIFEST_FILE, MODEL_FILE
     from monitor.judge.training import train
 
+    if split not in ("body", "claim"):
+        raise fail(f"--split {split!r}: choose body (the shipped model) or claim")
+    if split == "claim" and out is None:
+        raise fail("--split claim trains a model to measure on unseen claims: give --out")
     current = settings()
     target = out or MODEL_FILE
     manifest = MANIFEST_FILE if out is None else out.with_suffix(".json")
     try:
         report = train(
-            data, embedder_for(current), target, manifest, progress("embedding sentences")
+            data,
+            embedder_for(current),
+            target,
+            manifest,
+            progress("embedding sentences"),
+            split=split,
         )
     except MonitorError as err:
         raise fail(str(err)) from err
+    held = "dev" if split == "body" else "report part, claims never trained on"
     typer.echo(f"wrote {target} (sha256 {report.sha256})")
-    typer.echo(f"trained on {report.train_pairs} pairs; dev ({report.dev_pairs} pairs):")
+    typer.echo(f"trained on {report.train_pairs} pairs; {held} ({report.dev_pairs} pairs):")
     typer.echo(report.dev.report())
 
 
@@ -225,13 +235,23 @@ def stance_train(
             "(written by scripts/fetch-outside-data; docs/data.md).",
         ),
     ] = None,
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split",
+            help="Builtin only: body (the shipped model, dev = a fifth of the bodies) or claim "
+            "(train on the claim split, report on claims never seen; needs --out).",
+        ),
+    ] = "body",
 ) -> None:
     """Reproduce a shipped stance model (seeded) and report on its held-out split."""
     if model == "builtin":
         if outside_data is not None:
             raise fail("--outside trains the crossencoder only")
-        _train_builtin(data, out)
+        _train_builtin(data, out, split)
     elif model == "crossencoder":
+        if split != "body":
+            raise fail("the crossencoder always trains on the claim split; --split is for builtin")
         _train_crossencoder(data, out, device, checkpoint, outside_data)
     else:
         raise fail(f"--model {model!r}: choose crossencoder or builtin")

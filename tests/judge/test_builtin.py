@@ -15,11 +15,13 @@ from monitor.errors import ModelError
 from monitor.judge import features as F
 from monitor.judge.builtin import MANIFEST_FILE, MODEL_FILE, BuiltinStance, StanceWeights
 from monitor.judge.fnc import LABELS, read_pairs
+from monitor.judge.splits import split_by_claim
 from monitor.judge.stance import StanceQuery
 from monitor.judge.training import split_bodies, train
 from monitor.types import Stance
 from tests.support.cli import run_cli
 from tests.support.embedders import HashingEmbedder
+from tests.support.fnc import claims_fnc
 
 FNC = Path(__file__).resolve().parents[3] / "shared/datasets/fnc1"
 
@@ -233,3 +235,23 @@ def test_predict_and_eval_commands_on_fnc_rows(tmp_path: Path) -> None:
     evaluated = run_cli(["stance", "eval", "--stances", str(stances), "--bodies", str(bodies)])
     assert evaluated.exit_code == 0, evaluated.output
     assert "FNC-1 score:" in evaluated.output and "macro-F1:" in evaluated.output
+
+
+def test_trained_on_the_claim_split_it_reports_on_claims_it_never_saw(tmp_path: Path) -> None:
+    data = claims_fnc(tmp_path / "data")
+    report = train(data, HashingEmbedder(), tmp_path / "c.npz", tmp_path / "c.json", split="claim")
+    parts = split_by_claim([p for p in read_pairs(data / "train_stances.csv") if p.label])
+    assert report.dev.count == len(parts.report) > 0
+    assert report.train_pairs == len(parts.train) + len(parts.validation)
+    seen = {p.headline for p in parts.train + parts.validation}
+    assert not seen & {p.headline for p in parts.report}
+
+
+def test_a_claim_split_model_is_never_written_over_the_shipped_one(tmp_path: Path) -> None:
+    data = claims_fnc(tmp_path / "data")
+    before = MODEL_FILE.read_bytes()
+    result = run_cli(
+        ["stance", "train", "--model", "builtin", "--split", "claim", "--data", str(data)]
+    )
+    assert result.exit_code != 0 and "give --out" in result.output
+    assert MODEL_FILE.read_bytes() == before
