@@ -14,7 +14,7 @@ news, the pipeline also asks it about the news alone (``news``), and :func:`prim
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from monitor.judge.attribution import OUTLET, Act, Voice, denials, holder, voices
@@ -126,29 +126,30 @@ def says_not_so(passage: str) -> bool:
 
 def news_refutation(claim: str, passages: Sequence[str]) -> str | None:
     """The news passage that says outright that something is not so, if any."""
-    if _NEGATIVE_CLAIM.search(claim):
-        return None
-    return next((p for p in news_of(passages) if _REFUTED.search(p)), None)
+    return _first_news(claim, passages, lambda p: bool(_REFUTED.search(p)))
 
 
 def news_calls_false(claim: str, passages: Sequence[str]) -> str | None:
     """The news passage that calls something false outright ("is baseless", "has nothing to do
     with reality"), if any: stronger than :func:`news_refutation`'s "no sign", which a mere
     mention may say of something else."""
-    if _NEGATIVE_CLAIM.search(claim):
-        return None
-    return next((p for p in news_of(passages) if _FALSITY.search(p)), None)
+    return _first_news(claim, passages, lambda p: bool(_FALSITY.search(p)))
 
 
 def news_assertion(claim: str, passages: Sequence[str]) -> str | None:
     """The news passage in which someone named asserts something on the record, unhedged
     ("White House says Pyongyang is quietly sending Russia artillery ammunition"), if any."""
+    return _first_news(claim, passages, asserted_on_record)
+
+
+def _first_news(
+    claim: str, passages: Sequence[str], takes_a_position: Callable[[str], bool]
+) -> str | None:
+    """The first news passage that ``takes_a_position``; none for a claim that is itself a
+    denial ("Iran denies ..." is neither refuted nor asserted by the news' own words)."""
     if _NEGATIVE_CLAIM.search(claim):
         return None
-    for passage in news_of(passages):
-        if asserted_on_record(passage):
-            return passage
-    return None
+    return next((p for p in news_of(passages) if takes_a_position(p)), None)
 
 
 def asserted_on_record(passage: str) -> bool:

@@ -125,6 +125,14 @@ def test_news_that_says_outright_it_is_not_so_contradicts_though_the_model_said_
     assert (result.stance, result.quote) == (Stance.CONTRADICTS, passages[0])
 
 
+def shown(claim: str, passages: list[str], model: Stance, quote: str | None = None) -> Stance:
+    """The stance a desk is shown when the model read ``model`` into ``quote`` (by default the
+    last passage) and nothing is reported in passing."""
+    overall = StanceResult(model, 0.7, passages[-1] if quote is None else quote)
+    result, _ = primary(claim, passages, overall, None, [])
+    return result.stance
+
+
 def test_a_plan_or_a_call_on_the_record_is_no_assertion_that_it_is_so() -> None:
     claim = "The EU has banned imports of Russian diamonds"
     for lead in (
@@ -133,9 +141,7 @@ def test_a_plan_or_a_call_on_the_record_is_no_assertion_that_it_is_so() -> None:
         "A draft package, the Commission said, proposes a ban on Russian diamonds.",
     ):
         passages = ["EU leaders discuss Russian diamonds", lead]
-        overall = StanceResult(Stance.MENTIONS, 0.6, lead)
-        result, _ = primary(claim, passages, overall, None, [])
-        assert result.stance is Stance.MENTIONS, lead
+        assert shown(claim, passages, Stance.MENTIONS) is Stance.MENTIONS, lead
 
 
 def test_news_that_calls_the_claim_unreal_contradicts_though_the_model_said_mentions() -> None:
@@ -145,9 +151,7 @@ def test_news_that_calls_the_claim_unreal_contradicts_though_the_model_said_ment
         "Suggestions that Moscow was involved have nothing to do with reality, the Kremlin "
         "spokesman told reporters on Tuesday.",
     ]
-    overall = StanceResult(Stance.MENTIONS, 0.5, passages[1])
-    result, _ = primary(claim, passages, overall, None, [])
-    assert result.stance is Stance.CONTRADICTS
+    assert shown(claim, passages, Stance.MENTIONS) is Stance.CONTRADICTS
 
 
 def test_not_saying_who_did_it_or_trading_blame_is_no_contradiction() -> None:
@@ -162,9 +166,7 @@ def test_not_saying_who_did_it_or_trading_blame_is_no_contradiction() -> None:
             "Each side accuses the other of destroying the bridge, and both deny involvement.",
         ),
     ):
-        overall = StanceResult(Stance.CONTRADICTS, 0.7, lead)
-        result, _ = primary(claim, [title, lead], overall, None, [])
-        assert result.stance is Stance.MENTIONS, lead
+        assert shown(claim, [title, lead], Stance.CONTRADICTS) is Stance.MENTIONS, lead
 
 
 def test_a_denial_reported_in_an_inquiry_story_stays_a_contradiction() -> None:
@@ -173,9 +175,7 @@ def test_a_denial_reported_in_an_inquiry_story_stays_a_contradiction() -> None:
         "Officials deny rigging allegations, inquiry told",
         "The inquiry heard from returning officers, who denied any rigging, an official said.",
     ]
-    overall = StanceResult(Stance.CONTRADICTS, 0.7, passages[1])
-    result, _ = primary(claim, passages, overall, None, [])
-    assert result.stance is Stance.CONTRADICTS
+    assert shown(claim, passages, Stance.CONTRADICTS) is Stance.CONTRADICTS
 
 
 def test_a_report_whose_news_is_all_plans_and_fears_is_a_mention() -> None:
@@ -184,9 +184,7 @@ def test_a_report_whose_news_is_all_plans_and_fears_is_a_mention() -> None:
         "Western capitals fear an arms deal as leaders meet",
         "Officials fear Pyongyang may send shells to Moscow if the summit goes well.",
     ]
-    overall = StanceResult(Stance.SUPPORTS, 0.6, passages[1])
-    result, _ = primary(claim, passages, overall, None, [])
-    assert result.stance is Stance.MENTIONS
+    assert shown(claim, passages, Stance.SUPPORTS) is Stance.MENTIONS
 
 
 def test_who_says_the_headline_is_not_so_holds_the_contradiction() -> None:
@@ -214,9 +212,7 @@ def test_planes_and_the_month_of_may_are_no_plans_or_hedges() -> None:
             "said on Tuesday.",
         ),
     ):
-        overall = StanceResult(Stance.SUPPORTS, 0.7, lead)
-        result, _ = primary(claim, [title, lead], overall, None, [])
-        assert result.stance is Stance.SUPPORTS, title
+        assert shown(claim, [title, lead], Stance.SUPPORTS) is Stance.SUPPORTS, title
 
 
 def test_no_sign_of_something_else_does_not_turn_a_mention_into_a_contradiction() -> None:
@@ -225,17 +221,16 @@ def test_no_sign_of_something_else_does_not_turn_a_mention_into_a_contradiction(
         "Fighting in Kursk grinds on",
         "There is no sign the fighting in Kursk will ease soon, Ukraine's commander said.",
     ]
-    overall = StanceResult(Stance.MENTIONS, 0.6, passages[1])
-    result, _ = primary(claim, passages, overall, None, [])
-    assert result.stance is Stance.MENTIONS
+    assert shown(claim, passages, Stance.MENTIONS) is Stance.MENTIONS
 
 
 def test_a_contracted_not_saying_is_no_position_either() -> None:
     claim = "Ukrainian forces destroyed the bridge"
     lead = "Police haven't said who set the charges that brought the bridge down."
-    overall = StanceResult(Stance.CONTRADICTS, 0.7, lead)
-    result, _ = primary(claim, ["Bridge blast under investigation", lead], overall, None, [])
-    assert result.stance is Stance.MENTIONS
+    assert (
+        shown(claim, ["Bridge blast under investigation", lead], Stance.CONTRADICTS)
+        is Stance.MENTIONS
+    )
 
 
 def test_leaders_toasting_each_other_is_no_mutual_blame() -> None:
@@ -244,6 +239,4 @@ def test_leaders_toasting_each_other_is_no_mutual_blame() -> None:
         "Kim and Putin toast each other at Pyongyang summit",
         "Kim Jong Un told Putin that no North Korean soldier is in Russia.",
     ]
-    overall = StanceResult(Stance.CONTRADICTS, 0.7, passages[1])
-    result, _ = primary(claim, passages, overall, None, [])
-    assert result.stance is Stance.CONTRADICTS
+    assert shown(claim, passages, Stance.CONTRADICTS) is Stance.CONTRADICTS
