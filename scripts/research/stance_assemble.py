@@ -67,6 +67,7 @@ def main() -> None:
         "bias": entry["bias"],
         "max_tokens": recipe["max_tokens"],
         "window_words": recipe["window_words"],
+        "cue_weight": recipe.get("cue_weight", 0.0),
         "split": "FNC-1 train by claim (monitor/judge/cross_training.py parts)",
         "layers": layers,
         "seed": entry.get("seed", SEED),

@@ -12,7 +12,13 @@ only while ``--budget`` seconds have not passed:
 2. ``full64``: the same at v1's 64 tokens (what the longer window buys);
 3. ``full128-syn80``: twice as many synthetic items per claim (does more denial help?);
 4. ``v1``: v1's recipe (one capped epoch, 64 tokens, batch 16) on this machine, for scale;
-5. ``full192``: 192 tokens (where the length curve goes; too slow for two CPU cores).
+5. ``full192``: 192 tokens (where the length curve goes; too slow for two CPU cores);
+
+then, in a second run, ``full128`` with seeds 14 and 15 (how much is the seed), one and two
+epochs and a lower learning rate, and in a third, windows that also choose passages carrying a
+word that takes a position (``cue_weight`` 1.5 and 3; FNC-1's debunking bodies often say
+"hoax" in a sentence that shares no word with the claim). Each run's figures are in
+``scripts/research/results/``.
 
 The choice between variants is made on **validation** only. Weights of the two best by
 validation macro-F1 come back without the word embeddings (frozen in training, so equal to
@@ -32,6 +38,7 @@ from typing import Any
 
 from safetensors.torch import save_file
 
+from monitor.judge.cross import Window
 from monitor.judge.cross_training import RECIPE_V1, Prepared, Recipe, fit, prepare
 from monitor.judge.splits import SEED
 
@@ -50,22 +57,24 @@ FULL = Recipe(
         "unrelated:unrelated": None,
     },
     epochs=3,
-    max_tokens=128,
-    window_words=100,
+    window=Window(tokens=128, words=100),
     batch=32,
 )
 VARIANTS: list[tuple[str, Recipe]] = [
     ("full128", FULL),
-    ("full64", replace(FULL, max_tokens=64, window_words=50)),
+    ("full64", replace(FULL, window=Window(tokens=64, words=50))),
     ("full128-syn80", replace(FULL, synthetic_per_claim=80)),
     ("v1", RECIPE_V1),
-    ("full192", replace(FULL, max_tokens=192, window_words=150)),
+    ("full192", replace(FULL, window=Window(tokens=192, words=150))),
     # second run: how much of full128 is the seed, and does it overfit the training claims?
     ("full128-e1", replace(FULL, epochs=1)),
     ("full128-e2", replace(FULL, epochs=2)),
     ("full128-lr2e5", replace(FULL, learning_rate=2e-5)),
     ("full128-s14", FULL),
     ("full128-s15", FULL),
+    # third run: passages that take a position (denied, hoax, confirmed) chosen into the window
+    ("full128-cue1.5", replace(FULL, window=Window(tokens=128, words=100, cue_weight=1.5))),
+    ("full128-cue3", replace(FULL, window=Window(tokens=128, words=100, cue_weight=3.0))),
 ]
 SEEDS = {"full128-s14": 14, "full128-s15": 15}
 
@@ -118,7 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     results: dict[str, dict[str, Any]] = {}
-    prepared: dict[tuple[int, int], Prepared] = {}
+    prepared: dict[tuple[Window, int], Prepared] = {}
     for name, recipe in VARIANTS:
         if args.only is not None and name not in args.only:
             continue
@@ -127,7 +136,7 @@ def main() -> None:
             print(f"skip {name}: {elapsed:.0f} s spent", flush=True)
             continue
         print(f"== {name} ({elapsed:.0f} s)", flush=True)
-        key = (recipe.window_words, recipe.synthetic_per_claim)
+        key = (recipe.window, recipe.synthetic_per_claim)
         if key not in prepared or prepared[key].recipe.caps != recipe.caps:
             prepared[key] = prepare(args.data, "claim", limit=args.limit, recipe=recipe)
         data = replace(prepared[key], recipe=recipe)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ModelError
-from monitor.judge.cross import MODEL_DIR, CrossEncoderStance, body_window, window
+from monitor.judge.cross import MODEL_DIR, CrossEncoderStance, Window, body_window, window
 from monitor.judge.cross_training import Recipe, fit, prepare, tune_bias
 from monitor.judge.stance import StanceQuery
 from monitor.types import Stance
@@ -27,13 +27,25 @@ def test_the_window_reads_the_title_then_the_sentences_closest_to_the_claim() ->
         "Markets were calm.",
         "Russia used the drones against power stations.",
     ]
-    text, passages = window(DRONES, sentences, lead="Drone deliveries", words=20)
+    text, passages = window(DRONES, sentences, lead="Drone deliveries", how=Window(words=20))
     assert passages == [
         "Drone deliveries",
         "Officials said Iran has supplied hundreds of drones to Russia.",
         "Russia used the drones against power stations.",
     ]
     assert text == " ".join(passages)
+
+
+def test_a_window_with_a_cue_weight_also_reads_a_passage_that_takes_a_position() -> None:
+    sentences = [
+        "Officials said Iran has supplied hundreds of drones to Russia.",
+        "Russia used the drones against power stations in winter.",
+        "The whole story is a hoax, the ministry said.",
+    ]
+    plain = window(DRONES, sentences, how=Window(words=20))[1]
+    cued = window(DRONES, sentences, how=Window(words=20, cue_weight=3.0))[1]
+    assert "The whole story is a hoax, the ministry said." not in plain
+    assert cued[:2] == [sentences[0], "The whole story is a hoax, the ministry said."]
 
 
 def test_a_body_window_reads_the_matched_passage_first_and_never_repeats_one() -> None:
@@ -79,7 +91,7 @@ def test_a_recipe_sets_the_window_the_model_is_trained_on_and_read_with(
     trained: tuple[Path, Path], tmp_path: Path
 ) -> None:
     base, _ = trained
-    recipe = Recipe(epochs=1, max_tokens=24, window_words=12, batch=8)
+    recipe = Recipe(epochs=1, window=Window(tokens=24, words=12), batch=8)
     prepared = prepare(claims_fnc(tmp_path / "fnc"), recipe=recipe)
     assert max(len(e.text.split()) for e in prepared.validation) < max(
         len(e.text.split()) for e in prepare(claims_fnc(tmp_path / "fnc2")).validation
