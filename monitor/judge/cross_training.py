@@ -98,8 +98,8 @@ class Recipe:
 RECIPE_V1 = Recipe()
 RECIPE_V1_OUTSIDE = Recipe(caps=dict(CAPS_WITH_OUTSIDE))
 # stance-ce-v3 (shipped): three epochs over the whole train part (unrelated pairs capped) and
-# every synthetic item, 128 tokens; about a minute on one GPU, many hours on two CPU cores
-# (docs/stance-research.md, round 5).
+# every synthetic item, 128 tokens, passages that take a position weighted into the window;
+# about a minute on one GPU, many hours on two CPU cores (docs/stance-research.md, round 5).
 RECIPE_V3 = Recipe(
     caps={
         "fnc:agree": None,
@@ -113,7 +113,7 @@ RECIPE_V3 = Recipe(
         "unrelated:unrelated": None,
     },
     epochs=3,
-    window=Window(tokens=128, words=100),
+    window=Window(tokens=128, words=100, cue_weight=1.5),
     batch=32,
 )
 # What `monitor stance train` trains: the shipped model's recipe.
