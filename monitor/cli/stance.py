@@ -112,16 +112,18 @@ def _train_crossencoder(
     device: str | None,
     checkpoint: Path | None,
     outside_data: Path | None,
+    recipe_name: str | None,
 ) -> None:
     import torch
 
     from monitor.judge.cross import MODEL_DIR
-    from monitor.judge.cross_training import train
+    from monitor.judge.cross_training import RECIPES, train
     from monitor.judge.embed import resolve_model
     from monitor.settings import DEFAULT_EMBEDDING_MODEL
 
     target = out or MODEL_DIR
     chosen = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    recipe = RECIPES[recipe_name] if recipe_name is not None else None
     try:
         report = train(
             data,
@@ -130,6 +132,7 @@ def _train_crossencoder(
             device=chosen,
             checkpoint=checkpoint,
             outside_data=outside_data,
+            recipe=recipe,
             log=lambda line: typer.echo(line, err=True),
         )
     except MonitorError as err:
@@ -218,7 +221,7 @@ def stance_train(
         typer.Option("--out", help="Where to write the model (default: the package's)."),
     ] = None,
     model: Annotated[
-        str, typer.Option("--model", help="crossencoder (the default model) or builtin.")
+        str, typer.Option("--model", help="crossencoder (default) or builtin.")
     ] = "crossencoder",
     device: Annotated[
         str | None, typer.Option("--device", help="Torch device (default: cuda if present).")
@@ -243,15 +246,26 @@ def stance_train(
             "(train on the claim split, report on claims never seen; needs --out).",
         ),
     ] = "body",
+    recipe: Annotated[
+        str | None,
+        typer.Option(
+            "--recipe",
+            help="Crossencoder only: v3 (the shipped model's: three epochs at 128 tokens, about "
+            "a minute on a GPU, many hours on two CPU cores) or v1 (one capped epoch at 64 "
+            "tokens, about 45 minutes on two CPU cores). Default v3; with --outside, v1's mix.",
+        ),
+    ] = None,
 ) -> None:
     """Reproduce a shipped stance model (seeded) and report on its held-out split."""
+    if recipe is not None and recipe not in ("v1", "v3"):
+        raise fail(f"--recipe {recipe!r}: choose v3 (the shipped model's) or v1")
     if model == "builtin":
-        if outside_data is not None:
-            raise fail("--outside trains the crossencoder only")
+        if outside_data is not None or recipe is not None:
+            raise fail("--outside and --recipe train the crossencoder only")
         _train_builtin(data, out, split)
     elif model == "crossencoder":
         if split != "body":
             raise fail("the crossencoder always trains on the claim split; --split is for builtin")
-        _train_crossencoder(data, out, device, checkpoint, outside_data)
+        _train_crossencoder(data, out, device, checkpoint, outside_data, recipe)
     else:
         raise fail(f"--model {model!r}: choose crossencoder or builtin")

@@ -116,8 +116,9 @@ RECIPE_V3 = Recipe(
     window=Window(tokens=128, words=100, cue_weight=1.5),
     batch=32,
 )
-# What `monitor stance train` trains: the shipped model's recipe.
+# What `monitor stance train` trains: the shipped model's recipe; ``--recipe`` names another.
 RECIPE = RECIPE_V3
+RECIPES = {"v1": RECIPE_V1, "v3": RECIPE_V3}
 TOKENIZER_FILES = (
     "tokenizer.json",
     "vocab.txt",
@@ -285,11 +286,13 @@ def train(
     limit: int | None = None,
     checkpoint: Path | None = None,
     outside_data: Path | None = None,
+    recipe: Recipe | None = None,
     log: Callable[[str], None] = print,
 ) -> CrossReport:
     """Fine-tune ``base`` (a BERT model directory) on FNC-1 in ``data`` (and the outside pairs
-    in ``outside_data``, if given); write it to ``out``."""
-    prepared = prepare(data, "claim", seed, limit=limit, outside_data=outside_data)
+    in ``outside_data``, if given) by ``recipe`` (default as :func:`prepare`'s); write it to
+    ``out``."""
+    prepared = prepare(data, "claim", seed, limit=limit, outside_data=outside_data, recipe=recipe)
     return fit(prepared, base, out, device=device, seed=seed, checkpoint=checkpoint, log=log)
 
 

@@ -199,3 +199,13 @@ def test_eval_scores_the_held_out_claims_of_the_split(tmp_path: Path) -> None:
     held_out = split_by_claim(read_pairs(data / "train_stances.csv")).report
     scores = json.loads(result.output[result.output.index("{") :])  # after the progress bar
     assert scores["pairs"] == len(held_out)
+
+
+def test_train_names_the_recipes_it_knows(tmp_path: Path) -> None:
+    data = claims_fnc(tmp_path / "fnc")
+    result = run_cli(
+        ["stance", "train", "--data", str(data), "--recipe", "v9", "--out", str(tmp_path / "m")]
+    )
+    assert result.exit_code == 1
+    assert "--recipe 'v9': choose v3 (the shipped model's) or v1" in result.output
+    assert not (tmp_path / "m").exists()
