@@ -142,7 +142,7 @@ def _train_crossencoder(
     typer.echo("report (claims never trained or tuned on):\n" + report.report.report())
 
 
-def _train_builtin(data: Path, out: Path | None, split: str) -> None:
+def _train_builtin(data: Path, out: Path | None, split: str, synthetic: int) -> None:
     from monitor.judge.builtin import MANIFEST_FILE, MODEL_FILE
     from monitor.judge.training import train
 
@@ -150,6 +150,8 @@ def _train_builtin(data: Path, out: Path | None, split: str) -> None:
         raise fail(f"--split {split!r}: choose body (the shipped model) or claim")
     if split == "claim" and out is None:
         raise fail("--split claim trains a model to measure on unseen claims: give --out")
+    if synthetic and out is None:
+        raise fail("--synthetic trains a model to compare with the shipped one: give --out")
     current = settings()
     target = out or MODEL_FILE
     manifest = MANIFEST_FILE if out is None else out.with_suffix(".json")
@@ -161,6 +163,7 @@ def _train_builtin(data: Path, out: Path | None, split: str) -> None:
             manifest,
             progress("embedding sentences"),
             split=split,
+            synthetic_per_claim=synthetic,
         )
     except MonitorError as err:
         raise fail(str(err)) from err
@@ -246,6 +249,15 @@ def stance_train(
             "(train on the claim split, report on claims never seen; needs --out).",
         ),
     ] = "body",
+    synthetic: Annotated[
+        int,
+        typer.Option(
+            "--synthetic",
+            min=0,
+            help="Builtin only: synthetic items per training claim (attributed denials, "
+            "hedges, assertions; the shipped model has none); needs --out.",
+        ),
+    ] = 0,
     recipe: Annotated[
         str | None,
         typer.Option(
@@ -262,8 +274,10 @@ def stance_train(
     if model == "builtin":
         if outside_data is not None or recipe is not None:
             raise fail("--outside and --recipe train the crossencoder only")
-        _train_builtin(data, out, split)
+        _train_builtin(data, out, split, synthetic)
     elif model == "crossencoder":
+        if synthetic:
+            raise fail("--synthetic is for builtin; the crossencoder's recipe sets its own")
         if split != "body":
             raise fail("the crossencoder always trains on the claim split; --split is for builtin")
         _train_crossencoder(data, out, device, checkpoint, outside_data, recipe)

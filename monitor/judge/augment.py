@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from monitor.judge.cross import key_words
+from monitor.judge.fnc import Pair
+from monitor.judge.passages import body_passages
 
 ACTORS = (
     "The foreign ministry",
@@ -188,6 +190,24 @@ def _sentence(kind: str, clause: str, rng: np.random.RandomState) -> str:
         return said
     other = ACTORS[rng.randint(len(ACTORS))]
     return said + " " + _fill(PASSING_DENIAL[rng.randint(len(PASSING_DENIAL))], other, clause)
+
+
+def for_pairs(
+    pairs: Sequence[Pair],
+    bodies: dict[str, str],
+    component: dict[str, str],
+    rng: np.random.RandomState,
+    per_claim: int = 40,
+) -> list[Synthetic]:
+    """:func:`synthesize` for the claims of FNC-1 ``pairs`` (their related pairs' headlines,
+    grouped by ``component``, :func:`monitor.judge.splits.claim_components`) and their bodies."""
+    related = [p for p in pairs if p.label != "unrelated"]
+    claims = wordings(sorted((component["h:" + p.headline], p.headline) for p in related))
+    bodies_of: dict[str, list[list[str]]] = {}
+    for body_id in sorted({p.body_id for p in related}):
+        key = component["b:" + body_id]
+        bodies_of.setdefault(key, []).append(body_passages(bodies[body_id], 60))
+    return synthesize(claims, bodies_of, rng, per_claim)
 
 
 def wordings(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:

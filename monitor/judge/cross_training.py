@@ -29,7 +29,6 @@ import numpy as np
 from monitor.judge import augment, outside
 from monitor.judge.cross import CLASSES, V1_WINDOW, Window, body_window, window
 from monitor.judge.fnc import Pair, Scores, read_bodies, read_pairs, score
-from monitor.judge.passages import body_passages
 from monitor.judge.splits import SEED, claim_components, split_bodies, split_by_claim
 
 SYNTHETIC_PER_CLAIM = 40
@@ -177,13 +176,7 @@ def training_examples(
         rows = [p for p in pairs if p.label == label]
         chosen += _sample(rows, caps[f"fnc:{label}"], rng)
     examples = fnc_examples(chosen, bodies, recipe.window)
-    related = [p for p in pairs if p.label != "unrelated"]
-    claims = augment.wordings(sorted((component["h:" + p.headline], p.headline) for p in related))
-    bodies_of: dict[str, list[list[str]]] = {}
-    for body_id in sorted({p.body_id for p in related}):
-        key = component["b:" + body_id]
-        bodies_of.setdefault(key, []).append(body_passages(bodies[body_id], 60))
-    made = augment.synthesize(claims, bodies_of, rng, recipe.synthetic_per_claim)
+    made = augment.for_pairs(pairs, bodies, component, rng, recipe.synthetic_per_claim)
     for kind in augment.KINDS:
         cap = caps.get(f"{kind}:{augment.LABEL_OF[kind]}", 0)
         for item in _sample([m for m in made if m.kind == kind], cap, rng):

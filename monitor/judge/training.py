@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from monitor.judge import augment
 from monitor.judge.builtin import (
     MANIFEST_FILE,
     MODEL_FILE,
@@ -27,9 +28,15 @@ from monitor.judge.builtin import (
 from monitor.judge.embed import Embedder
 from monitor.judge.features import Article
 from monitor.judge.fnc import Pair, Scores, read_bodies, read_pairs, score
-from monitor.judge.splits import split_bodies, split_by_claim
+from monitor.judge.splits import claim_components, split_bodies, split_by_claim
 
 SEED = 13
+# Synthetic items per training claim (monitor/judge/augment.py: attributed denials, hedges and
+# assertions of the claim's other wordings among its bodies' background sentences). The shipped
+# model has none: with 40 it read the desk set's tune claims no better and its contradictions
+# less precisely (docs/stance-research.md, section 10); `--synthetic N` trains so.
+SYNTHETIC_PER_CLAIM = 0
+SYNTHETIC = "synthetic-"  # body IDs of synthetic items
 DISAGREE_OVERSAMPLING = 3
 HIDDEN = 128
 ALPHA = 1e-2
@@ -42,6 +49,7 @@ class TrainingReport:
     train_pairs: int
     dev_pairs: int
     sha256: str
+    synthetic_pairs: int = 0
 
 
 def train(
@@ -51,6 +59,7 @@ def train(
     manifest: Path = MANIFEST_FILE,
     progress: Callable[[Iterable[int]], Iterable[int]] = iter,
     split: str = "body",
+    synthetic_per_claim: int = SYNTHETIC_PER_CLAIM,
 ) -> TrainingReport:
     """Train on FNC-1's ``train_*.csv`` in ``data``, write the weights and report on the
     held-out pairs: ``split="body"`` (the shipped model) holds out a fifth of the bodies;
@@ -61,7 +70,8 @@ def train(
     bodies = read_bodies(data / "train_bodies.csv")
     labelled = [p for p in pairs if p.label is not None]
     training, held_out = _parts(labelled, bodies, split)
-    articles = BuiltinStance(embedder).articles(bodies, progress)
+    made, made_bodies = synthetic(training, bodies, synthetic_per_claim)
+    articles = BuiltinStance(embedder).articles({**bodies, **made_bodies}, progress)
     headlines, vectors = _unique_headlines(labelled, embedder)
     vector_of = dict(zip(headlines, vectors, strict=True))
     train_ids = {p.body_id for p in training}
@@ -69,8 +79,8 @@ def train(
         [bodies[b] for b in sorted(train_ids)] + sorted({p.headline for p in training}), embedder
     )
     arrays = {
-        **_stage1(space, training, vector_of, articles),
-        **_stage2(space, training, vector_of, articles),
+        **_stage1(space, [*training, *made], vector_of, articles),
+        **_stage2(space, [*training, *made], vector_of, articles),
         **space.arrays(),
     }
     weights = StanceWeights(arrays, embedder.model_key)
@@ -81,8 +91,25 @@ def train(
     )
     dev = score([str(p.label) for p in dev_pairs], [label for label, _ in predicted])
     seconds = time.perf_counter() - started
-    _write_manifest(manifest, out, data, embedder.model_key, sha, dev, seconds)
-    return TrainingReport(dev, len(training), len(dev_pairs), sha)
+    _write_manifest(manifest, out, data, embedder.model_key, sha, dev, seconds, len(made))
+    return TrainingReport(dev, len(training), len(dev_pairs), sha, len(made))
+
+
+def synthetic(
+    training: Sequence[Pair], bodies: dict[str, str], per_claim: int
+) -> tuple[list[Pair], dict[str, str]]:
+    """Synthetic pairs of the training claims (seeded) and their bodies, keyed ``SYNTHETIC<n>``.
+
+    Each item's claim is one of the claim's own headlines; so a model learns how a denial, a
+    hedge or an assertion on the record is written around a claim, not which claims were denied.
+    """
+    if not per_claim:
+        return [], {}
+    rng = np.random.RandomState(SEED)
+    made = augment.for_pairs(training, bodies, claim_components(training), rng, per_claim)
+    texts = {f"{SYNTHETIC}{i}": " ".join(m.sentences) for i, m in enumerate(made)}
+    pairs = [Pair(m.claim, f"{SYNTHETIC}{i}", m.label) for i, m in enumerate(made)]
+    return pairs, texts
 
 
 def _parts(
@@ -171,7 +198,14 @@ def _stage2(
 
 
 def _write_manifest(
-    manifest: Path, out: Path, data: Path, model_key: str, sha: str, dev: Scores, seconds: float
+    manifest: Path,
+    out: Path,
+    data: Path,
+    model_key: str,
+    sha: str,
+    dev: Scores,
+    seconds: float,
+    synthetic_pairs: int,
 ) -> None:
     manifest.write_text(
         json.dumps(
@@ -190,6 +224,7 @@ def _write_manifest(
                     "seeds": list(ENSEMBLE_SEEDS),
                     "disagree_oversampling": DISAGREE_OVERSAMPLING,
                 },
+                "synthetic_pairs": synthetic_pairs,
                 "training_seconds": round(seconds),
                 "dev": dev.as_dict(),
             },

@@ -14,10 +14,10 @@ import pytest
 from monitor.errors import ModelError
 from monitor.judge import features as F
 from monitor.judge.builtin import MANIFEST_FILE, MODEL_FILE, BuiltinStance, StanceWeights
-from monitor.judge.fnc import LABELS, read_pairs
+from monitor.judge.fnc import LABELS, read_bodies, read_pairs
 from monitor.judge.splits import split_by_claim
 from monitor.judge.stance import StanceQuery
-from monitor.judge.training import split_bodies, train
+from monitor.judge.training import split_bodies, synthetic, train
 from monitor.types import Stance
 from tests.support.cli import run_cli
 from tests.support.embedders import HashingEmbedder
@@ -245,6 +245,25 @@ def test_trained_on_the_claim_split_it_reports_on_claims_it_never_saw(tmp_path: 
     assert report.train_pairs == len(parts.train) + len(parts.validation)
     seen = {p.headline for p in parts.train + parts.validation}
     assert not seen & {p.headline for p in parts.report}
+
+
+def test_training_adds_synthetic_items_of_the_training_claims_only(tmp_path: Path) -> None:
+    data = claims_fnc(tmp_path / "data")
+    parts = split_by_claim([p for p in read_pairs(data / "train_stances.csv") if p.label])
+    bodies = read_bodies(data / "train_bodies.csv")
+    made, texts = synthetic(parts.train, bodies, 40)
+    seen = {p.headline for p in parts.train}
+    assert made and {p.headline for p in made} <= seen
+    assert {p.label for p in made} == set(LABELS)  # denials, hedges, assertions, off-claim
+    assert set(texts) == {p.body_id for p in made} and not set(texts) & set(bodies)
+    denial = next(p for p in made if p.label == "disagree")
+    assert any(w in texts[denial.body_id].lower() for w in F.REFUTE | {"not", "no"})
+    assert synthetic(parts.train, bodies, 0) == ([], {})
+    out, manifest = tmp_path / "c.npz", tmp_path / "c.json"
+    report = train(data, HashingEmbedder(), out, manifest, split="claim", synthetic_per_claim=40)
+    trained_on = synthetic(parts.train + parts.validation, bodies, 40)[0]
+    assert report.synthetic_pairs == len(trained_on) > 0
+    assert json.loads(manifest.read_text())["synthetic_pairs"] == len(trained_on)
 
 
 def test_a_claim_split_model_is_never_written_over_the_shipped_one(tmp_path: Path) -> None:
