@@ -284,6 +284,8 @@ def stance_train(
     elif model == "crossencoder":
         if synthetic:
             raise fail("--synthetic is for builtin; the crossencoder's recipe sets its own")
+        if outside_data is not None and recipe is not None:
+            raise fail("--outside trains v1's recipe with the outside pairs; leave out --recipe")
         if split != "body":
             raise fail("the crossencoder always trains on the claim split; --split is for builtin")
         _train_crossencoder(data, out, device, checkpoint, outside_data, recipe)

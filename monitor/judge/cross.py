@@ -205,12 +205,13 @@ class CrossEncoderStance:
         self.device = device
         self.relatedness = relatedness
         self._loaded: _Loaded | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # one load, one forward pass at a time
 
     def _load(self) -> _Loaded:
-        if self._loaded is None:
-            self._loaded = _Loaded(self.directory, self.device)
-        return self._loaded
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = _Loaded(self.directory, self.device)
+            return self._loaded
 
     def probabilities(
         self,

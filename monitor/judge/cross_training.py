@@ -345,6 +345,7 @@ def fit(
         "frozen_layers": frozen,
         "learning_rate": recipe.learning_rate,
         "batch": recipe.batch,
+        "recipe": recipe.as_dict(),
         "training_seconds": round(seconds),
         "validation": validation.as_dict(),
         "report": report.as_dict(),

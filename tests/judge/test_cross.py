@@ -209,3 +209,6 @@ def test_train_names_the_recipes_it_knows(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "--recipe 'v9': choose v3 (the shipped model's) or v1" in result.output
     assert not (tmp_path / "m").exists()
+    both = ["--recipe", "v3", "--outside", str(tmp_path), "--out", str(tmp_path / "m")]
+    result = run_cli(["stance", "train", "--data", str(data), *both])
+    assert result.exit_code == 1 and "leave out --recipe" in result.output
