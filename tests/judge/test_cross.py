@@ -99,9 +99,37 @@ def test_a_recipe_sets_the_window_the_model_is_trained_on_and_read_with(
     fit(prepared, base, tmp_path / "short", frozen=0, log=lambda _: None)
     manifest = json.loads((tmp_path / "short" / "manifest.json").read_text())
     assert (manifest["max_tokens"], manifest["window_words"], manifest["epochs"]) == (24, 12, 1)
-    long_claim = StanceQuery(" ".join([DRONES] * 12), ("Iran sent drones.",) * 30)
-    [result] = CrossEncoderStance(tmp_path / "short").classify([long_claim])
-    assert 0.0 <= result.related <= 1.0
+    assert manifest["recipe"]["batch"] == 8
+    assert CrossEncoderStance(tmp_path / "short").window == Window(tokens=24, words=12)
+
+
+def test_a_manifest_that_names_no_window_reads_as_v1_did_and_a_bad_one_is_refused(
+    trained: tuple[Path, Path], tmp_path: Path
+) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(trained[1], copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    for key in ("max_tokens", "window_words", "cue_weight"):
+        manifest.pop(key)
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    assert CrossEncoderStance(copy).window == Window(tokens=64, words=50, cue_weight=0.0)
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "max_tokens": 100_000}))
+    with pytest.raises(ModelError, match="window"):
+        CrossEncoderStance(copy).classify([StanceQuery(DRONES, ("p",))])
+
+
+def test_a_checkpoint_of_another_recipe_is_refused_not_mixed_in(
+    trained: tuple[Path, Path], tmp_path: Path
+) -> None:
+    base, _ = trained
+    data = claims_fnc(tmp_path / "fnc")
+    checkpoint = tmp_path / "ckpt"
+    one = Recipe(epochs=1, batch=1, window=Window(tokens=24, words=12))
+    fit(prepare(data, recipe=one), base, None, frozen=0, checkpoint=checkpoint, log=print)
+    assert (checkpoint / "checkpoint.pt").exists()
+    other = Recipe(epochs=1, batch=2, window=Window(tokens=24, words=12))
+    with pytest.raises(ModelError, match="another training run"):
+        fit(prepare(data, recipe=other), base, None, frozen=0, checkpoint=checkpoint, log=print)
 
 
 def test_the_classifier_answers_every_query_with_a_quote_and_relatedness(
@@ -207,8 +235,18 @@ def test_train_names_the_recipes_it_knows(tmp_path: Path) -> None:
         ["stance", "train", "--data", str(data), "--recipe", "v9", "--out", str(tmp_path / "m")]
     )
     assert result.exit_code == 1
-    assert "--recipe 'v9': choose v3 (the shipped model's) or v1" in result.output
+    assert "--recipe 'v9': choose one of v1, v3 (v3: the shipped model's)" in result.output
     assert not (tmp_path / "m").exists()
     both = ["--recipe", "v3", "--outside", str(tmp_path), "--out", str(tmp_path / "m")]
     result = run_cli(["stance", "train", "--data", str(data), *both])
     assert result.exit_code == 1 and "leave out --recipe" in result.output
+    builtin = ["--model", "builtin", "--recipe", "v1", "--out", str(tmp_path / "b.npz")]
+    result = run_cli(["stance", "train", "--data", str(data), *builtin])
+    assert result.exit_code == 1 and "--recipe: for the crossencoder only" in result.output
+    result = run_cli(["stance", "train", "--data", str(data), "--synthetic", "40"])
+    assert result.exit_code == 1 and "--synthetic is for builtin" in result.output
+    result = run_cli(
+        ["stance", "train", "--data", str(data), "--model", "builtin", "--synthetic", "40"]
+    )
+    assert result.exit_code == 1 and "give --out" in result.output
+    assert not (tmp_path / "m").exists() and not (tmp_path / "b.npz").exists()

@@ -153,4 +153,4 @@ def test_train_refuses_outside_data_for_the_builtin_model(tmp_path: Path) -> Non
     args = ["stance", "train", "--model", "builtin", "--data", str(data)]
     result = run_cli([*args, "--outside", str(tmp_path / "outside")])
     assert result.exit_code == 1
-    assert "--outside and --recipe train the crossencoder only" in result.output
+    assert "--outside: for the crossencoder only" in result.output
