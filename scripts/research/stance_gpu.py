@@ -39,27 +39,13 @@ from typing import Any
 from safetensors.torch import save_file
 
 from monitor.judge.cross import Window
-from monitor.judge.cross_training import RECIPE_V1, Prepared, Recipe, fit, prepare
+from monitor.judge.cross_training import RECIPE_V1, RECIPE_V3, Prepared, Recipe, fit, prepare
 from monitor.judge.splits import SEED
 
 LIMIT = 15_000_000
 KEEP = 2
-FULL = Recipe(
-    caps={
-        "fnc:agree": None,
-        "fnc:disagree": None,
-        "fnc:discuss": None,
-        "fnc:unrelated": 8000,
-        "deny:disagree": None,
-        "hedge:discuss": None,
-        "assert:agree": None,
-        "assert_then_denial:agree": None,
-        "unrelated:unrelated": None,
-    },
-    epochs=3,
-    window=Window(tokens=128, words=100),
-    batch=32,
-)
+# "full": v3's recipe without the cue weight (the third run added it; v3 is its winner)
+FULL = replace(RECIPE_V3, window=Window(tokens=128, words=100), name="")
 VARIANTS: list[tuple[str, Recipe]] = [
     ("full128", FULL),
     ("full64", replace(FULL, window=Window(tokens=64, words=50))),
