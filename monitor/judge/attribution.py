@@ -69,6 +69,8 @@ _VERBS: dict[Act, tuple[str, ...]] = {
         "blames", "charged", "called", "calls", "described", "urged", "vowed", "pledged",
         "promised", "condemned", "criticised", "criticized", "predicted", "forecast",
         "projected", "observed", "recorded", "measured", "showed", "shows", "calculated",
+        "predict", "predicts", "predicting", "expect", "expects", "anticipated",
+        "anticipates", "forecasts", "testifying", "testify", "testifies",
     ),
 }  # fmt: skip
 _ACT_OF = {verb: act for act, verbs in _VERBS.items() for verb in verbs}
@@ -161,7 +163,7 @@ _TITLES = """
     center centre commission panel board regulator operator campaign team lawyers lawyer
     judges tribunal coalition alliance forces association foundation university economists
     delegates summit organisers organizers union staff workers spokesmen aides aide adviser
-    advisers envoys observers monitors monitoring prosecutor's general's
+    advisers envoys observers monitors monitoring prosecutor's general's authors author
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 
@@ -312,6 +314,8 @@ def _noun_phrase(words: list[str]) -> list[str]:
             continue
         break
     run = words[start:]
+    if run and run[0].lower() in {"in", "at", "on"}:
+        return []  # "a trial of 1,350 adults in Brazil found": a place, not the speaker
     while run and run[0].lower() in _FUNCTION - _DETERMINERS:
         run = run[1:]
     if len(run) == 1 and (run[0].isdigit() or (run[0].islower() and not _people(run[0]))):

@@ -53,12 +53,42 @@ from monitor.types import Stance
             Stance.SUPPORTS,
             "Fact-checkers at PolitiFact",
         ),
+        (
+            "Leaders of both countries meet on Friday, with analysts predicting a deal on "
+            "munitions.",
+            Stance.MENTIONS,
+            "analysts",
+        ),
+        (
+            "Energy economists expect prices to stay above last year's level until spring.",
+            Stance.SUPPORTS,
+            "Energy economists",
+        ),
+        (
+            "The Bank of Canada's latest report anticipated a further rise in prices.",
+            Stance.SUPPORTS,
+            "The Bank of Canada's latest report",
+        ),
+        (
+            "Patients on the drug recovered no faster, and the authors said the results do "
+            "not support its use.",
+            Stance.CONTRADICTS,
+            "the authors",
+        ),
     ],
 )
 def test_the_holder_is_the_speaker_of_the_reported_statement(
     passage: str, stance: Stance, expected: str
 ) -> None:
     assert holder(passage, stance) == expected
+
+
+def test_a_place_inside_a_longer_subject_is_not_taken_for_the_speaker() -> None:
+    passage = "A trial of 900 volunteers in Peru found the vaccine cut infections by half."
+    assert holder(passage, Stance.SUPPORTS) == OUTLET
+    assert holder("Officials in Kyiv said the dam was blown up.", Stance.SUPPORTS) == (
+        "Officials in Kyiv"
+    )
 
 
 def test_a_passage_the_outlet_states_itself_is_held_by_the_outlet() -> None:
