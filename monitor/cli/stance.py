@@ -117,14 +117,14 @@ def _train_crossencoder(
     import torch
 
     from monitor.judge.cross import MODEL_DIR
-    from monitor.judge.cross_training import RECIPES, train
+    from monitor.judge.cross_training import RECIPE, RECIPE_V3, RECIPES, train
     from monitor.judge.embed import resolve_model
     from monitor.settings import DEFAULT_EMBEDDING_MODEL
 
     target = out or MODEL_DIR
     chosen = device or ("cuda" if torch.cuda.is_available() else "cpu")
     recipe = RECIPES[recipe_name] if recipe_name is not None else None
-    if chosen == "cpu" and outside_data is None and recipe_name in (None, "v3"):
+    if chosen == "cpu" and outside_data is None and (recipe or RECIPE) is RECIPE_V3:
         typer.echo(
             "note: the v3 recipe (three epochs at 128 tokens) takes many hours on a CPU; "
             "--device cuda takes about a minute, --recipe v1 about 45 minutes on two cores",
