@@ -1,7 +1,7 @@
 """The desk set through the whole pipeline: what a desk would see in Slack, scored.
 
     python -m bench desk [--backend torch|onnx|onnx-int8] [--stance-model builtin|crossencoder]
-                         [--calibrate] [--json PATH]
+                         [--set main|holdout] [--calibrate] [--json PATH]
 
 The desk set's items (``bench/deskset/``) are served as RSS feeds from a server on 127.0.0.1,
 with a wire copy of every fourth related item in another feed (same text, another outlet); a
@@ -23,6 +23,10 @@ post's metadata, the item from its link, who holds the stance from its text. Sco
 * **stories**: wire copies grouped with their original, distinct items merged wrongly, and
   copies that raised a second alert.
 
+``--set holdout`` replays desk set B (``bench/deskset/holdout/``) instead: other claims, built
+later and blind, every one of them reported on and none tuned on; its watchlist holds its own
+claims only.
+
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only.
 """
@@ -43,7 +47,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from bench.deskset import DeskItem, DeskSet, load
+from bench.deskset import SETS, DeskItem, DeskSet, load
 from tests.support.servers import LocalServer, Response, SlackAPI
 
 FEEDS = 10
@@ -349,7 +353,7 @@ def run(config: Config) -> Config:
     from monitor.app import build_service
     from monitor.settings import load_settings
 
-    desk = load()
+    desk = SETS[config.get("set", "main")]()
     with (
         tempfile.TemporaryDirectory() as tmp,
         LocalServer() as feeds,
@@ -389,15 +393,16 @@ def run(config: Config) -> Config:
         posts = read_posts(slack)
         stories = {i.url: i.story_id for i in service.repository.items_after(0, 100_000)}
         service.close()
+    splits = sorted({c.split for c in desk.claims.values()})
     return {
+        "set": config.get("set", "main"),
         "backend": config["backend"],
         "stance_model": config["stance_model"],
         "items_published": len(replay.item_of),
         "cycle_seconds": round(seconds, 2),
         "items_per_second": round(len(replay.item_of) / seconds, 2),
         "posts": len(posts),
-        "report": score(desk, replay, posts, "report"),
-        "tune": score(desk, replay, posts, "tune"),
+        **{split: score(desk, replay, posts, split) for split in splits},
         "stories": story_figures(replay, stories, posts),
     }
 
@@ -512,12 +517,18 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench desk")
     parser.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch")
     parser.add_argument("--stance-model", default="builtin", help="MONITOR_STANCE_MODEL")
+    parser.add_argument(
+        "--set", choices=sorted(SETS), default="main", help="the desk set, or desk set B"
+    )
     parser.add_argument("--calibrate", action="store_true", help="fit the relevance decision")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
+    if args.calibrate and args.set != "main":
+        parser.error("--calibrate fits on the main set's tune claims; desk set B is never tuned on")
     config = {
         "backend": args.backend,
         "stance_model": args.stance_model,
+        "set": args.set,
         "calibrate": args.calibrate,
     }
     result = run(config)

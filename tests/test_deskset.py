@@ -133,3 +133,10 @@ def test_a_claim_with_a_made_up_split_breaks_the_set(tmp_path: Path) -> None:
     items.write_bytes(deskset.ITEMS_FILE.read_bytes())
     with pytest.raises(DeskSetError, match="split 'dev'"):
         deskset.load(claims, items)
+
+
+def test_a_set_held_out_from_tuning_refuses_tune_claims(tmp_path: Path) -> None:
+    claims, items, rows = _copy(tmp_path)
+    _write(items, rows)
+    with pytest.raises(DeskSetError, match="in the tune split, which this set does not have"):
+        deskset.load(claims, items, deskset.HOLDOUT_RULES)

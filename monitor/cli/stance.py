@@ -149,8 +149,7 @@ def _train_crossencoder(
 
 
 def _train_builtin(data: Path, out: Path | None, split: str, synthetic: int) -> None:
-    from monitor.judge.builtin import MANIFEST_FILE, MODEL_FILE
-    from monitor.judge.training import train
+    from monitor.judge.training import output_paths, train
 
     if split not in ("body", "claim"):
         raise fail(f"--split {split!r}: choose body (the shipped model) or claim")
@@ -159,8 +158,7 @@ def _train_builtin(data: Path, out: Path | None, split: str, synthetic: int) -> 
     if synthetic and out is None:
         raise fail("--synthetic trains a model to compare with the shipped one: give --out")
     current = settings()
-    target = out or MODEL_FILE
-    manifest = MANIFEST_FILE if out is None else out.with_suffix(".json")
+    target, manifest = output_paths(out)
     try:
         report = train(
             data,
@@ -227,7 +225,11 @@ def stance_train(
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Where to write the model (default: the package's)."),
+        typer.Option(
+            "--out",
+            help="Where to write the model: a folder, or for builtin also the .npz file "
+            "(default: the package's).",
+        ),
     ] = None,
     model: Annotated[
         str, typer.Option("--model", help="crossencoder (default) or builtin.")

@@ -197,6 +197,17 @@ def _stage2(
     }
 
 
+def output_paths(out: Path | None) -> tuple[Path, Path]:
+    """The weights file and its manifest for ``--out``: the package's when none is given; in a
+    folder (an existing one, or a name without a suffix), the shipped file names; else the
+    file named and a manifest beside it."""
+    if out is None:
+        return MODEL_FILE, MANIFEST_FILE
+    if out.is_dir() or not out.suffix:
+        return out / MODEL_FILE.name, out / MANIFEST_FILE.name
+    return out, out.with_suffix(".json")
+
+
 def _write_manifest(
     manifest: Path,
     out: Path,

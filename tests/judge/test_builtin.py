@@ -17,7 +17,7 @@ from monitor.judge.builtin import MANIFEST_FILE, MODEL_FILE, BuiltinStance, Stan
 from monitor.judge.fnc import LABELS, read_bodies, read_pairs
 from monitor.judge.splits import split_by_claim
 from monitor.judge.stance import StanceQuery
-from monitor.judge.training import split_bodies, synthetic, train
+from monitor.judge.training import output_paths, split_bodies, synthetic, train
 from monitor.types import Stance
 from tests.support.cli import run_cli
 from tests.support.embedders import HashingEmbedder
@@ -163,6 +163,19 @@ def test_training_is_deterministic(tmp_path: Path) -> None:
     assert first.sha256 == second.sha256
     assert hashlib.sha256((tmp_path / "a.npz").read_bytes()).hexdigest() == first.sha256
     assert first.dev.count > 0 and first.train_pairs > first.dev.count
+
+
+def test_out_may_name_a_folder_or_the_weights_file(tmp_path: Path) -> None:
+    # A folder given as --out once cost a whole training run: the save failed at the end.
+    assert output_paths(None) == (MODEL_FILE, MANIFEST_FILE)
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for given in (folder, tmp_path / "new-folder"):
+        assert output_paths(given) == (given / MODEL_FILE.name, given / MANIFEST_FILE.name)
+    assert output_paths(tmp_path / "b.npz") == (tmp_path / "b.npz", tmp_path / "b.json")
+    model, manifest = output_paths(tmp_path / "new-folder")
+    report = train(synthetic_fnc(tmp_path / "data"), HashingEmbedder(), model, manifest)
+    assert json.loads(manifest.read_text())["sha256"] == report.sha256
 
 
 def test_the_split_holds_out_a_fifth_of_the_bodies() -> None:
