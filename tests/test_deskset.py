@@ -62,11 +62,27 @@ def test_stances_name_who_holds_them_and_unrelated_items_name_no_one(
 def test_the_files_are_frozen() -> None:
     for name, digest in deskset.FROZEN_SHA256.items():
         assert deskset.sha256(deskset.HERE / name) == digest, f"{name} changed after freezing"
+    for name, digest in deskset.HOLDOUT_FROZEN_SHA256.items():
+        path = deskset.HOLDOUT_DIR / name
+        assert deskset.sha256(path) == digest, f"holdout/{name} changed after freezing"
+
+
+def test_desk_set_b_is_reported_on_whole_and_shares_nothing_with_the_first(
+    desk: deskset.DeskSet,
+) -> None:
+    held = deskset.load_holdout()
+    assert {c.split for c in held.claims.values()} == {"report"}
+    assert len(held.items) >= 125 and len(held.claims) >= 25
+    assert {i.label for i in held.items} == set(deskset.LABELS)
+    assert not set(held.claims) & set(desk.claims)
+    assert not {c.text for c in held.claims.values()} & {c.text for c in desk.claims.values()}
+    assert not {i.id for i in held.items} & {i.id for i in desk.items}
+    assert not {i.source_url for i in held.items} & {i.source_url for i in desk.items}
 
 
 def test_the_documentation_records_the_frozen_digests_and_counts(desk: deskset.DeskSet) -> None:
     doc = (ROOT / "docs/deskset.md").read_text(encoding="utf-8")
-    for digest in deskset.FROZEN_SHA256.values():
+    for digest in [*deskset.FROZEN_SHA256.values(), *deskset.HOLDOUT_FROZEN_SHA256.values()]:
         assert digest in doc
     labels = deskset.counts(desk)["label"]
     for label in deskset.LABELS:

@@ -71,6 +71,12 @@ FROZEN_SHA256 = {
     "items.jsonl": "f7c523ab99f603162725da2a7a67d4b333a703f24883a27f6c258fbe5c48690d",
 }
 
+# Desk set B's files, frozen the same way (docs/deskset.md, "Desk set B").
+HOLDOUT_FROZEN_SHA256 = {
+    "claims.yaml": "52895795995d477619b7d3d72ffd5335952d9fd2832bcf1c56f573af6ed21528",
+    "items.jsonl": "456b5d46675b99be9a083df0d7364e78dce314e31d7a10f3f1eb187d98783638",
+}
+
 _ITEM_FIELDS = {
     "id",
     "claim_id",
