@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bench.desk import Post, Replay, same_holder, score
+import pytest
+
+from bench.desk import Post, Replay, main, same_holder, score
 from bench.deskset import DeskClaim, DeskItem, DeskSet
 
 
@@ -58,3 +60,10 @@ def test_matching_stance_contradiction_and_attribution_figures() -> None:
 def test_a_label_naming_the_publisher_is_the_outlet() -> None:
     assert same_holder("the outlet", "Check Your Fact", publisher="Check Your Fact")
     assert not same_holder("Check Your Fact", "NSC spokesman John Kirby", publisher="AP")
+
+
+def test_desk_set_b_is_never_calibrated_on(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as refused:
+        main(["--set", "holdout", "--calibrate"])
+    assert refused.value.code == 2
+    assert "desk set B is never tuned on" in capsys.readouterr().err
