@@ -2,7 +2,7 @@
 
     python -m bench stance [--data ../shared/datasets/fnc1] [--runs 3] [--speed-pairs 800]
                            [--model crossencoder|builtin|crossencoder-alone] [--body]
-                           [--skip-eval] [--desk]
+                           [--skip-eval] [--desk [--set main|holdout]]
 
 Quality: `monitor stance eval --json` on the report part of the FNC-1 train split by claim
 (claims held out from training and tuning; monitor/judge/splits.py), and with --body on the
@@ -12,7 +12,7 @@ own): median pairs per second and the largest peak RSS. Then, in this process, w
 of one predict goes (windows, tokenizer, network). With --desk, the classifier alone on the
 desk set's items (``bench/deskset/``, report claims; tune claims shown apart): each item's
 title and body against its claim, as the pipeline asks (``python -m bench desk`` measures the
-whole pipeline).
+whole pipeline); ``--set holdout`` reads desk set B instead (every claim reported on).
 """
 
 from __future__ import annotations
@@ -95,15 +95,15 @@ def breakdown(pairs: Sequence[Pair], bodies: dict[str, str]) -> dict[str, float]
     }
 
 
-def desk(model_name: str) -> dict[str, object]:
+def desk(model_name: str, set_name: str = "main") -> dict[str, object]:
     """Stance of each desk-set item towards its claim, scored per split (related at p >= 0.5)."""
-    from bench.deskset import load
+    from bench.deskset import SETS
     from monitor.app import make_stance
     from monitor.judge.embed import shared_embedder
     from monitor.judge.stance import StanceClassifier, StanceQuery
     from monitor.settings import load_settings
 
-    deskset = load()
+    deskset = SETS[set_name]()
     if model_name == "crossencoder-alone":  # without the feature model's relatedness
         from monitor.judge.cross import CrossEncoderStance
 
@@ -114,6 +114,8 @@ def desk(model_name: str) -> dict[str, object]:
     out: dict[str, object] = {}
     for split in ("report", "tune"):
         items = deskset.split(split)
+        if not items:
+            continue
         queries = [StanceQuery(deskset.claims[i.claim_id].text, (), i.title, i.body) for i in items]
         started = time.perf_counter()
         results = classifier.classify(queries)
@@ -167,9 +169,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--body", action="store_true", help="Also score the split by body.")
     parser.add_argument("--skip-eval", action="store_true", help="Speed and memory only.")
     parser.add_argument("--desk", action="store_true", help="Only the desk set, in process.")
+    parser.add_argument("--set", choices=["main", "holdout"], default="main", help="With --desk.")
     args = parser.parse_args(argv)
     if args.desk:
-        print(json.dumps({"model": args.model, **desk(args.model)}, indent=2))
+        figures = desk(args.model, args.set)
+        print(json.dumps({"model": args.model, "set": args.set, **figures}, indent=2))
         return
     env = {**os.environ, "MONITOR_STANCE_MODEL": args.model}
     pairs = [p for p in read_pairs(args.data / "train_stances.csv") if p.label is not None]
