@@ -74,7 +74,7 @@ FROZEN_SHA256 = {
 # Desk set B's files, frozen the same way (docs/deskset.md, "Desk set B").
 HOLDOUT_FROZEN_SHA256 = {
     "claims.yaml": "52895795995d477619b7d3d72ffd5335952d9fd2832bcf1c56f573af6ed21528",
-    "items.jsonl": "456b5d46675b99be9a083df0d7364e78dce314e31d7a10f3f1eb187d98783638",
+    "items.jsonl": "053a19fead45befb25c2d625d1d6eaf6c384f2fc3e5886325e8ec860f03164d4",
 }
 
 _ITEM_FIELDS = {
