@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.deskset import SETS
 from monitor.judge.fnc import Pair, read_bodies, read_pairs
 from monitor.judge.splits import split_bodies, split_by_claim
 
@@ -97,7 +98,6 @@ def breakdown(pairs: Sequence[Pair], bodies: dict[str, str]) -> dict[str, float]
 
 def desk(model_name: str, set_name: str = "main") -> dict[str, object]:
     """Stance of each desk-set item towards its claim, scored per split (related at p >= 0.5)."""
-    from bench.deskset import SETS
     from monitor.app import make_stance
     from monitor.judge.embed import shared_embedder
     from monitor.judge.stance import StanceClassifier, StanceQuery
@@ -169,7 +169,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--body", action="store_true", help="Also score the split by body.")
     parser.add_argument("--skip-eval", action="store_true", help="Speed and memory only.")
     parser.add_argument("--desk", action="store_true", help="Only the desk set, in process.")
-    parser.add_argument("--set", choices=["main", "holdout"], default="main", help="With --desk.")
+    parser.add_argument("--set", choices=sorted(SETS), default="main", help="With --desk.")
     args = parser.parse_args(argv)
     if args.desk:
         figures = desk(args.model, args.set)
