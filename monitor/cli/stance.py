@@ -1,4 +1,5 @@
-"""`monitor stance`: predict, evaluate and train the stance model on FNC-1 files."""
+"""`monitor stance`: predict, evaluate and train the stance model on FNC-1 files, and what
+editors' corrections say about it on the desk's own reporting."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from monitor.cli.common import (
     app,
     embedder_for,
     fail,
+    now,
     progress,
     settings,
 )
@@ -25,7 +27,9 @@ if TYPE_CHECKING:
     FncModel = BuiltinStance | CrossEncoderStance
 
 
-stance_app = typer.Typer(help="The stance model: predict, evaluate, train (FNC-1 files).")
+stance_app = typer.Typer(
+    help="The stance model: predict, evaluate, train (FNC-1 files); editors' corrections."
+)
 
 
 app.add_typer(stance_app, name="stance")
@@ -299,3 +303,44 @@ def stance_train(
         _train_crossencoder(data, out, device, checkpoint, outside_data, recipe)
     else:
         raise fail(f"--model {model!r}: choose crossencoder or builtin")
+
+
+@stance_app.command("corrections")
+def stance_corrections(
+    days: Annotated[
+        int | None,
+        typer.Option("--days", min=1, help="Only the last N days (default: everything)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            help="Write the corrected items as JSON lines (claim, title, body, the editor's "
+            "label, the model's reading): the desk's own set to judge the next model on.",
+        ),
+    ] = None,
+) -> None:
+    """How the stance model reads this desk's reporting: the alerts raised and the stances
+    editors corrected (from Slack, the claim page or the API), model against editor."""
+    import json
+    from datetime import timedelta
+
+    from monitor.judge.corrections import as_desk_items, summarize
+    from monitor.store import open_store
+
+    since = now() - timedelta(days=days) if days else None
+    try:
+        repository = open_store(settings().resolved_database_url)
+        corrections = repository.stance_corrections(since)
+        summary = summarize(corrections, repository.alerted_evidence_count(since))
+    except MonitorError as err:
+        raise fail(str(err)) from err
+    typer.echo(json.dumps(summary.as_dict(), indent=2) if as_json else summary.report())
+    if export is not None:
+        lines = [json.dumps(record, ensure_ascii=False) for record in as_desk_items(corrections)]
+        try:
+            export.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        except OSError as err:
+            raise fail(f"cannot write {export}: {err}") from err
+        typer.echo(f"wrote {len(lines)} corrected items to {export}", err=as_json)

@@ -7,8 +7,10 @@ back well within Slack's 3 seconds.
 
 What feedback does: "Not relevant" raises the claim's match threshold a little and stops items
 like that one alerting for the claim; "Relevant" lowers the threshold a little; "Mute story"
-mutes the story for a week; "Wrong stance" is recorded (for the stance model's evaluation).
-Every choice is shown on the message.
+mutes the story for a week; "Wrong stance? Set it" sets the stance the editor reads in place
+of the model's, everywhere it is shown (the claim's history, the digest, the API), keeps what
+the model read beside it, and is counted by ``monitor stance corrections``: how the model reads
+this desk's reporting. Every choice is shown on the message.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,10 +28,15 @@ from slack_sdk.signature import Clock, SignatureVerifier
 
 from monitor.alerting import moved_adjustment
 from monitor.errors import MonitorError, NotFoundError
-from monitor.notify.messages import FEEDBACK_ACTION_PREFIX, render_alert
+from monitor.notify.messages import (
+    EDITOR_STANCES,
+    FEEDBACK_ACTION_PREFIX,
+    STANCE_ACTION,
+    render_alert,
+)
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository
-from monitor.types import FeedbackKind, Mute, MuteTarget
+from monitor.types import FeedbackKind, Mute, MuteTarget, Stance
 
 log = logging.getLogger(__name__)
 STORY_MUTE = timedelta(days=7)
@@ -52,6 +59,7 @@ class Action:
     user: str
     channel: str | None
     message_ts: str | None
+    stance: Stance | None = None  # the stance an editor set (from the stance menu)
 
 
 class _ServiceClock(Clock):
@@ -109,6 +117,17 @@ class FeedbackHandler:
             now,
             adjust=lambda current: moved_adjustment(current, action.kind),
         )
+        if action.stance is not None:
+            record = self.repository.correct_stance(
+                alert.evidence_id, action.stance, action.user, now
+            )
+            corrected = record.evidence
+            alert = replace(
+                alert,
+                stance=corrected.stance,
+                corrected_by=corrected.corrected_by,
+                model_stance=corrected.model_stance,
+            )
         if action.kind is FeedbackKind.MUTE_STORY:
             target, target_id = (
                 (MuteTarget.STORY, alert.story_id)
@@ -150,10 +169,26 @@ def read_actions(body: bytes) -> list[Action]:
         action_id = str(raw.get("action_id", ""))
         if not action_id.startswith(FEEDBACK_ACTION_PREFIX):
             continue
+        if action_id == STANCE_ACTION:
+            actions.append(_stance_action(raw, f"@{name}", channel, ts))
+            continue
         try:
             kind = FeedbackKind(action_id.removeprefix(FEEDBACK_ACTION_PREFIX))
             alert_id = int(raw.get("value", ""))
         except ValueError as err:
-            raise ValueError(f"unknown action {action_id!r}: {err}") from err
+            raise ValueError(f"unknown action {action_id[:50]!r}: {str(err)[:100]}") from err
         actions.append(Action(kind, alert_id, f"@{name}", channel, ts))
     return actions
+
+
+def _stance_action(
+    raw: Mapping[str, Any], user: str, channel: str | None, ts: str | None
+) -> Action:
+    """A choice from the stance menu: its option's value is "<alert id>:<stance>"."""
+    value = str((raw.get("selected_option") or {}).get("value", ""))
+    alert, _, chosen = value.partition(":")
+    wanted = ", ".join(s.value for s in EDITOR_STANCES)
+    stance = next((s for s in EDITOR_STANCES if s.value == chosen), None)
+    if stance is None or not alert.isdigit():
+        raise ValueError(f"unknown stance choice {value[:50]!r} (want <alert id>:{wanted})")
+    return Action(FeedbackKind.WRONG_STANCE, int(alert), user, channel, ts, stance)

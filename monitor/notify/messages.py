@@ -174,14 +174,17 @@ def headline(alert: Alert) -> str:
 _FEEDBACK_BUTTONS = (
     (FeedbackKind.RELEVANT, "Relevant", "primary"),
     (FeedbackKind.NOT_RELEVANT, "Not relevant", None),
-    (FeedbackKind.WRONG_STANCE, "Wrong stance", None),
     (FeedbackKind.MUTE_STORY, "Mute story", "danger"),
 )
 FEEDBACK_ACTION_PREFIX = "feedback:"
+# The menu that sets the right stance ("Wrong stance? Set it"): its options' values are
+# "<alert id>:<stance>".
+STANCE_ACTION = f"{FEEDBACK_ACTION_PREFIX}stance"
+EDITOR_STANCES = (Stance.SUPPORTS, Stance.CONTRADICTS, Stance.MENTIONS)
 _FEEDBACK_SAID = {
     FeedbackKind.RELEVANT.value: ":white_check_mark: relevant",
     FeedbackKind.NOT_RELEVANT.value: ":no_entry_sign: not relevant",
-    FeedbackKind.WRONG_STANCE.value: ":left_right_arrow: wrong stance",
+    FeedbackKind.WRONG_STANCE.value: ":left_right_arrow: stance corrected",
     FeedbackKind.MUTE_STORY.value: ":mute: story muted",
 }
 
@@ -211,6 +214,12 @@ def render_alert(alert: Alert, *, interactive: bool = False) -> SlackMessage:
         _section(where),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": why}]},
     ]
+    if alert.corrected_by:
+        model = alert.model_stance.value if alert.model_stance else "another stance"
+        corrected = (
+            f":pencil2: stance set by {mrkdwn(alert.corrected_by, 100)} (the model read _{model}_)"
+        )
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": corrected}]})
     if alert.feedback:
         said = " · ".join(_said(f) for f in alert.feedback[-5:])
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": said}]})
@@ -277,7 +286,18 @@ def _buttons(alert: Alert) -> list[dict[str, Any]]:
         if style:
             button["style"] = style
         buttons.append(button)
-    return buttons
+    options = [
+        {"text": {"type": "plain_text", "text": s.value}, "value": f"{alert.id}:{s.value}"}
+        for s in EDITOR_STANCES
+        if s is not alert.stance
+    ]
+    menu = {
+        "type": "static_select",
+        "action_id": STANCE_ACTION,
+        "placeholder": {"type": "plain_text", "text": "Wrong stance? Set it"},
+        "options": options,
+    }
+    return [*buttons[:2], menu, *buttons[2:]]
 
 
 def render_summary(channel: str, alerts: Sequence[Alert], reason: str) -> SlackMessage:

@@ -10,10 +10,12 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.alerting import decide_alert
+from monitor.errors import NotFoundError
 from monitor.store.base import ANCHOR_CHUNK, StorageBase, storage_errors
 from monitor.store.mapping import (
     attribution_columns,
     feedback_label,
+    to_correction,
     to_evidence,
     to_evidence_record,
     to_policy,
@@ -27,7 +29,7 @@ from monitor.store.tables import (
     SourceRow,
     WatchlistRow,
 )
-from monitor.types import AlertStatus, Evidence, EvidenceRecord, Stance
+from monitor.types import AlertStatus, Evidence, EvidenceRecord, Stance, StanceCorrection
 
 
 @storage_errors
@@ -137,6 +139,46 @@ class EvidenceMixin(StorageBase):
                 found[record.evidence.claim_id] = record
         return found
 
+    def correct_stance(
+        self, evidence_id: int, stance: Stance, editor: str, now: datetime
+    ) -> EvidenceRecord:
+        """An editor sets the stance of stored evidence. What the model read is kept beside it
+        (the first reading, however often editors change their minds); setting the model's own
+        stance again clears the correction."""
+        with self._transaction() as session:
+            row = session.get(EvidenceRow, evidence_id)
+            if row is None:
+                raise NotFoundError(f"evidence {evidence_id} not found")
+            set_stance(row, stance, editor, now)
+        return self.evidence_records(ids=[evidence_id], limit=1)[0]
+
+    def stance_corrections(self, since: datetime | None = None) -> list[StanceCorrection]:
+        """Editors' corrections (made since ``since``), oldest first, with their items."""
+        query = (
+            select(EvidenceRow, ClaimRow.key, ClaimRow.text, ItemRow)
+            .join(ClaimRow, ClaimRow.id == EvidenceRow.claim_id)
+            .join(ItemRow, ItemRow.id == EvidenceRow.item_id)
+            .where(EvidenceRow.model_stance.is_not(None))
+            .order_by(EvidenceRow.corrected_at, EvidenceRow.id)
+        )
+        if since is not None:
+            query = query.where(EvidenceRow.corrected_at >= since)
+        with self._sessions() as session:
+            return [
+                to_correction(row, key, text, item)
+                for row, key, text, item in session.execute(query)
+            ]
+
+    def alerted_evidence_count(self, since: datetime | None = None) -> int:
+        """How many pieces of evidence raised an alert (created since ``since``)."""
+        query = select(func.count(func.distinct(AlertRow.evidence_id))).join(
+            EvidenceRow, EvidenceRow.id == AlertRow.evidence_id
+        )
+        if since is not None:
+            query = query.where(EvidenceRow.created_at >= since)
+        with self._sessions() as session:
+            return int(session.scalar(query) or 0)
+
     def stance_counts(self, since: datetime) -> dict[int, list[tuple[datetime, Stance]]]:
         """Per claim, (when, stance) of its evidence whose item appeared since ``since``
         (published, else fetched): what the dashboard charts."""
@@ -152,6 +194,16 @@ class EvidenceMixin(StorageBase):
             for claim_id, stance, published, fetched in session.execute(query):
                 found.setdefault(claim_id, []).append((published or fetched, Stance(stance)))
         return found
+
+
+def set_stance(row: EvidenceRow, stance: Stance, editor: str, now: datetime) -> None:
+    """Record an editor's stance on ``row``, keeping the model's first reading beside it."""
+    model = row.model_stance or row.stance
+    if stance.value == model:
+        row.model_stance = row.corrected_by = row.corrected_at = None
+    else:
+        row.model_stance, row.corrected_by, row.corrected_at = model, editor, now
+    row.stance = stance.value
 
 
 def _evidence_exists(session: Session, claim_id: int, item_id: int) -> bool:

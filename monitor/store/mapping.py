@@ -37,6 +37,7 @@ from monitor.types import (
     SourceKind,
     SourceSpec,
     Stance,
+    StanceCorrection,
     User,
     Verdict,
     Watchlist,
@@ -158,6 +159,26 @@ def to_evidence_record(
     )
 
 
+def to_correction(
+    row: EvidenceRow, claim_key: str, claim_text: str, item: ItemRow
+) -> StanceCorrection:
+    assert row.model_stance is not None and row.corrected_at is not None
+    return StanceCorrection(
+        evidence_id=row.id,
+        claim_key=claim_key,
+        claim_text=claim_text,
+        item_title=item.title,
+        item_text=item.text,
+        item_url=item.url,
+        quote=row.quote,
+        holder=row.holder or "",
+        model_stance=Stance(row.model_stance),
+        stance=Stance(row.stance),
+        corrected_by=row.corrected_by or "",
+        corrected_at=row.corrected_at,
+    )
+
+
 def to_evidence(row: EvidenceRow) -> Evidence:
     return Evidence(
         claim_id=row.claim_id,
@@ -169,6 +190,8 @@ def to_evidence(row: EvidenceRow) -> Evidence:
         holder=row.holder or "",
         reported=to_reported(row.reported),
         related=row.related,
+        corrected_by=row.corrected_by or "",
+        model_stance=Stance(row.model_stance) if row.model_stance else None,
     )
 
 
@@ -224,6 +247,9 @@ def to_alert(
         next_attempt_at=alert.next_attempt_at,
         holder=evidence.holder or "",
         reported=to_reported(evidence.reported),
+        evidence_id=evidence.id,
+        corrected_by=evidence.corrected_by or "",
+        model_stance=Stance(evidence.model_stance) if evidence.model_stance else None,
     )
 
 

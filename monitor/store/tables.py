@@ -231,6 +231,10 @@ class EvidenceRow(Base):
     # Positions the item reports besides its news: [{"stance", "holder", "quote"}].
     reported: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
     related: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # An editor's correction of the stance: ``stance`` is theirs, ``model_stance`` the model's.
+    model_stance: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    corrected_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class AlertRow(Base):

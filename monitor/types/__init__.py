@@ -7,7 +7,7 @@ Claim``); the modules say which domain each belongs to and depend on one another
     claims       Stance, Verdict, ClaimSpec, Claim
     watchlists   SourceKind, SourceSpec, DigestSpec, QuietHours, AlertPolicy, Watchlist
     sources      WebSubState, FetchResult, FeedEntry, Source, Item
-    evidence     Match, StanceResult, ReportedStance, Evidence, EvidenceRecord
+    evidence     Match, StanceResult, ReportedStance, Evidence, EvidenceRecord, StanceCorrection
     alerts       AlertStatus, FeedbackKind, MuteTarget, Alert, Mute
     digests      DigestStatus, DigestSubscription, DigestRecord
     accounts     Role, User, AuditEntry
@@ -18,7 +18,14 @@ from monitor.types.accounts import AuditEntry, Role, User
 from monitor.types.alerts import Alert, AlertStatus, FeedbackKind, Mute, MuteTarget
 from monitor.types.claims import Claim, ClaimSpec, Stance, Verdict
 from monitor.types.digests import DigestRecord, DigestStatus, DigestSubscription
-from monitor.types.evidence import Evidence, EvidenceRecord, Match, ReportedStance, StanceResult
+from monitor.types.evidence import (
+    Evidence,
+    EvidenceRecord,
+    Match,
+    ReportedStance,
+    StanceCorrection,
+    StanceResult,
+)
 from monitor.types.sources import FeedEntry, FetchResult, Item, Source, WebSubState
 from monitor.types.status import ServiceStatus
 from monitor.types.watchlists import (
@@ -58,6 +65,7 @@ __all__ = [
     "SourceKind",
     "SourceSpec",
     "Stance",
+    "StanceCorrection",
     "StanceResult",
     "User",
     "Verdict",

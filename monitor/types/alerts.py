@@ -73,6 +73,9 @@ class Alert:
     feedback: tuple[str, ...] = ()  # what editors said about it, e.g. "not_relevant by @ana"
     holder: str = ""  # who holds the stance, as the text names them (see Evidence)
     reported: tuple[ReportedStance, ...] = ()
+    evidence_id: int = 0
+    corrected_by: str = ""  # the editor who set ``stance`` ("" when it is the model's)
+    model_stance: Stance | None = None  # what the model had read, once an editor corrected it
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,27 @@ class Evidence:
     holder: str = ""
     reported: tuple[ReportedStance, ...] = ()
     related: float | None = None  # the stance model's probability that the item bears on it
+    # An editor set ``stance``: who did, and what the model had read (None: nobody corrected).
+    corrected_by: str = ""
+    model_stance: Stance | None = None
+
+
+@dataclass(frozen=True)
+class StanceCorrection:
+    """An editor's correction of the stance the model read, with the item it was read from."""
+
+    evidence_id: int
+    claim_key: str
+    claim_text: str
+    item_title: str
+    item_text: str
+    item_url: str
+    quote: str
+    holder: str
+    model_stance: Stance
+    stance: Stance  # the editor's
+    corrected_by: str
+    corrected_at: datetime
 
 
 @dataclass(frozen=True)
