@@ -28,15 +28,10 @@ from slack_sdk.signature import Clock, SignatureVerifier
 
 from monitor.alerting import moved_adjustment
 from monitor.errors import MonitorError, NotFoundError
-from monitor.notify.messages import (
-    EDITOR_STANCES,
-    FEEDBACK_ACTION_PREFIX,
-    STANCE_ACTION,
-    render_alert,
-)
+from monitor.notify.messages import FEEDBACK_ACTION_PREFIX, STANCE_ACTION, render_alert
 from monitor.notify.slack import AlertSink
 from monitor.store import Repository
-from monitor.types import FeedbackKind, Mute, MuteTarget, Stance
+from monitor.types import EDITOR_STANCES, FeedbackKind, Mute, MuteTarget, Stance
 
 log = logging.getLogger(__name__)
 STORY_MUTE = timedelta(days=7)

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote as percent_encode
 
 from monitor.ingest.urls import http_url
-from monitor.types import Alert, FeedbackKind, ReportedStance, Stance
+from monitor.types import EDITOR_STANCES, Alert, FeedbackKind, ReportedStance, Stance
 from monitor.wording import MEANING, first_upper, held_by, reported_phrase, stance_phrase
 
 EVENT_TYPE = "claim_evidence"
@@ -180,7 +180,6 @@ FEEDBACK_ACTION_PREFIX = "feedback:"
 # The menu that sets the right stance ("Wrong stance? Set it"): its options' values are
 # "<alert id>:<stance>".
 STANCE_ACTION = f"{FEEDBACK_ACTION_PREFIX}stance"
-EDITOR_STANCES = (Stance.SUPPORTS, Stance.CONTRADICTS, Stance.MENTIONS)
 _FEEDBACK_SAID = {
     FeedbackKind.RELEVANT.value: ":white_check_mark: relevant",
     FeedbackKind.NOT_RELEVANT.value: ":no_entry_sign: not relevant",

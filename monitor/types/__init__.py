@@ -16,7 +16,7 @@ Claim``); the modules say which domain each belongs to and depend on one another
 
 from monitor.types.accounts import AuditEntry, Role, User
 from monitor.types.alerts import Alert, AlertStatus, FeedbackKind, Mute, MuteTarget
-from monitor.types.claims import Claim, ClaimSpec, Stance, Verdict
+from monitor.types.claims import EDITOR_STANCES, Claim, ClaimSpec, Stance, Verdict
 from monitor.types.digests import DigestRecord, DigestStatus, DigestSubscription
 from monitor.types.evidence import (
     Evidence,
@@ -38,6 +38,7 @@ from monitor.types.watchlists import (
 )
 
 __all__ = [
+    "EDITOR_STANCES",
     "Alert",
     "AlertPolicy",
     "AlertStatus",

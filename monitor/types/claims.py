@@ -15,6 +15,11 @@ class Stance(StrEnum):
     UNRELATED = "unrelated"
 
 
+# The stances an editor may set on evidence: stored evidence is never "unrelated" (a match the
+# model finds unrelated is kept as a mention).
+EDITOR_STANCES = (Stance.SUPPORTS, Stance.CONTRADICTS, Stance.MENTIONS)
+
+
 class Verdict(StrEnum):
     """The desk's current verdict on a claim (set by editors, never by the model)."""
 

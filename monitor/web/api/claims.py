@@ -1,11 +1,13 @@
-"""Claims: list, read, add or change (with backfill), preview; their evidence."""
+"""Claims: list, read, add or change (with backfill), preview; their evidence, whose stance
+editors correct."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
+from monitor.errors import NotFoundError
 from monitor.web.api.common import (
     ClaimKey,
     Limit,
@@ -16,7 +18,14 @@ from monitor.web.api.common import (
     editable_watchlist,
     known_watchlist,
 )
-from monitor.web.api.models import ClaimIn, ClaimOut, EvidenceOut, PreviewOut, SavedClaimOut
+from monitor.web.api.models import (
+    ClaimIn,
+    ClaimOut,
+    EvidenceOut,
+    PreviewOut,
+    SavedClaimOut,
+    StanceIn,
+)
 from monitor.web.auth import ApiEditor, ApiViewer
 from monitor.web.context import web
 
@@ -95,3 +104,23 @@ def list_evidence(
     """All evidence, newest first."""
     records = web(request).repository.evidence_records(None, limit, offset)
     return [EvidenceOut.of(r) for r in records]
+
+
+@router.put(
+    "/evidence/{evidence_id}/stance",
+    response_model=EvidenceOut,
+    responses={404: {}, 422: {"description": "Not a stance an editor sets."}},
+)
+def correct_stance(
+    request: Request, evidence_id: RowId, change: StanceIn, user: ApiEditor
+) -> EvidenceOut:
+    """Set the evidence's stance (the model's reading is kept beside it; setting the model's
+    own stance again clears the correction)."""
+    context = web(request)
+    try:
+        record = context.repository.correct_stance(
+            evidence_id, change.value(), user.name, context.clock()
+        )
+    except NotFoundError as err:
+        raise HTTPException(404, "no such evidence") from err
+    return EvidenceOut.of(record)

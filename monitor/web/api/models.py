@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.editing import WATCHLIST_KEY, WatchlistSettings
 from monitor.types import (
+    EDITOR_STANCES,
     Alert,
     AlertStatus,
     Claim,
@@ -205,8 +206,14 @@ class EvidenceOut(BaseModel):
     recorded_at: datetime
     quote: str
     score: float
-    stance: Stance
-    stance_confidence: float
+    stance: Stance = Field(description="The editor's, when one set it; else the model's.")
+    stance_confidence: float = Field(description="The model's confidence in what it read.")
+    model_stance: Stance | None = Field(
+        description="What the model read, when an editor set another stance (null otherwise)."
+    )
+    corrected_by: str | None = Field(
+        description="The editor who set the stance (null: it is the model's)."
+    )
     holder: str  # who holds the stance ("the outlet" when unattributed; "" if judged before)
     reported: list[ReportedOut]  # positions the item reports besides its news
     alerted: bool
@@ -229,6 +236,8 @@ class EvidenceOut(BaseModel):
             score=found.score,
             stance=found.stance,
             stance_confidence=found.stance_confidence,
+            model_stance=found.model_stance,
+            corrected_by=found.corrected_by or None,
             holder=found.holder,
             reported=[
                 ReportedOut(stance=r.stance, holder=r.holder, quote=r.quote) for r in found.reported
@@ -236,6 +245,20 @@ class EvidenceOut(BaseModel):
             alerted=record.alerted,
             feedback=list(record.feedback),
         )
+
+
+# The stances an editor may set (monitor.types.EDITOR_STANCES), as the schema names them.
+EditorStance = Literal["supports", "contradicts", "mentions"]
+assert get_args(EditorStance) == tuple(s.value for s in EDITOR_STANCES)
+
+
+class StanceIn(BaseModel):
+    """An editor's stance for a piece of evidence (the API's body, the claim page's form)."""
+
+    stance: EditorStance
+
+    def value(self) -> Stance:
+        return Stance(self.stance)
 
 
 class AlertOut(BaseModel):

@@ -1,5 +1,6 @@
-"""A claim's page (its evidence timeline and edit history) and the claim editor, whose
-Preview shows what the claim would match in the archive before it is saved."""
+"""A claim's page (its evidence timeline, where editors correct a stance, and edit history) and
+the claim editor, whose Preview shows what the claim would match in the archive before it is
+saved."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from monitor.types import ClaimSpec, User, Verdict
+from monitor.types import EDITOR_STANCES, ClaimSpec, Role, Stance, User, Verdict
 from monitor.watchlists import ClaimSchema
+from monitor.web.api.models import StanceIn
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.context import found, web
 from monitor.web.pages.common import Form, RowId, form_page, form_text, page_router, problem
-from monitor.web.templating import render
+from monitor.web.templating import render, render_error
 
 router = page_router()
 
@@ -47,8 +49,34 @@ def claim_page(request: Request, claim_id: RowId, user: PageViewer) -> HTMLRespo
             "evidence": repository.evidence_records(claim_id, limit=200),
             "history": repository.audit_log(20, target=f"claim:{claim.watchlist_key}/{claim.key}"),
             "backfilled": request.query_params.get("backfilled"),
+            "can_correct": user.role.allows(Role.EDITOR),
+            "stances": EDITOR_STANCES,
         },
     )
+
+
+@router.post("/claims/{claim_id}/evidence/{evidence_id}/stance")
+async def correct_stance(
+    request: Request, claim_id: RowId, evidence_id: RowId, user: PageEditor
+) -> Response:
+    """Set the stance of one piece of the claim's evidence (validated as the API does)."""
+    form = await request.form()
+    stance = editor_stance(form_text(form, "stance"))
+    if isinstance(stance, list):
+        return render_error(request, 422, "The stance was not set", stance)
+    context = web(request)
+    records = context.repository.evidence_records(ids=[evidence_id], limit=1)
+    found(next((r for r in records if r.evidence.claim_id == claim_id), None), "evidence")
+    context.repository.correct_stance(evidence_id, stance, user.name, context.clock())
+    return RedirectResponse(f"/claims/{claim_id}#evidence-{evidence_id}", status_code=303)
+
+
+def editor_stance(value: str) -> Stance | list[str]:
+    """The stance an editor chose, or the problems that keep it from being one."""
+    try:
+        return StanceIn.model_validate({"stance": value}).value()
+    except ValidationError as err:
+        return [problem(error) for error in err.errors()]
 
 
 @router.get("/claims/{claim_id}/edit", response_class=HTMLResponse)
