@@ -333,6 +333,19 @@ def test_the_digest_says_who_holds_each_stance_and_the_denials_reported() -> Non
     assert "denies, refutes or corrects the claim, or reports someone doing so" in html
 
 
+def test_the_digest_shows_the_stance_an_editor_set_and_escapes_the_editor() -> None:
+    claim = Claim(1, "desk", ClaimSpec("c", "North Korea is supplying shells to Russia"), 0.6)
+    evidence = Evidence(
+        1, 1, 0.7, "Pyongyang called the reports baseless.", Stance.CONTRADICTS, 0.8,
+        corrected_by="@<b>ana</b>", model_stance=Stance.SUPPORTS,
+    )  # fmt: skip
+    record = EvidenceRecord(1, evidence, "c", "Shells", "https://x.example/1", "Wire", None, NOW)
+    digest = one_claims_digest(claim, record)
+    assert "   [contradicts, set by @<b>ana</b>] “Pyongyang" in render_text(digest)
+    html = render_html(digest)
+    assert "· set by @&lt;b&gt;ana&lt;/b&gt;" in html and "<b>ana" not in html
+
+
 def test_preview_writes_html_and_text_and_sends_nothing(tmp_path: Path, smtp: SmtpServer) -> None:
     from tests.support.databases import database_url
 

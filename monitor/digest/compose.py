@@ -32,6 +32,7 @@ class Quote:
     score: float
     holder: str = ""  # who holds the stance (monitor.judge.attribution)
     reported: tuple[ReportedStance, ...] = ()  # positions the item reports besides its news
+    corrected_by: str = ""  # the editor who set the stance ("": it is the model's)
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,7 @@ def _quote(record: EvidenceRecord, text: str) -> Quote:
             ReportedStance(r.stance, r.holder, _clipped(" ".join(r.quote.split())))
             for r in record.evidence.reported
         ),
+        corrected_by=record.evidence.corrected_by,
     )
 
 
