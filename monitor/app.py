@@ -20,6 +20,7 @@ from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.ingest.parsing import make_reader
 from monitor.ingest.websub import Subscriber
 from monitor.judge.builtin import BuiltinStance
+from monitor.judge.cross import is_model_dir
 from monitor.judge.embed import CachedEmbedder, Embedder, shared_embedder
 from monitor.judge.nli import NliStance
 from monitor.judge.relevance import Relevance, for_model
@@ -191,11 +192,14 @@ def make_stance(settings: Settings, embedder: Embedder) -> StanceClassifier:
         return MentionsOnly()
     if settings.stance_model == "builtin":
         return BuiltinStance(embedder)
-    if settings.stance_model == "crossencoder":
-        from monitor.judge.cross import CrossEncoderStance
+    if settings.stance_model == "crossencoder" or is_model_dir(settings.stance_model):
+        from monitor.judge.cross import MODEL_DIR, CrossEncoderStance
 
+        shipped = settings.stance_model == "crossencoder"
         return CrossEncoderStance(
-            device=settings.embedding_device, relatedness=BuiltinStance(embedder)
+            MODEL_DIR if shipped else Path(settings.stance_model),
+            device=settings.embedding_device,
+            relatedness=BuiltinStance(embedder),
         )
     return NliStance(
         settings.stance_model,
@@ -207,7 +211,8 @@ def make_stance(settings: Settings, embedder: Embedder) -> StanceClassifier:
 def make_relevance(settings: Settings) -> Relevance:
     """How candidates become evidence: calibrated on the stance model's relatedness; the
     similarity alone for classifiers that cannot tell relatedness."""
-    return for_model(settings.stance_model)
+    tuned = is_model_dir(settings.stance_model)  # a cross-encoder tuned by the desk
+    return for_model("crossencoder" if tuned else settings.stance_model)
 
 
 def build_service(

@@ -124,8 +124,9 @@ class Settings(BaseSettings):
         description="Stance model: `builtin` (the feature model shipped in the package, chosen "
         "on the desk set's tune claims in the pipeline and about four times faster), "
         "`crossencoder` (the cross-encoder shipped in the package; whether an item is related "
-        "at all comes from the built-in model), `none` (every match is "
-        "reported as a mention), or the local path or name of a sentence-transformers "
+        "at all comes from the built-in model), the folder of a cross-encoder tuned on the "
+        "desk's own items (`monitor stance tune`; read as `crossencoder` is), `none` (every "
+        "match is reported as a mention), or the local path or name of a sentence-transformers "
         "CrossEncoder NLI model.",
     )
     stance_min_confidence: float = Field(

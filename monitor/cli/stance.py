@@ -100,10 +100,12 @@ def _fnc_model(current: Settings) -> FncModel:
         from monitor.judge.builtin import BuiltinStance
 
         return BuiltinStance(embedder_for(current))
-    if current.stance_model == "crossencoder":
-        from monitor.judge.cross import CrossEncoderStance
+    from monitor.judge.cross import MODEL_DIR, CrossEncoderStance, is_model_dir
 
-        return CrossEncoderStance(device=current.embedding_device)
+    if current.stance_model == "crossencoder" or is_model_dir(current.stance_model):
+        shipped = current.stance_model == "crossencoder"
+        directory = MODEL_DIR if shipped else Path(current.stance_model)
+        return CrossEncoderStance(directory, device=current.embedding_device)
     raise fail(
         f"MONITOR_STANCE_MODEL={current.stance_model}: the stance commands run the shipped "
         "models; set it to crossencoder or builtin"
@@ -344,3 +346,43 @@ def stance_corrections(
         except OSError as err:
             raise fail(f"cannot write {export}: {err}") from err
         typer.echo(f"wrote {len(lines)} corrected items to {export}", err=as_json)
+
+
+@stance_app.command("tune")
+def stance_tune(
+    items: Annotated[
+        Path,
+        typer.Option(
+            "--items",
+            help="JSON lines with claim, title, body and label (supports, contradicts, "
+            "mentions, unrelated): a desk set, or `monitor stance corrections --export`.",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The folder to write the tuned model to.")],
+    base: Annotated[
+        Path | None,
+        typer.Option("--base", help="The cross-encoder folder to start from (default: shipped)."),
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, max=50)] = 3,
+    learning_rate: Annotated[float, typer.Option("--learning-rate", min=1e-7, max=1e-3)] = 5e-5,
+    seed: Annotated[int, typer.Option("--seed")] = 13,
+) -> None:
+    """Fine-tune the cross-encoder on items labelled as a desk reads them; the folder it writes
+    is a model for MONITOR_STANCE_MODEL (docs/stance.md)."""
+    from monitor.judge.cross import MODEL_DIR
+    from monitor.judge.desk_tuning import DeskTuning, read_items, tune
+
+    current = settings()
+    try:
+        records = read_items(items)
+        tune(
+            records,
+            embedder_for(current),
+            out,
+            base=base or MODEL_DIR,
+            how=DeskTuning(epochs=epochs, learning_rate=learning_rate, seed=seed),
+            source=items.name,
+            log=typer.echo,
+        )
+    except MonitorError as err:
+        raise fail(str(err)) from err

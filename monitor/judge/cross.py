@@ -10,8 +10,9 @@ the stance among the three related classes, with its probability given that the 
 
 The weights ship in ``models/stance-ce-v3/`` as float16 safetensors (loaded as float32), with
 the tokenizer, the model config and a manifest holding their SHA-256 and how they were made;
-``monitor stance train`` reproduces them (:mod:`monitor.judge.cross_training`). torch and
-tokenizers load on first use.
+``monitor stance train`` reproduces them (:mod:`monitor.judge.cross_training`), and
+``monitor stance tune`` (:mod:`monitor.judge.desk_tuning`) tunes a copy on a desk's own
+labelled items. torch and tokenizers load on first use.
 """
 
 from __future__ import annotations
@@ -139,6 +140,17 @@ def body_window(
     """:func:`window` over a body's sentences (FNC-1 bodies have no title)."""
     sentences = body_passages(body, MAX_SENTENCES)
     return window(claim, [s for s in sentences if s != title], title, first, how)
+
+
+def is_model_dir(name: str) -> bool:
+    """Whether ``name`` is a folder holding a cross-encoder of this project (one that
+    ``monitor stance tune`` wrote, say): weights and a manifest naming the head's classes."""
+    path = Path(name)
+    try:
+        record = json.loads((path / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (path / "model.safetensors").is_file() and record.get("classes") == list(CLASSES)
 
 
 @dataclass(frozen=True)

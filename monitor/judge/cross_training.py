@@ -104,8 +104,9 @@ class Recipe:
 # stance-ce-v1: one epoch of a capped sample at 64 tokens (fits two CPU cores in ~45 minutes).
 RECIPE_V1 = Recipe(name="v1")
 RECIPE_V1_OUTSIDE = Recipe(caps=dict(CAPS_WITH_OUTSIDE), name="v1-outside")
-# stance-ce-v3 (shipped): three epochs over the whole train part (unrelated pairs capped) and
-# every synthetic item, 128 tokens, passages that take a position weighted into the window;
+# stance-ce-v3 (shipped): three epochs over the whole train part
+# (unrelated pairs capped) and every synthetic item, 128 tokens, passages that take a position
+# weighted into the window;
 # about a minute on one GPU, many hours on two CPU cores (docs/stance-research.md, round 5).
 RECIPE_V3 = Recipe(
     caps={

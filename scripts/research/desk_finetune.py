@@ -1,0 +1,200 @@
+"""Does fine-tuning the shipped cross-encoder on desk-style reporting carry to unseen claims?
+
+    python scripts/research/desk_finetune.py OUT.json [--folds 4] [--epochs 3] [--lr 2e-5]
+
+Continues training ``stance-ce-v3`` on the first desk set's pairs (``bench/deskset``: real
+reporting, labelled by the desk's definitions; supports -> agree, contradicts -> disagree,
+mentions -> discuss), each read through the window the pipeline builds (the item's passages
+closest to the claim's phrasings). K-fold **by claim**: train on the other folds' claims, read
+the held-out claims' pairs with the fine-tuned network and with the shipped one, classifier
+alone and through the reading rules (``monitor.judge.reading.primary``), as
+``scripts/research/desk_features.py`` does. Desk set B is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.deskset import load
+from monitor.judge import reading
+from monitor.judge.cross import CLASSES, CrossEncoderStance, _query_window, _result
+from monitor.judge.cross_training import (
+    RECIPE_V3,
+    Example,
+    Recipe,
+    _Schedule,
+    _train,
+    predict,
+)
+from monitor.judge.embed import shared_embedder
+from monitor.judge.match import phrasings
+from monitor.judge.passages import MAX_CHARS, MAX_PASSAGES, body_passages
+from monitor.judge.stance import StanceQuery
+from monitor.settings import Settings
+from monitor.types import ClaimSpec, StanceResult
+
+FNC_OF = {
+    "supports": "agree",
+    "contradicts": "disagree",
+    "mentions": "discuss",
+    "unrelated": "unrelated",
+}
+
+
+def candidates(desk: Any) -> tuple[list[dict[str, Any]], list[reading.Candidate]]:
+    embedder = shared_embedder(Settings().embedding_model)
+    rows, found = [], []
+    for item in desk.items:
+        claim = desk.claims[item.claim_id]
+        title = item.title[:MAX_CHARS]
+        body = [p for p in body_passages(item.body) if p != title]
+        passages = ([title] if title else []) + body[: MAX_PASSAGES - 1]
+        pv = embedder.encode(passages)
+        cv = embedder.encode(list(phrasings(ClaimSpec(key=claim.id, text=claim.text))))
+        order = np.argsort(-(pv @ cv.T).max(axis=1), kind="stable")[:5]
+        closest = tuple(passages[int(i)] for i in order)
+        found.append(reading.Candidate(claim.text, item.title, item.body, tuple(passages), closest))
+        rows.append({"item": item.id, "claim": claim.id, "gold": item.label})
+    return rows, found
+
+
+def read(
+    probabilities: np.ndarray, found: list[reading.Candidate], bias: np.ndarray, how: Any
+) -> list[dict[str, str]]:
+    """Classifier alone and through the reading rules (news queries answered by the same
+    network would need a second pass: the rules' other inputs stay)."""
+    out = []
+    for row, c in zip(probabilities, found, strict=True):
+        query = StanceQuery(c.claim, c.closest, c.title, c.text)
+        _, passages = _query_window(query, how)
+        result: StanceResult = _result(query, row, passages, bias)
+        reported = reading.reported_denials(c.claim, c.passages, c.closest)
+        verdict, _ = reading.primary(c.claim, c.passages, result, None, reported)
+        out.append({"model": result.stance.value, "primary": verdict.stance.value})
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--lr", type=float, default=2e-5)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--final", type=Path, help="Train on every claim and save here instead.")
+    args = parser.parse_args()
+    import torch
+    from transformers import BertForSequenceClassification  # noqa: F401
+
+    torch.manual_seed(args.seed)
+    desk = load()
+    rows, found = candidates(desk)
+    shipped = CrossEncoderStance()
+    loaded = shipped._load()
+    how = shipped.window
+    texts = [_query_window(StanceQuery(c.claim, c.closest, c.title, c.text), how)[0] for c in found]
+    examples = [
+        Example(c.claim, t, CLASSES.index(FNC_OF[r["gold"]]), "desk")
+        for r, c, t in zip(rows, found, texts, strict=True)
+    ]
+    recipe = Recipe(
+        caps=RECIPE_V3.caps,
+        epochs=args.epochs,
+        window=how,
+        learning_rate=args.lr,
+        batch=16,
+        name="desk",
+    )
+    claims = sorted({r["claim"] for r in rows})
+    rng = np.random.RandomState(args.seed)
+    fold_of = {c: i % args.folds for i, c in enumerate(rng.permutation(claims))}
+    base_probs = shipped.probabilities([(e.claim, e.text) for e in examples])
+    tuned_probs = np.zeros_like(base_probs)
+    folds = [] if args.final else range(args.folds)
+    for fold in folds:
+        model = _fresh(loaded)
+        train = [e for e, r in zip(examples, rows, strict=True) if fold_of[r["claim"]] != fold]
+        test = [n for n, r in enumerate(rows) if fold_of[r["claim"]] == fold]
+        started = time.time()
+        steps = _Schedule(model, len(train), recipe)
+        _train(
+            model,
+            loaded.tokenizer,
+            train,
+            steps,
+            device="cpu",
+            seed=args.seed + fold,
+            recipe=recipe,
+            checkpoint=None,
+            log=print,
+        )
+        tuned_probs[test] = predict(model, loaded.tokenizer, [examples[n] for n in test], "cpu")
+        print(
+            f"fold {fold}: {len(train)} trained, {len(test)} read, {time.time() - started:.0f} s",
+            flush=True,
+        )
+    if args.final:
+        model = _fresh(loaded)
+        steps = _Schedule(model, len(examples), recipe)
+        _train(
+            model,
+            loaded.tokenizer,
+            examples,
+            steps,
+            device="cpu",
+            seed=args.seed,
+            recipe=recipe,
+            checkpoint=None,
+            log=print,
+        )
+        torch.save({k: v.half() for k, v in model.state_dict().items()}, args.final)
+        return
+    result = {"rows": rows, "fold_of": fold_of, "args": vars(args) | {"out": str(args.out)}}
+    zero = np.zeros(len(CLASSES), np.float32)
+    for name, probs, bias in (
+        ("shipped", base_probs, loaded.bias),
+        ("tuned", tuned_probs, zero),
+        ("tuned_shipped_bias", tuned_probs, loaded.bias),
+    ):
+        result[name] = read(probs, found, bias, how)
+        result[name + "_probs"] = probs.tolist()
+    args.out.write_text(json.dumps(result, indent=1))
+    summary(result)
+
+
+def _fresh(loaded: Any) -> Any:
+    import copy
+
+    model = copy.deepcopy(loaded.model)
+    model.float().train()
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+    return model
+
+
+def summary(result: dict[str, Any]) -> None:
+    rows = result["rows"]
+    related = [n for n, r in enumerate(rows) if r["gold"] != "unrelated"]
+    for name in ("shipped", "tuned", "tuned_shipped_bias"):
+        for what in ("model", "primary"):
+            got = [result[name][n][what] for n in related]
+            gold = [rows[n]["gold"] for n in related]
+            acc = np.mean([g == p for g, p in zip(gold, got, strict=True)])
+            tp = sum(g == p == "contradicts" for g, p in zip(gold, got, strict=True))
+            pp = sum(p == "contradicts" for p in got)
+            gg = sum(g == "contradicts" for g in gold)
+            print(
+                f"{name:20s} {what:8s} stance acc {acc:.3f}  contradicts R {tp / gg:.3f} P {tp / max(pp, 1):.3f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

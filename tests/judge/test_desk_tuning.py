@@ -1,0 +1,135 @@
+"""Tuning the cross-encoder on items labelled as a desk reads them (a desk set, or editors'
+exported corrections): the file, the windows, the tuned model and its manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import ModelError
+from monitor.judge.cross import MODEL_DIR, CrossEncoderStance, _query_window
+from monitor.judge.desk_tuning import (
+    DeskItemsError,
+    DeskRecord,
+    DeskTuning,
+    query,
+    read_items,
+    tune,
+)
+from monitor.judge.stance import StanceQuery
+from monitor.types import Stance
+from tests.support.cli import run_cli
+from tests.support.embedders import HashingEmbedder
+
+CLAIM = "North Korea is supplying artillery shells to Russia"
+ITEMS = [
+    {"claim": CLAIM, "title": "Pyongyang denies arms deal", "body": "North Korea's foreign ministry denied sending shells to Russia.", "label": "contradicts"},
+    {"claim": CLAIM, "title": "Kirby: shells are flowing", "body": "NSC spokesman John Kirby said North Korea has sent artillery shells to Russia.", "label": "supports"},
+    {"claim": CLAIM, "title": "Analysts weigh a deal", "body": "Analysts say a deal could see shells go to Moscow.", "label": "mentions"},
+    {"claim": CLAIM, "title": "Council passes budget", "body": "The city council approved road repairs.", "label": "unrelated", "model": "mentions"},
+]  # fmt: skip
+shipped = pytest.mark.skipif(not MODEL_DIR.is_dir(), reason="no shipped cross-encoder")
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_desk_items_are_read_and_extra_fields_ignored(tmp_path: Path) -> None:
+    items = read_items(write(tmp_path / "i.jsonl", [json.dumps(i) for i in ITEMS] + [""]))
+    assert [i.label for i in items] == ["contradicts", "supports", "mentions", "unrelated"]
+    assert items[0] == DeskRecord(CLAIM, ITEMS[0]["title"], ITEMS[0]["body"], "contradicts")
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("{not json", "line 2: not JSON"),
+        ("[1, 2]", "line 2: not a JSON object"),
+        (json.dumps({**ITEMS[0], "label": "agree"}), "line 2: label 'agree' is none of"),
+        (json.dumps({**ITEMS[0], "label": 3}), "line 2: 'label' must be a string"),
+        (json.dumps({**ITEMS[0], "claim": " "}), "line 2: needs a claim and a title or body"),
+        (json.dumps({**ITEMS[0], "title": "", "body": ""}), "line 2: needs a claim"),
+    ],
+)
+def test_a_bad_line_is_named_with_its_number_and_problem(
+    tmp_path: Path, line: str, problem: str
+) -> None:
+    path = write(tmp_path / "bad.jsonl", [json.dumps(ITEMS[0]), line])
+    with pytest.raises(DeskItemsError, match=problem):
+        read_items(path)
+
+
+def test_an_empty_or_missing_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DeskItemsError, match="no items"):
+        read_items(write(tmp_path / "empty.jsonl", [""]))
+    with pytest.raises(DeskItemsError, match="cannot read"):
+        read_items(tmp_path / "absent.jsonl")
+
+
+def test_an_item_is_read_through_the_passages_closest_to_the_claim() -> None:
+    record = DeskRecord(
+        CLAIM,
+        "Budget news",
+        "The council met on Tuesday. Pyongyang has shipped artillery shells to Moscow. "
+        "Roads will be repaired.",
+        "supports",
+    )
+    asked = query(record, HashingEmbedder())
+    assert asked.passages[0] == "Pyongyang has shipped artillery shells to Moscow."
+    assert (asked.claim, asked.title, asked.body) == (CLAIM, record.title, record.body)
+
+
+@pytest.mark.model
+@shipped
+def test_tuning_writes_a_model_that_loads_and_records_what_it_was_tuned_on(
+    tmp_path: Path,
+) -> None:
+    records = read_items(write(tmp_path / "i.jsonl", [json.dumps(i) for i in ITEMS]))
+    out = tmp_path / "tuned"
+    sha = tune(
+        records, HashingEmbedder(), out, how=DeskTuning(epochs=1, batch=4), source="i.jsonl",
+        log=lambda _: None,
+    )  # fmt: skip
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["sha256"] == sha and manifest["tuned_from"]["model"] == MODEL_DIR.name
+    assert manifest["tuned_on"]["items"] == {
+        "contradicts": 1, "supports": 1, "mentions": 1, "unrelated": 1,
+    }  # fmt: skip
+    assert manifest["command"] == "monitor stance tune --items i.jsonl --out tuned"
+    tuned, base = CrossEncoderStance(out), CrossEncoderStance()
+    assert tuned.window == base.window  # it reads as its base does
+    asked = StanceQuery(CLAIM, ("Pyongyang denied sending shells.",), body="Pyongyang denied.")
+    [result] = tuned.classify([asked])
+    assert result.stance is Stance.CONTRADICTS and 0.0 <= result.related <= 1.0
+    assert _query_window(asked, tuned.window)[0]
+    with pytest.raises(ModelError, match="another folder than its base"):
+        tune(records, HashingEmbedder(), out, base=out)
+
+
+def test_the_tune_command_names_the_bad_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.jsonl", [json.dumps({**ITEMS[0], "label": "maybe"})])
+    result = run_cli(["stance", "tune", "--items", str(path), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    assert "bad.jsonl, line 1: label 'maybe' is none of" in result.output
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.model
+@shipped
+def test_a_tuned_folder_is_a_stance_model_the_service_runs(tmp_path: Path) -> None:
+    from monitor.app import make_relevance, make_stance
+    from monitor.settings import load_settings
+
+    records = read_items(write(tmp_path / "i.jsonl", [json.dumps(i) for i in ITEMS]))
+    out = tmp_path / "tuned"
+    tune(records, HashingEmbedder(), out, how=DeskTuning(epochs=1, batch=4), log=lambda _: None)
+    settings = load_settings(stance_model=str(out))
+    classifier = make_stance(settings, HashingEmbedder())
+    assert isinstance(classifier, CrossEncoderStance) and classifier.directory == out
+    assert make_relevance(settings).uses_related  # calibrated as the shipped cross-encoder
+    nli = load_settings(stance_model=str(tmp_path / "not-a-model"))
+    assert not make_relevance(nli).uses_related
