@@ -366,21 +366,35 @@ def stance_tune(
     epochs: Annotated[int, typer.Option("--epochs", min=1, max=50)] = 3,
     learning_rate: Annotated[float, typer.Option("--learning-rate", min=1e-7, max=1e-3)] = 5e-5,
     seed: Annotated[int, typer.Option("--seed")] = 13,
+    replay: Annotated[
+        int,
+        typer.Option(
+            "--replay",
+            min=0,
+            help="Also train on this many FNC-1 train-part examples (needs --data), so the "
+            "model keeps FNC-1's classes where the definitions agree.",
+        ),
+    ] = 0,
+    data: DataOption = None,
 ) -> None:
     """Fine-tune the cross-encoder on items labelled as a desk reads them; the folder it writes
     is a model for MONITOR_STANCE_MODEL (docs/stance.md)."""
     from monitor.judge.cross import MODEL_DIR
-    from monitor.judge.desk_tuning import DeskTuning, read_items, tune
+    from monitor.judge.desk_tuning import DeskTuning, read_items, replay_examples, tune
 
+    if replay and data is None:
+        raise fail("--replay needs --data, the folder with FNC-1's train files")
     current = settings()
     try:
         records = read_items(items)
+        replayed = replay_examples(data, replay, seed) if replay and data is not None else []
         tune(
             records,
             embedder_for(current),
             out,
             base=base or MODEL_DIR,
             how=DeskTuning(epochs=epochs, learning_rate=learning_rate, seed=seed),
+            replay=replayed,
             source=items.name,
             log=typer.echo,
         )

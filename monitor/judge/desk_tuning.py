@@ -136,6 +136,17 @@ def examples(
     ]
 
 
+def replay_examples(data: Path, count: int, seed: int = SEED) -> list[Example]:
+    """A seeded sample of ``count`` training examples of the FNC-1 claim split's train part
+    (with the synthetic items), windowed as the shipped model was trained: trained beside the
+    desk's items, they keep the head's FNC-1 classes where the definitions agree."""
+    from monitor.judge.cross_training import prepare
+
+    pool = prepare(data, "claim", seed, recipe=RECIPE_V3).train
+    picked = np.random.RandomState(seed).permutation(len(pool))[:count]
+    return [pool[int(i)] for i in sorted(picked)]
+
+
 def tune(
     records: Sequence[DeskRecord],
     embedder: Embedder,
@@ -143,11 +154,12 @@ def tune(
     *,
     base: Path = MODEL_DIR,
     how: DeskTuning = DeskTuning(),
+    replay: Sequence[Example] = (),
     source: str = "",
     log: Callable[[str], None] = print,
 ) -> str:
-    """Continue training the cross-encoder at ``base`` on ``records``; write it to ``out``.
-    Returns the new weights' SHA-256."""
+    """Continue training the cross-encoder at ``base`` on ``records`` (and the ``replay``
+    examples after them); write it to ``out``. Returns the new weights' SHA-256."""
     import torch
 
     if out.resolve() == base.resolve():
@@ -158,7 +170,7 @@ def tune(
     loaded = model._load()
     recipe = how.recipe(RECIPE_V3)
     recipe = Recipe(**{**recipe.__dict__, "window": loaded.window})
-    found = examples(records, embedder, model)
+    found = [*examples(records, embedder, model), *replay]
     network: Any = copy.deepcopy(loaded.model)
     network.float().train()
     network.bert.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -174,15 +186,22 @@ def tune(
     base_record = Manifest.read(base).record
     manifest = {
         **{k: v for k, v in base_record.items() if k not in ("sha256", "validation", "report")},
-        "command": f"monitor stance tune --items {source or 'ITEMS.jsonl'} --out {out.name}",
+        "command": f"monitor stance tune --items {source or 'ITEMS.jsonl'} --out {out.name}"
+        + (f" --replay {len(replay)} --data fnc1" if replay else ""),
         "tuned_from": {"model": base.name, "sha256": base_record.get("sha256")},
-        "tuned_on": {"items": counts, "sha256": _digest(records), "source": source},
+        "tuned_on": {
+            "items": counts,
+            "sha256": _digest(records),
+            "source": source,
+            "fnc_replay": len(replay),
+        },
         "bias": [0.0] * len(CLASSES),  # the desk's own labels set the classes' balance
         "desk_tuning": how.__dict__,
         "training_seconds": round(time.perf_counter() - started),
     }
     sha = _save(network, base, out, manifest)
-    log(f"wrote {out} (sha256 {sha}) from {len(found)} items in {manifest['training_seconds']} s")
+    seconds = manifest["training_seconds"]
+    log(f"wrote {out} (sha256 {sha}): {len(records)} items, {len(replay)} replayed, {seconds} s")
     return sha
 
 

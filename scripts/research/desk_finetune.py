@@ -91,6 +91,14 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=2e-5)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--final", type=Path, help="Train on every claim and save here instead.")
+    parser.add_argument(
+        "--replay",
+        type=int,
+        default=0,
+        help="Also train on a seeded sample of this many examples of the FNC-1 claim split's "
+        "train part (with the synthetic items), so the head keeps FNC-1's classes.",
+    )
+    parser.add_argument("--data", type=Path, default=Path("../shared/datasets/fnc1"))
     args = parser.parse_args()
     import torch
     from transformers import BertForSequenceClassification  # noqa: F401
@@ -114,6 +122,14 @@ def main() -> None:
         batch=16,
         name="desk",
     )
+    replay: list[Example] = []
+    if args.replay:
+        from monitor.judge.cross_training import prepare
+
+        pool = prepare(args.data, "claim", args.seed, recipe=recipe).train
+        picked = np.random.RandomState(args.seed).permutation(len(pool))[: args.replay]
+        replay = [pool[int(i)] for i in sorted(picked)]
+        print(f"replaying {len(replay)} of {len(pool)} FNC-1 train-part examples", flush=True)
     claims = sorted({r["claim"] for r in rows})
     rng = np.random.RandomState(args.seed)
     fold_of = {c: i % args.folds for i, c in enumerate(rng.permutation(claims))}
@@ -123,6 +139,7 @@ def main() -> None:
     for fold in folds:
         model = _fresh(loaded)
         train = [e for e, r in zip(examples, rows, strict=True) if fold_of[r["claim"]] != fold]
+        train += replay
         test = [n for n, r in enumerate(rows) if fold_of[r["claim"]] == fold]
         started = time.time()
         steps = _Schedule(model, len(train), recipe)
@@ -144,6 +161,7 @@ def main() -> None:
         )
     if args.final:
         model = _fresh(loaded)
+        examples = examples + replay
         steps = _Schedule(model, len(examples), recipe)
         _train(
             model,

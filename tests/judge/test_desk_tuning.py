@@ -133,3 +133,20 @@ def test_a_tuned_folder_is_a_stance_model_the_service_runs(tmp_path: Path) -> No
     assert make_relevance(settings).uses_related  # calibrated as the shipped cross-encoder
     nli = load_settings(stance_model=str(tmp_path / "not-a-model"))
     assert not make_relevance(nli).uses_related
+
+
+def test_replayed_fnc_examples_are_a_seeded_sample_of_the_train_part(tmp_path: Path) -> None:
+    from monitor.judge.desk_tuning import replay_examples
+    from tests.support.fnc import claims_fnc
+
+    data = claims_fnc(tmp_path / "fnc")
+    first, again = replay_examples(data, 5), replay_examples(data, 5)
+    assert len(first) == 5 and first == again
+    assert replay_examples(data, 5, seed=14) != first
+
+
+def test_replay_without_fnc_data_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "i.jsonl", [json.dumps(ITEMS[0])])
+    args = ["stance", "tune", "--items", str(path), "--out", str(tmp_path / "m"), "--replay", "9"]
+    result = run_cli(args)
+    assert result.exit_code == 1 and "--replay needs --data" in result.output
