@@ -176,7 +176,7 @@ def main() -> None:
         )
         torch.save({k: v.half() for k, v in model.state_dict().items()}, args.final)
         return
-    result = {"rows": rows, "fold_of": fold_of, "args": vars(args) | {"out": str(args.out)}}
+    result = {"rows": rows, "fold_of": fold_of, "args": {k: str(v) for k, v in vars(args).items()}}
     zero = np.zeros(len(CLASSES), np.float32)
     for name, probs, bias in (
         ("shipped", base_probs, loaded.bias),
@@ -185,8 +185,8 @@ def main() -> None:
     ):
         result[name] = read(probs, found, bias, how)
         result[name + "_probs"] = probs.tolist()
+    summary(result)  # first: the figures are printed even if the file cannot be written
     args.out.write_text(json.dumps(result, indent=1))
-    summary(result)
 
 
 def _fresh(loaded: Any) -> Any:
