@@ -8,11 +8,12 @@ Its classes are FNC-1's: unrelated, discuss (mentions), agree
 (supports), disagree (contradicts). A stance result carries ``related`` = 1 - p(unrelated) and
 the stance among the three related classes, with its probability given that the item is related.
 
-The weights ship in ``models/stance-ce-v3/`` as float16 safetensors (loaded as float32), with
-the tokenizer, the model config and a manifest holding their SHA-256 and how they were made;
-``monitor stance train`` reproduces them (:mod:`monitor.judge.cross_training`), and
-``monitor stance tune`` (:mod:`monitor.judge.desk_tuning`) tunes a copy on a desk's own
-labelled items. torch and tokenizers load on first use.
+The weights ship in ``models/stance-ce-v4/`` as float16 safetensors (loaded as float32), with
+the tokenizer, the model config and a manifest holding their SHA-256 and how they were made:
+``monitor stance train --recipe v3`` (:mod:`monitor.judge.cross_training`) makes the FNC-1
+model (v3), and ``monitor stance tune`` (:mod:`monitor.judge.desk_tuning`) continues it on the
+first desk set's items with a replay of FNC-1's train part (v4). The same command tunes a copy
+on a desk's own labelled items. torch and tokenizers load on first use.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from monitor.judge.passages import body_passages
 from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.types import Stance, StanceResult
 
-MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v3"
+MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v4"
 CLASSES = ("unrelated", "discuss", "agree", "disagree")  # FNC-1 names, in the head's order
 STANCE_OF = {
     "discuss": Stance.MENTIONS,

@@ -186,8 +186,11 @@ def tune(
     base_record = Manifest.read(base).record
     manifest = {
         **{k: v for k, v in base_record.items() if k not in ("sha256", "validation", "report")},
-        "command": f"monitor stance tune --items {source or 'ITEMS.jsonl'} --out {out.name}"
+        "command": f"monitor stance tune --items {source or 'ITEMS.jsonl'}"
+        + ("" if base.resolve() == MODEL_DIR.resolve() else f" --base {base.name}")
+        + f" --out {out.name}"
         + (f" --replay {len(replay)} --data fnc1" if replay else ""),
+        "made_by": f"monitor stance tune (monitor/judge/desk_tuning.py) from {base.name}",
         "tuned_from": {"model": base.name, "sha256": base_record.get("sha256")},
         "tuned_on": {
             "items": counts,

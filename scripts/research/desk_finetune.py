@@ -1,14 +1,16 @@
 """Does fine-tuning the shipped cross-encoder on desk-style reporting carry to unseen claims?
 
     python scripts/research/desk_finetune.py OUT.json [--folds 4] [--epochs 3] [--lr 2e-5]
+        [--replay 1000 --data FNC1] [--base DIR]
 
-Continues training ``stance-ce-v3`` on the first desk set's pairs (``bench/deskset``: real
-reporting, labelled by the desk's definitions; supports -> agree, contradicts -> disagree,
-mentions -> discuss), each read through the window the pipeline builds (the item's passages
-closest to the claim's phrasings). K-fold **by claim**: train on the other folds' claims, read
-the held-out claims' pairs with the fine-tuned network and with the shipped one, classifier
-alone and through the reading rules (``monitor.judge.reading.primary``), as
-``scripts/research/desk_features.py`` does. Desk set B is never read here.
+Continues training the cross-encoder (round 6: ``stance-ce-v3``, see ``--base``) on the
+first desk set's pairs (``bench/deskset``: real reporting, labelled by the desk's definitions;
+supports -> agree, contradicts -> disagree, mentions -> discuss), each read through the window
+the pipeline builds (the item's passages closest to the claim's phrasings). K-fold **by
+claim**: train on the other folds' claims, read the held-out claims' pairs with the fine-tuned
+network and with the shipped one, classifier alone and through the reading rules
+(``monitor.judge.reading.primary``), as ``scripts/research/desk_features.py`` does.
+Desk set B is never read here.
 """
 
 from __future__ import annotations
@@ -99,6 +101,13 @@ def main() -> None:
         "train part (with the synthetic items), so the head keeps FNC-1's classes.",
     )
     parser.add_argument("--data", type=Path, default=Path("../shared/datasets/fnc1"))
+    parser.add_argument(
+        "--base",
+        type=Path,
+        default=None,
+        help="the cross-encoder folder to tune (default: the shipped one; round 6 tuned "
+        "stance-ce-v3, which `git show 6d23b1b:monitor/judge/models/stance-ce-v3/<file>` restores)",
+    )
     args = parser.parse_args()
     import torch
     from transformers import BertForSequenceClassification  # noqa: F401
@@ -106,7 +115,7 @@ def main() -> None:
     torch.manual_seed(args.seed)
     desk = load()
     rows, found = candidates(desk)
-    shipped = CrossEncoderStance()
+    shipped = CrossEncoderStance(args.base) if args.base else CrossEncoderStance()
     loaded = shipped._load()
     how = shipped.window
     texts = [_query_window(StanceQuery(c.claim, c.closest, c.title, c.text), how)[0] for c in found]
@@ -210,7 +219,8 @@ def summary(result: dict[str, Any]) -> None:
             pp = sum(p == "contradicts" for p in got)
             gg = sum(g == "contradicts" for g in gold)
             print(
-                f"{name:20s} {what:8s} stance acc {acc:.3f}  contradicts R {tp / gg:.3f} P {tp / max(pp, 1):.3f}"
+                f"{name:20s} {what:8s} stance acc {acc:.3f}  "
+                f"contradicts R {tp / gg:.3f} P {tp / max(pp, 1):.3f}"
             )
 
 

@@ -100,6 +100,7 @@ def test_tuning_writes_a_model_that_loads_and_records_what_it_was_tuned_on(
         "contradicts": 1, "supports": 1, "mentions": 1, "unrelated": 1,
     }  # fmt: skip
     assert manifest["command"] == "monitor stance tune --items i.jsonl --out tuned"
+    assert manifest["made_by"].endswith(f"from {MODEL_DIR.name}")
     tuned, base = CrossEncoderStance(out), CrossEncoderStance()
     assert tuned.window == base.window  # it reads as its base does
     asked = StanceQuery(CLAIM, ("Pyongyang denied sending shells.",), body="Pyongyang denied.")
