@@ -176,11 +176,12 @@ _GENERIC = frozenset(_GENERIC_WORDS.split())
 
 def distinctive(holder: str) -> set[str]:
     """The words that tell one holder from another (names, bodies, countries), cut to five
-    letters ("Russian" and "Russia's" agree), plus the countries a capital or government
-    stands for ("Pyongyang" is North Korea's)."""
-    from monitor.judge.aliases import mentions
+    letters ("Russian" and "Russia's" agree), plus the countries a capital, government or
+    adjective stands for ("Pyongyang" is North Korea's, "Iranian" Iran's)."""
+    from monitor.judge.aliases import COUNTRIES, mentions
 
-    text = " ".join([holder, *(c.name for c in mentions(holder))])
+    adjectives = [c.name for c in COUNTRIES if re.search(rf"\b{re.escape(c.adjective)}\b", holder)]
+    text = " ".join([holder, *(c.name for c in mentions(holder)), *adjectives])
     words = re.findall(r"[a-z0-9]+", text.lower().replace("’", "'").replace("'s", ""))
     return {w[:5] for w in words if w not in _GENERIC and len(w) > 1}
 
@@ -192,17 +193,20 @@ def initials(holder: str) -> str:
 
 
 def same_holder(shown: str | None, gold: str, publisher: str = "") -> bool:
-    """Whether an alert's holder is the labelled one: both the outlet (a label naming the
-    item's ``publisher``, "Check Your Fact" on a Check Your Fact page, is the outlet too), a
-    shared distinctive word, or an acronym of the other's name ("IAEA inspectors",
-    "International Atomic Energy Agency")."""
+    """Whether an alert's holder is the labelled one: both the outlet (a label or a holder
+    naming the item's ``publisher``, "Check Your Fact" on a Check Your Fact page, is the
+    outlet too), a shared distinctive word, or an acronym of the other's name ("IAEA
+    inspectors", "International Atomic Energy Agency")."""
     if shown is None:
         return False
     is_outlet = gold.lower().startswith("the outlet") or (
         bool(publisher) and distinctive(gold) <= distinctive(publisher)
     )
-    if is_outlet or shown == "the outlet":
-        return is_outlet and shown == "the outlet"
+    names_outlet = shown == "the outlet" or (
+        is_outlet and bool(publisher) and set() < distinctive(shown) <= distinctive(publisher)
+    )  # "FactCheck.org" on FactCheck.org's own page names the outlet
+    if is_outlet or names_outlet:
+        return is_outlet and names_outlet
     if distinctive(shown) & distinctive(gold):
         return True
     acronyms = {w for w in re.findall(r"\b[A-Z]{2,}\b", f"{shown} {gold}")}

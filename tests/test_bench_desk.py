@@ -20,6 +20,14 @@ def test_same_holder_is_lenient_on_wording_and_strict_on_who() -> None:
     assert not same_holder("the outlet", "NSC spokesman John Kirby")
     assert not same_holder("the White House", "Iran's foreign ministry")
     assert not same_holder(None, "Kirby")
+    # a country's adjective names it as its possessive does
+    assert same_holder(
+        "Iran's foreign minister", "Iranian Foreign Minister Hossein Amir-Abdollahian"
+    )
+    assert not same_holder("Iran's foreign minister", "Israeli Foreign Minister Eli Cohen")
+    # the publisher named on its own page is the outlet
+    assert same_holder("FactCheck.org", "FactCheck.org", publisher="FactCheck.org")
+    assert not same_holder("Reuters", "FactCheck.org", publisher="FactCheck.org")
 
 
 def test_matching_stance_contradiction_and_attribution_figures() -> None:

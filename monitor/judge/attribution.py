@@ -18,8 +18,9 @@ Pronouns ("he said") name nobody: the holder then comes from the passage before,
 
 from __future__ import annotations
 
+import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from monitor.types import Stance
@@ -48,6 +49,7 @@ _VERBS: dict[Act, tuple[str, ...]] = {
         "denied", "denies", "deny", "denying", "rejected", "rejects", "dismissed", "dismisses",
         "refuted", "refutes", "disputed", "disputes", "rebuffed", "called false", "contradicted",
         "pushed back", "rebutted", "repudiated", "disavowed", "retracted", "corrected",
+        "pleaded not guilty", "pleads not guilty", "pleaded innocent",
     ),
     Act.HEDGES: (
         "could not confirm", "couldn't confirm", "cannot confirm", "can't confirm",
@@ -71,6 +73,7 @@ _VERBS: dict[Act, tuple[str, ...]] = {
         "projected", "observed", "recorded", "measured", "showed", "shows", "calculated",
         "predict", "predicts", "predicting", "expect", "expects", "anticipated",
         "anticipates", "forecasts", "testifying", "testify", "testifies",
+        "pleaded guilty", "pleads guilty", "classified", "classifies", "convicted",
     ),
 }  # fmt: skip
 _ACT_OF = {verb: act for act, verbs in _VERBS.items() for verb in verbs}
@@ -78,7 +81,7 @@ _VERB = "|".join(sorted((re.escape(v).replace(r"\ ", r"\s+") for v in _ACT_OF), 
 # Between the speaker and the verb: auxiliaries and adverbs ("has repeatedly", "on Monday").
 _BETWEEN = """has have had also again repeatedly previously earlier already flatly firmly strongly
     publicly swiftly quickly later then since long consistently vehemently categorically
-    immediately officially however separately too both each all jointly"""
+    immediately officially however separately too both each all jointly will would"""
 _BETWEEN_WORDS = frozenset(_BETWEEN.split())
 _BETWEEN_PAIRS = re.compile(r"^(?:on\s+\w+day|(?:last|this)\s+\w+|in\s+a\s+statement)$", re.I)
 # Verbs are written in lower case ("The United States" is no speaker of "States"). Verbs are
@@ -109,17 +112,33 @@ _SPOKESMAN = re.compile(
     r"officials|source|sources)\s+(?:for|of|at|from|close\s+to)\s+(?P<org>[^,.;:!?\"“”]+))",
     re.I,
 )
+_CONJUNCTIONS = """that and but while whereas although though as after when which who because
+    since where if"""
+# Lower case or capitalised, never all capitals: "The WHO chief said" names the WHO's chief.
 _CLAUSE_START = re.compile(
-    r"(?:^|,\s*|\b(?:that|and|but|while|whereas|although|though|as|after|when|which|who|"
-    r"because|since|where|if)\s+)",
-    re.I,
+    r"(?:^|,\s*|\b(?:"
+    + "|".join(f"[{w[0]}{w[0].upper()}]{w[1:]}" for w in _CONJUNCTIONS.split())
+    + r")\s+)"
 )
 _ASIDE = re.compile(
     r",\s*(?:however|meanwhile|too|also|in\s+turn|for\s+(?:its|his|her|their)\s+part|"
     r"for\s+example|though|(?:which|who)\s[^,]*)\s*,",
     re.I,
 )
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")
+_SUBORDINATE = re.compile(
+    r"(?:after|when|as|while|because|since|if|although|though|before|once|until)\s", re.I
+)
+# What may follow the verb of "..., X said" before its sentence ends.
+_CLAUSE_END = re.compile(
+    r"(?:\s+(?:on|in|last|this|during|late|early)\s+[\w ]{1,25}?)?\s*(?:[.,;!?]|$)"
+)
 _RELATIVE = re.compile(r"^(?P<head>.*?),\s*(?:which|who)\s*$", re.I)
+# "and" inside a name ("the National Oceanic and Atmospheric Administration", "the Food and
+# Drug Administration"): between two capitalised words, the first after "the" or another
+# capitalised word. Marked so that clauses are not split there.
+_NAME_AND = re.compile(r"\b((?:[Tt]he|[A-Z][\w'’.-]*)\s+[A-Z][\w'’.-]*)\s+and\s+(?=[A-Z])")
+_AND_MARK = "\ue000"
 _NAME = r"(?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*)*"
 _PAIR = re.compile(rf"(?:^|[,;]\s*|\b[Bb]oth\s+)(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})$")
 _COORDINATED = re.compile(r"\band\s*$", re.I)
@@ -164,6 +183,9 @@ _TITLES = """
     judges tribunal coalition alliance forces association foundation university economists
     delegates summit organisers organizers union staff workers spokesmen aides aide adviser
     advisers envoys observers monitors monitoring prosecutor's general's authors author
+    governor governors mayor mayors chancellor premier king queen pope attorney attorneys
+    sheriff coroner executive executives founder chairperson ombudsman auditor auditors
+    commissioner commissioners administrator regulators governor's mayor's
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 
@@ -186,6 +208,7 @@ class Voice:
     holder: str
     act: Act
     at: int  # where in the passage the attribution starts
+    aside: bool = False  # inside what another speaker reports, or a subordinate clause
 
 
 def voices(passage: str) -> list[Voice]:
@@ -197,6 +220,7 @@ def voices(passage: str) -> list[Voice]:
             found += _voice(
                 _speaker_before(_before(text, match.start())), Act.DENIES, match.start()
             )
+    sources: list[tuple[int, int]] = []  # (sentence start, speaker) of "..., X said."
     for match in _VERB_AT.finditer(text):
         act = _ACT_OF[" ".join(match.group().split())]
         before = _before(text, match.start())
@@ -206,17 +230,46 @@ def voices(passage: str) -> list[Voice]:
         speaker = _speaker_before(before)
         if not speaker and found and _COORDINATED.search(before):
             speaker = found[-1].holder  # "Moscow says ... and denies ...": the same speaker
-        found += _voice(speaker, act, match.start())
+        if not speaker:
+            continue
+        sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
+        head = text[sentence : match.start()]
+        subordinate = bool(_SUBORDINATE.match(head.lstrip(" \"“”'"))) and "," not in head
+        found += [Voice(speaker, act, match.start(), aside=subordinate)]
+        spoken = head.rstrip().rfind(speaker)
+        if (
+            spoken > 0
+            and head[:spoken].rstrip(" \"“”'").endswith(",")
+            and _CLAUSE_END.match(text, match.end())
+        ):
+            sources.append((sentence, sentence + spoken))
     for match in _INVERTED.finditer(text):
         found += _voice(_speaker_after(match.group("after")), Act.ASSERTS, match.start("verb"))
     for match in _ACCORDING.finditer(text):
         found += _voice(_speaker_after(match.group("after")), Act.ASSERTS, match.start())
     for match in _SPOKESMAN.finditer(text):
-        phrase = _tidy(match.group("phrase"))
+        phrase = _spokesman(match)
         if not any(phrase.lower() in v.holder.lower() for v in found):
             found += _voice(phrase, Act.ASSERTS, match.start())
+    found = [
+        replace(v, aside=True) if any(start <= v.at < end for start, end in sources) else v
+        for v in found
+    ]  # "The United States urged China ..., the White House's John Kirby said."
     ordered = sorted(found, key=lambda v: (v.at, -len(v.holder)))
-    return [Voice(v.holder.replace(_DOT, "."), v.act, v.at) for v in _distinct(ordered)]
+    return [replace(v, holder=v.holder.replace(_DOT, ".")) for v in _distinct(ordered)]
+
+
+def _spokesman(match: re.Match[str]) -> str:
+    """ "a spokeswoman for Chancellor Olaf Scholz": the phrase up to the end of the body's
+    name, not the words after it ("... Olaf Scholz calling the exit a done deal")."""
+    org = match.group("org").split()
+    kept = list(itertools.takewhile(_nominal, org))
+    while kept and kept[-1].lower() in _FUNCTION:
+        kept.pop()
+    if not kept:
+        return ""
+    head = match.group("phrase")[: match.start("org") - match.start("phrase")]
+    return _tidy(f"{head}{' '.join(kept)}")
 
 
 def _before(text: str, at: int) -> str:
@@ -254,6 +307,7 @@ def holder(passage: str, stance: Stance, previous: str = "", *, strict: bool = F
     found = voices(passage)
     if not found and _PRONOUN_SPEECH.search(passage):
         found = voices(previous)
+    found = sorted(found, key=lambda v: v.aside)  # a speaker of the sentence's own first
     for act in _WANTED.get(stance, (Act.ASSERTS,)):  # in order of preference
         matching = [v.holder for v in found if v.act is act]
         if matching:
@@ -283,10 +337,11 @@ def _speaker_before(text: str) -> str:
     pair = _PAIR.search(text)
     if pair:  # "Both Moscow and Pyongyang have called ..."
         return _accepted(f"{pair.group('a')} and {pair.group('b')}")
+    text = _NAME_AND.sub(rf"\1 {_AND_MARK} ", text)
     clause = _CLAUSE_START.split(text)[-1] if text else ""
     clause = _LEADING.sub("", clause.strip(" ,—–-\"“”'")).strip()
     words = _noun_phrase(clause.split()[-MAX_HOLDER_WORDS:])
-    return _accepted(" ".join(words), checked=True)
+    return _accepted(" ".join(words), checked=True).replace(_AND_MARK, "and")
 
 
 def _noun_phrase(words: list[str]) -> list[str]:
@@ -375,7 +430,7 @@ def _nominal(word: str) -> bool:
     bare = word.strip(",()")
     if not bare:
         return False
-    if bare[0].isupper() or bare[0].isdigit():
+    if bare[0].isupper() or bare[0].isdigit() or bare == _AND_MARK:
         return True
     lowered = bare.lower()
     possessive = lowered.removesuffix("'s").removesuffix("’s")

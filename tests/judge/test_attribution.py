@@ -178,3 +178,69 @@ def test_denials_written_without_a_denying_verb_or_with_the_subject_far_away(
 )
 def test_the_speaker_around_a_reporting_verb_after_a_comma(passage: str, expected: str) -> None:
     assert holder(passage, Stance.SUPPORTS) == expected
+
+
+@pytest.mark.parametrize(
+    ("passage", "stance", "expected"),
+    [
+        (  # an acronym that spells a conjunction is a name, not the start of a clause
+            "The WHO chief said the outbreak is a public health emergency of international "
+            "concern.",
+            Stance.SUPPORTS,
+            "The WHO chief",
+        ),
+        (
+            "Ohio's governor declared the village's water safe after weeks of tests.",
+            Stance.SUPPORTS,
+            "Ohio's governor",
+        ),
+        (
+            "TikTok chief executive Shou Zi Chew will testify that the app has never shared "
+            "American users' data with Beijing.",
+            Stance.CONTRADICTS,
+            "TikTok chief executive Shou Zi Chew",
+        ),
+        (
+            "Sam Bankman-Fried pleaded not guilty to all eight counts in federal court.",
+            Stance.CONTRADICTS,
+            "Sam Bankman-Fried",
+        ),
+        (  # "and" inside a body's name
+            "NASA and the National Oceanic and Atmospheric Administration say last year was the "
+            "warmest on record.",
+            Stance.SUPPORTS,
+            "the National Oceanic and Atmospheric Administration",
+        ),
+        (
+            "The ministry turned the calls down, with a spokeswoman for Chancellor Olaf Scholz "
+            "calling the exit date final.",
+            Stance.SUPPORTS,
+            "a spokeswoman for Chancellor Olaf Scholz",
+        ),
+    ],
+)
+def test_speakers_named_in_more_ways(passage: str, stance: Stance, expected: str) -> None:
+    assert holder(passage, stance) == expected
+
+
+def test_the_source_at_the_end_of_a_sentence_holds_what_it_reports() -> None:
+    passage = (
+        "The United States has urged China not to arm Russia, the White House's John Kirby "
+        "said in January, adding that Beijing had not yet done so."
+    )
+    assert holder(passage, Stance.SUPPORTS) == "the White House's John Kirby"
+    found = voices(passage)
+    assert [(v.holder, v.aside) for v in found] == [
+        ("The United States", True),
+        ("the White House's John Kirby", False),
+    ]
+
+
+def test_a_speaker_in_a_subordinate_clause_yields_to_the_main_one() -> None:
+    passage = (
+        "After Britain told the embassy such offices must close, foreign ministry spokesman "
+        "Wang Wenbin said they do not exist."
+    )
+    assert holder(passage, Stance.CONTRADICTS) == "foreign ministry spokesman Wang Wenbin"
+    # A denial still goes to the denier, wherever it stands.
+    assert holder("Iran denied the reports, the ministry said.", Stance.CONTRADICTS) == "Iran"
