@@ -129,9 +129,11 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 _SUBORDINATE = re.compile(
     r"(?:after|when|as|while|because|since|if|although|though|before|once|until)\s", re.I
 )
-# What may follow the verb of "..., X said" before its sentence ends.
+# What may follow the verb of "..., X said" at the end of its sentence: a time, then the end
+# or "adding ..." ("which, the outlet said, sent up ..." is an aside, not the source).
 _CLAUSE_END = re.compile(
-    r"(?:\s+(?:on|in|last|this|during|late|early)\s+[\w ]{1,25}?)?\s*(?:[.,;!?]|$)"
+    r"(?:\s+(?:on|in|last|this|during|late|early)\s+[\w ]{1,25}?)?\s*"
+    r"(?:[.!?;]|$|,\s+(?:adding|saying|noting|citing|according|calling)\b)"
 )
 _RELATIVE = re.compile(r"^(?P<head>.*?),\s*(?:which|who)\s*$", re.I)
 # "and" inside a name ("the National Oceanic and Atmospheric Administration", "the Food and

@@ -244,3 +244,11 @@ def test_a_speaker_in_a_subordinate_clause_yields_to_the_main_one() -> None:
     assert holder(passage, Stance.CONTRADICTS) == "foreign ministry spokesman Wang Wenbin"
     # A denial still goes to the denier, wherever it stands.
     assert holder("Iran denied the reports, the ministry said.", Stance.CONTRADICTS) == "Iran"
+
+
+def test_an_attribution_in_the_middle_of_a_sentence_is_no_source_of_it() -> None:
+    passage = (
+        "Games organisers said sorry for a tableau which, the outlet said, sent up a famous "
+        "painting."
+    )
+    assert holder(passage, Stance.SUPPORTS) == "Games organisers"
