@@ -181,9 +181,9 @@ def distinctive(holder: str) -> set[str]:
     from monitor.judge.aliases import COUNTRIES, mentions
 
     adjectives = [c.name for c in COUNTRIES if re.search(rf"\b{re.escape(c.adjective)}\b", holder)]
-    text = " ".join([holder, *(c.name for c in mentions(holder)), *adjectives])
-    words = re.findall(r"[a-z0-9]+", text.lower().replace("’", "'").replace("'s", ""))
-    return {w[:5] for w in words if w not in _GENERIC and len(w) > 1}
+    countries = {f"country:{name}" for name in [*(c.name for c in mentions(holder)), *adjectives]}
+    words = re.findall(r"[a-z0-9]+", holder.lower().replace("’", "'").replace("'s", ""))
+    return {w[:5] for w in words if w not in _GENERIC and len(w) > 1} | countries
 
 
 def initials(holder: str) -> str:

@@ -25,6 +25,10 @@ def test_same_holder_is_lenient_on_wording_and_strict_on_who() -> None:
         "Iran's foreign minister", "Iranian Foreign Minister Hossein Amir-Abdollahian"
     )
     assert not same_holder("Iran's foreign minister", "Israeli Foreign Minister Eli Cohen")
+    # one country is not another because their names share a word
+    assert not same_holder("British officials", "American officials")
+    assert not same_holder("Washington", "London")
+    assert not same_holder("European Commission", "African Union")
     # the publisher named on its own page is the outlet
     assert same_holder("FactCheck.org", "FactCheck.org", publisher="FactCheck.org")
     assert not same_holder("Reuters", "FactCheck.org", publisher="FactCheck.org")

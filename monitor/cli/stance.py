@@ -122,12 +122,12 @@ def _train_crossencoder(
 ) -> None:
     import torch
 
-    from monitor.judge.cross import MODEL_DIR
+    from monitor.judge.cross import FNC_BASE_DIR, MODEL_DIR
     from monitor.judge.cross_training import RECIPE, RECIPE_V3, RECIPES, train
     from monitor.judge.embed import resolve_model
     from monitor.settings import DEFAULT_EMBEDDING_MODEL
 
-    target = out or MODEL_DIR
+    target = out or FNC_BASE_DIR  # never over the shipped model unless asked to
     chosen = device or ("cuda" if torch.cuda.is_available() else "cpu")
     recipe = RECIPES[recipe_name] if recipe_name is not None else None
     if chosen == "cpu" and outside_data is None and (recipe or RECIPE) is RECIPE_V3:
@@ -152,6 +152,12 @@ def _train_crossencoder(
     typer.echo(f"wrote {target} (sha256 {report.sha256})")
     typer.echo("validation (tunes the class offsets):\n" + report.validation.report())
     typer.echo("report (claims never trained or tuned on):\n" + report.report.report())
+    if target.resolve() != MODEL_DIR.resolve():
+        typer.echo(
+            f"the shipped cross-encoder ({MODEL_DIR.name}) is this FNC-1 model tuned on the first "
+            "desk set: python -m bench.deskset export desk_main.jsonl && monitor stance tune "
+            f"--items desk_main.jsonl --base {target} --out DIR --replay 1000 --data {data}"
+        )
 
 
 def _train_builtin(data: Path, out: Path | None, split: str, synthetic: int) -> None:
@@ -234,7 +240,8 @@ def stance_train(
         typer.Option(
             "--out",
             help="Where to write the model: a folder, or for builtin also the .npz file "
-            "(default: the package's).",
+            "(default: the package's; for the cross-encoder, its FNC-1 base stance-ce-v3 beside "
+            "the shipped model, which `monitor stance tune` makes from it).",
         ),
     ] = None,
     model: Annotated[
@@ -276,8 +283,8 @@ def stance_train(
         str | None,
         typer.Option(
             "--recipe",
-            help="Crossencoder only: v3 (the shipped model's: three epochs at 128 tokens, about "
-            "a minute on a GPU, many hours on two CPU cores) or v1 (one capped epoch at 64 "
+            help="Crossencoder only: v3 (the shipped model's base: three epochs at 128 tokens, "
+            "about a minute on a GPU, many hours on two CPU cores) or v1 (one capped epoch at 64 "
             "tokens, about 45 minutes on two CPU cores). Default v3; with --outside, v1's mix.",
         ),
     ] = None,

@@ -81,7 +81,7 @@ _VERB = "|".join(sorted((re.escape(v).replace(r"\ ", r"\s+") for v in _ACT_OF), 
 # Between the speaker and the verb: auxiliaries and adverbs ("has repeatedly", "on Monday").
 _BETWEEN = """has have had also again repeatedly previously earlier already flatly firmly strongly
     publicly swiftly quickly later then since long consistently vehemently categorically
-    immediately officially however separately too both each all jointly will would"""
+    immediately officially however separately too both each all jointly will"""
 _BETWEEN_WORDS = frozenset(_BETWEEN.split())
 _BETWEEN_PAIRS = re.compile(r"^(?:on\s+\w+day|(?:last|this)\s+\w+|in\s+a\s+statement)$", re.I)
 # Verbs are written in lower case ("The United States" is no speaker of "States"). Verbs are
@@ -125,6 +125,7 @@ _ASIDE = re.compile(
     r"for\s+example|though|(?:which|who)\s[^,]*)\s*,",
     re.I,
 )
+_SPEECH = frozenset({"said", "says", "told", "tells", "stated", "states", "added", "adds"})
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 _SUBORDINATE = re.compile(
     r"(?:after|when|as|while|because|since|if|although|though|before|once|until)\s", re.I
@@ -132,14 +133,23 @@ _SUBORDINATE = re.compile(
 # What may follow the verb of "..., X said" at the end of its sentence: a time, then the end
 # or "adding ..." ("which, the outlet said, sent up ..." is an aside, not the source).
 _CLAUSE_END = re.compile(
-    r"(?:\s+(?:on|in|last|this|during|late|early)\s+[\w ]{1,25}?)?\s*"
+    r"(?:\s+(?:reporters|journalists))?"
+    r"(?:\s+(?:on|in|last|this|during|late|early)\s+[\w ]{1,25}?|\s+(?:on\s+)?(?:Monday|"
+    r"Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|overnight))?\s*"
     r"(?:[.!?;]|$|,\s+(?:adding|saying|noting|citing|according|calling)\b)"
 )
 _RELATIVE = re.compile(r"^(?P<head>.*?),\s*(?:which|who)\s*$", re.I)
-# "and" inside a name ("the National Oceanic and Atmospheric Administration", "the Food and
-# Drug Administration"): between two capitalised words, the first after "the" or another
-# capitalised word. Marked so that clauses are not split there.
-_NAME_AND = re.compile(r"\b((?:[Tt]he|[A-Z][\w'’.-]*)\s+[A-Z][\w'’.-]*)\s+and\s+(?=[A-Z])")
+# "and" inside a body's name ("the National Oceanic and Atmospheric Administration", "the
+# Department of Health and Human Services"): between capitalised words, where the name goes on
+# to a body's head word. Marked so that clauses are not split there; "the Gaza Strip and Hamas
+# said" stays two.
+_NAME_AND = re.compile(
+    r"\b([A-Z][\w'’.-]*)\s+and\s+(?=(?:[A-Z][\w'’.-]*\s+){0,3}(?:Administration|Agency|"
+    r"Prevention|Services?|Commission|Department|Ministry|Office|Bureau|Institutes?|Council|"
+    r"Committee|Authority|Board|Cent(?:er|re)s?|Organi[sz]ation|Trade|Development|Affairs|"
+    r"Research|Technology|Security|Survey|Foundation|Association|Corporation|Fund|Court|"
+    r"Tribunal)(?:'s|’s)?\b)"
+)
 _AND_MARK = "\ue000"
 _NAME = r"(?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*)*"
 _PAIR = re.compile(rf"(?:^|[,;]\s*|\b[Bb]oth\s+)(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})$")
@@ -223,6 +233,7 @@ def voices(passage: str) -> list[Voice]:
                 _speaker_before(_before(text, match.start())), Act.DENIES, match.start()
             )
     sources: list[tuple[int, int]] = []  # (sentence start, speaker) of "..., X said."
+    speaking: set[int] = set()  # where a plain "X said" stands: its own source, not content
     for match in _VERB_AT.finditer(text):
         act = _ACT_OF[" ".join(match.group().split())]
         before = _before(text, match.start())
@@ -234,11 +245,13 @@ def voices(passage: str) -> list[Voice]:
             speaker = found[-1].holder  # "Moscow says ... and denies ...": the same speaker
         if not speaker:
             continue
-        sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
+        sentence = _sentence_start(text, match.start())
         head = text[sentence : match.start()]
         subordinate = bool(_SUBORDINATE.match(head.lstrip(" \"“”'"))) and "," not in head
         found += [Voice(speaker, act, match.start(), aside=subordinate)]
-        spoken = head.rstrip().rfind(speaker)
+        if match.group() in _SPEECH:
+            speaking.add(match.start())
+        spoken = _last_at(head, speaker)
         if (
             spoken > 0
             and head[:spoken].rstrip(" \"“”'").endswith(",")
@@ -246,32 +259,57 @@ def voices(passage: str) -> list[Voice]:
         ):
             sources.append((sentence, sentence + spoken))
     for match in _INVERTED.finditer(text):
-        found += _voice(_speaker_after(match.group("after")), Act.ASSERTS, match.start("verb"))
+        speaker = _speaker_after(match.group("after"))
+        found += _voice(speaker, Act.ASSERTS, match.start("verb"))
+        if speaker and match.group()[:1] in ',"”’':  # "..., said X": X is the source
+            sources.append((_sentence_start(text, match.start()), match.start()))
     for match in _ACCORDING.finditer(text):
-        found += _voice(_speaker_after(match.group("after")), Act.ASSERTS, match.start())
+        speaker = _speaker_after(match.group("after"))
+        found += _voice(speaker, Act.ASSERTS, match.start())
+        if speaker and text[: match.start()].rstrip().endswith(","):  # "..., according to X"
+            sources.append((_sentence_start(text, match.start()), match.start()))
     for match in _SPOKESMAN.finditer(text):
         phrase = _spokesman(match)
         if not any(phrase.lower() in v.holder.lower() for v in found):
             found += _voice(phrase, Act.ASSERTS, match.start())
     found = [
-        replace(v, aside=True) if any(start <= v.at < end for start, end in sources) else v
+        replace(v, aside=True)
+        if v.at not in speaking and any(start <= v.at < end for start, end in sources)
+        else v
         for v in found
-    ]  # "The United States urged China ..., the White House's John Kirby said."
+    ]  # "The United States urged China ..., the White House's John Kirby said"; but
+    # "Konashenkov said ..., according to TASS": the agency carries what he said
     ordered = sorted(found, key=lambda v: (v.at, -len(v.holder)))
     return [replace(v, holder=v.holder.replace(_DOT, ".")) for v in _distinct(ordered)]
 
 
 def _spokesman(match: re.Match[str]) -> str:
-    """ "a spokeswoman for Chancellor Olaf Scholz": the phrase up to the end of the body's
-    name, not the words after it ("... Olaf Scholz calling the exit a done deal")."""
-    org = match.group("org").split()
-    kept = list(itertools.takewhile(_nominal, org))
+    """ "a spokeswoman for Chancellor Olaf Scholz": the phrase up to the verb after the body's
+    name ("... Olaf Scholz calling the exit a done deal", "a source close to the talks said")."""
+    org = match.group("org").split()[:MAX_HOLDER_WORDS]
+    kept = list(itertools.takewhile(lambda w: not _ends_the_body(w), org))
     while kept and kept[-1].lower() in _FUNCTION:
         kept.pop()
     if not kept:
         return ""
     head = match.group("phrase")[: match.start("org") - match.start("phrase")]
     return _tidy(f"{head}{' '.join(kept)}")
+
+
+def _sentence_start(text: str, at: int) -> int:
+    return max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
+
+
+def _last_at(text: str, phrase: str) -> int:
+    """Where ``phrase`` last stands in ``text``, whatever the spaces between its words; -1."""
+    pattern = r"\s+".join(re.escape(word) for word in phrase.split())
+    return max((m.start() for m in re.finditer(pattern, text)), default=-1)
+
+
+def _ends_the_body(word: str) -> bool:
+    """A verb after "a spokesman for X": a reporting verb, or a lower-case "-ing" word."""
+    bare = word.strip(",()").lower()
+    return bare in _ACT_OF or (word.islower() and bare.endswith("ing"))
 
 
 def _before(text: str, at: int) -> str:
@@ -343,7 +381,9 @@ def _speaker_before(text: str) -> str:
     clause = _CLAUSE_START.split(text)[-1] if text else ""
     clause = _LEADING.sub("", clause.strip(" ,—–-\"“”'")).strip()
     words = _noun_phrase(clause.split()[-MAX_HOLDER_WORDS:])
-    return _accepted(" ".join(words), checked=True).replace(_AND_MARK, "and")
+    while words and words[0] == _AND_MARK:  # the window began inside the name
+        words = words[1:]
+    return _accepted(" ".join(words).replace(_AND_MARK, "and"), checked=True)
 
 
 def _noun_phrase(words: list[str]) -> list[str]:

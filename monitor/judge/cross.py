@@ -37,6 +37,8 @@ from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.types import Stance, StanceResult
 
 MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v4"
+# Where `monitor stance train` writes the FNC-1 model the shipped one was tuned from (v3).
+FNC_BASE_DIR = MODEL_DIR.parent / "stance-ce-v3"
 CLASSES = ("unrelated", "discuss", "agree", "disagree")  # FNC-1 names, in the head's order
 STANCE_OF = {
     "discuss": Stance.MENTIONS,

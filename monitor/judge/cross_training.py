@@ -5,7 +5,8 @@ model trains on and how it reads: a seeded sample of the train part within its c
 items of :mod:`monitor.judge.augment` made from train claims only and, given an outside-data
 folder, openly licensed NLI pairs (:mod:`monitor.judge.outside`, ``RECIPE_V1_OUTSIDE``); the
 number of epochs, the batch, the learning rate and the window (tokens and words, written to
-the manifest, which the service reads). The shipped model's is ``RECIPE`` (``RECIPE_V3``:
+the manifest, which the service reads). The shipped model's base (``stance-ce-v3``, which
+:mod:`monitor.judge.desk_tuning` tuned into the shipped v4) is ``RECIPE`` (``RECIPE_V3``:
 three epochs over the whole train part at 128 tokens, about a minute on one GPU; on two CPU
 cores it takes many hours, checkpointed and resumable). The validation part tunes the class
 offsets (:func:`tune_bias`); the report part, whose claims it never saw, is scored once.
@@ -104,7 +105,7 @@ class Recipe:
 # stance-ce-v1: one epoch of a capped sample at 64 tokens (fits two CPU cores in ~45 minutes).
 RECIPE_V1 = Recipe(name="v1")
 RECIPE_V1_OUTSIDE = Recipe(caps=dict(CAPS_WITH_OUTSIDE), name="v1-outside")
-# stance-ce-v3 (shipped): three epochs over the whole train part
+# stance-ce-v3 (the shipped v4's base): three epochs over the whole train part
 # (unrelated pairs capped) and every synthetic item, 128 tokens, passages that take a position
 # weighted into the window;
 # about a minute on one GPU, many hours on two CPU cores (docs/stance-research.md, round 5).
@@ -125,7 +126,8 @@ RECIPE_V3 = Recipe(
     batch=32,
     name="v3",
 )
-# What `monitor stance train` trains: the shipped model's recipe; ``--recipe`` names another.
+# What `monitor stance train` trains: the shipped model's base's recipe; ``--recipe`` names
+# another.
 RECIPE = RECIPE_V3
 RECIPES = {"v1": RECIPE_V1, "v3": RECIPE_V3}
 TOKENIZER_FILES = (
@@ -252,11 +254,11 @@ def prepare(
 ) -> Prepared:
     """Read FNC-1 in ``data``, split it ``by`` claim or body, and window every pair.
 
-    ``synthetic``: add the items of :mod:`monitor.judge.augment` (the shipped model does);
+    ``synthetic``: add the items of :mod:`monitor.judge.augment` (the shipped model's base does);
     ``limit``: keep a seeded sample of that many examples of each part (smoke runs);
     ``outside_data``: a folder written by scripts/fetch-outside-data, whose pairs join the
     training part (validation and report stay FNC-1 claims the model never saw);
-    ``recipe``: what to sample and how to window (default: the shipped model's, or
+    ``recipe``: what to sample and how to window (default: the shipped model's base's, or
     ``RECIPE_V1_OUTSIDE`` with outside data).
     """
     if recipe is None:

@@ -183,29 +183,54 @@ def tune(
     counts: dict[str, int] = {}
     for item in records:
         counts[item.label] = counts.get(item.label, 0) + 1
-    base_record = Manifest.read(base).record
-    manifest = {
-        **{k: v for k, v in base_record.items() if k not in ("sha256", "validation", "report")},
-        "command": f"monitor stance tune --items {source or 'ITEMS.jsonl'}"
+    manifest = tuned_manifest(
+        Manifest.read(base).record,
+        base.name,
+        command=f"monitor stance tune --items {source or 'ITEMS.jsonl'}"
         + ("" if base.resolve() == MODEL_DIR.resolve() else f" --base {base.name}")
         + f" --out {out.name}"
         + (f" --replay {len(replay)} --data fnc1" if replay else ""),
-        "made_by": f"monitor stance tune (monitor/judge/desk_tuning.py) from {base.name}",
-        "tuned_from": {"model": base.name, "sha256": base_record.get("sha256")},
-        "tuned_on": {
+        tuned_on={
             "items": counts,
             "sha256": _digest(records),
             "source": source,
             "fnc_replay": len(replay),
         },
-        "bias": [0.0] * len(CLASSES),  # the desk's own labels set the classes' balance
-        "desk_tuning": how.__dict__,
-        "training_seconds": round(time.perf_counter() - started),
-    }
+        how=how,
+        seconds=round(time.perf_counter() - started),
+    )
     sha = _save(network, base, out, manifest)
     seconds = manifest["training_seconds"]
     log(f"wrote {out} (sha256 {sha}): {len(records)} items, {len(replay)} replayed, {seconds} s")
     return sha
+
+
+# What a cross-encoder's reading depends on: kept at the top of a tuned model's manifest.
+_READING = ("base", "classes", "max_tokens", "window_words", "cue_weight", "layers", "split")
+
+
+def tuned_manifest(
+    base_record: dict[str, Any],
+    base_name: str,
+    *,
+    command: str,
+    tuned_on: dict[str, Any],
+    how: DeskTuning,
+    seconds: int,
+) -> dict[str, Any]:
+    """The manifest of a model tuned from ``base_record``'s: how this one reads and was made at
+    the top, the base's own record (its training, figures and provenance) under
+    ``tuned_from``, so that tuning a tuned model keeps the whole chain."""
+    return {
+        **{k: base_record[k] for k in _READING if k in base_record},
+        "command": command,
+        "made_by": f"monitor stance tune (monitor/judge/desk_tuning.py) from {base_name}",
+        "bias": [0.0] * len(CLASSES),  # the desk's own labels set the classes' balance
+        **how.__dict__,
+        "training_seconds": seconds,
+        "tuned_on": tuned_on,
+        "tuned_from": {"model": base_name, **base_record},
+    }
 
 
 def _digest(records: Sequence[DeskRecord]) -> str:

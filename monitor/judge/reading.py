@@ -180,7 +180,8 @@ def _negated_on_record(passage: str) -> list[Voice]:
     not sent any drones"): a denial in reported speech, without a denying verb."""
     if not _NEGATED.search(passage) or _UNVERIFIED.search(passage) or _NOT_SAYING.search(passage):
         return []
-    return [v for v in voices(passage) if v.act is Act.ASSERTS]
+    found = [v for v in voices(passage) if v.act is Act.ASSERTS]
+    return sorted(found, key=lambda v: v.aside)  # the sentence's source before its subject
 
 
 def reported_denials(

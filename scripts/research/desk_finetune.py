@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.deskset import load
 from monitor.judge import reading
-from monitor.judge.cross import CLASSES, CrossEncoderStance, _query_window, _result
+from monitor.judge.cross import CLASSES, CrossEncoderStance, Manifest, _query_window, _result
 from monitor.judge.cross_training import (
     RECIPE_V3,
     Example,
@@ -105,8 +105,9 @@ def main() -> None:
         "--base",
         type=Path,
         default=None,
-        help="the cross-encoder folder to tune (default: the shipped one; round 6 tuned "
-        "stance-ce-v3, which `git show 6d23b1b:monitor/judge/models/stance-ce-v3/<file>` restores)",
+        help="the cross-encoder folder to tune: an FNC-1 model, never one already tuned on desk "
+        "items (round 6 tuned stance-ce-v3, which `git show "
+        "6d23b1b:monitor/judge/models/stance-ce-v3/<file>` restores; the shipped v4 is refused)",
     )
     args = parser.parse_args()
     import torch
@@ -116,6 +117,12 @@ def main() -> None:
     desk = load()
     rows, found = candidates(desk)
     shipped = CrossEncoderStance(args.base) if args.base else CrossEncoderStance()
+    if "tuned_on" in Manifest.read(shipped.directory).record:
+        sys.exit(
+            f"{shipped.directory.name} was tuned on desk items (the shipped stance-ce-v4 on this "
+            "very set): its folds would read claims it has seen. Pass --base with an FNC-1 "
+            "model (stance-ce-v3: git show 6d23b1b:monitor/judge/models/stance-ce-v3/<file>)."
+        )
     loaded = shipped._load()
     how = shipped.window
     texts = [_query_window(StanceQuery(c.claim, c.closest, c.title, c.text), how)[0] for c in found]

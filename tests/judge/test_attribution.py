@@ -252,3 +252,48 @@ def test_an_attribution_in_the_middle_of_a_sentence_is_no_source_of_it() -> None
         "painting."
     )
     assert holder(passage, Stance.SUPPORTS) == "Games organisers"
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        ("Rockets hit the Gaza Strip and Hamas said it would respond.", "Hamas"),
+        ("Troops shelled Eastern Ukraine and Kyiv's military said it held.", "Kyiv's military"),
+        (
+            "The Department of Health and Human Services said the rule stands.",
+            "The Department of Health and Human Services",
+        ),
+        (
+            "A source close to the negotiations said a deal was near.",
+            "A source close to the negotiations",
+        ),
+        (
+            "An official at the state oil company said exports rose.",
+            "An official at the state oil company",
+        ),
+    ],
+)
+def test_where_a_speaker_begins_and_ends(passage: str, expected: str) -> None:
+    assert holder(passage, Stance.SUPPORTS) == expected
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        "Moscow has accused Kyiv of shelling the plant, U.S. officials told reporters.",
+        "Moscow has accused Kyiv of shelling the plant, U.S. officials said Tuesday.",
+        "Moscow has accused Kyiv of shelling the plant, said U.S. officials.",
+        "Moscow has accused Kyiv of shelling the plant, according to U.S. officials.",
+        "Moscow has accused Kyiv of shelling the plant,  U.S.  officials said.",
+    ],
+)
+def test_every_form_of_a_closing_source_holds_the_sentence(passage: str) -> None:
+    assert holder(passage, Stance.SUPPORTS) == "U.S. officials"
+
+
+def test_who_said_it_holds_it_though_an_agency_carries_it() -> None:
+    passage = (
+        "General Igor Konashenkov said four launchers had been destroyed since July, according "
+        "to TASS."
+    )
+    assert holder(passage, Stance.SUPPORTS) == "General Igor Konashenkov"
