@@ -14,6 +14,9 @@ Reading is by patterns of reported speech, not by a parser:
 - ``according to X``; ``a spokesman for X``; ``X's spokesman``.
 
 Pronouns ("he said") name nobody: the holder then comes from the passage before, if given.
+A speaker inside what a sentence's closing source reports ("The United States urged China ...,
+the White House's John Kirby said") or in a subordinate clause ("After Britain told ...") is an
+*aside* (:attr:`Voice.aside`): the main speaker is preferred to it.
 """
 
 from __future__ import annotations
