@@ -21,6 +21,7 @@ the White House's John Kirby said") or in a subordinate clause ("After Britain t
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from dataclasses import dataclass, replace
@@ -235,6 +236,7 @@ def voices(passage: str) -> list[Voice]:
             found += _voice(
                 _speaker_before(_before(text, match.start())), Act.DENIES, match.start()
             )
+    starts = [0, *(m.end() for m in _SENTENCE_END.finditer(text))]  # where sentences begin
     sources: list[tuple[int, int]] = []  # (sentence start, speaker) of "..., X said."
     speaking: set[int] = set()  # where a plain "X said" stands: its own source, not content
     for match in _VERB_AT.finditer(text):
@@ -248,7 +250,7 @@ def voices(passage: str) -> list[Voice]:
             speaker = found[-1].holder  # "Moscow says ... and denies ...": the same speaker
         if not speaker:
             continue
-        sentence = _sentence_start(text, match.start())
+        sentence = _sentence_start(starts, match.start())
         head = text[sentence : match.start()]
         subordinate = bool(_SUBORDINATE.match(head.lstrip(" \"“”'"))) and "," not in head
         found += [Voice(speaker, act, match.start(), aside=subordinate)]
@@ -265,12 +267,12 @@ def voices(passage: str) -> list[Voice]:
         speaker = _speaker_after(match.group("after"))
         found += _voice(speaker, Act.ASSERTS, match.start("verb"))
         if speaker and match.group()[:1] in ',"”’':  # "..., said X": X is the source
-            sources.append((_sentence_start(text, match.start()), match.start()))
+            sources.append((_sentence_start(starts, match.start()), match.start()))
     for match in _ACCORDING.finditer(text):
         speaker = _speaker_after(match.group("after"))
         found += _voice(speaker, Act.ASSERTS, match.start())
         if speaker and text[: match.start()].rstrip().endswith(","):  # "..., according to X"
-            sources.append((_sentence_start(text, match.start()), match.start()))
+            sources.append((_sentence_start(starts, match.start()), match.start()))
     for match in _SPOKESMAN.finditer(text):
         phrase = _spokesman(match)
         if not any(phrase.lower() in v.holder.lower() for v in found):
@@ -299,8 +301,9 @@ def _spokesman(match: re.Match[str]) -> str:
     return _tidy(f"{head}{' '.join(kept)}")
 
 
-def _sentence_start(text: str, at: int) -> int:
-    return max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
+def _sentence_start(starts: list[int], at: int) -> int:
+    """The start of the sentence holding ``at``, of the sorted sentence ``starts``."""
+    return starts[bisect.bisect_right(starts, at) - 1]
 
 
 def _last_at(text: str, phrase: str) -> int:
@@ -350,7 +353,7 @@ def holder(passage: str, stance: Stance, previous: str = "", *, strict: bool = F
     found = voices(passage)
     if not found and _PRONOUN_SPEECH.search(passage):
         found = voices(previous)
-    found = sorted(found, key=lambda v: v.aside)  # a speaker of the sentence's own first
+    found = main_first(found)
     for act in _WANTED.get(stance, (Act.ASSERTS,)):  # in order of preference
         matching = [v.holder for v in found if v.act is act]
         if matching:
@@ -363,6 +366,11 @@ _WANTED = {
     Stance.MENTIONS: (Act.HEDGES, Act.ASSERTS),
     Stance.SUPPORTS: (Act.ASSERTS,),
 }
+
+
+def main_first(found: list[Voice]) -> list[Voice]:
+    """``found`` with the sentences' own speakers before the asides, each in its order."""
+    return sorted(found, key=lambda v: v.aside)
 
 
 def denials(passage: str) -> list[Voice]:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from monitor.judge.attribution import OUTLET, Act, Voice, denials, holder, voices
+from monitor.judge.attribution import OUTLET, Act, Voice, denials, holder, main_first, voices
 from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.types import Evidence, ReportedStance, Stance, StanceResult
 
@@ -180,8 +180,7 @@ def _negated_on_record(passage: str) -> list[Voice]:
     not sent any drones"): a denial in reported speech, without a denying verb."""
     if not _NEGATED.search(passage) or _UNVERIFIED.search(passage) or _NOT_SAYING.search(passage):
         return []
-    found = [v for v in voices(passage) if v.act is Act.ASSERTS]
-    return sorted(found, key=lambda v: v.aside)  # the sentence's source before its subject
+    return main_first([v for v in voices(passage) if v.act is Act.ASSERTS])
 
 
 def reported_denials(
