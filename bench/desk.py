@@ -1,7 +1,8 @@
 """The desk set through the whole pipeline: what a desk would see in Slack, scored.
 
     python -m bench desk [--backend torch|onnx|onnx-int8] [--stance-model builtin|crossencoder]
-                         [--set main|holdout] [--calibrate] [--json PATH]
+                         [--set main|holdout|c] [--calibrate] [--own-relatedness]
+                         [--json PATH]
 
 The desk set's items (``bench/deskset/``) are served as RSS feeds from a server on 127.0.0.1,
 with a wire copy of every fourth related item in another feed (same text, another outlet); a
@@ -27,8 +28,15 @@ post's metadata, the item from its link, who holds the stance from its text. Sco
 later and blind, every one of them reported on and none tuned on; its watchlist holds its own
 claims only.
 
+``--set c`` replays desk set C (``bench/deskset/c/``): other claims again, built blind, every
+one of them ``tune``: what chooses now that the shipped cross-encoder has trained on the first
+set's claims.
+
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
-and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only.
+and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only
+(the first set's, or desk set C's with ``--set c``). ``--own-relatedness`` lets the
+cross-encoder keep its own relatedness instead of the built-in model's (a research switch:
+docs/stance-research.md, round 7).
 """
 
 from __future__ import annotations
@@ -47,7 +55,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from bench.deskset import SETS, DeskItem, DeskSet, load
+from bench.deskset import SETS, DeskItem, DeskSet
 from tests.support.servers import LocalServer, Response, SlackAPI
 
 FEEDS = 10
@@ -383,6 +391,12 @@ def run(config: Config) -> Config:
 
             # Every candidate becomes evidence, so that all of them can be fitted on.
             service.pipeline.relevance = Relevance(CANDIDATE_SIMILARITY, bias=50.0)
+        if config.get("own_relatedness"):
+            from monitor.judge.cross import CrossEncoderStance
+
+            if not isinstance(service.pipeline.stance, CrossEncoderStance):
+                raise SystemExit("--own-relatedness is for a cross-encoder stance model")
+            service.pipeline.stance.relatedness = None
         service.pipeline.embedder.encode(["warm-up: load the model"])
         report = service.sync_watchlists()
         if report.problems:
@@ -522,22 +536,28 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch")
     parser.add_argument("--stance-model", default="builtin", help="MONITOR_STANCE_MODEL")
     parser.add_argument(
-        "--set", choices=sorted(SETS), default="main", help="the desk set, or desk set B"
+        "--set", choices=sorted(SETS), default="main", help="the desk set, desk set B or C"
     )
     parser.add_argument("--calibrate", action="store_true", help="fit the relevance decision")
+    parser.add_argument(
+        "--own-relatedness",
+        action="store_true",
+        help="the cross-encoder's own relatedness, not the built-in model's",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    if args.calibrate and args.set != "main":
-        parser.error("--calibrate fits on the main set's tune claims; desk set B is never tuned on")
+    if args.calibrate and args.set == "holdout":
+        parser.error("--calibrate fits on tune claims; desk set B is never tuned on")
     config = {
         "backend": args.backend,
         "stance_model": args.stance_model,
         "set": args.set,
         "calibrate": args.calibrate,
+        "own_relatedness": args.own_relatedness,
     }
     result = run(config)
     if args.calibrate:
-        desk = load()
+        desk = SETS[args.set]()
         related = sum(1 for i in desk.split("tune") if i.label != "unrelated")
         result = {"fit": fit(result["candidates"], related), **result}
     if args.json:

@@ -64,6 +64,18 @@ HOLDOUT_RULES = Rules(
     splits=("report",),
 )
 
+# Desk set C (``c/``): built blind on 2026-12-01 from other claims again; every claim is
+# ``tune``: it chooses what the first set no longer can (the shipped cross-encoder was tuned on
+# the first set), and desk set B stays the report (docs/deskset.md, "Desk set C").
+C_DIR = HERE / "c"
+C_RULES = Rules(
+    items=120,
+    claims=24,
+    per_label={"supports": 25, "contradicts": 25, "mentions": 25, "unrelated": 15},
+    beats=8,
+    splits=("tune",),
+)
+
 # The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
 # means changing these on purpose (and saying why in docs/deskset.md), never by accident.
 FROZEN_SHA256 = {
@@ -259,7 +271,12 @@ def load_holdout(directory: Path = HOLDOUT_DIR) -> DeskSet:
     return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, HOLDOUT_RULES)
 
 
-SETS = {"main": load, "holdout": load_holdout}
+def load_c(directory: Path = C_DIR) -> DeskSet:
+    """Desk set C: every claim in ``tune``, for choosing; never reported as the product's figure."""
+    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, C_RULES)
+
+
+SETS = {"main": load, "holdout": load_holdout, "c": load_c}
 
 
 def counts(desk: DeskSet) -> dict[str, Counter[str]]:
