@@ -65,6 +65,8 @@ def test_the_files_are_frozen() -> None:
     for name, digest in deskset.HOLDOUT_FROZEN_SHA256.items():
         path = deskset.HOLDOUT_DIR / name
         assert deskset.sha256(path) == digest, f"holdout/{name} changed after freezing"
+    for name, digest in deskset.C_FROZEN_SHA256.items():
+        assert deskset.sha256(deskset.C_DIR / name) == digest, f"c/{name} changed after freezing"
 
 
 def test_desk_set_b_is_reported_on_whole_and_shares_nothing_with_the_first(
@@ -80,9 +82,24 @@ def test_desk_set_b_is_reported_on_whole_and_shares_nothing_with_the_first(
     assert not {i.source_url for i in held.items} & {i.source_url for i in desk.items}
 
 
+def test_desk_set_c_is_for_tuning_only_and_shares_nothing_with_the_others(
+    desk: deskset.DeskSet,
+) -> None:
+    c, held = deskset.load_c(), deskset.load_holdout()
+    assert {claim.split for claim in c.claims.values()} == {"tune"}
+    assert len(c.items) >= 250 and len(c.claims) >= 36
+    assert {i.label for i in c.items} == set(deskset.LABELS)
+    for other in (desk, held):
+        assert not set(c.claims) & set(other.claims)
+        assert not {x.text for x in c.claims.values()} & {x.text for x in other.claims.values()}
+        assert not {i.id for i in c.items} & {i.id for i in other.items}
+        assert not {i.source_url for i in c.items} & {i.source_url for i in other.items}
+
+
 def test_the_documentation_records_the_frozen_digests_and_counts(desk: deskset.DeskSet) -> None:
     doc = (ROOT / "docs/deskset.md").read_text(encoding="utf-8")
-    for digest in [*deskset.FROZEN_SHA256.values(), *deskset.HOLDOUT_FROZEN_SHA256.values()]:
+    frozen = [deskset.FROZEN_SHA256, deskset.HOLDOUT_FROZEN_SHA256, deskset.C_FROZEN_SHA256]
+    for digest in [d for digests in frozen for d in digests.values()]:
         assert digest in doc
     labels = deskset.counts(desk)["label"]
     for label in deskset.LABELS:

@@ -1,0 +1,85 @@
+"""Whose relatedness should the cross-encoder's relevance decision use? Round 7, rule 2
+(docs/stance-research.md, section 12).
+
+    python -m bench desk --set c --stance-model crossencoder --calibrate --json BUILTIN.json
+    python -m bench desk --set c --stance-model crossencoder --calibrate --own-relatedness \\
+        --json OWN.json
+    python scripts/research/relatedness_loco.py BUILTIN.json OWN.json [--set c]
+
+Both files hold every candidate of the same replay (the cosine gate alone decides candidates,
+so they are the same pairs); only the relatedness differs. For each variant the relevance
+logistic (``bench.desk.fit``, its operating-point rule unchanged) is fitted leave-one-claim-out:
+each claim's candidates are decided by the fit on the other claims. Pooled matching recall
+(over every labelled related pair of the set, candidates or not), precision (over the pairs
+decided relevant, an item alerted for a claim not its own counting against it) and F1 are
+printed, with the fit on all claims for each variant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from bench.desk import fit
+from bench.deskset import SETS
+
+THRESHOLD = 0.6  # the default claim threshold, where fit puts its operating point
+
+
+def decide(weights: dict[str, Any], candidate: dict[str, Any]) -> bool:
+    z = (
+        weights["similarity_weight"] * candidate["similarity"]
+        + weights["related_weight"] * candidate["related"]
+        + weights["margin_weight"] * candidate["margin"]
+        + weights["bias"]
+    )
+    return 1.0 / (1.0 + math.exp(-z)) >= THRESHOLD
+
+
+def loco(candidates: list[dict[str, Any]], related_by_claim: dict[str, int]) -> dict[str, Any]:
+    decided = right = 0
+    for held in sorted(related_by_claim):
+        train = [c for c in candidates if c["claim"] != held]
+        weights = fit(train, sum(n for k, n in related_by_claim.items() if k != held))
+        for candidate in candidates:
+            if candidate["claim"] == held and decide(weights, candidate):
+                decided += 1
+                right += bool(candidate["relevant"])
+    related = sum(related_by_claim.values())
+    recall, precision = right / related, right / decided if decided else 0.0
+    f1 = 2 * recall * precision / (recall + precision) if right else 0.0
+    return {
+        "recall": round(recall, 3),
+        "precision": round(precision, 3),
+        "f1": round(f1, 3),
+        "alerts": decided,
+        "right": right,
+        "related_pairs": related,
+        "fit_on_all": fit(candidates, related),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("builtin", type=Path, help="--calibrate output, built-in relatedness")
+    parser.add_argument("own", type=Path, help="--calibrate output, --own-relatedness")
+    parser.add_argument("--set", default="c", choices=sorted(SETS))
+    args = parser.parse_args()
+    desk = SETS[args.set]()
+    related_by_claim = {k: 0 for k, c in desk.claims.items() if c.split == "tune"}
+    for item in desk.items:
+        if item.label != "unrelated" and item.claim_id in related_by_claim:
+            related_by_claim[item.claim_id] += 1
+    out = {}
+    for name, path in (("builtin", args.builtin), ("own", args.own)):
+        rows = json.loads(path.read_text())["candidates"]
+        rows = [r for r in rows if r["split"] == "tune"]
+        out[name] = loco(rows, related_by_claim)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
