@@ -58,7 +58,8 @@ _VERBS: dict[Act, tuple[str, ...]] = {
     Act.HEDGES: (
         "could not confirm", "couldn't confirm", "cannot confirm", "can't confirm",
         "could not verify", "declined to comment", "declined to confirm", "would not confirm",
-        "did not confirm", "questioned", "cautioned",
+        "did not confirm", "questioned", "cautioned", "suspects", "speculated", "speculates",
+        "wonders", "wondered",
     ),
     Act.ASSERTS: (
         "said", "says", "say", "told", "tells", "stated", "states", "announced", "announces",
@@ -78,6 +79,7 @@ _VERBS: dict[Act, tuple[str, ...]] = {
         "predict", "predicts", "predicting", "expect", "expects", "anticipated",
         "anticipates", "forecasts", "testifying", "testify", "testifies",
         "pleaded guilty", "pleads guilty", "classified", "classifies", "convicted",
+        "believes", "believe",
     ),
 }  # fmt: skip
 _ACT_OF = {verb: act for act, verbs in _VERBS.items() for verb in verbs}
@@ -98,6 +100,7 @@ _CALLING = re.compile(
 )
 _FALSE = re.compile(
     r"^(?:\S+\s+){0,8}?(?:as\s+)?(?:baseless|false|groundless|unfounded|fabricat\w*|untrue|"
+    r"inaccurate|incorrect|mistaken|misleading|disingenuous|"
     r"lies|nonsense|fake|propaganda|absurd|preposterous|ridiculous|a\s+lie|a\s+hoax|"
     r"a\s+smear|slander\w*|fiction|disinformation|misinformation|hostile|provocation|"
     r"speculation)\b",
@@ -201,7 +204,14 @@ _TITLES = """
     advisers envoys observers monitors monitoring prosecutor's general's authors author
     governor governors mayor mayors chancellor premier king queen pope attorney attorneys
     sheriff coroner executive executives founder chairperson ombudsman auditor auditors
-    commissioner commissioners administrator regulators governor's mayor's
+    commissioner commissioners administrator regulators governor's mayor's officer officers
+    professor professors engineer engineers curator doctor doctors physician physicians
+    biologist physicist chemist astronomer astronomers astrophysicist geologist
+    epidemiologist epidemiologists virologist meteorologist meteorologists forecaster
+    forecasters economist strategist columnist correspondent editor writer activist activists
+    campaigner campaigners legislator legislators councillor councilmember colonel captain
+    admiral marshal lieutenant sergeant brigadier manager managers society academy federation
+    lab laboratory
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 
@@ -368,6 +378,30 @@ _WANTED = {
 }
 
 
+# "Peskov: a single currency is not feasible", "Israeli and US officials: Fordow still
+# stands": a headline that names its speaker before a colon. Labels that are no speaker.
+_HEADLINE_COLON = re.compile(r"^(?P<speaker>[^:]{2,60}?)\s*:\s+\S")
+_LABELS = """fact check fact-check analysis explainer explained exclusive breaking update updated
+    live watch video photos opinion editorial review interview factbox timeline correction
+    comment special report q&a poll quiz listen podcast false true misleading fake wrong
+    mostly partly half pants verdict rating claim no yes unproven mixture satire altered
+    outdated unsupported correct incorrect blog"""
+_NOT_SPEAKERS = frozenset(_LABELS.split())
+
+
+def headline_speaker(headline: str, places: frozenset[str] = frozenset()) -> str:
+    """The speaker a headline names before a colon, if any; never a label ("Fact check:") or
+    a place alone (``places``, lower case: "Sudan:" is what the story is about)."""
+    match = _HEADLINE_COLON.match(headline.strip())
+    if not match:
+        return ""
+    speaker = _accepted(match.group("speaker"))
+    words = {w.lower().strip(",") for w in speaker.split()}
+    if not speaker or words & _NOT_SPEAKERS or speaker.lower() in places:
+        return ""
+    return speaker
+
+
 def main_first(found: list[Voice]) -> list[Voice]:
     """``found`` with the sentences' own speakers before the asides, each in its order."""
     return sorted(found, key=lambda v: v.aside)
@@ -416,7 +450,7 @@ def _noun_phrase(words: list[str]) -> list[str]:
             start - gap <= 2
             and _bridgeable(words[start - 1])
             and gap > 0
-            and _anchor(words[gap - 1])
+            and (_anchor(words[gap - 1]) or _titled(words[gap - 1], words[start]))
         ):
             start = gap - 1
             continue
@@ -433,10 +467,11 @@ def _noun_phrase(words: list[str]) -> list[str]:
 
 def _bridgeable(word: str) -> bool:
     """A lower-case word that may stand inside a speaker's title ("climate" in "the UN's
-    climate chief"), not a verb, an adverb or a negation."""
+    climate chief", "lab's" in "the lab's chief"), not a verb, an adverb or a negation."""
+    bare = word.removesuffix("'s").removesuffix("’s")
     return (
-        word.isalpha()
-        and word.islower()
+        bare.isalpha()
+        and bare.islower()
         and not word.endswith(("ed", "ly"))
         and word not in _NOT_IN_TITLES
         and not _nominal(word)
@@ -444,8 +479,18 @@ def _bridgeable(word: str) -> bool:
 
 
 def _anchor(word: str) -> bool:
-    """Where a bridged title starts: a determiner or a possessive name ("the", "UN's")."""
-    return word.lower() in _DETERMINERS or (word[:1].isupper() and word.endswith(("'s", "’s")))
+    """Where a bridged title starts: a determiner or a possessive name ("the", "UN's",
+    "Biosciences'")."""
+    return word.lower() in _DETERMINERS or (
+        word[:1].isupper() and word.endswith(("'s", "’s", "s'", "s’"))
+    )
+
+
+def _titled(first: str, last: str) -> bool:
+    """Two titles around the bridged words: "chief science officer", "deputy health
+    minister" (not "the centre behind LK-99")."""
+    titles = _TITLE_WORDS - _FUNCTION
+    return first.lower() in titles and last.lower().strip(",") in titles
 
 
 def _people(word: str) -> bool:

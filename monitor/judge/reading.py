@@ -17,7 +17,17 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from monitor.judge.attribution import OUTLET, Act, Voice, denials, holder, main_first, voices
+from monitor.judge.aliases import COUNTRIES
+from monitor.judge.attribution import (
+    OUTLET,
+    Act,
+    Voice,
+    denials,
+    headline_speaker,
+    holder,
+    main_first,
+    voices,
+)
 from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.types import Evidence, ReportedStance, Stance, StanceResult
 
@@ -103,10 +113,12 @@ def unsettled(passages: Sequence[str]) -> bool:
 
 # News that says outright that it is not so ("no credible evidence", "pleaded not guilty").
 _REFUTED = re.compile(
-    r"\b(?:no (?:credible |direct |hard |concrete |real )?(?:evidence|proof|sign|indication)|"
-    r"nothing to do with|not guilty|(?:is|are|was|were) (?:false|untrue|fake|fabricated|"
-    r"baseless|groundless|misleading|a hoax)|debunk\w*|verdict is false|rated (?:it )?false|"
-    r"found no|saw no|sees no|(?:has|have) seen no)\b",
+    r"\b(?:no (?:credible |direct |hard |concrete |real )?(?:evidence|proof|sign|indication|"
+    r"basis|record|truth)|nothing to do with|not guilty|(?:is|are|was|were) (?:false|untrue|"
+    r"fake|fabricated|baseless|groundless|misleading|a hoax|inaccurate|incorrect|wrong|"
+    r"mistaken|not true)|unfounded|debunk\w*|verdict is false|rat(?:ed|es|ing) (?:it )?false|"
+    r"misstat\w*|misrepresent\w*|out of context|(?:does|do|did) not (?:hold up|prove)|"
+    r"(?:doesn|don|didn)['’]t (?:hold up|prove)|found no|saw no|sees no|(?:has|have) seen no)\b",
     re.I,
 )
 
@@ -285,26 +297,53 @@ def holder_of(result: StanceResult, passages: Sequence[str], closest: Sequence[s
     if result.stance is Stance.UNRELATED:
         return OUTLET
     previous = ""
+    titled = headline_speaker(passages[0], _PLACES) if passages else ""
     if result.quote in passages:
         index = passages.index(result.quote)
         previous = passages[index - 1] if index > 0 else ""
         if index == 0 and len(passages) > 1:  # a headline: the lead names the speaker in full
-            lead = holder(passages[1], result.stance, strict=True)
-            if lead == OUTLET and result.stance is Stance.CONTRADICTS and says_not_so(passages[1]):
-                # "... have nothing to do with reality, Peskov told reporters": who says it
-                # is not so holds the contradiction, though no denying verb is used.
-                lead = holder(passages[1], Stance.SUPPORTS, strict=True)
+            lead = _on_record(passages[1], result.stance)
             if lead != OUTLET:
                 return lead
+            if titled:  # "Peskov: a single currency is not feasible"
+                return titled
     found = holder(result.quote, result.stance, previous)
     if found != OUTLET:
         return found
     for passage in dict.fromkeys([*news_of(passages)[1:], *closest]):
         if passage != result.quote:
-            found = holder(passage, result.stance, strict=True)
+            found = _on_record(passage, result.stance)
+            if found != OUTLET:
+                return found
+    return titled or OUTLET
+
+
+# Places a headline's "X:" may name, which are what the story is about, not who speaks.
+_PLACES = frozenset(
+    name.lower()
+    for country in COUNTRIES
+    for name in (country.name, country.capital, *country.other_names)
+)
+
+
+def _on_record(passage: str, stance: Stance) -> str:
+    """Who ``passage`` reports holding ``stance`` by a verb that says so; for a contradiction
+    also who says, by any verb, that something is not so ("... have nothing to do with
+    reality, Peskov told reporters": no denying verb is used)."""
+    found = holder(passage, stance, strict=True)
+    if found != OUTLET or stance is not Stance.CONTRADICTS:
+        return found
+    for part in _STATEMENTS.split(passage):  # the speaker of the statement that says it
+        if says_not_so(part):
+            found = holder(part, Stance.SUPPORTS, strict=True)
             if found != OUTLET:
                 return found
     return OUTLET
+
+
+# Sentences, and the statements a colon or semicolon joins ("The verdict is false: ..., the
+# agency says the site is new": the agency does not say it is false).
+_STATEMENTS = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])|[:;]\s+")
 
 
 def needs_news_reading(

@@ -1,10 +1,14 @@
 """Whose relatedness should the cross-encoder's relevance decision use? Round 7, rule 2
 (docs/stance-research.md, section 12).
 
-    python -m bench desk --set c --stance-model crossencoder --calibrate --json BUILTIN.json
-    python -m bench desk --set c --stance-model crossencoder --calibrate --own-relatedness \\
-        --json OWN.json
+    python -m bench desk --set c --stance-model crossencoder --calibrate --builtin-relatedness \\
+        --json BUILTIN.json
+    python -m bench desk --set c --stance-model crossencoder --calibrate --json OWN.json
     python scripts/research/relatedness_loco.py BUILTIN.json OWN.json [--set c]
+
+(When the rule was applied the service gave the cross-encoder the built-in model's
+relatedness, so the first command had no switch and the second had ``--own-relatedness``;
+the service now does the other.)
 
 Both files hold every candidate of the same replay (the cosine gate alone decides candidates,
 so they are the same pairs); only the relatedness differs. For each variant the relevance
@@ -21,10 +25,13 @@ import argparse
 import json
 import math
 from pathlib import Path
+import sys
 from typing import Any
 
-from bench.desk import fit
-from bench.deskset import SETS
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.desk import fit  # noqa: E402
+from bench.deskset import SETS  # noqa: E402
 
 THRESHOLD = 0.6  # the default claim threshold, where fit puts its operating point
 

@@ -297,3 +297,42 @@ def test_who_said_it_holds_it_though_an_agency_carries_it() -> None:
         "to TASS."
     )
     assert holder(passage, Stance.SUPPORTS) == "General Igor Konashenkov"
+
+
+@pytest.mark.parametrize(
+    ("passage", "stance", "expected"),
+    [
+        (
+            "Maria Lopez, the lab's chief science officer, told a radio station the mice carry "
+            "only three edits.",
+            Stance.SUPPORTS,
+            "the lab's chief science officer",
+        ),
+        (
+            "Spain's deputy health minister said the outbreak was over.",
+            Stance.SUPPORTS,
+            "Spain's deputy health minister",
+        ),
+        ("The engineer believes the system has become aware.", Stance.SUPPORTS, "The engineer"),
+        (
+            "Astronomer Ana Ruiz suspects the object may be artificial.",
+            Stance.MENTIONS,
+            "Astronomer Ana Ruiz",
+        ),
+        # Not a title: "the centre behind the compound" is no speaker's name.
+        (
+            "The society says the research centre behind the compound has told it samples may "
+            "come soon.",
+            Stance.MENTIONS,
+            "The society",
+        ),
+        # "believed sunk": a passive, nobody's belief.
+        (
+            "The freighter Atlas, believed sunk after the strike, was carrying grain.",
+            Stance.SUPPORTS,
+            OUTLET,
+        ),
+    ],
+)
+def test_titles_and_verbs_of_belief(passage: str, stance: Stance, expected: str) -> None:
+    assert holder(passage, stance) == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from monitor.judge.reading import holder_of, news_query, primary, reported_denials
 from monitor.types import ReportedStance, Stance, StanceResult
 
@@ -240,3 +242,63 @@ def test_leaders_toasting_each_other_is_no_mutual_blame() -> None:
         "Kim Jong Un told Putin that no North Korean soldier is in Russia.",
     ]
     assert shown(claim, passages, Stance.CONTRADICTS) is Stance.CONTRADICTS
+
+
+def test_a_headline_that_names_its_speaker_before_a_colon_says_who_holds_it() -> None:
+    passages = [
+        "Peskov: talk of a shared BRICS currency is premature",
+        "Members are working on payment links between their banks instead.",
+    ]
+    result = StanceResult(Stance.CONTRADICTS, 0.8, passages[0], related=0.9)
+    assert holder_of(result, passages) == "Peskov"
+    # A label or a place before the colon names nobody.
+    for label in ("Fact check", "False", "Sudan", "Analysis"):
+        labelled = [f"{label}: no shared BRICS currency is coming", passages[1]]
+        result = StanceResult(Stance.CONTRADICTS, 0.8, labelled[0], related=0.9)
+        assert holder_of(result, labelled) == "the outlet", label
+
+
+def test_who_says_it_is_not_so_in_the_news_holds_the_contradiction() -> None:
+    passages = [
+        "Carrier strike reports dismissed",
+        "The statement on Friday gave no details of the weapons used.",
+        "The carrier was never hit and no missiles came near it, a US defense official told "
+        "a news site on Saturday.",
+    ]
+    result = StanceResult(Stance.CONTRADICTS, 0.8, passages[1], related=0.9)
+    assert holder_of(result, passages, closest=[passages[2]]) == "a US defense official"
+    # The outlet's own "it does not" after someone's claim is not that speaker's.
+    passages = [
+        "Minister again says importers abroad pay the levy. They do not",
+        "The levies are paid by the firms at home that import the goods.",
+    ]
+    result = StanceResult(Stance.CONTRADICTS, 0.8, passages[1], related=0.9)
+    assert holder_of(result, passages) == "the outlet"
+
+
+def test_a_speaker_beside_the_outlets_verdict_does_not_hold_it() -> None:
+    passages = [
+        "No, the minister did not buy a yacht",
+        "The verdict is false: the story began on a fake site, which the national cyber agency "
+        "says was set up a week earlier.",
+    ]
+    result = StanceResult(Stance.CONTRADICTS, 0.8, passages[0], related=0.9)
+    assert holder_of(result, passages) == "the outlet"
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "A review panel concluded on Monday that there is no basis for calling the compound a "
+        "superconductor.",
+        "The ministry described the president's remarks as inaccurate and said no deal was made.",
+        "Viral posts took a federal report out of context, the fact-checkers found.",
+        "The agency says the popular summary misstates what the court decided.",
+        "The company's claims do not hold up, two outside researchers said.",
+    ],
+)
+def test_news_that_refutes_in_other_words_contradicts_a_support(lead: str) -> None:
+    passages = ["What the review found", lead]
+    overall = StanceResult(Stance.SUPPORTS, 0.7, passages[0], related=0.9)
+    result, _ = primary("The compound is a superconductor", passages, overall, None, [])
+    assert result.stance is Stance.CONTRADICTS
