@@ -1,7 +1,7 @@
 """The desk set through the whole pipeline: what a desk would see in Slack, scored.
 
     python -m bench desk [--backend torch|onnx|onnx-int8] [--stance-model builtin|crossencoder]
-                         [--set main|holdout|c] [--calibrate] [--builtin-relatedness]
+                         [--set main|holdout|c] [--calibrate] [--own-relatedness]
                          [--json PATH]
 
 The desk set's items (``bench/deskset/``) are served as RSS feeds from a server on 127.0.0.1,
@@ -34,9 +34,9 @@ set's claims.
 
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only
-(the first set's, or desk set C's with ``--set c``). ``--builtin-relatedness`` gives the
-cross-encoder the built-in model's relatedness in place of its own, as the service did before
-round 7 of docs/stance-research.md (a research switch: what that round compared).
+(the first set's, or desk set C's with ``--set c``). ``--own-relatedness`` lets the
+cross-encoder keep its own relatedness instead of the built-in model's (a research switch:
+docs/stance-research.md, round 7).
 """
 
 from __future__ import annotations
@@ -391,13 +391,12 @@ def run(config: Config) -> Config:
 
             # Every candidate becomes evidence, so that all of them can be fitted on.
             service.pipeline.relevance = Relevance(CANDIDATE_SIMILARITY, bias=50.0)
-        if config.get("builtin_relatedness"):
-            from monitor.judge.builtin import BuiltinStance
+        if config.get("own_relatedness"):
             from monitor.judge.cross import CrossEncoderStance
 
             if not isinstance(service.pipeline.stance, CrossEncoderStance):
-                raise SystemExit("--builtin-relatedness is for a cross-encoder stance model")
-            service.pipeline.stance.relatedness = BuiltinStance(service.pipeline.embedder)
+                raise SystemExit("--own-relatedness is for a cross-encoder stance model")
+            service.pipeline.stance.relatedness = None
         service.pipeline.embedder.encode(["warm-up: load the model"])
         report = service.sync_watchlists()
         if report.problems:
@@ -541,9 +540,9 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument("--calibrate", action="store_true", help="fit the relevance decision")
     parser.add_argument(
-        "--builtin-relatedness",
+        "--own-relatedness",
         action="store_true",
-        help="the built-in model's relatedness for the cross-encoder, not its own",
+        help="the cross-encoder's own relatedness, not the built-in model's",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
@@ -554,7 +553,7 @@ def main(argv: list[str]) -> None:
         "stance_model": args.stance_model,
         "set": args.set,
         "calibrate": args.calibrate,
-        "builtin_relatedness": args.builtin_relatedness,
+        "own_relatedness": args.own_relatedness,
     }
     result = run(config)
     if args.calibrate:

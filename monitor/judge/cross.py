@@ -213,11 +213,10 @@ class _Loaded:
 class CrossEncoderStance:
     """Stance from the shipped cross-encoder (or one at ``directory``), loaded on first use.
 
-    ``relatedness``: another classifier whose ``related`` replaces the cross-encoder's own. The
-    service passes none: since round 7 (docs/stance-research.md) the shipped model's own
-    relatedness, with its own calibration (``monitor.judge.relevance.CROSSENCODER``), tells
-    adjacent news from related news better than the built-in model's did for it;
-    ``python -m bench desk --builtin-relatedness`` measures the other way.
+    ``relatedness``: another classifier whose ``related`` replaces the cross-encoder's own (the
+    default service passes the built-in feature model: the cross-encoder reads the stance of
+    real reporting far better, the feature model tells adjacent news from related news better,
+    and the relevance decision is calibrated on it; docs/stance.md).
     """
 
     def __init__(

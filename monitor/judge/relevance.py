@@ -70,19 +70,10 @@ BUILTIN = Relevance(
     margin_weight=7.452,
     bias=-2.852,
 )
-# Fitted on desk set C with the shipped cross-encoder's own relatedness (python -m bench desk
-# --set c --stance-model crossencoder --calibrate; round 7 of docs/stance-research.md chose it
-# over the built-in model's relatedness by a rule written before the set existed).
-CROSSENCODER = Relevance(
-    candidate_similarity=CANDIDATE_SIMILARITY,
-    similarity_weight=3.897,
-    related_weight=3.424,
-    margin_weight=7.324,
-    bias=-5.322,
-)
-# Each stance model's relatedness has its own calibration (``MONITOR_STANCE_MODEL`` names it;
-# a cross-encoder the desk tuned, ``monitor stance tune``, is read as the shipped one).
-CALIBRATIONS = {"builtin": BUILTIN, "crossencoder": CROSSENCODER}
+# Each stance model's relatedness has its own calibration (``MONITOR_STANCE_MODEL`` names it).
+# The cross-encoder takes its relatedness from the built-in model (monitor/judge/cross.py), so
+# the same weights hold for it.
+CALIBRATIONS = {"builtin": BUILTIN, "crossencoder": BUILTIN}
 CALIBRATED = BUILTIN  # the default model's
 
 

@@ -1,14 +1,10 @@
 """Whose relatedness should the cross-encoder's relevance decision use? Round 7, rule 2
 (docs/stance-research.md, section 12).
 
-    python -m bench desk --set c --stance-model crossencoder --calibrate --builtin-relatedness \\
-        --json BUILTIN.json
-    python -m bench desk --set c --stance-model crossencoder --calibrate --json OWN.json
+    python -m bench desk --set c --stance-model crossencoder --calibrate --json BUILTIN.json
+    python -m bench desk --set c --stance-model crossencoder --calibrate --own-relatedness \\
+        --json OWN.json
     python scripts/research/relatedness_loco.py BUILTIN.json OWN.json [--set c]
-
-(When the rule was applied the service gave the cross-encoder the built-in model's
-relatedness, so the first command had no switch and the second had ``--own-relatedness``;
-the service now does the other.)
 
 Both files hold every candidate of the same replay (the cosine gate alone decides candidates,
 so they are the same pairs); only the relatedness differs. For each variant the relevance
@@ -16,7 +12,10 @@ logistic (``bench.desk.fit``, its operating-point rule unchanged) is fitted leav
 each claim's candidates are decided by the fit on the other claims. Pooled matching recall
 (over every labelled related pair of the set, candidates or not), precision (over the pairs
 decided relevant, an item alerted for a claim not its own counting against it) and F1 are
-printed, with the fit on all claims for each variant.
+printed, with the fit on all claims for each variant, and (``shipped``) the built-in
+relatedness decided by the shipped weights (``monitor.judge.relevance.BUILTIN``, fitted on the
+first desk set's tune claims, so never on these): what the service did, which the rule as
+written left out of its comparison (docs/stance-research.md, section 12).
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.desk import fit  # noqa: E402
 from bench.deskset import SETS  # noqa: E402
+from monitor.judge.relevance import BUILTIN  # noqa: E402
 
 THRESHOLD = 0.6  # the default claim threshold, where fit puts its operating point
 
@@ -80,12 +80,35 @@ def main() -> None:
     for item in desk.items:
         if item.label != "unrelated" and item.claim_id in related_by_claim:
             related_by_claim[item.claim_id] += 1
-    out = {}
+    out: dict[str, Any] = {}
     for name, path in (("builtin", args.builtin), ("own", args.own)):
         rows = json.loads(path.read_text())["candidates"]
         rows = [r for r in rows if r["split"] == "tune"]
         out[name] = loco(rows, related_by_claim)
+        if name == "builtin":
+            out["shipped"] = shipped(rows, sum(related_by_claim.values()))
     print(json.dumps(out, indent=2))
+
+
+def shipped(candidates: list[dict[str, Any]], related: int) -> dict[str, Any]:
+    """The candidates decided by the shipped weights, pooled as :func:`loco` pools."""
+    weights = {
+        "similarity_weight": BUILTIN.similarity_weight,
+        "related_weight": BUILTIN.related_weight,
+        "margin_weight": BUILTIN.margin_weight,
+        "bias": BUILTIN.bias,
+    }
+    kept = [c for c in candidates if decide(weights, c)]
+    right = sum(bool(c["relevant"]) for c in kept)
+    recall, precision = right / related, right / len(kept) if kept else 0.0
+    f1 = 2 * recall * precision / (recall + precision) if right else 0.0
+    return {
+        "recall": round(recall, 3),
+        "precision": round(precision, 3),
+        "f1": round(f1, 3),
+        "alerts": len(kept),
+        "right": right,
+    }
 
 
 if __name__ == "__main__":
