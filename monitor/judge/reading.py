@@ -108,7 +108,13 @@ def no_position(quote: str, title: str) -> bool:
 
 def unsettled(passages: Sequence[str]) -> bool:
     """Whether every passage speaks of what is not yet so or not settled."""
-    return bool(passages) and all(_UNSETTLED.search(p) for p in passages)
+    return bool(passages) and all(
+        _UNSETTLED.search(p) and not (_DONE.search(p) and not _OPEN.search(p)) for p in passages
+    )
+
+
+_DONE = re.compile(r"\b(?:has|have|had)\s+(?:already\s+|now\s+)?(?:been\s+)?\w+(?:ed|en|t)\b", re.I)
+_OPEN = re.compile(r"\b(?:whether|if|investigat\w*|inquiry|probe|consider\w*|weigh\w*)\b", re.I)
 
 
 # News that says outright that it is not so ("no credible evidence", "pleaded not guilty").
@@ -137,8 +143,37 @@ def says_not_so(passage: str) -> bool:
 
 
 def news_refutation(claim: str, passages: Sequence[str]) -> str | None:
-    """The news passage that says outright that something is not so, if any."""
-    return _first_news(claim, passages, lambda p: bool(_REFUTED.search(p)))
+    """The news passage that says outright that something is not so, or puts the claim right
+    ("an initialled draft, not a signed treaty"), if any."""
+    return _first_news(claim, passages, lambda p: bool(_REFUTED.search(p)) or corrects(claim, p))
+
+
+# "X, not Y" / "X rather than Y": Y is what is set right, X (the words just before) what is so.
+_CORRECTION = re.compile(
+    r",\s+not\s+(?P<set_right>[^,.;:!?]+)|\s+rather\s+than\s+(?P<instead>[^,.;:!?]+)", re.I
+)
+_KEPT_WORDS = 3
+
+
+def corrects(claim: str, passage: str) -> bool:
+    """Whether ``passage`` sets the claim right: in "X, not Y" or "X rather than Y", Y shares a
+    word with the claim and X (the three words before) none ("gas and coal, not wind, failed"
+    against a claim about wind)."""
+    claimed = _stems(claim)
+    for match in _CORRECTION.finditer(passage):
+        kept = " ".join(passage[: match.start()].split()[-_KEPT_WORDS:])
+        set_right = match.group("set_right") or match.group("instead")
+        if _stems(set_right) & claimed and not _stems(kept) & claimed:
+            return True
+    return False
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to five letters ("signed" and "sign" agree; short words dropped)."""
+    return {w[:5] for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3} - _COMMON
+
+
+_COMMON = frozenset({"that", "this", "with", "from", "have", "were", "been", "they", "their"})
 
 
 def news_calls_false(claim: str, passages: Sequence[str]) -> str | None:
@@ -224,7 +259,15 @@ def refutation_for(claim: str, passages: Sequence[str], stance: Stance) -> str |
     if stance is Stance.SUPPORTS:
         return news_refutation(claim, passages)
     if stance is Stance.MENTIONS:
-        return news_calls_false(claim, passages)
+        # A mention whose news sets the claim itself right ("human error, not flipped
+        # votes"), or which someone asserts on the record while saying in other words that
+        # it is not so ("... claims don't hold up"), contradicts; a "no sign" beside a hedge
+        # is no refutation of the claim.
+        return (
+            news_calls_false(claim, passages)
+            or _first_news(claim, passages, lambda p: corrects(claim, p))
+            or (news_refutation(claim, passages) if news_assertion(claim, passages) else None)
+        )
     return None
 
 
@@ -236,8 +279,21 @@ def takes_no_side(claim: str, passages: Sequence[str], overall: StanceResult) ->
         title = passages[0] if passages else ""
         return not news_refutation(claim, passages) and no_position(overall.quote, title)
     if overall.stance is Stance.SUPPORTS:
-        return unsettled([*news_of(passages), overall.quote])
+        return unsettled([*news_of(passages), overall.quote]) or disputed(passages)
     return False
+
+
+def disputed(passages: Sequence[str]) -> bool:
+    """Whether the headline sets out a dispute or asks a question: no side is taken."""
+    return bool(passages) and bool(_DISPUTED.search(passages[0]))
+
+
+# A headline that sets out a dispute or asks: "Obliterated or not?", "accounts diverge".
+_DISPUTED = re.compile(
+    r"\?|\bor not\b|\bdiverg\w*|\bclash\w*|\bsplit\b|\bmixed\b|\bdisputed?\b|\bcontested\b|"
+    r"\btrad(?:e|es|ed|ing) (?:accusations|blame)|\bdebat\w*",
+    re.I,
+)
 
 
 def primary(
@@ -279,7 +335,11 @@ def primary(
         result = StanceResult(Stance.CONTRADICTS, overall.confidence, refuted, overall.related)
     elif takes_no_side(claim, passages, overall):
         result = StanceResult(Stance.MENTIONS, overall.confidence, overall.quote, overall.related)
-    elif overall.stance is Stance.MENTIONS and (asserted := news_assertion(claim, passages)):
+    elif (
+        overall.stance is Stance.MENTIONS
+        and not disputed(passages)
+        and (asserted := news_assertion(claim, passages))
+    ):
         # The quote is the passage closest to the claim when it is itself on the record
         # ("... shipped shells to Russia, a White House spokesman said"), else the news'.
         quote = overall.quote if asserted_on_record(overall.quote) else asserted

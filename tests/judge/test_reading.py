@@ -302,3 +302,69 @@ def test_news_that_refutes_in_other_words_contradicts_a_support(lead: str) -> No
     overall = StanceResult(Stance.SUPPORTS, 0.7, passages[0], related=0.9)
     result, _ = primary("The compound is a superconductor", passages, overall, None, [])
     assert result.stance is Stance.CONTRADICTS
+
+
+@pytest.mark.parametrize(
+    ("claim", "title"),
+    [
+        (
+            "Frozen wind turbines caused the winter blackout",
+            "Grid data show gas and coal, not wind, caused most lost power",
+        ),
+        (
+            "The two countries signed a peace treaty in Geneva",
+            "Geneva talks produce an initialled draft, not a signed treaty",
+        ),
+        (
+            "The ship's crew deliberately cut the cable",
+            "Investigators now see the cable break as an accident rather than deliberate sabotage",
+        ),
+    ],
+)
+def test_news_that_sets_the_claim_right_contradicts_it(claim: str, title: str) -> None:
+    passages = [title, "The findings were published on Friday."]
+    assert shown(claim, passages, Stance.SUPPORTS, quote=title) is Stance.CONTRADICTS
+    # "X, not Y" with the claim on the kept side is no correction of it.
+    kept = "Gas and coal plants, not wind, caused the winter blackout"
+    assert (
+        shown("Gas and coal plants caused the winter blackout", [kept], Stance.SUPPORTS)
+        is Stance.SUPPORTS
+    )
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Destroyed or not? Officials' accounts of the strike damage clash",
+        "Accounts of the damage diverge between agencies",
+        "Capitals trade accusations over the border fighting",
+    ],
+)
+def test_a_headline_that_sets_out_a_dispute_takes_no_side(title: str) -> None:
+    claim = "The strikes destroyed the enrichment site"
+    lead = "The defence minister told reporters the enrichment site had been destroyed."
+    assert shown(claim, [title, lead], Stance.SUPPORTS) is Stance.MENTIONS
+    assert shown(claim, [title, lead], Stance.MENTIONS) is Stance.MENTIONS
+
+
+def test_a_done_deed_on_the_record_is_settled_though_a_plan_follows_it() -> None:
+    claim = "The country has received ballistic missiles from its ally"
+    title = "Minister: the missiles have arrived and will be used within weeks"
+    lead = (
+        "The foreign minister said the country had taken delivery of the missiles and would "
+        "likely fire them within weeks."
+    )
+    assert shown(claim, [title, lead], Stance.SUPPORTS) is Stance.SUPPORTS
+    # An inquiry into whether it will be done is still open, though it "has opened".
+    title = "Allies weigh whether the missiles will be sent"
+    lead = "Officials have opened an inquiry into whether the missiles will be delivered."
+    assert shown(claim, [title, lead], Stance.SUPPORTS) is Stance.MENTIONS
+
+
+def test_a_mention_on_the_record_that_says_it_does_not_hold_up_contradicts() -> None:
+    claim = "Fluoride in tap water lowers children's IQ"
+    passages = [
+        "Review: the fluoride claims do not hold up",
+        "The health secretary told a cabinet meeting that new science shows fluoride lowers IQ.",
+    ]
+    assert shown(claim, passages, Stance.MENTIONS, quote=passages[1]) is Stance.CONTRADICTS
