@@ -43,7 +43,7 @@ _NEGATIVE_CLAIM = re.compile(
 # What someone is reported saying is not so: "has not sent", "never supplied", "no evidence".
 _NEGATED = re.compile(
     r"\b((?:has|have|had|did|does|do|is|was|were) not|(?:has|have|had|did|does|do|is|was|were)n't|"
-    r"never|no evidence|not true|untrue)\b",
+    r"never|no evidence|not true|untrue|none of|not (?:a single|one|a dollar|a cent))\b",
     re.IGNORECASE,
 )
 # "Had not verified", "cannot say we have seen": not knowing is a hedge, not a denial.
@@ -80,9 +80,11 @@ _UNSETTLED = re.compile(
 
 # Not saying, not knowing, asking someone not to: no position on whether it is so.
 _NOT_SAYING = re.compile(
-    r"(?:\bnot|n['’]t|\bnever)\s+(?:yet\s+)?(?:say|said|says|name[sd]?|identif\w*|"
-    r"determin\w*|know\w*|confirm\w*|verif\w*|surprised|blam\w*)\b|"
-    r"\burg(?:e|es|ed|ing)\s+(?:\w+\s+){1,3}not\s+to\b",
+    r"(?:\bnot|n['’]t|\bnever|\bcannot)\s+(?:yet\s+|be\s+)?(?:independently\s+)?"
+    r"(?:say|said|says|name[sd]?|identif\w*|determin\w*|know\w*|confirm\w*|verif\w*|"
+    r"check\w*|surprised|blam\w*|rul(?:e|ed|ing)\s+out|explain\w*|convinced)\b|"
+    r"\bwithout\s+(?:confirming|denying)\b|\bneither\s+(?:confirm\w*|yes)\b|"
+    r"\bno\s+explanation\b|\burg(?:e|es|ed|ing)\s+(?:\w+\s+){1,3}not\s+to\b",
     re.I,
 )
 
@@ -124,7 +126,8 @@ _REFUTED = re.compile(
     r"fake|fabricated|baseless|groundless|misleading|a hoax|inaccurate|incorrect|wrong|"
     r"mistaken|not true)|unfounded|debunk\w*|verdict is false|rat(?:ed|es|ing) (?:it )?false|"
     r"misstat\w*|misrepresent\w*|out of context|(?:does|do|did) not (?:hold up|prove)|"
-    r"(?:doesn|don|didn)['’]t (?:hold up|prove)|found no|saw no|sees no|(?:has|have) seen no)\b",
+    r"(?:doesn|don|didn)['’]t (?:hold up|prove)|found no|saw no|sees no|(?:has|have) seen no|"
+    r"nothing to (?:back|support)|no support for)\b",
     re.I,
 )
 
@@ -132,7 +135,7 @@ _REFUTED = re.compile(
 _FALSITY = re.compile(
     r"\b(?:nothing to do with (?:reality|the truth|the facts)|(?:is|are|was|were|be) (?:false|"
     r"untrue|fake|fabricated|baseless|groundless|a hoax|a lie|lies)|debunk\w*|"
-    r"verdict is false|rated (?:it )?false)\b",
+    r"verdict is false|rated (?:it )?false|nothing to (?:back|support)|no support for)\b",
     re.I,
 )
 

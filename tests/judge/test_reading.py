@@ -368,3 +368,30 @@ def test_a_mention_on_the_record_that_says_it_does_not_hold_up_contradicts() -> 
         "The health secretary told a cabinet meeting that new science shows fluoride lowers IQ.",
     ]
     assert shown(claim, passages, Stance.MENTIONS, quote=passages[1]) is Stance.CONTRADICTS
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "The president says a drone hit the shelter; the claim could not be independently "
+        "verified.",
+        "The astronomer won't rule out an artificial origin for the object.",
+        "Asked about the jets, the air marshal spoke of losses in any combat without confirming "
+        "or denying specific aircraft.",
+        "Ministers still cannot say why the grid went down.",
+    ],
+)
+def test_not_confirming_not_ruling_out_and_not_knowing_take_no_side(lead: str) -> None:
+    claim = "A drone destroyed the shelter"
+    assert shown(claim, ["What we know so far", lead], Stance.CONTRADICTS) is Stance.MENTIONS
+
+
+def test_none_of_it_on_the_record_is_a_denial() -> None:
+    claim = "Disaster relief money was diverted to migrants"
+    passages = [
+        "Agency answers relief rumours",
+        "The agency said flatly that none of its disaster relief money was diverted.",
+    ]
+    assert shown(claim, passages, Stance.MENTIONS) is Stance.CONTRADICTS
+    passages[1] = "A review by the network's verification team found nothing to back the claim."
+    assert shown(claim, passages, Stance.MENTIONS) is Stance.CONTRADICTS
