@@ -85,8 +85,8 @@ _VERBS: dict[Act, tuple[str, ...]] = {
 _ACT_OF = {verb: act for act, verbs in _VERBS.items() for verb in verbs}
 _VERB = "|".join(sorted((re.escape(v).replace(r"\ ", r"\s+") for v in _ACT_OF), key=len)[::-1])
 # Between the speaker and the verb: auxiliaries and adverbs ("has repeatedly", "on Monday").
-_BETWEEN = """has have had also again repeatedly previously earlier already flatly firmly strongly
-    publicly swiftly quickly later then since long consistently vehemently categorically
+_BETWEEN = """has have had also again always repeatedly previously earlier already flatly firmly
+    strongly publicly swiftly quickly later then since long consistently vehemently categorically
     immediately officially however separately too both each all jointly will"""
 _BETWEEN_WORDS = frozenset(_BETWEEN.split())
 _BETWEEN_PAIRS = re.compile(r"^(?:on\s+\w+day|(?:last|this)\s+\w+|in\s+a\s+statement)$", re.I)
@@ -100,7 +100,7 @@ _CALLING = re.compile(
 )
 _FALSE = re.compile(
     r"^(?:\S+\s+){0,8}?(?:as\s+)?(?:baseless|false|groundless|unfounded|fabricat\w*|untrue|"
-    r"inaccurate|incorrect|mistaken|misleading|disingenuous|"
+    r"inaccurate|incorrect|mistaken|misleading|disingenuous|politically\s+motivated|"
     r"lies|nonsense|fake|propaganda|absurd|preposterous|ridiculous|a\s+lie|a\s+hoax|"
     r"a\s+smear|slander\w*|fiction|disinformation|misinformation|hostile|provocation|"
     r"speculation)\b",
@@ -159,6 +159,10 @@ _NAME_AND = re.compile(
 )
 _AND_MARK = "\ue000"
 _NAME = r"(?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*)*"
+# "Calin Georgescu, a NATO critic": a name, then what it is, just before the verb.
+_NAMED_APPOSITION = re.compile(
+    rf"(?:^|[,;]\s*|\b(?:and|but|while)\s+)(?P<name>{_NAME}),\s+(?:a|an)\s+[^,]{{1,60}}$"
+)
 _PAIR = re.compile(rf"(?:^|[,;]\s*|\b[Bb]oth\s+)(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})$")
 _COORDINATED = re.compile(r"\band\s*$", re.I)
 _PRONOUN_SPEECH = re.compile(
@@ -211,7 +215,7 @@ _TITLES = """
     forecasters economist strategist columnist correspondent editor writer activist activists
     campaigner campaigners legislator legislators councillor councilmember colonel captain
     admiral marshal lieutenant sergeant brigadier manager managers society academy federation
-    lab laboratory
+    lab laboratory leadership
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 
@@ -335,8 +339,10 @@ def _before(text: str, at: int) -> str:
     words = text[max(start, at - 400) : at].split()
     while words:
         last = words[-1].lower().rstrip(",")
-        if words[-1] == "," or (
-            last in _BETWEEN_WORDS and last != words[-1].rstrip(",").lower() + "x"
+        if (
+            words[-1] == ","
+            or (last in _BETWEEN_WORDS and last != words[-1].rstrip(",").lower() + "x")
+            or (words[-1].islower() and last.endswith("ly") and len(last) > 4)
         ):
             words.pop()
         elif len(words) >= 2 and _BETWEEN_PAIRS.match(" ".join(words[-2:]).rstrip(",")):
@@ -422,6 +428,9 @@ def _speaker_before(text: str) -> str:
     pair = _PAIR.search(text)
     if pair:  # "Both Moscow and Pyongyang have called ..."
         return _accepted(f"{pair.group('a')} and {pair.group('b')}")
+    named = _NAMED_APPOSITION.search(text)
+    if named and _accepted(named.group("name")):  # "Georgescu, a NATO critic, has denied"
+        return _accepted(named.group("name"))
     text = _NAME_AND.sub(rf"\1 {_AND_MARK} ", text)
     clause = _CLAUSE_START.split(text)[-1] if text else ""
     clause = _LEADING.sub("", clause.strip(" ,—–-\"“”'")).strip()

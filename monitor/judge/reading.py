@@ -43,7 +43,8 @@ _NEGATIVE_CLAIM = re.compile(
 # What someone is reported saying is not so: "has not sent", "never supplied", "no evidence".
 _NEGATED = re.compile(
     r"\b((?:has|have|had|did|does|do|is|was|were) not|(?:has|have|had|did|does|do|is|was|were)n't|"
-    r"never|no evidence|not true|untrue|none of|not (?:a single|one|a dollar|a cent))\b",
+    r"never|no evidence|not true|untrue|none of|not (?:a single|one|a dollar|a cent)|neither|"
+    r"(?:is|are|was|were) lying|found no)\b",
     re.IGNORECASE,
 )
 # "Had not verified", "cannot say we have seen": not knowing is a hedge, not a denial.

@@ -336,3 +336,20 @@ def test_who_said_it_holds_it_though_an_agency_carries_it() -> None:
 )
 def test_titles_and_verbs_of_belief(passage: str, stance: Stance, expected: str) -> None:
     assert holder(passage, stance) == expected
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        ("Kigali has strenuously denied any involvement in the raid.", "Kigali"),
+        ("The Kremlin has always denied any link to the fighters.", "The Kremlin"),
+        (
+            "Ana Petrova, a vocal critic of the alliance, has repeatedly denied any ties to Moscow.",
+            "Ana Petrova",
+        ),
+        ("The company's leadership rejected his conclusions.", "The company's leadership"),
+        ("The ministry described the reports as politically motivated.", "The ministry"),
+    ],
+)
+def test_denials_read_past_adverbs_and_appositions(passage: str, expected: str) -> None:
+    assert [v.holder for v in denials(passage)] == [expected]

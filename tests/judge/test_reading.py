@@ -395,3 +395,18 @@ def test_none_of_it_on_the_record_is_a_denial() -> None:
     assert shown(claim, passages, Stance.MENTIONS) is Stance.CONTRADICTS
     passages[1] = "A review by the network's verification team found nothing to back the claim."
     assert shown(claim, passages, Stance.MENTIONS) is Stance.CONTRADICTS
+
+
+def test_a_denial_in_passing_past_an_adverb_is_listed_with_the_support() -> None:
+    claim = "Rwandan troops fought alongside the rebels"
+    passages = [
+        "UN experts detail joint assault on army base",
+        "Experts told the Security Council that Rwandan troops fought beside the rebels.",
+        "The attack on the base was mounted jointly, the report says.",
+        "Kigali has strenuously denied any involvement.",
+    ]
+    overall = StanceResult(Stance.SUPPORTS, 0.8, passages[1], related=0.9)
+    reported = reported_denials(claim, passages, passages)
+    result, others = primary(claim, passages, overall, None, reported)
+    assert result.stance is Stance.SUPPORTS
+    assert [(o.stance, o.holder) for o in others] == [(Stance.CONTRADICTS, "Kigali")]
