@@ -109,7 +109,7 @@ _FALSE = re.compile(
 _AFTER_VERB = re.compile(r"\s+([^.;:!?\"“”]+)")
 _SEGMENT_END = re.compile(r"[.;:!?\"“”]")
 _INVERTED = re.compile(
-    r"(?:[,\"”’]\s*|^)(?P<verb>said|says|told|added|wrote|noted|insisted|claimed|stated|"
+    r"(?:[,\"”’]\s*|^)(?P<verb>said|says|added|wrote|noted|insisted|claimed|stated|"
     r"warned|explained)\s+(?P<after>[^.;:!?\"“”]+)",
     re.I,
 )
@@ -132,6 +132,8 @@ _ASIDE = re.compile(
     r"for\s+example|though|(?:which|who)\s[^,]*)\s*,",
     re.I,
 )
+# Who is told is no speaker: "Joan Donoghue, who ..., told BBC HARDtalk that ...".
+_TOLD = frozenset({"told", "tells"})
 _SPEECH = frozenset({"said", "says", "told", "tells", "stated", "states", "added", "adds"})
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 _SUBORDINATE = re.compile(
@@ -257,7 +259,12 @@ def voices(passage: str) -> list[Voice]:
         act = _ACT_OF[" ".join(match.group().split())]
         before = _before(text, match.start())
         after = _AFTER_VERB.match(text, match.end())
-        if text[: match.start()].rstrip().endswith(",") and after and _speaker_after(after[1]):
+        if (
+            text[: match.start()].rstrip().endswith(",")
+            and after
+            and _speaker_after(after[1])
+            and match.group() not in _TOLD
+        ):
             continue  # "..., said Grant Fitzner of the ONS": the speaker follows (_INVERTED)
         speaker = _speaker_before(before)
         if not speaker and found and _COORDINATED.search(before):

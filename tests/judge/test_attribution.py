@@ -353,3 +353,14 @@ def test_titles_and_verbs_of_belief(passage: str, stance: Stance, expected: str)
 )
 def test_denials_read_past_adverbs_and_appositions(passage: str, expected: str) -> None:
     assert [v.holder for v in denials(passage)] == [expected]
+
+
+def test_who_is_told_is_not_the_speaker() -> None:
+    passage = (
+        "Maria Ruiz, who chaired the court when it ruled, told a radio programme on Friday that "
+        "the common summary of the ruling is mistaken."
+    )
+    assert holder(passage, Stance.CONTRADICTS) == "Maria Ruiz"
+    assert holder("The drones were ours, the general told reporters.", Stance.SUPPORTS) == (
+        "the general"
+    )
