@@ -34,7 +34,7 @@ MAX_PASSAGE = 2000  # characters read: attribution is for quotes, not whole arti
 _DOT = "\u2024"  # stands for the dot of an abbreviation while patterns split on dots
 _ABBREVIATION = re.compile(
     r"\b(?:[A-Z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Adm|Sen|Rep|Gov|Pres|"
-    r"St|Jr|Sr|Gov|No)\.|\b\w+\.(?:org|com|net|gov|int)\b"
+    r"St|Jr|Sr|Gov|No)\.|\b\w+\.(?:org|com|net|gov|int)\b|\b[A-Z][a-z]+\s[A-Z]\.(?=\s+[A-Z])"
 )
 MAX_HOLDER_WORDS = 9
 MAX_HOLDER_CHARS = 120
@@ -217,7 +217,7 @@ _TITLES = """
     forecasters economist strategist columnist correspondent editor writer activist activists
     campaigner campaigners legislator legislators councillor councilmember colonel captain
     admiral marshal lieutenant sergeant brigadier manager managers society academy federation
-    lab laboratory leadership
+    lab laboratory leadership movement rebels militants militia
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 

@@ -11,7 +11,8 @@ from monitor.types import Item
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _ABBREVIATIONS = re.compile(
     r"\b(Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Adm|Sen|Rep|Gov|Pres|St|Jr|Sr|No|Vol|"
-    r"U\.S|U\.K|U\.N|E\.U|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|etc|vs|approx)\.$"
+    r"U\.S|U\.K|U\.N|E\.U|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|etc|vs|approx)\.$|"
+    r"\b[A-Z][a-z]+\s[A-Z]\.$"  # a middle initial: "Dwight D. Eisenhower"
 )
 MIN_WORDS = 5
 MAX_CHARS = 600

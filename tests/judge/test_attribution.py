@@ -364,3 +364,11 @@ def test_who_is_told_is_not_the_speaker() -> None:
     assert holder("The drones were ours, the general told reporters.", Stance.SUPPORTS) == (
         "the general"
     )
+
+
+def test_a_middle_initial_stays_in_the_speakers_name() -> None:
+    passage = "Health Secretary Robert F. Kennedy Jr. told the meeting that fluoride lowers IQ."
+    assert holder(passage, Stance.SUPPORTS) == "Health Secretary Robert F. Kennedy Jr."
+    assert holder("The rebel movement insisted its units hit the ship.", Stance.SUPPORTS) == (
+        "The rebel movement"
+    )
