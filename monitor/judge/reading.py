@@ -74,7 +74,8 @@ _HEDGED = re.compile(
 # What is not yet so, or not settled: plans, proposals, inquiries, fears.
 _UNSETTLED = re.compile(
     rf"\b(?:would|could|{_MAY}|might|{_PLANNED}|consider\w*|weigh\w*|investigat\w*|probe|"
-    r"inquiry|whether|unclear|uncertain|fears?|feared|concern|if)\b|\?",
+    r"inquiry|whether|unclear|uncertain|fears?|feared|concern|if|possibl\w*|suspicions?|"
+    r"suspect(?:s|ed)?|hints?|ruled out)\b|\?",
     re.I,
 )
 
@@ -99,20 +100,24 @@ _MUTUAL = re.compile(
 _DENYING = re.compile(r"\b(?:den(?:y|ies|ied|ial)|reject\w*|refut\w*|dismiss\w*)\b", re.I)
 
 
-def no_position(quote: str, title: str) -> bool:
+def no_position(quote: str, title: str, claim: str = "") -> bool:
     """Whether a contradiction read into ``quote`` rests on not saying or not knowing, or on
     mutual blame, rather than on anyone denying or refuting anything."""
     if _MUTUAL.search(quote) or _MUTUAL.search(title):
         return True
     if _DENYING.search(quote) or _DENYING.search(title):
         return False
-    return bool(_NOT_SAYING.search(quote)) or unsettled([title, quote])
+    return bool(_NOT_SAYING.search(quote)) or unsettled([title, quote], claim)
 
 
-def unsettled(passages: Sequence[str]) -> bool:
-    """Whether every passage speaks of what is not yet so or not settled."""
+def unsettled(passages: Sequence[str], claim: str = "") -> bool:
+    """Whether every passage speaks of what is not yet so or not settled (in words the claim
+    does not use itself: "a possible carcinogen" settles a claim that says "possibly")."""
+    own = {w.lower()[:5] for w in re.findall(r"\w+", claim)}
     return bool(passages) and all(
-        _UNSETTLED.search(p) and not (_DONE.search(p) and not _OPEN.search(p)) for p in passages
+        any(m.group().lower()[:5] not in own for m in _UNSETTLED.finditer(p))
+        and not (_DONE.search(p) and not _OPEN.search(p))
+        for p in passages
     )
 
 
@@ -281,9 +286,9 @@ def takes_no_side(claim: str, passages: Sequence[str], overall: StanceResult) ->
     whose news and quote speak only of plans, fears and inquiries (:func:`unsettled`)."""
     if overall.stance is Stance.CONTRADICTS:
         title = passages[0] if passages else ""
-        return not news_refutation(claim, passages) and no_position(overall.quote, title)
+        return not news_refutation(claim, passages) and no_position(overall.quote, title, claim)
     if overall.stance is Stance.SUPPORTS:
-        return unsettled([*news_of(passages), overall.quote]) or disputed(passages)
+        return unsettled([*news_of(passages), overall.quote], claim) or disputed(passages)
     return False
 
 

@@ -410,3 +410,14 @@ def test_a_denial_in_passing_past_an_adverb_is_listed_with_the_support() -> None
     result, others = primary(claim, passages, overall, None, reported)
     assert result.stance is Stance.SUPPORTS
     assert [(o.stance, o.holder) for o in others] == [(Stance.CONTRADICTS, "Kigali")]
+
+
+def test_a_possible_link_is_unsettled_unless_the_claim_itself_says_possibly() -> None:
+    title = "Regulator to warn doctors of a possible link between the drug and the disorder"
+    lead = "Officials said on Monday that the drug may be associated with the disorder."
+    claim = "The drug causes the disorder"
+    assert shown(claim, [title, lead], Stance.SUPPORTS) is Stance.MENTIONS
+    claim = "The agency classified the sweetener as possibly carcinogenic"
+    title = "Agency labels the sweetener a possible carcinogen"
+    lead = "The agency on Friday labelled the sweetener a possible carcinogen."
+    assert shown(claim, [title, lead], Stance.SUPPORTS) is Stance.SUPPORTS
