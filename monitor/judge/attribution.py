@@ -11,7 +11,8 @@ Reading is by patterns of reported speech, not by a parser:
 - ``X said`` / ``X told reporters`` / ``X denied`` (with auxiliaries and adverbs between:
   "Tehran has repeatedly denied"), where X is the noun phrase just before the verb;
 - ``..., said X`` and ``"...," X said`` after a quotation;
-- ``according to X``; ``a spokesman for X``; ``X's spokesman``.
+- ``according to X``; ``a spokesman for X``; ``X's spokesman``;
+- a headline's ``X: ...`` (:func:`headline_speaker`; never a label or a place).
 
 Pronouns ("he said") name nobody: the holder then comes from the passage before, if given.
 A speaker inside what a sentence's closing source reports ("The United States urged China ...,

@@ -283,7 +283,8 @@ def refutation_for(claim: str, passages: Sequence[str], stance: Stance) -> str |
 def takes_no_side(claim: str, passages: Sequence[str], overall: StanceResult) -> bool:
     """Whether the position the model read is none a desk would see: a contradiction that
     rests on not saying or not knowing, or on mutual blame (:func:`no_position`); a support
-    whose news and quote speak only of plans, fears and inquiries (:func:`unsettled`)."""
+    whose news and quote speak only of plans, fears and inquiries (:func:`unsettled`), or
+    whose headline sets out a dispute or asks (:func:`disputed`)."""
     if overall.stance is Stance.CONTRADICTS:
         title = passages[0] if passages else ""
         return not news_refutation(claim, passages) and no_position(overall.quote, title, claim)
@@ -318,13 +319,15 @@ def primary(
     - otherwise, a contradiction that rests on a denial outside the news gives way to what
       the news alone says (``news``), when the news takes a position of its own;
     - a support whose news says outright that it is not so ("no credible evidence", "pleaded
-      not guilty"), or a mention whose news calls it false ("has nothing to do with reality"),
-      contradicts (:func:`refutation_for`);
+      not guilty") or sets the claim right ("gas and coal, not wind"), or a mention whose news
+      calls it false ("has nothing to do with reality"), sets it right, or is on the record
+      and refutes it in other words, contradicts (:func:`refutation_for`);
     - a position that rests on not saying, mutual blame, plans or fears is a mention
       (:func:`takes_no_side`);
     - a mention whose news has someone named asserting something on the record, unhedged,
       supports: "an official saying it on the record counts" (:func:`news_assertion`), unless
-      it speaks of a plan, a proposal or a call ("will restrict", "called for a ban");
+      it speaks of a plan, a proposal or a call ("will restrict", "called for a ban") or its
+      headline sets out a dispute ("Obliterated or not?");
     - the reported denials are listed unless they are the primary stance's own quote.
     """
     result = overall

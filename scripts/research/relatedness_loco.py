@@ -23,15 +23,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from pathlib import Path
 import sys
+from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.desk import fit  # noqa: E402
-from bench.deskset import SETS  # noqa: E402
-from monitor.judge.relevance import BUILTIN  # noqa: E402
+from bench.desk import fit
+from bench.deskset import SETS
+from monitor.judge.relevance import BUILTIN
 
 THRESHOLD = 0.6  # the default claim threshold, where fit puts its operating point
 
@@ -47,25 +47,39 @@ def decide(weights: dict[str, Any], candidate: dict[str, Any]) -> bool:
 
 
 def loco(candidates: list[dict[str, Any]], related_by_claim: dict[str, int]) -> dict[str, Any]:
-    decided = right = 0
+    """Each claim's candidates decided by the fit on the other claims, pooled."""
+    kept = []
     for held in sorted(related_by_claim):
         train = [c for c in candidates if c["claim"] != held]
         weights = fit(train, sum(n for k, n in related_by_claim.items() if k != held))
-        for candidate in candidates:
-            if candidate["claim"] == held and decide(weights, candidate):
-                decided += 1
-                right += bool(candidate["relevant"])
+        kept += [c for c in candidates if c["claim"] == held and decide(weights, c)]
     related = sum(related_by_claim.values())
-    recall, precision = right / related, right / decided if decided else 0.0
+    return {**pooled(kept, related), "fit_on_all": fit(candidates, related)}
+
+
+def shipped(candidates: list[dict[str, Any]], related: int) -> dict[str, Any]:
+    """The candidates decided by the shipped weights, pooled as :func:`loco` pools."""
+    weights = {
+        "similarity_weight": BUILTIN.similarity_weight,
+        "related_weight": BUILTIN.related_weight,
+        "margin_weight": BUILTIN.margin_weight,
+        "bias": BUILTIN.bias,
+    }
+    return pooled([c for c in candidates if decide(weights, c)], related)
+
+
+def pooled(kept: list[dict[str, Any]], related: int) -> dict[str, Any]:
+    """Recall over the ``related`` labelled pairs, precision over the ``kept`` candidates."""
+    right = sum(bool(c["relevant"]) for c in kept)
+    recall, precision = right / related, right / len(kept) if kept else 0.0
     f1 = 2 * recall * precision / (recall + precision) if right else 0.0
     return {
         "recall": round(recall, 3),
         "precision": round(precision, 3),
         "f1": round(f1, 3),
-        "alerts": decided,
+        "alerts": len(kept),
         "right": right,
         "related_pairs": related,
-        "fit_on_all": fit(candidates, related),
     }
 
 
@@ -88,27 +102,6 @@ def main() -> None:
         if name == "builtin":
             out["shipped"] = shipped(rows, sum(related_by_claim.values()))
     print(json.dumps(out, indent=2))
-
-
-def shipped(candidates: list[dict[str, Any]], related: int) -> dict[str, Any]:
-    """The candidates decided by the shipped weights, pooled as :func:`loco` pools."""
-    weights = {
-        "similarity_weight": BUILTIN.similarity_weight,
-        "related_weight": BUILTIN.related_weight,
-        "margin_weight": BUILTIN.margin_weight,
-        "bias": BUILTIN.bias,
-    }
-    kept = [c for c in candidates if decide(weights, c)]
-    right = sum(bool(c["relevant"]) for c in kept)
-    recall, precision = right / related, right / len(kept) if kept else 0.0
-    f1 = 2 * recall * precision / (recall + precision) if right else 0.0
-    return {
-        "recall": round(recall, 3),
-        "precision": round(precision, 3),
-        "f1": round(f1, 3),
-        "alerts": len(kept),
-        "right": right,
-    }
 
 
 if __name__ == "__main__":
