@@ -28,6 +28,8 @@ from monitor.judge.attribution import (
     main_first,
     voices,
 )
+from monitor.judge.cross import key_words
+from monitor.judge.passages import split_sentences
 from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.types import Evidence, ReportedStance, Stance, StanceResult
 
@@ -168,21 +170,13 @@ def corrects(claim: str, passage: str) -> bool:
     """Whether ``passage`` sets the claim right: in "X, not Y" or "X rather than Y", Y shares a
     word with the claim and X (the three words before) none ("gas and coal, not wind, failed"
     against a claim about wind)."""
-    claimed = _stems(claim)
+    claimed = key_words(claim)
     for match in _CORRECTION.finditer(passage):
         kept = " ".join(passage[: match.start()].split()[-_KEPT_WORDS:])
         set_right = match.group("set_right") or match.group("instead")
-        if _stems(set_right) & claimed and not _stems(kept) & claimed:
+        if key_words(set_right) & claimed and not key_words(kept) & claimed:
             return True
     return False
-
-
-def _stems(text: str) -> set[str]:
-    """Content words cut to five letters ("signed" and "sign" agree; short words dropped)."""
-    return {w[:5] for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3} - _COMMON
-
-
-_COMMON = frozenset({"that", "this", "with", "from", "have", "were", "been", "they", "their"})
 
 
 def news_calls_false(claim: str, passages: Sequence[str]) -> str | None:
@@ -405,7 +399,8 @@ def _on_record(passage: str, stance: Stance) -> str:
     found = holder(passage, stance, strict=True)
     if found != OUTLET or stance is not Stance.CONTRADICTS:
         return found
-    for part in _STATEMENTS.split(passage):  # the speaker of the statement that says it
+    parts = [p for s in split_sentences(passage) for p in _JOINED.split(s)]
+    for part in parts:  # the speaker of the statement that says it
         if says_not_so(part):
             found = holder(part, Stance.SUPPORTS, strict=True)
             if found != OUTLET:
@@ -413,9 +408,9 @@ def _on_record(passage: str, stance: Stance) -> str:
     return OUTLET
 
 
-# Sentences, and the statements a colon or semicolon joins ("The verdict is false: ..., the
+# The statements a colon or semicolon joins in one sentence ("The verdict is false: ..., the
 # agency says the site is new": the agency does not say it is false).
-_STATEMENTS = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])|[:;]\s+")
+_JOINED = re.compile(r"[:;]\s+")
 
 
 def needs_news_reading(
