@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,19 +30,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.desk import fit
 from bench.deskset import SETS
-from monitor.judge.relevance import BUILTIN
+from monitor.judge.relevance import BUILTIN, CANDIDATE_SIMILARITY, Relevance
 
 THRESHOLD = 0.6  # the default claim threshold, where fit puts its operating point
+_WEIGHTS = ("similarity_weight", "related_weight", "margin_weight", "bias")
 
 
-def decide(weights: dict[str, Any], candidate: dict[str, Any]) -> bool:
-    z = (
-        weights["similarity_weight"] * candidate["similarity"]
-        + weights["related_weight"] * candidate["related"]
-        + weights["margin_weight"] * candidate["margin"]
-        + weights["bias"]
+def decide(decision: Relevance, candidate: dict[str, Any]) -> bool:
+    """Whether the service would make ``candidate`` evidence at the default threshold."""
+    return decision.bears_on(
+        candidate["similarity"], candidate["related"], THRESHOLD, candidate["margin"]
     )
-    return 1.0 / (1.0 + math.exp(-z)) >= THRESHOLD
+
+
+def fitted(candidates: list[dict[str, Any]], related: int) -> Relevance:
+    """The relevance decision ``bench.desk.fit`` fits on ``candidates``."""
+    weights = fit(candidates, related)
+    return Relevance(CANDIDATE_SIMILARITY, **{k: weights[k] for k in _WEIGHTS})
 
 
 def loco(candidates: list[dict[str, Any]], related_by_claim: dict[str, int]) -> dict[str, Any]:
@@ -51,21 +54,15 @@ def loco(candidates: list[dict[str, Any]], related_by_claim: dict[str, int]) -> 
     kept = []
     for held in sorted(related_by_claim):
         train = [c for c in candidates if c["claim"] != held]
-        weights = fit(train, sum(n for k, n in related_by_claim.items() if k != held))
-        kept += [c for c in candidates if c["claim"] == held and decide(weights, c)]
+        decision = fitted(train, sum(n for k, n in related_by_claim.items() if k != held))
+        kept += [c for c in candidates if c["claim"] == held and decide(decision, c)]
     related = sum(related_by_claim.values())
     return {**pooled(kept, related), "fit_on_all": fit(candidates, related)}
 
 
 def shipped(candidates: list[dict[str, Any]], related: int) -> dict[str, Any]:
     """The candidates decided by the shipped weights, pooled as :func:`loco` pools."""
-    weights = {
-        "similarity_weight": BUILTIN.similarity_weight,
-        "related_weight": BUILTIN.related_weight,
-        "margin_weight": BUILTIN.margin_weight,
-        "bias": BUILTIN.bias,
-    }
-    return pooled([c for c in candidates if decide(weights, c)], related)
+    return pooled([c for c in candidates if decide(BUILTIN, c)], related)
 
 
 def pooled(kept: list[dict[str, Any]], related: int) -> dict[str, Any]:
