@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.deskset import load
+from bench.deskset import SETS, load
 from monitor.judge import reading
 from monitor.judge.cross import CLASSES, CrossEncoderStance, Manifest, _query_window, _result
 from monitor.judge.cross_training import (
@@ -102,6 +102,21 @@ def main() -> None:
     )
     parser.add_argument("--data", type=Path, default=Path("../shared/datasets/fnc1"))
     parser.add_argument(
+        "--fold-over",
+        default="main",
+        choices=["main", "c"],
+        help="the desk set whose claims are folded: `main` (the first set alone), or `c` "
+        "(round 8: every first-set claim is always trained on, desk set C's claims are folded, "
+        "so a fold reads C claims that neither it nor --compare has seen)",
+    )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        help="another cross-encoder folder read on the same pairs beside the base "
+        "(round 8: the shipped stance-ce-v4, tuned on the first set, never on C)",
+    )
+    parser.add_argument(
         "--base",
         type=Path,
         default=None,
@@ -116,6 +131,11 @@ def main() -> None:
     torch.manual_seed(args.seed)
     desk = load()
     rows, found = candidates(desk)
+    always: list[int] = []  # rows every fold trains on and none reads
+    if args.fold_over == "c":
+        c_rows, c_found = candidates(SETS["c"]())
+        always = list(range(len(rows)))
+        rows, found = rows + c_rows, found + c_found
     shipped = CrossEncoderStance(args.base) if args.base else CrossEncoderStance()
     if "tuned_on" in Manifest.read(shipped.directory).record:
         sys.exit(
@@ -146,10 +166,16 @@ def main() -> None:
         picked = np.random.RandomState(args.seed).permutation(len(pool))[: args.replay]
         replay = [pool[int(i)] for i in sorted(picked)]
         print(f"replaying {len(replay)} of {len(pool)} FNC-1 train-part examples", flush=True)
-    claims = sorted({r["claim"] for r in rows})
+    claims = sorted({r["claim"] for n, r in enumerate(rows) if n not in always})
     rng = np.random.RandomState(args.seed)
     fold_of = {c: i % args.folds for i, c in enumerate(rng.permutation(claims))}
+    fold_of.update({rows[n]["claim"]: -1 for n in always})
     base_probs = shipped.probabilities([(e.claim, e.text) for e in examples])
+    compare_probs = (
+        CrossEncoderStance(args.compare).probabilities([(e.claim, e.text) for e in examples])
+        if args.compare
+        else None
+    )
     tuned_probs = np.zeros_like(base_probs)
     folds = [] if args.final else range(args.folds)
     for fold in folds:
@@ -192,13 +218,19 @@ def main() -> None:
         )
         torch.save({k: v.half() for k, v in model.state_dict().items()}, args.final)
         return
+    read_rows = [n for n in range(len(rows)) if n not in always]
+    rows = [rows[n] for n in read_rows]
+    found = [found[n] for n in read_rows]
     result = {"rows": rows, "fold_of": fold_of, "args": {k: str(v) for k, v in vars(args).items()}}
     zero = np.zeros(len(CLASSES), np.float32)
-    for name, probs, bias in (
-        ("shipped", base_probs, loaded.bias),
-        ("tuned", tuned_probs, zero),
-        ("tuned_shipped_bias", tuned_probs, loaded.bias),
-    ):
+    arms = [
+        ("shipped", base_probs[read_rows], loaded.bias),
+        ("tuned", tuned_probs[read_rows], zero),
+        ("tuned_shipped_bias", tuned_probs[read_rows], loaded.bias),
+    ]
+    if compare_probs is not None:
+        arms.append(("compare", compare_probs[read_rows], zero))
+    for name, probs, bias in arms:
         result[name] = read(probs, found, bias, how)
         result[name + "_probs"] = probs.tolist()
     summary(result)  # first: the figures are printed even if the file cannot be written
@@ -217,7 +249,9 @@ def _fresh(loaded: Any) -> Any:
 def summary(result: dict[str, Any]) -> None:
     rows = result["rows"]
     related = [n for n, r in enumerate(rows) if r["gold"] != "unrelated"]
-    for name in ("shipped", "tuned", "tuned_shipped_bias"):
+    for name in ("shipped", "tuned", "tuned_shipped_bias", "compare"):
+        if name not in result:
+            continue
         for what in ("model", "primary"):
             got = [result[name][n][what] for n in related]
             gold = [rows[n]["gold"] for n in related]
