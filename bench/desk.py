@@ -1,7 +1,7 @@
 """The desk set through the whole pipeline: what a desk would see in Slack, scored.
 
     python -m bench desk [--backend torch|onnx|onnx-int8] [--stance-model builtin|crossencoder]
-                         [--set main|holdout|c] [--calibrate] [--own-relatedness]
+                         [--set main|holdout|c|d|report] [--calibrate] [--own-relatedness]
                          [--json PATH]
 
 The desk set's items (``bench/deskset/``) are served as RSS feeds from a server on 127.0.0.1,
@@ -32,6 +32,10 @@ claims only.
 one of them ``tune``: what chooses now that the shipped cross-encoder has trained on the first
 set's claims.
 
+``--set d`` replays desk set D (``bench/deskset/d/``), built blind like B, every claim
+reported on; ``--set report`` replays B and D together on one watchlist of their 61 claims: the
+held-out report (docs/stance-research.md, round 8). None of the three can be calibrated on.
+
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only
 (the first set's, or desk set C's with ``--set c``). ``--own-relatedness`` lets the
@@ -55,7 +59,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from bench.deskset import SETS, DeskItem, DeskSet
+from bench.deskset import HELD_OUT, SETS, DeskItem, DeskSet
 from tests.support.servers import LocalServer, Response, SlackAPI
 
 FEEDS = 10
@@ -536,7 +540,10 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch")
     parser.add_argument("--stance-model", default="builtin", help="MONITOR_STANCE_MODEL")
     parser.add_argument(
-        "--set", choices=sorted(SETS), default="main", help="the desk set, desk set B or C"
+        "--set",
+        choices=sorted(SETS),
+        default="main",
+        help="the first desk set; B, C or D; report (B and D together)",
     )
     parser.add_argument("--calibrate", action="store_true", help="fit the relevance decision")
     parser.add_argument(
@@ -546,8 +553,8 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    if args.calibrate and args.set == "holdout":
-        parser.error("--calibrate fits on tune claims; desk set B is never tuned on")
+    if args.calibrate and args.set in HELD_OUT:
+        parser.error(f"--calibrate fits on tune claims; --set {args.set} is never tuned on")
     config = {
         "backend": args.backend,
         "stance_model": args.stance_model,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bench.desk import Post, Replay, main, same_holder, score
-from bench.deskset import DeskClaim, DeskItem, DeskSet
+from bench.deskset import SETS, DeskClaim, DeskItem, DeskSet
 
 
 def item(item_id: str, claim: str, label: str, holder: str | None) -> DeskItem:
@@ -74,8 +76,27 @@ def test_a_label_naming_the_publisher_is_the_outlet() -> None:
     assert not same_holder("Check Your Fact", "NSC spokesman John Kirby", publisher="AP")
 
 
-def test_desk_set_b_is_never_calibrated_on(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("held_out", ["holdout", "d", "report"])
+def test_the_held_out_desk_sets_are_never_calibrated_on(
+    held_out: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as refused:
-        main(["--set", "holdout", "--calibrate"])
+        main(["--set", held_out, "--calibrate"])
     assert refused.value.code == 2
-    assert "desk set B is never tuned on" in capsys.readouterr().err
+    assert f"--set {held_out} is never tuned on" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("held_out", ["holdout", "d", "report"])
+def test_the_held_out_desk_sets_are_not_exported_for_tuning(
+    held_out: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.deskset.__main__ import main as deskset_main
+
+    out = tmp_path / "items.jsonl"
+    with pytest.raises(SystemExit) as refused:
+        deskset_main(["export", str(out), "--set", held_out])
+    assert refused.value.code == 2
+    assert "never tuned on" in capsys.readouterr().err
+    assert not out.exists()
+    deskset_main(["export", str(out), "--set", held_out, "--i-will-not-tune-on-it"])
+    assert out.read_text(encoding="utf-8").count("\n") == len(SETS[held_out]().items)

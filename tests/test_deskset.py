@@ -67,6 +67,8 @@ def test_the_files_are_frozen() -> None:
         assert deskset.sha256(path) == digest, f"holdout/{name} changed after freezing"
     for name, digest in deskset.C_FROZEN_SHA256.items():
         assert deskset.sha256(deskset.C_DIR / name) == digest, f"c/{name} changed after freezing"
+    for name, digest in deskset.D_FROZEN_SHA256.items():
+        assert deskset.sha256(deskset.D_DIR / name) == digest, f"d/{name} changed after freezing"
 
 
 def test_desk_set_b_is_reported_on_whole_and_shares_nothing_with_the_first(
@@ -96,9 +98,36 @@ def test_desk_set_c_is_for_tuning_only_and_shares_nothing_with_the_others(
         assert not {i.source_url for i in c.items} & {i.source_url for i in other.items}
 
 
+def test_desk_set_d_is_held_out_and_shares_nothing_with_the_others(
+    desk: deskset.DeskSet,
+) -> None:
+    d = deskset.load_d()
+    assert {claim.split for claim in d.claims.values()} == {"report"}
+    assert len(d.items) >= 280 and len(d.claims) >= 36
+    assert {i.label for i in d.items} == set(deskset.LABELS)
+    for other in (desk, deskset.load_holdout(), deskset.load_c()):
+        assert not set(d.claims) & set(other.claims)
+        assert not {x.text for x in d.claims.values()} & {x.text for x in other.claims.values()}
+        assert not {i.id for i in d.items} & {i.id for i in other.items}
+        assert not {i.source_url for i in d.items} & {i.source_url for i in other.items}
+
+
+def test_the_held_out_report_is_b_and_d_and_meets_the_issue_minimums() -> None:
+    report, b, d = deskset.load_report(), deskset.load_holdout(), deskset.load_d()
+    assert set(report.claims) == set(b.claims) | set(d.claims)
+    assert report.items == b.items + d.items
+    assert deskset.problems(report.claims.values(), report.items, deskset.REPORT_RULES) == []
+    assert len(report.claims) >= 50 and len(report.items) >= 300
+
+
 def test_the_documentation_records_the_frozen_digests_and_counts(desk: deskset.DeskSet) -> None:
     doc = (ROOT / "docs/deskset.md").read_text(encoding="utf-8")
-    frozen = [deskset.FROZEN_SHA256, deskset.HOLDOUT_FROZEN_SHA256, deskset.C_FROZEN_SHA256]
+    frozen = [
+        deskset.FROZEN_SHA256,
+        deskset.HOLDOUT_FROZEN_SHA256,
+        deskset.C_FROZEN_SHA256,
+        deskset.D_FROZEN_SHA256,
+    ]
     for digest in [d for digests in frozen for d in digests.values()]:
         assert digest in doc
     labels = deskset.counts(desk)["label"]

@@ -76,10 +76,37 @@ C_RULES = Rules(
     splits=("tune",),
 )
 
+# Desk set D (``d/``): built blind on 2026-12-01 like B, every claim ``report``; with B it is
+# the held-out report (docs/deskset.md, "Desk set D"; docs/stance-research.md, round 8).
+D_DIR = HERE / "d"
+D_RULES = Rules(
+    items=240,
+    claims=32,
+    per_label={"supports": 60, "contradicts": 75, "mentions": 55, "unrelated": 35},
+    beats=12,
+    splits=("report",),
+)
+# B and D read as one set: the issue's minimums for a desk set, every claim reported on.
+REPORT_RULES = Rules(
+    items=RULES.items,
+    claims=RULES.claims,
+    per_label=RULES.per_label,
+    beats=RULES.beats,
+    splits=("report",),
+)
+# The sets nothing is tuned, calibrated or selected on.
+HELD_OUT = ("holdout", "d", "report")
+
 # Desk set C's files, frozen the same way before any model read them.
 C_FROZEN_SHA256 = {
     "claims.yaml": "4d97e0139b78d5946b716d89976ee5b7fa3e3fac934743fd0f8b8863828a9aad",
     "items.jsonl": "21fb7ce18c36079c90af58a1f14ca9420b23583abd9063bf22a8e18f81cc48af",
+}
+
+# Desk set D's files, frozen the same way before any model read them.
+D_FROZEN_SHA256 = {
+    "claims.yaml": "f62a0554a431060de22f3fc29159dba657a63f469c377a1b8747cb8fc38db81a",
+    "items.jsonl": "a5ff3e1d3d6159e2c075f75a415fe7e90b17957e3b3797ea23a79033d3d5edf1",
 }
 
 # The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
@@ -282,7 +309,22 @@ def load_c(directory: Path = C_DIR) -> DeskSet:
     return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, C_RULES)
 
 
-SETS = {"main": load, "holdout": load_holdout, "c": load_c}
+def load_d(directory: Path = D_DIR) -> DeskSet:
+    """Desk set D: every claim in ``report``, held out from all tuning like B."""
+    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, D_RULES)
+
+
+def load_report() -> DeskSet:
+    """Desk sets B and D as one held-out set (61 claims): the figure a desk should expect."""
+    b, d = load_holdout(), load_d()
+    claims, items = [*b.claims.values(), *d.claims.values()], [*b.items, *d.items]
+    found = problems(claims, items, REPORT_RULES)
+    if found:
+        raise DeskSetError("; ".join(found))
+    return DeskSet(claims={c.id: c for c in claims}, items=tuple(items))
+
+
+SETS = {"main": load, "holdout": load_holdout, "c": load_c, "d": load_d, "report": load_report}
 
 
 def counts(desk: DeskSet) -> dict[str, Counter[str]]:

@@ -1,10 +1,11 @@
 """The desk sets as JSON lines for `monitor stance tune --items` (and any other reader):
 
-    python -m bench.deskset export OUT.jsonl [--set main|holdout]
+    python -m bench.deskset export OUT.jsonl [--set main|c|holdout|d|report]
 
 One line per item: claim, title, body, label (supports, contradicts, mentions, unrelated), who
-holds the stance, and the item's and claim's ids. Desk set B (``holdout``) is for reading once
-and reporting, never for tuning: exporting it is refused unless ``--i-will-not-tune-on-it``.
+holds the stance, and the item's and claim's ids. Desk sets B and D (``holdout``, ``d``, and the
+two as ``report``) are for reading once and reporting, never for tuning: exporting them is
+refused unless ``--i-will-not-tune-on-it``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.deskset import SETS, DeskSet
+from bench.deskset import HELD_OUT, SETS, DeskSet
 
 
 def records(desk: DeskSet) -> list[dict[str, str | None]]:
@@ -38,8 +39,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--set", default="main", choices=sorted(SETS))
     parser.add_argument("--i-will-not-tune-on-it", action="store_true", dest="reading_only")
     args = parser.parse_args(argv)
-    if args.set == "holdout" and not args.reading_only:
-        parser.error("desk set B is never tuned on; pass --i-will-not-tune-on-it to export it")
+    if args.set in HELD_OUT and not args.reading_only:
+        parser.error(
+            f"--set {args.set} is never tuned on; pass --i-will-not-tune-on-it to export it"
+        )
     lines = [json.dumps(r, ensure_ascii=False) for r in records(SETS[args.set]())]
     args.out.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     print(f"wrote {len(lines)} items of desk set {args.set} to {args.out}")

@@ -28,14 +28,15 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from monitor.judge.passages import ABBREVIATED, MIDDLE_INITIAL
 from monitor.types import Stance
 
 OUTLET = "the outlet"
 MAX_PASSAGE = 2000  # characters read: attribution is for quotes, not whole articles
 _DOT = "\u2024"  # stands for the dot of an abbreviation while patterns split on dots
 _ABBREVIATION = re.compile(
-    r"\b(?:[A-Z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Adm|Sen|Rep|Gov|Pres|"
-    r"St|Jr|Sr|Gov|No)\.|\b\w+\.(?:org|com|net|gov|int)\b|\b[A-Z][a-z]+\s[A-Z]\.(?=\s+[A-Z])"
+    rf"\b(?:[A-Z]\.){{2,}}|\b(?:{ABBREVIATED})\.|\b\w+\.(?:org|com|net|gov|int)\b|"
+    rf"{MIDDLE_INITIAL}(?=\s+[A-Z])"
 )
 MAX_HOLDER_WORDS = 9
 MAX_HOLDER_CHARS = 120

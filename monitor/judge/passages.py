@@ -9,11 +9,13 @@ from monitor.types import Item
 # A sentence ends at . ! or ? (optionally followed by a closing quote or bracket) before
 # whitespace and an upper-case letter, digit or opening quote. Common abbreviations are protected.
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9])")
-_ABBREVIATIONS = re.compile(
-    r"\b(Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Adm|Sen|Rep|Gov|Pres|St|Jr|Sr|No|Vol|"
-    r"U\.S|U\.K|U\.N|E\.U|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|etc|vs|approx)\.$|"
-    r"\b[A-Z][a-z]+\s[A-Z]\.$"  # a middle initial: "Dwight D. Eisenhower"
+# Words whose dot ends an abbreviation, not a sentence (attribution protects the same ones).
+ABBREVIATED = (
+    "Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Adm|Sen|Rep|Gov|Pres|St|Jr|Sr|No|Vol|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|etc|vs|approx"
 )
+MIDDLE_INITIAL = r"\b[A-Z][a-z]+\s[A-Z]\."  # "Dwight D. Eisenhower"
+_ABBREVIATIONS = re.compile(rf"\b(?:{ABBREVIATED}|U\.S|U\.K|U\.N|E\.U)\.$|{MIDDLE_INITIAL}$")
 MIN_WORDS = 5
 MAX_CHARS = 600
 MAX_PASSAGES = 80
