@@ -71,45 +71,29 @@ def test_the_files_are_frozen() -> None:
         assert deskset.sha256(deskset.D_DIR / name) == digest, f"d/{name} changed after freezing"
 
 
-def test_desk_set_b_is_reported_on_whole_and_shares_nothing_with_the_first(
-    desk: deskset.DeskSet,
+# Each later set: its split, its least size, and the sets before it, with which it shares no
+# claim, claim text, item id or source page.
+LATER_SETS = {
+    "holdout": ("report", 125, 25, ("main",)),
+    "c": ("tune", 250, 36, ("main", "holdout")),
+    "d": ("report", 280, 36, ("main", "holdout", "c")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LATER_SETS))
+def test_each_later_set_keeps_to_its_split_and_shares_nothing_with_the_sets_before(
+    name: str,
 ) -> None:
-    held = deskset.load_holdout()
-    assert {c.split for c in held.claims.values()} == {"report"}
-    assert len(held.items) >= 125 and len(held.claims) >= 25
-    assert {i.label for i in held.items} == set(deskset.LABELS)
-    assert not set(held.claims) & set(desk.claims)
-    assert not {c.text for c in held.claims.values()} & {c.text for c in desk.claims.values()}
-    assert not {i.id for i in held.items} & {i.id for i in desk.items}
-    assert not {i.source_url for i in held.items} & {i.source_url for i in desk.items}
-
-
-def test_desk_set_c_is_for_tuning_only_and_shares_nothing_with_the_others(
-    desk: deskset.DeskSet,
-) -> None:
-    c, held = deskset.load_c(), deskset.load_holdout()
-    assert {claim.split for claim in c.claims.values()} == {"tune"}
-    assert len(c.items) >= 250 and len(c.claims) >= 36
-    assert {i.label for i in c.items} == set(deskset.LABELS)
-    for other in (desk, held):
-        assert not set(c.claims) & set(other.claims)
-        assert not {x.text for x in c.claims.values()} & {x.text for x in other.claims.values()}
-        assert not {i.id for i in c.items} & {i.id for i in other.items}
-        assert not {i.source_url for i in c.items} & {i.source_url for i in other.items}
-
-
-def test_desk_set_d_is_held_out_and_shares_nothing_with_the_others(
-    desk: deskset.DeskSet,
-) -> None:
-    d = deskset.load_d()
-    assert {claim.split for claim in d.claims.values()} == {"report"}
-    assert len(d.items) >= 280 and len(d.claims) >= 36
-    assert {i.label for i in d.items} == set(deskset.LABELS)
-    for other in (desk, deskset.load_holdout(), deskset.load_c()):
-        assert not set(d.claims) & set(other.claims)
-        assert not {x.text for x in d.claims.values()} & {x.text for x in other.claims.values()}
-        assert not {i.id for i in d.items} & {i.id for i in other.items}
-        assert not {i.source_url for i in d.items} & {i.source_url for i in other.items}
+    split, items, claims, before = LATER_SETS[name]
+    later = deskset.SETS[name]()
+    assert {claim.split for claim in later.claims.values()} == {split}
+    assert len(later.items) >= items and len(later.claims) >= claims
+    assert {i.label for i in later.items} == set(deskset.LABELS)
+    for other in (deskset.SETS[earlier]() for earlier in before):
+        assert not set(later.claims) & set(other.claims)
+        assert not {x.text for x in later.claims.values()} & {x.text for x in other.claims.values()}
+        assert not {i.id for i in later.items} & {i.id for i in other.items}
+        assert not {i.source_url for i in later.items} & {i.source_url for i in other.items}
 
 
 def test_the_held_out_report_is_b_and_d_and_meets_the_issue_minimums() -> None:
