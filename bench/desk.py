@@ -53,7 +53,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,9 +235,18 @@ def f1(precision: float | None, recall: float | None) -> float | None:
     return round(2 * precision * recall / (precision + recall), 3)
 
 
-def score(desk: DeskSet, replay: Replay, posts: Sequence[Post], split: str) -> Config:
-    """Matching, stance, contradiction and attribution figures on one split's claims."""
+def score(
+    desk: DeskSet,
+    replay: Replay,
+    posts: Sequence[Post],
+    split: str,
+    among: Collection[str] | None = None,
+) -> Config:
+    """Matching, stance, contradiction and attribution figures on one split's claims (those
+    ``among`` only, when given: one set's claims of a replay that published several)."""
     claims = {c.id for c in desk.claims_in(split)}  # type: ignore[arg-type]
+    if among is not None:
+        claims &= set(among)
     items = [i for i in desk.items if i.claim_id in claims]
     gold = {(i.claim_id, i.id): i for i in items if i.label != "unrelated"}
     shown: dict[tuple[str, str], Post] = {}
@@ -425,7 +434,18 @@ def run(config: Config) -> Config:
         "items_per_second": round(len(replay.item_of) / seconds, 2),
         "posts": len(posts),
         **{split: score(desk, replay, posts, split) for split in splits},
+        **_each_set(config.get("set", "main"), desk, replay, posts),
         "stories": story_figures(replay, stories, posts),
+    }
+
+
+def _each_set(name: str, desk: DeskSet, replay: Replay, posts: Sequence[Post]) -> Config:
+    """For the report (B and D on one watchlist), each set's own figures from the same run."""
+    if name != "report":
+        return {}
+    return {
+        f"report_{part}": score(desk, replay, posts, "report", among=SETS[part]().claims)
+        for part in ("holdout", "d")
     }
 
 
@@ -570,7 +590,7 @@ def main(argv: list[str]) -> None:
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     result.pop("candidates", None)
-    for split in ("report", "tune"):
+    for split in ("report", "tune", "report_holdout", "report_d"):
         result.get(split, {}).pop("pairs", None)
     print(json.dumps(result, indent=2))
 

@@ -69,6 +69,14 @@ def test_matching_stance_contradiction_and_attribution_figures() -> None:
         "alerted": 1,
     }
     assert figures["attribution"]["accuracy"] == 0.5
+    # One set's claims of a replay that published two: claim d's alert on c's item is d's.
+    only_d = score(desk, replay, posts, "report", among={"d"})
+    assert only_d["claims"] == 1 and only_d["related_pairs"] == 1
+    assert only_d["matching"]["recall"] == 0.0
+    assert only_d["matching"]["alerts_for_another_claim"] == 1
+    only_c = score(desk, replay, posts, "report", among={"c"})
+    assert only_c["matching"]["recall"] == round(2 / 3, 3)
+    assert only_c["matching"]["alerts_for_another_claim"] == 0
 
 
 def test_a_label_naming_the_publisher_is_the_outlet() -> None:
