@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
@@ -324,7 +324,13 @@ def load_report() -> DeskSet:
     return DeskSet(claims={c.id: c for c in claims}, items=tuple(items))
 
 
-SETS = {"main": load, "holdout": load_holdout, "c": load_c, "d": load_d, "report": load_report}
+SETS: dict[str, Callable[[], DeskSet]] = {
+    "main": load,
+    "holdout": load_holdout,
+    "c": load_c,
+    "d": load_d,
+    "report": load_report,
+}
 
 
 def counts(desk: DeskSet) -> dict[str, Counter[str]]:
