@@ -91,7 +91,13 @@ _BETWEEN = """has have had also again always repeatedly previously earlier alrea
     strongly publicly swiftly quickly later then since long consistently vehemently categorically
     immediately officially however separately too both each all jointly will"""
 _BETWEEN_WORDS = frozenset(_BETWEEN.split())
-_BETWEEN_PAIRS = re.compile(r"^(?:on\s+\w+day|(?:last|this)\s+\w+|in\s+a\s+statement)$", re.I)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*[.\u2024]?"
+# ... and dates ("on Jan. 5", "on 5 January 2024"): never the speaker of what follows them.
+_BETWEEN_PAIRS = re.compile(
+    rf"^(?:on\s+\w+day|(?:last|this)\s+\w+|in\s+a\s+statement|"
+    rf"on\s+(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:,?\s+\d{{4}})?)$",
+    re.I,
+)
 # Verbs are written in lower case ("The United States" is no speaker of "States"). Verbs are
 # found first, and the speaker read back from each (linear in the passage's length).
 _VERB_AT = re.compile(rf"(?<![\w-])(?:{_VERB})(?![\w-])")
@@ -354,10 +360,10 @@ def _before(text: str, at: int) -> str:
             or (words[-1].islower() and last.endswith("ly") and len(last) > 4)
         ):
             words.pop()
-        elif len(words) >= 2 and _BETWEEN_PAIRS.match(" ".join(words[-2:]).rstrip(",")):
-            del words[-2:]
-        elif len(words) >= 3 and _BETWEEN_PAIRS.match(" ".join(words[-3:]).rstrip(",")):
-            del words[-3:]
+        elif phrase := next(
+            (n for n in (2, 3, 4) if _BETWEEN_PAIRS.match(" ".join(words[-n:]).rstrip(","))), 0
+        ):
+            del words[-phrase:]
         else:
             break
     return " ".join(words)

@@ -349,6 +349,10 @@ def test_titles_and_verbs_of_belief(passage: str, stance: Stance, expected: str)
         ),
         ("The company's leadership rejected his conclusions.", "The company's leadership"),
         ("The ministry described the reports as politically motivated.", "The ministry"),
+        # a date between the speaker and the verb is no speaker, and its dot ends nothing
+        ("Iran's foreign ministry on Jan. 5 denied sending any drones.", "Iran's foreign ministry"),
+        ("The Kremlin on 5 January 2024 denied the report.", "The Kremlin"),
+        ("Peskov, on March 3, 2023, dismissed the claims as baseless.", "Peskov"),
     ],
 )
 def test_denials_read_past_adverbs_and_appositions(passage: str, expected: str) -> None:
@@ -364,6 +368,13 @@ def test_who_is_told_is_not_the_speaker() -> None:
     assert holder("The drones were ours, the general told reporters.", Stance.SUPPORTS) == (
         "the general"
     )
+
+
+def test_an_abbreviation_does_not_end_the_speakers_sentence() -> None:
+    passage = "Drones, shells, etc. were never sent, the Iranian foreign ministry said."
+    assert holder(passage, Stance.CONTRADICTS) == "the Iranian foreign ministry"
+    passage = "The talks vs. the strikes: the spokesman said on Sept. 9 that no deal was near."
+    assert holder(passage, Stance.CONTRADICTS) == "the spokesman"
 
 
 def test_a_middle_initial_stays_in_the_speakers_name() -> None:
