@@ -69,7 +69,8 @@ def shown(name: str, predicted: np.ndarray, rows: list[dict[str, Any]]) -> None:
     found = int(((predicted == 1) & (y == 1)).sum())
     recall, precision = found / (y == 1).sum(), found / max(1, (predicted == 1).sum())
     print(
-        f"{name:45s} accuracy {(predicted == y).mean():.3f}  contradicts R {recall:.3f} P {precision:.3f}"
+        f"{name:45s} accuracy {(predicted == y).mean():.3f}  "
+        f"contradicts R {recall:.3f} P {precision:.3f}"
     )
 
 
