@@ -1,7 +1,7 @@
 """Does fine-tuning the shipped cross-encoder on desk-style reporting carry to unseen claims?
 
     python scripts/research/desk_finetune.py OUT.json [--folds 4] [--epochs 3] [--lr 2e-5]
-        [--replay 1000 --data FNC1] [--base DIR]
+        [--replay 1000 --data FNC1] [--base DIR] [--fold-over main|c] [--compare DIR]
 
 Continues training the cross-encoder (round 6: ``stance-ce-v3``, see ``--base``) on the
 first desk set's pairs (``bench/deskset``: real reporting, labelled by the desk's definitions;
@@ -10,7 +10,9 @@ the pipeline builds (the item's passages closest to the claim's phrasings). K-fo
 claim**: train on the other folds' claims, read the held-out claims' pairs with the fine-tuned
 network and with the shipped one, classifier alone and through the reading rules
 (``monitor.judge.reading.primary``), as ``scripts/research/desk_features.py`` does.
-Desk set B is never read here.
+With ``--fold-over c`` (round 8) the folds are desk set C's claims and every first-set claim
+is trained on in each; ``--compare DIR`` reads the same pairs with another model (the shipped
+v4). Desk sets B and D are never read here.
 """
 
 from __future__ import annotations
@@ -131,10 +133,10 @@ def main() -> None:
     torch.manual_seed(args.seed)
     desk = load()
     rows, found = candidates(desk)
-    always: list[int] = []  # rows every fold trains on and none reads
+    always: set[int] = set()  # rows every fold trains on and none reads
     if args.fold_over == "c":
         c_rows, c_found = candidates(SETS["c"]())
-        always = list(range(len(rows)))
+        always = set(range(len(rows)))
         rows, found = rows + c_rows, found + c_found
     shipped = CrossEncoderStance(args.base) if args.base else CrossEncoderStance()
     if "tuned_on" in Manifest.read(shipped.directory).record:
