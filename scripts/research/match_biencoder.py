@@ -42,7 +42,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.desk import _logistic, _z
 from bench.deskset import SETS, load
 from monitor.judge.embed import resolve_model
 from monitor.judge.fnc import read_bodies, read_pairs
@@ -51,6 +50,7 @@ from monitor.judge.passages import body_passages
 from monitor.judge.splits import split_by_claim
 from monitor.settings import DEFAULT_EMBEDDING_MODEL
 from monitor.types import ClaimSpec
+from scripts.research.relevance_features import loco
 
 SEED = 13
 BATCH = 32
@@ -178,8 +178,9 @@ def score(args: argparse.Namespace) -> None:
         "both": lambda c: [c["similarity"], c["tuned_similarity"], c["related"], c["tuned_margin"]],
     }
     result: dict[str, Any] = {"set": args.set, "related_pairs": related}
+    pool = [{**c, "set": args.set} for c in candidates]
     for name, features in kinds.items():
-        r, p = _loco(candidates, features, related)
+        r, p, _ = loco(pool, features, args.set, related)
         result[name] = {
             "recall": round(r, 3),
             "precision": round(p, 3),
@@ -187,30 +188,6 @@ def score(args: argparse.Namespace) -> None:
         }
         print(f"{name:20s} R {r:.3f} P {p:.3f} F1 {2 * r * p / (r + p):.3f}", flush=True)
     args.out.write_text(json.dumps(result, indent=1))
-
-
-def _loco(candidates: list[dict[str, Any]], features: Any, related: int) -> tuple[float, float]:
-    """Each claim's candidates decided by a logistic fitted on the other claims' (best-F1 cut)."""
-    tp = fp = 0
-    for claim in sorted({c["claim"] for c in candidates}):
-        train = [c for c in candidates if c["claim"] != claim]
-        x = [features(c) for c in train]
-        y = [1.0 if c["relevant"] else 0.0 for c in train]
-        w = _logistic(x, y)
-        positives = sum(y)
-        right, best, cut = 0.0, -1.0, 0.0
-        for kept, (z, label) in enumerate(
-            sorted(((_z(w, f), t) for f, t in zip(x, y, strict=True)), reverse=True), 1
-        ):
-            right += label
-            r, p = right / positives, right / kept
-            f1 = 2 * r * p / (r + p) if r + p else 0.0
-            if f1 > best:
-                best, cut = f1, z
-        for c in candidates:
-            if c["claim"] == claim and _z(w, features(c)) >= cut:
-                tp, fp = tp + c["relevant"], fp + (not c["relevant"])
-    return tp / related, tp / max(tp + fp, 1)
 
 
 def main() -> None:
