@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, cast
 
@@ -87,13 +87,7 @@ D_RULES = Rules(
     splits=("report",),
 )
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
-REPORT_RULES = Rules(
-    items=RULES.items,
-    claims=RULES.claims,
-    per_label=RULES.per_label,
-    beats=RULES.beats,
-    splits=("report",),
-)
+REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
 HELD_OUT = ("holdout", "d", "report")
 
@@ -292,7 +286,11 @@ def load(
     claims_path: Path = CLAIMS_FILE, items_path: Path = ITEMS_FILE, rules: Rules = RULES
 ) -> DeskSet:
     """Read and validate the desk set; raise DeskSetError listing every problem."""
-    claims, items = read_claims(claims_path), read_items(items_path)
+    return _checked(read_claims(claims_path), read_items(items_path), rules)
+
+
+def _checked(claims: list[DeskClaim], items: list[DeskItem], rules: Rules) -> DeskSet:
+    """The set made of ``claims`` and ``items``, or DeskSetError listing every problem."""
     found = problems(claims, items, rules)
     if found:
         raise DeskSetError("; ".join(found))
@@ -318,10 +316,7 @@ def load_report() -> DeskSet:
     """Desk sets B and D as one held-out set (61 claims): the figure a desk should expect."""
     b, d = load_holdout(), load_d()
     claims, items = [*b.claims.values(), *d.claims.values()], [*b.items, *d.items]
-    found = problems(claims, items, REPORT_RULES)
-    if found:
-        raise DeskSetError("; ".join(found))
-    return DeskSet(claims={c.id: c for c in claims}, items=tuple(items))
+    return _checked(claims, items, REPORT_RULES)
 
 
 SETS: dict[str, Callable[[], DeskSet]] = {
