@@ -53,7 +53,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -475,16 +475,23 @@ def _candidates(service: Any, desk: DeskSet, replay: Replay) -> list[Config]:
     return with_margins(found)
 
 
-def with_margins(candidates: list[Config]) -> list[Config]:
+def with_margins(
+    candidates: list[Config], rival: Callable[[Config, Config], bool] | None = None
+) -> list[Config]:
     """Each candidate's margin over the item's closest other claim, as the matcher computes it
-    (every claim at or above the floor is a candidate, so the candidates are all it needs)."""
+    (every claim at or above the floor is a candidate, so the candidates are all it needs);
+    with ``rival``, over the closest other claim that ``rival(candidate, other)`` accepts."""
     from monitor.judge.match import MAX_MARGIN, RIVAL_FLOOR
 
     by_item: dict[str, list[Config]] = {}
     for candidate in candidates:
         by_item.setdefault(candidate["item"], []).append(candidate)
     for candidate in candidates:
-        others = [c["similarity"] for c in by_item[candidate["item"]] if c is not candidate]
+        others = [
+            c["similarity"]
+            for c in by_item[candidate["item"]]
+            if c is not candidate and (rival is None or rival(candidate, c))
+        ]
         margin = candidate["similarity"] - max([RIVAL_FLOOR, *others])
         candidate["margin"] = round(min(MAX_MARGIN, max(-MAX_MARGIN, margin)), 4)
     return candidates

@@ -42,10 +42,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench.desk import with_margins
 from bench.deskset import SETS, load
 from monitor.judge.embed import resolve_model
 from monitor.judge.fnc import read_bodies, read_pairs
-from monitor.judge.match import MAX_MARGIN, RIVAL_FLOOR, phrasings
+from monitor.judge.match import phrasings
 from monitor.judge.passages import body_passages
 from monitor.judge.splits import split_by_claim
 from monitor.settings import DEFAULT_EMBEDDING_MODEL
@@ -164,13 +165,10 @@ def score(args: argparse.Namespace) -> None:
         item = np.stack([vectors[t] for t in texts[c["item"]]])
         claim = np.stack([vectors[p] for p in phr[c["claim"]]])
         c["tuned_similarity"] = float((item @ claim.T).max())
-    by_item: dict[str, list[dict[str, Any]]] = {}
-    for c in candidates:
-        by_item.setdefault(c["item"], []).append(c)
-    for c in candidates:
-        others = [o["tuned_similarity"] for o in by_item[c["item"]] if o is not c]
-        margin = c["tuned_similarity"] - max([RIVAL_FLOOR, *others])
-        c["tuned_margin"] = min(MAX_MARGIN, max(-MAX_MARGIN, margin))
+    # The margin as the matcher computes it, from the tuned similarities.
+    tuned = with_margins([{**c, "similarity": c["tuned_similarity"]} for c in candidates])
+    for c, t in zip(candidates, tuned, strict=True):
+        c["tuned_margin"] = t["margin"]
     related = sum(1 for i in items.values() if i.label != "unrelated")
     kinds = {
         "shipped similarity": lambda c: [c["similarity"], c["related"], c["margin"]],

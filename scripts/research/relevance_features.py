@@ -29,11 +29,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.desk import _logistic, _z
+from bench.desk import _logistic, _z, with_margins
 from bench.deskset import load, load_c
 from monitor.judge.aliases import mentions
 from monitor.judge.cross import key_words
-from monitor.judge.match import MAX_MARGIN, RIVAL_FLOOR
 
 Candidate = dict[str, Any]
 Features = Callable[[Candidate], list[float]]
@@ -59,10 +58,8 @@ SIGNALS: dict[str, Features] = {
 
 def annotate(candidates: list[Candidate]) -> None:
     """Each candidate's coverage and countries, from the desk sets' texts."""
-    texts, claims = {}, {}
-    for desk in (load(), load_c()):
-        texts |= {i.id: f"{i.title}\n{i.body}" for i in desk.items}
-        claims |= {c.id: c.text for c in desk.claims.values()}
+    texts = {i.id: f"{i.title}\n{i.body}" for desk in (load(), load_c()) for i in desk.items}
+    claims = claim_texts()
     for c in candidates:
         claim, item = claims[c["claim"]], texts[c["item"]]
         wanted = key_words(claim)
@@ -78,22 +75,19 @@ def sibling_margins(candidates: list[Candidate], threshold: float) -> None:
     from monitor.settings import Settings
 
     embedder = shared_embedder(Settings().embedding_model)
-    texts = {}
-    for desk in (load(), load_c()):
-        texts |= {c.id: c.text for c in desk.claims.values()}
+    texts = claim_texts()
     keys = sorted({c["claim"] for c in candidates})
     vectors = dict(zip(keys, embedder.encode([texts[k] for k in keys]), strict=True))
-    by_item: dict[str, list[Candidate]] = {}
-    for c in candidates:
-        by_item.setdefault(c["item"], []).append(c)
-    for c in candidates:
-        others = [
-            o["similarity"]
-            for o in by_item[c["item"]]
-            if o is not c and float(vectors[o["claim"]] @ vectors[c["claim"]]) < threshold
-        ]
-        margin = c["similarity"] - max([RIVAL_FLOOR, *others])
-        c["margin"] = min(MAX_MARGIN, max(-MAX_MARGIN, margin))
+
+    def rival(candidate: Candidate, other: Candidate) -> bool:
+        return float(vectors[other["claim"]] @ vectors[candidate["claim"]]) < threshold
+
+    with_margins(candidates, rival)
+
+
+def claim_texts() -> dict[str, str]:
+    """Every development claim's text by id (the first set's and C's)."""
+    return {c.id: c.text for desk in (load(), load_c()) for c in desk.claims.values()}
 
 
 def loco(pool: list[Candidate], features: Features, on: str, related: int) -> tuple[float, ...]:
