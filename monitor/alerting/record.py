@@ -5,7 +5,8 @@ The pipeline and the feedback handler ask; storage writes the answers down.
 
 - **Threshold with feedback.** A claim matches above its own threshold (else its watchlist's),
   moved by editors' feedback: each "not relevant" raises it a step, each "relevant" lowers it,
-  within bounds (:func:`effective_threshold`, :func:`moved_adjustment`).
+  within bounds (:func:`effective_threshold`, :func:`moved_adjustment`); an editor accepting
+  a near miss counts as a "relevant" (:func:`accepted_adjustment`).
 - **Feedback similarity.** Evidence whose passage is this close to one editors marked not
   relevant for the claim is kept without an alert (:func:`like_rejected`).
 - **Story duplicates.** Another outlet's copy of a story that already gave the claim evidence
@@ -38,6 +39,12 @@ def moved_adjustment(current: float, kind: FeedbackKind) -> float:
     """A claim's feedback adjustment after one more piece of feedback of ``kind``."""
     low, high = FEEDBACK_BOUNDS
     return round(min(high, max(low, current + THRESHOLD_STEP.get(kind, 0.0))), 4)
+
+
+def accepted_adjustment(current: float) -> float:
+    """A claim's feedback adjustment after an editor accepts one of its near misses: it counts
+    as a "relevant" (the bar was a little too high for this claim)."""
+    return moved_adjustment(current, FeedbackKind.RELEVANT)
 
 
 def like_rejected(closest: float) -> bool:

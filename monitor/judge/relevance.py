@@ -13,6 +13,11 @@ reaches the claim's threshold, which editors' feedback keeps moving
 The weights put the desk set's tuned operating point at the default threshold, 0.6: a claim's
 ``threshold`` (or a watchlist's) raises or lowers it from there.
 
+A candidate that falls short of its threshold by less than :data:`REVIEW_BAND` is a **near
+miss** (:meth:`Relevance.near_miss`): not evidence and never alerted, but kept for editors to
+confirm or dismiss, so that what the decision misses is a click away rather than lost. The band
+was chosen on the development desk sets (the first set and C; docs/benchmarks.md, "Near misses").
+
 A classifier that cannot tell relatedness (``MONITOR_STANCE_MODEL=none``, an NLI model) keeps
 the older rule: the similarity alone must reach the threshold (:data:`SIMILARITY_ONLY`).
 """
@@ -23,6 +28,9 @@ import math
 from dataclasses import dataclass
 
 CANDIDATE_SIMILARITY = 0.35
+# How far under its claim's threshold a candidate's relevance may fall and still be shown to
+# editors as a near miss.
+REVIEW_BAND = 0.3
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,17 @@ class Relevance:
         """Whether a candidate is evidence for a claim whose threshold is ``threshold``."""
         relevance = self.score(similarity, related, margin)
         return similarity >= self.gate(threshold) and relevance >= threshold
+
+    def near_miss(
+        self, similarity: float, related: float, threshold: float, margin: float = 0.0
+    ) -> bool:
+        """Whether a candidate that is not evidence came within :data:`REVIEW_BAND` of its
+        claim's threshold. A decision by similarity alone has no near misses: its candidates
+        are found at the threshold itself."""
+        if not self.uses_related or similarity < self.gate(threshold):
+            return False
+        relevance = self.score(similarity, related, margin)
+        return threshold - REVIEW_BAND <= relevance < threshold
 
 
 SIMILARITY_ONLY = Relevance(candidate_similarity=0.0, uses_related=False)

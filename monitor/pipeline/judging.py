@@ -25,6 +25,7 @@ from monitor.types import (
     Evidence,
     Item,
     Match,
+    NearMiss,
 )
 
 log = logging.getLogger(__name__)
@@ -102,11 +103,14 @@ class JudgingMixin(PipelineBase):
                     matches.extend((item, match) for match in found)
         with timed("stance"):
             read = self._stances(matches, claim_by_id, texts)
-        matches = [m for m, e in zip(matches, read, strict=True) if e is not None]
-        evidence = [e for e in read if e is not None]
+        matches = [m for m, e in zip(matches, read, strict=True) if isinstance(e, Evidence)]
+        evidence = [e for e in read if isinstance(e, Evidence)]
+        near_misses = [e for e in read if isinstance(e, NearMiss)]
         evidence = self._without_rejected(evidence, matches, vector_of)
         with timed("record"):
-            queued = self.repository.record_judgement([i.id for i in items], evidence, self.clock())
+            queued = self.repository.record_judgement(
+                [i.id for i in items], evidence, self.clock(), near_misses=near_misses
+            )
         ITEMS_JUDGED.inc(len(items))
         for piece in evidence:
             EVIDENCE.labels(stance=piece.stance.value).inc()
@@ -144,10 +148,10 @@ class JudgingMixin(PipelineBase):
         matches: Sequence[tuple[Item, Match]],
         claim_by_id: dict[int, Claim],
         texts: dict[int, list[str]],
-    ) -> list[Evidence | None]:
+    ) -> list[Evidence | NearMiss | None]:
         """Read each candidate as a desk would (:mod:`monitor.judge.reading`): the stance model
         on the item, and on its news alone where a denial stands outside it; then the relevance
-        decision. None for a candidate that is not evidence."""
+        decision. A near miss for a candidate just under its claim's bar, None for the rest."""
         candidates = [
             reading.Candidate(
                 claim_by_id[m.claim_id].text,
@@ -166,9 +170,13 @@ class JudgingMixin(PipelineBase):
 
     def _evidence(
         self, claim: Claim, item: Item, match: Match, read: reading.Reading
-    ) -> Evidence | None:
-        if not self.relevance.bears_on(match.score, read.related, claim.threshold, match.margin):
-            return None
-        return read.evidence(
-            match.claim_id, item.id, match.score, keep_related=self.relevance.uses_related
-        )
+    ) -> Evidence | NearMiss | None:
+        decision, threshold = self.relevance, claim.threshold
+        keep = decision.uses_related
+        found = read.evidence(match.claim_id, item.id, match.score, keep_related=keep)
+        if decision.bears_on(match.score, read.related, threshold, match.margin):
+            return found
+        if decision.near_miss(match.score, read.related, threshold, match.margin):
+            relevance = decision.score(match.score, read.related, match.margin)
+            return NearMiss(replace(found, alert=False), round(relevance, 4))
+        return None

@@ -13,13 +13,14 @@ from monitor.alerting import decide_alert
 from monitor.errors import NotFoundError
 from monitor.store.base import ANCHOR_CHUNK, StorageBase, storage_errors
 from monitor.store.mapping import (
-    attribution_columns,
+    evidence_row,
     feedback_label,
     to_correction,
     to_evidence,
     to_evidence_record,
     to_policy,
 )
+from monitor.store.near_misses import add_near_misses
 from monitor.store.tables import (
     AlertRow,
     ClaimRow,
@@ -29,7 +30,14 @@ from monitor.store.tables import (
     SourceRow,
     WatchlistRow,
 )
-from monitor.types import AlertStatus, Evidence, EvidenceRecord, Stance, StanceCorrection
+from monitor.types import (
+    AlertStatus,
+    Evidence,
+    EvidenceRecord,
+    NearMiss,
+    Stance,
+    StanceCorrection,
+)
 
 
 @storage_errors
@@ -37,22 +45,29 @@ class EvidenceMixin(StorageBase):
     """Evidence and the alerts it queues."""
 
     def record_judgement(
-        self, item_ids: Sequence[int], evidence: Sequence[Evidence], now: datetime
+        self,
+        item_ids: Sequence[int],
+        evidence: Sequence[Evidence],
+        now: datetime,
+        *,
+        near_misses: Sequence[NearMiss] = (),
     ) -> int:
-        """Store new evidence, queue one alert per evidence, mark the items judged.
+        """Store new evidence, queue one alert per evidence, keep the near misses for review,
+        mark the items judged.
 
         One transaction: either all of it lands or none. Returns the number of alerts queued.
         """
         queued = 0
         with self._transaction() as session:
             for found in evidence:
-                if _evidence_exists(session, found.claim_id, found.item_id):
+                if evidence_exists(session, found.claim_id, found.item_id):
                     continue
-                row = _evidence_row(found, now)
+                row = evidence_row(found, now)
                 session.add(row)
                 session.flush()
                 if found.alert:  # where it alerts is decided in monitor.alerting
                     queued += _queue_alerts(session, found, row, now)
+            add_near_misses(session, near_misses, now)
             if item_ids:
                 session.execute(
                     update(ItemRow)
@@ -67,9 +82,9 @@ class EvidenceMixin(StorageBase):
         recorded = 0
         with self._transaction() as session:
             for found in evidence:
-                if _evidence_exists(session, found.claim_id, found.item_id):
+                if evidence_exists(session, found.claim_id, found.item_id):
                     continue
-                session.add(_evidence_row(found, now))
+                session.add(evidence_row(found, now))
                 recorded += 1
         return recorded
 
@@ -206,7 +221,7 @@ def set_stance(row: EvidenceRow, stance: Stance, editor: str, now: datetime) -> 
     row.stance = stance.value
 
 
-def _evidence_exists(session: Session, claim_id: int, item_id: int) -> bool:
+def evidence_exists(session: Session, claim_id: int, item_id: int) -> bool:
     query = select(EvidenceRow.id).where(
         and_(EvidenceRow.claim_id == claim_id, EvidenceRow.item_id == item_id)
     )
@@ -252,16 +267,3 @@ def _queue_alerts(session: Session, found: Evidence, row: EvidenceRow, now: date
         for channel in decision.channels
     )
     return len(decision.channels)
-
-
-def _evidence_row(found: Evidence, now: datetime) -> EvidenceRow:
-    return EvidenceRow(
-        claim_id=found.claim_id,
-        item_id=found.item_id,
-        score=found.score,
-        quote=found.quote,
-        stance=found.stance.value,
-        stance_confidence=found.stance_confidence,
-        created_at=now,
-        **attribution_columns(found),
-    )

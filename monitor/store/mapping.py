@@ -14,6 +14,7 @@ from monitor.store.tables import (
     DigestRow,
     EvidenceRow,
     ItemRow,
+    NearMissRow,
     SourceRow,
     UserRow,
     WatchlistRow,
@@ -30,8 +31,11 @@ from monitor.types import (
     Evidence,
     EvidenceRecord,
     Item,
+    NearMiss,
+    NearMissRecord,
     QuietHours,
     ReportedStance,
+    Review,
     Role,
     Source,
     SourceKind,
@@ -192,6 +196,67 @@ def to_evidence(row: EvidenceRow) -> Evidence:
         related=row.related,
         corrected_by=row.corrected_by or "",
         model_stance=Stance(row.model_stance) if row.model_stance else None,
+    )
+
+
+def evidence_row(found: Evidence, now: datetime) -> EvidenceRow:
+    return EvidenceRow(
+        claim_id=found.claim_id,
+        item_id=found.item_id,
+        score=found.score,
+        quote=found.quote,
+        stance=found.stance.value,
+        stance_confidence=found.stance_confidence,
+        created_at=now,
+        **attribution_columns(found),
+    )
+
+
+def near_miss_row(found: NearMiss, now: datetime) -> NearMissRow:
+    reading = found.evidence
+    return NearMissRow(
+        claim_id=reading.claim_id,
+        item_id=reading.item_id,
+        score=reading.score,
+        relevance=found.relevance,
+        quote=reading.quote,
+        stance=reading.stance.value,
+        stance_confidence=reading.stance_confidence,
+        created_at=now,
+        **attribution_columns(reading),
+    )
+
+
+def to_near_miss(row: NearMissRow) -> NearMiss:
+    reading = Evidence(
+        claim_id=row.claim_id,
+        item_id=row.item_id,
+        score=row.score,
+        quote=row.quote,
+        stance=Stance(row.stance),
+        stance_confidence=row.stance_confidence,
+        alert=False,
+        holder=row.holder or "",
+        reported=to_reported(row.reported),
+        related=row.related,
+    )
+    return NearMiss(reading, row.relevance)
+
+
+def to_near_miss_record(
+    row: NearMissRow, claim_key: str, item: ItemRow, source_name: str
+) -> NearMissRecord:
+    return NearMissRecord(
+        id=row.id,
+        near_miss=to_near_miss(row),
+        claim_key=claim_key,
+        item_title=item.title,
+        item_url=item.url,
+        source_name=source_name,
+        published_at=item.published_at,
+        created_at=row.created_at,
+        review=Review(row.review) if row.review else None,
+        reviewed_by=row.reviewed_by or "",
     )
 
 

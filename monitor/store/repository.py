@@ -8,6 +8,7 @@ per domain, one mixin a module (the way lemon24/reader composes its storage):
                ├─ SourcesMixin     sources.py     polling state, leases, WebSub
                ├─ ItemsMixin       items.py       new items, stories, judging leases
                ├─ EvidenceMixin    evidence.py    judgements (+ their alerts), the archive's finds
+               ├─ NearMissesMixin  near_misses.py candidates just under the bar, editors' reviews
                ├─ OutboxMixin      outbox.py      alerts to deliver, threads, mutes, feedback
                ├─ AccountsMixin    accounts.py    users, API tokens, the audit log
                ├─ DigestsMixin     digests.py     daily digests, each period once
@@ -24,6 +25,7 @@ from monitor.store.base import StorageBase, sha256_key
 from monitor.store.digests import DigestsMixin
 from monitor.store.evidence import EvidenceMixin
 from monitor.store.items import ItemsMixin
+from monitor.store.near_misses import NearMissesMixin
 from monitor.store.outbox import OutboxMixin
 from monitor.store.sources import SourcesMixin
 from monitor.store.status import StatusMixin
@@ -35,6 +37,7 @@ class Repository(
     SourcesMixin,
     ItemsMixin,
     EvidenceMixin,
+    NearMissesMixin,
     OutboxMixin,
     AccountsMixin,
     DigestsMixin,

@@ -237,6 +237,30 @@ class EvidenceRow(Base):
     corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class NearMissRow(Base):
+    """A candidate just under its claim's bar, kept for editors to confirm or dismiss."""
+
+    __tablename__ = "near_misses"
+    __table_args__ = (UniqueConstraint("claim_id", "item_id", name="uq_near_misses_claim_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    relevance: Mapped[float] = mapped_column(Float)
+    quote: Mapped[str] = mapped_column(Text)
+    stance: Mapped[str] = mapped_column(String(20))
+    stance_confidence: Mapped[float] = mapped_column(Float)
+    holder: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reported: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
+    related: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What an editor made of it ("accepted": now evidence; "dismissed"); NULL: not yet looked at.
+    review: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class AlertRow(Base):
     """The outbox: one row per alert to deliver, written with its evidence."""
 

@@ -7,7 +7,8 @@ Claim``); the modules say which domain each belongs to and depend on one another
     claims       Stance, Verdict, ClaimSpec, Claim
     watchlists   SourceKind, SourceSpec, DigestSpec, QuietHours, AlertPolicy, Watchlist
     sources      WebSubState, FetchResult, FeedEntry, Source, Item
-    evidence     Match, StanceResult, ReportedStance, Evidence, EvidenceRecord, StanceCorrection
+    evidence     Match, StanceResult, ReportedStance, Evidence, EvidenceRecord, NearMiss, Review,
+                 NearMissRecord, StanceCorrection
     alerts       AlertStatus, FeedbackKind, MuteTarget, Alert, Mute
     digests      DigestStatus, DigestSubscription, DigestRecord
     accounts     Role, User, AuditEntry
@@ -22,7 +23,10 @@ from monitor.types.evidence import (
     Evidence,
     EvidenceRecord,
     Match,
+    NearMiss,
+    NearMissRecord,
     ReportedStance,
+    Review,
     StanceCorrection,
     StanceResult,
 )
@@ -58,8 +62,11 @@ __all__ = [
     "Match",
     "Mute",
     "MuteTarget",
+    "NearMiss",
+    "NearMissRecord",
     "QuietHours",
     "ReportedStance",
+    "Review",
     "Role",
     "ServiceStatus",
     "Source",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from monitor.types.claims import Stance
 
@@ -73,6 +74,42 @@ class Evidence:
     # An editor set ``stance``: who did, and what the model had read (None: nobody corrected).
     corrected_by: str = ""
     model_stance: Stance | None = None
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """A candidate the relevance decision kept just under its claim's bar: not evidence, not
+    alerted, but shown to editors to confirm or dismiss (:meth:`Relevance.near_miss`).
+
+    ``evidence`` is the reading as it would have been recorded; ``relevance`` the score that fell
+    short of the claim's threshold.
+    """
+
+    evidence: Evidence
+    relevance: float
+
+
+class Review(StrEnum):
+    """What an editor made of a near miss."""
+
+    ACCEPTED = "accepted"  # it bears on the claim: recorded as evidence
+    DISMISSED = "dismissed"  # it does not
+
+
+@dataclass(frozen=True)
+class NearMissRecord:
+    """A stored near miss with its item and outlet, and what editors made of it (if anything)."""
+
+    id: int
+    near_miss: NearMiss
+    claim_key: str
+    item_title: str
+    item_url: str
+    source_name: str
+    published_at: datetime | None
+    created_at: datetime
+    review: Review | None = None  # None: nobody has looked at it yet
+    reviewed_by: str = ""
 
 
 @dataclass(frozen=True)
