@@ -42,3 +42,24 @@ def test_each_stance_model_that_tells_relatedness_has_its_calibration() -> None:
     assert for_model("crossencoder").uses_related
     assert for_model("none") is SIMILARITY_ONLY
     assert for_model("/models/some-nli-cross-encoder") is SIMILARITY_ONLY
+
+
+def test_a_candidate_just_under_the_bar_is_a_near_miss_for_editors_to_review() -> None:
+    from monitor.judge.relevance import REVIEW_BAND
+
+    similarity, related, margin = 0.5, 0.3, 0.1
+    score = CALIBRATED.score(similarity, related, margin)
+    assert 0.6 - REVIEW_BAND <= score < 0.6
+    assert not CALIBRATED.bears_on(similarity, related, 0.6, margin)
+    assert CALIBRATED.near_miss(similarity, related, 0.6, margin)
+    # Evidence is no near miss; nor is a candidate far under the bar.
+    assert not CALIBRATED.near_miss(0.7, 0.99, 0.6, 0.2)
+    assert not CALIBRATED.near_miss(0.36, 0.01, 0.6, -0.2)
+    # The band follows the claim's own threshold, as editors move it.
+    assert not CALIBRATED.near_miss(similarity, related, score + REVIEW_BAND + 0.01, margin)
+    assert CALIBRATED.near_miss(similarity, related, score + 0.01, margin)
+
+
+def test_a_decision_by_similarity_alone_has_no_near_misses() -> None:
+    assert not SIMILARITY_ONLY.near_miss(0.59, 1.0, 0.6)
+    assert not SIMILARITY_ONLY.near_miss(0.4, 1.0, 0.6)

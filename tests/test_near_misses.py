@@ -1,0 +1,163 @@
+"""Through the pipeline: a story the relevance decision keeps just under a claim's bar raises no
+alert but waits for editors; accepted, it is the claim's evidence and the bar comes down a step;
+dismissed, it is gone and nothing else changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from monitor.alerting import accepted_adjustment
+from monitor.ingest.fetch import Fetcher, FetchPolicy
+from monitor.judge.relevance import CALIBRATED, REVIEW_BAND, SIMILARITY_ONLY, Relevance
+from monitor.judge.stance import StanceQuery
+from monitor.notify.slack import SlackSink
+from monitor.pipeline import Pipeline
+from monitor.store import Repository, open_store
+from monitor.types import Review, Stance, StanceResult
+from monitor.watchlists import parse_watchlist
+from tests.support.databases import database_url
+from tests.support.embedders import HashingEmbedder
+from tests.support.servers import LocalServer, Response, SlackAPI
+
+NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
+CLAIM = "North Korea is supplying artillery shells to Russia"
+WATCHLIST = f"""
+name: Arms
+slack_channel: "#arms"
+sources: [{{{{name: Wire, url: "{{base}}/wire.xml"}}}}]
+claims:
+  - id: shells
+    text: {CLAIM}
+"""
+SHIPMENTS = (
+    "North Korea supplying artillery shells to Russia, White House says",
+    "National Security Council spokesman John Kirby said North Korea is covertly supplying "
+    "Russia with artillery shells.",
+)
+UNCONFIRMED = (
+    "Shipments of shells to Russia from North Korea remain unconfirmed",
+    "Officials in Seoul are still checking reports about the trains.",
+)
+
+
+class ReadsKirby:
+    """A stance model sure that an item quoting Kirby bears on the claim, and doubtful of the
+    rest; it reads every item as support and quotes its title."""
+
+    def classify(self, queries: Sequence[StanceQuery]) -> list[StanceResult]:
+        return [
+            StanceResult(Stance.SUPPORTS, 0.7, q.title, 0.9 if "Kirby" in q.body else 0.1)
+            for q in queries
+        ]
+
+
+def feed(*items: tuple[str, str]) -> bytes:
+    entries = "".join(
+        f"<item><title>{escape(t)}</title><link>https://wire.example/{n}</link>"
+        f"<guid>https://wire.example/{n}</guid><description>{escape(b)}</description></item>"
+        for n, (t, b) in enumerate(items)
+    )
+    return f'<rss version="2.0"><channel><title>Wire</title>{entries}</channel></rss>'.encode()
+
+
+def judged(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI, relevance: Relevance
+) -> Repository:
+    feed_server.responses["/wire.xml"] = Response(feed(SHIPMENTS, UNCONFIRMED))
+    repository = open_store(database_url(tmp_path / "m.sqlite3"))
+    pipeline = Pipeline(
+        repository,
+        Fetcher(FetchPolicy(user_agent="t", allow_private=True)),
+        HashingEmbedder(),
+        ReadsKirby(),
+        SlackSink(slack_api.token, f"{slack_api.url}/api/"),
+        clock=lambda: NOW,
+        relevance=relevance,
+    )
+    watchlist = parse_watchlist(WATCHLIST.format(base=feed_server.url), tmp_path / "arms.yaml")
+    repository.sync_watchlists([watchlist], NOW)
+    pipeline.run_cycle(repository.sources())
+    return repository
+
+
+def unconfirmed_relevance() -> float:
+    """What the shipped decision makes of the unconfirmed story: under the bar, within the band."""
+    claim, title = HashingEmbedder().encode([CLAIM, UNCONFIRMED[0]])
+    similarity = float(claim @ title)
+    return CALIBRATED.score(similarity, 0.1, min(0.2, similarity - 0.35))
+
+
+def test_a_story_just_under_the_bar_raises_no_alert_but_waits_for_editors(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    assert 0.6 - REVIEW_BAND <= unconfirmed_relevance() < 0.6
+    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
+
+    [posted] = slack_api.messages("#arms")
+    assert SHIPMENTS[0] in posted["text"]
+    [claim] = repository.claims()
+    [waiting] = repository.near_misses(claim.id)
+    assert waiting.item_title == UNCONFIRMED[0]
+    assert waiting.near_miss.evidence.quote == UNCONFIRMED[0]
+    assert waiting.near_miss.relevance == pytest.approx(unconfirmed_relevance(), abs=1e-3)
+    assert waiting.review is None
+    assert repository.open_near_miss_counts() == {claim.id: 1}
+    assert [e.quote for e in repository.evidence_for_claim(claim.id)] == [SHIPMENTS[0]]
+
+
+def test_accepted_it_is_evidence_and_the_claims_bar_comes_down_a_step(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
+    [claim] = repository.claims()
+    [waiting] = repository.near_misses(claim.id)
+
+    reviewed = repository.review_near_miss(
+        waiting.id, Review.ACCEPTED, "ana", NOW, adjust=accepted_adjustment
+    )
+
+    assert (reviewed.review, reviewed.reviewed_by) == (Review.ACCEPTED, "ana")
+    assert repository.near_misses(claim.id) == []
+    assert {e.quote for e in repository.evidence_for_claim(claim.id)} == {
+        SHIPMENTS[0],
+        UNCONFIRMED[0],
+    }
+    [claim_after] = repository.claims()
+    assert claim_after.threshold == pytest.approx(claim.threshold - 0.01)
+    assert repository.open_near_miss_counts() == {}
+    # The editor has seen it: accepting queues no alert. The first review stands.
+    assert len(slack_api.messages("#arms")) == 1
+    again = repository.review_near_miss(waiting.id, Review.DISMISSED, "bo", NOW)
+    assert (again.review, again.reviewed_by) == (Review.ACCEPTED, "ana")
+    assert len(repository.evidence_for_claim(claim.id)) == 2
+
+
+def test_dismissed_it_leaves_the_list_and_nothing_else_changes(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
+    [claim] = repository.claims()
+    [waiting] = repository.near_misses(claim.id)
+
+    repository.review_near_miss(
+        waiting.id, Review.DISMISSED, "ana", NOW, adjust=accepted_adjustment
+    )
+
+    assert repository.near_misses(claim.id) == []
+    [kept] = repository.near_misses(claim.id, open_only=False)
+    assert (kept.review, kept.reviewed_by) == (Review.DISMISSED, "ana")
+    assert [e.quote for e in repository.evidence_for_claim(claim.id)] == [SHIPMENTS[0]]
+    [claim_after] = repository.claims()
+    assert claim_after.threshold == claim.threshold
+
+
+def test_a_decision_by_similarity_alone_keeps_no_near_misses(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    repository = judged(tmp_path, feed_server, slack_api, SIMILARITY_ONLY)
+    assert repository.near_misses() == []
