@@ -241,9 +241,11 @@ def score(
     posts: Sequence[Post],
     split: str,
     among: Collection[str] | None = None,
+    near_misses: Collection[tuple[str, str]] = (),
 ) -> Config:
     """Matching, stance, contradiction and attribution figures on one split's claims (those
-    ``among`` only, when given: one set's claims of a replay that published several)."""
+    ``among`` only, when given: one set's claims of a replay that published several).
+    ``near_misses``: the (claim, item) pairs kept for editors' review, not alerted."""
     claims = {c.id for c in desk.claims_in(split)}  # type: ignore[arg-type]
     if among is not None:
         claims &= set(among)
@@ -272,6 +274,7 @@ def score(
             ),
             "alerts_for_another_claim": sum(1 for (c, i) in shown if _owner(desk, i) != c),
         },
+        "near_misses": review_figures(desk, gold, shown, near_misses, claims),
     }
     result["stance"] = stance_figures(hits, gold)
     result["contradiction"] = contradiction_figures(shown, gold)
@@ -289,6 +292,26 @@ def score(
         for item in items
     ]
     return result
+
+
+def review_figures(
+    desk: DeskSet,
+    gold: Collection[tuple[str, str]],
+    shown: Collection[tuple[str, str]],
+    near_misses: Collection[tuple[str, str]],
+    claims: Collection[str],
+) -> Config:
+    """What editors are shown to review besides the alerts, and how much of what the alerts
+    missed it holds: recall of the alerts and the near misses together."""
+    kept = {pair for pair in near_misses if pair[0] in claims and pair not in shown}
+    found = sum(1 for pair in kept if pair in gold)
+    return {
+        "kept": len(kept),
+        "related": found,
+        "precision": ratio(found, len(kept)),
+        "per_item": ratio(len(kept), len({i.id for i in desk.items if i.claim_id in claims})),
+        "recall_with_alerts": ratio(sum(1 for p in gold if p in shown) + found, len(gold)),
+    }
 
 
 def _owner(desk: DeskSet, item_id: str) -> str:
@@ -423,6 +446,10 @@ def run(config: Config) -> Config:
             return {"candidates": candidates}
         posts = read_posts(slack)
         stories = {i.url: i.story_id for i in service.repository.items_after(0, 100_000)}
+        near = [
+            (n.claim_key, replay.item_of[n.item_url].id)
+            for n in service.repository.near_misses(limit=100_000)
+        ]
         service.close()
     splits = sorted({c.split for c in desk.claims.values()})
     return {
@@ -433,18 +460,26 @@ def run(config: Config) -> Config:
         "cycle_seconds": round(seconds, 2),
         "items_per_second": round(len(replay.item_of) / seconds, 2),
         "posts": len(posts),
-        **{split: score(desk, replay, posts, split) for split in splits},
-        **_each_set(config.get("set", "main"), desk, replay, posts),
+        **{split: score(desk, replay, posts, split, near_misses=near) for split in splits},
+        **_each_set(config.get("set", "main"), desk, replay, posts, near),
         "stories": story_figures(replay, stories, posts),
     }
 
 
-def _each_set(name: str, desk: DeskSet, replay: Replay, posts: Sequence[Post]) -> Config:
+def _each_set(
+    name: str,
+    desk: DeskSet,
+    replay: Replay,
+    posts: Sequence[Post],
+    near: Collection[tuple[str, str]],
+) -> Config:
     """For the report (B and D on one watchlist), each set's own figures from the same run."""
     if name != "report":
         return {}
     return {
-        f"report_{part}": score(desk, replay, posts, "report", among=SETS[part]().claims)
+        f"report_{part}": score(
+            desk, replay, posts, "report", among=SETS[part]().claims, near_misses=near
+        )
         for part in ("holdout", "d")
     }
 

@@ -6,7 +6,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -212,7 +212,8 @@ def make_relevance(settings: Settings) -> Relevance:
     """How candidates become evidence: calibrated on the stance model's relatedness; the
     similarity alone for classifiers that cannot tell relatedness."""
     tuned = is_model_dir(settings.stance_model)  # a cross-encoder tuned by the desk
-    return for_model("crossencoder" if tuned else settings.stance_model)
+    decision = for_model("crossencoder" if tuned else settings.stance_model)
+    return replace(decision, review_band=settings.review_band)
 
 
 def build_service(

@@ -119,6 +119,15 @@ class Settings(BaseSettings):
         "(0.6 is the tuned operating point, docs/stance.md); otherwise the cosine similarity "
         "(a watchlist's `defaults.threshold` and a claim's `threshold` override it).",
     )
+    review_band: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="How far under a claim's threshold a candidate's relevance may fall and "
+        "still be kept as a near miss: not alerted, listed on the claim's page (and counted in "
+        "the digest) for editors to accept as evidence or dismiss. 0 keeps none. Only with a "
+        'stance model that tells relatedness (docs/stance.md, "Near misses").',
+    )
     stance_model: str = Field(
         "builtin",
         description="Stance model: `builtin` (the feature model shipped in the package, chosen "

@@ -13,10 +13,11 @@ reaches the claim's threshold, which editors' feedback keeps moving
 The weights put the desk set's tuned operating point at the default threshold, 0.6: a claim's
 ``threshold`` (or a watchlist's) raises or lowers it from there.
 
-A candidate that falls short of its threshold by less than :data:`REVIEW_BAND` is a **near
-miss** (:meth:`Relevance.near_miss`): not evidence and never alerted, but kept for editors to
-confirm or dismiss, so that what the decision misses is a click away rather than lost. The band
-was chosen on the development desk sets (the first set and C; docs/benchmarks.md, "Near misses").
+A candidate that falls short of its threshold by no more than :data:`REVIEW_BAND` (the setting
+``MONITOR_REVIEW_BAND``) is a **near miss** (:meth:`Relevance.near_miss`): not evidence and
+never alerted, but kept for editors to confirm or dismiss, so that what the decision misses is a
+click away rather than lost. The band was chosen on the development desk sets (the first set
+and C; docs/benchmarks.md, "Near misses").
 
 A classifier that cannot tell relatedness (``MONITOR_STANCE_MODEL=none``, an NLI model) keeps
 the older rule: the similarity alone must reach the threshold (:data:`SIMILARITY_ONLY`).
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 
 CANDIDATE_SIMILARITY = 0.35
 # How far under its claim's threshold a candidate's relevance may fall and still be shown to
-# editors as a near miss.
+# editors as a near miss (the default of ``MONITOR_REVIEW_BAND``).
 REVIEW_BAND = 0.3
 
 
@@ -43,6 +44,7 @@ class Relevance:
     margin_weight: float = 0.0
     bias: float = 0.0
     uses_related: bool = True
+    review_band: float = REVIEW_BAND  # how far under the threshold a near miss may fall
 
     def score(self, similarity: float, related: float, margin: float = 0.0) -> float:
         """The relevance of a candidate, in [0, 1]."""
@@ -70,13 +72,13 @@ class Relevance:
     def near_miss(
         self, similarity: float, related: float, threshold: float, margin: float = 0.0
     ) -> bool:
-        """Whether a candidate that is not evidence came within :data:`REVIEW_BAND` of its
+        """Whether a candidate that is not evidence came within :attr:`review_band` of its
         claim's threshold. A decision by similarity alone has no near misses: its candidates
         are found at the threshold itself."""
-        if not self.uses_related or similarity < self.gate(threshold):
+        if not self.uses_related or self.review_band <= 0 or similarity < self.gate(threshold):
             return False
         relevance = self.score(similarity, related, margin)
-        return threshold - REVIEW_BAND <= relevance < threshold
+        return threshold - self.review_band <= relevance < threshold
 
 
 SIMILARITY_ONLY = Relevance(candidate_similarity=0.0, uses_related=False)

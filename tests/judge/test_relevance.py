@@ -63,3 +63,13 @@ def test_a_candidate_just_under_the_bar_is_a_near_miss_for_editors_to_review() -
 def test_a_decision_by_similarity_alone_has_no_near_misses() -> None:
     assert not SIMILARITY_ONLY.near_miss(0.59, 1.0, 0.6)
     assert not SIMILARITY_ONLY.near_miss(0.4, 1.0, 0.6)
+
+
+def test_a_desk_can_narrow_the_band_or_keep_no_near_misses() -> None:
+    from dataclasses import replace
+
+    similarity, related, margin = 0.5, 0.3, 0.1
+    score = CALIBRATED.score(similarity, related, margin)
+    narrow = replace(CALIBRATED, review_band=0.6 - score - 0.01)
+    assert not narrow.near_miss(similarity, related, 0.6, margin)
+    assert not replace(CALIBRATED, review_band=0.0).near_miss(similarity, related, 0.6, margin)
