@@ -11,9 +11,11 @@ from typing import TypeVar
 
 from fastapi import HTTPException, Request
 
+from monitor.alerting import accepted_adjustment
 from monitor.editing import Editor
 from monitor.notify.feedback import FeedbackHandler
 from monitor.store import Repository
+from monitor.types import NearMissRecord, Review
 from monitor.web.metrics import MetricsAccess
 from monitor.web.throttle import LoginThrottle
 
@@ -37,6 +39,14 @@ class WebContext:
     feedback: FeedbackHandler | None = None
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     metrics_access: MetricsAccess = field(default_factory=MetricsAccess)
+
+    def review_near_miss(self, near_miss_id: int, review: Review, editor: str) -> NearMissRecord:
+        """An editor's review of a near miss, for the claim page and the API alike: accepted,
+        it counts as a "relevant" and lowers its claim's bar a step (:mod:`monitor.alerting`
+        decides by how much; storage records it). Raises NotFoundError for an unknown id."""
+        return self.repository.review_near_miss(
+            near_miss_id, review, editor, self.clock(), adjust=accepted_adjustment
+        )
 
 
 def found(value: T | None, what: str) -> T:

@@ -1,5 +1,5 @@
 """Claims: list, read, add or change (with backfill), preview; their evidence, whose stance
-editors correct."""
+editors correct; their near misses, which editors accept or dismiss."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from monitor.web.api.models import (
     ClaimIn,
     ClaimOut,
     EvidenceOut,
+    NearMissOut,
     PreviewOut,
+    ReviewIn,
     SavedClaimOut,
     StanceIn,
 )
@@ -124,3 +126,39 @@ def correct_stance(
     except NotFoundError as err:
         raise HTTPException(404, "no such evidence") from err
     return EvidenceOut.of(record)
+
+
+@router.get("/claims/{claim_id}/near-misses", response_model=list[NearMissOut], responses={404: {}})
+def claim_near_misses(
+    request: Request,
+    claim_id: RowId,
+    user: ApiViewer,
+    include_reviewed: bool = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[NearMissOut]:
+    """The claim's near misses (candidates just under its bar), most relevant first: those
+    nobody has reviewed, or all of them with ``include_reviewed``."""
+    claim_or_404(request, claim_id)
+    records = web(request).repository.near_misses(
+        claim_id, open_only=not include_reviewed, limit=limit, offset=offset
+    )
+    return [NearMissOut.of(r) for r in records]
+
+
+@router.post(
+    "/near-misses/{near_miss_id}/review",
+    response_model=NearMissOut,
+    responses={404: {}, 422: {"description": "Neither accepted nor dismissed."}},
+)
+def review_near_miss(
+    request: Request, near_miss_id: RowId, body: ReviewIn, user: ApiEditor
+) -> NearMissOut:
+    """Accept the near miss (it is recorded as evidence, without an alert, and its claim's
+    threshold is lowered a step) or dismiss it. The first review stands: a near miss reviewed
+    already is returned as it is."""
+    try:
+        record = web(request).review_near_miss(near_miss_id, body.review, user.name)
+    except NotFoundError as err:
+        raise HTTPException(404, "no such near miss") from err
+    return NearMissOut.of(record)

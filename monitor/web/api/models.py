@@ -14,6 +14,8 @@ from monitor.types import (
     AlertStatus,
     Claim,
     EvidenceRecord,
+    NearMissRecord,
+    Review,
     Source,
     SourceKind,
     SourceSpec,
@@ -259,6 +261,58 @@ class StanceIn(BaseModel):
 
     def value(self) -> Stance:
         return Stance(self.stance)
+
+
+class NearMissOut(BaseModel):
+    """A candidate that fell just under its claim's bar: not evidence, never alerted, kept for
+    editors to review."""
+
+    id: int
+    claim_id: int
+    claim_key: str
+    item_id: int
+    title: str
+    url: str
+    source: str
+    published_at: datetime | None
+    recorded_at: datetime
+    quote: str
+    similarity: float = Field(description="How close the passage is to the claim (cosine).")
+    relevance: float = Field(description="The score that fell short of the claim's threshold.")
+    stance: Stance = Field(description="What the model read.")
+    stance_confidence: float
+    holder: str
+    review: Review | None = Field(description="What an editor made of it (null: not reviewed).")
+    reviewed_by: str | None = Field(description="The editor who reviewed it (null: nobody).")
+
+    @classmethod
+    def of(cls, record: NearMissRecord) -> NearMissOut:
+        found = record.near_miss.evidence
+        return cls(
+            id=record.id,
+            claim_id=found.claim_id,
+            claim_key=record.claim_key,
+            item_id=found.item_id,
+            title=record.item_title,
+            url=record.item_url,
+            source=record.source_name,
+            published_at=record.published_at,
+            recorded_at=record.created_at,
+            quote=found.quote,
+            similarity=found.score,
+            relevance=record.near_miss.relevance,
+            stance=found.stance,
+            stance_confidence=found.stance_confidence,
+            holder=found.holder,
+            review=record.review,
+            reviewed_by=record.reviewed_by or None,
+        )
+
+
+class ReviewIn(BaseModel):
+    """An editor's review of a near miss (the API's body, the claim page's buttons)."""
+
+    review: Review
 
 
 class AlertOut(BaseModel):

@@ -1,6 +1,6 @@
-"""A claim's page (its evidence timeline, where editors correct a stance, and edit history) and
-the claim editor, whose Preview shows what the claim would match in the archive before it is
-saved."""
+"""A claim's page (its evidence timeline, where editors correct a stance; its near misses, which
+they accept or dismiss; its edit history) and the claim editor, whose Preview shows what the
+claim would match in the archive before it is saved."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from monitor.types import EDITOR_STANCES, ClaimSpec, Role, Stance, User, Verdict
+from monitor.types import EDITOR_STANCES, ClaimSpec, Review, Role, Stance, User, Verdict
 from monitor.watchlists import ClaimSchema
-from monitor.web.api.models import StanceIn
+from monitor.web.api.models import ReviewIn, StanceIn
 from monitor.web.auth import PageEditor, PageViewer
 from monitor.web.context import found, web
 from monitor.web.pages.common import Form, RowId, form_page, form_text, page_router, problem
 from monitor.web.templating import render, render_error
 
 router = page_router()
+NEAR_MISSES_SHOWN = 20  # the most relevant; the rest come up as these are reviewed
 
 
 def slug(text: str) -> str:
@@ -40,6 +41,8 @@ def new_claim(request: Request, user: PageEditor, watchlist: str = "") -> HTMLRe
 def claim_page(request: Request, claim_id: RowId, user: PageViewer) -> HTMLResponse:
     repository = web(request).repository
     claim = found(repository.find_claim(claim_id), "claim")
+    near_misses = repository.near_misses(claim_id, limit=NEAR_MISSES_SHOWN)
+    waiting = repository.open_near_miss_counts().get(claim_id, 0)
     return render(
         request,
         "claim.html",
@@ -51,6 +54,8 @@ def claim_page(request: Request, claim_id: RowId, user: PageViewer) -> HTMLRespo
             "backfilled": request.query_params.get("backfilled"),
             "can_correct": user.role.allows(Role.EDITOR),
             "stances": EDITOR_STANCES,
+            "near_misses": near_misses,
+            "more_near_misses": max(0, waiting - len(near_misses)),
         },
     )
 
@@ -69,6 +74,32 @@ async def correct_stance(
     found(next((r for r in records if r.evidence.claim_id == claim_id), None), "evidence")
     context.repository.correct_stance(evidence_id, stance, user.name, context.clock())
     return RedirectResponse(f"/claims/{claim_id}#evidence-{evidence_id}", status_code=303)
+
+
+@router.post("/claims/{claim_id}/near-misses/{near_miss_id}/review")
+async def review_near_miss(
+    request: Request, claim_id: RowId, near_miss_id: RowId, user: PageEditor
+) -> Response:
+    """Accept one of the claim's near misses (the button "Bears on the claim") or dismiss it
+    ("Does not"), validated as the API does."""
+    form = await request.form()
+    review = editor_review(form_text(form, "review"))
+    if isinstance(review, list):
+        return render_error(request, 422, "The near miss was not reviewed", review)
+    context = web(request)
+    records = context.repository.near_misses(ids=[near_miss_id], open_only=False, limit=1)
+    mine = (r for r in records if r.near_miss.evidence.claim_id == claim_id)
+    found(next(mine, None), "near miss")
+    context.review_near_miss(near_miss_id, review, user.name)
+    return RedirectResponse(f"/claims/{claim_id}#near-misses", status_code=303)
+
+
+def editor_review(value: str) -> Review | list[str]:
+    """The review an editor chose, or the problems that keep it from being one."""
+    try:
+        return ReviewIn.model_validate({"review": value}).review
+    except ValidationError as err:
+        return [problem(error) for error in err.errors()]
 
 
 def editor_stance(value: str) -> Stance | list[str]:

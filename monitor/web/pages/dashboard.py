@@ -1,5 +1,6 @@
-"""The dashboard: every claim with its latest evidence and a chart of supporting and
-contradicting evidence per day, stale claims, failing sources."""
+"""The dashboard: every claim with its latest evidence, a chart of supporting and
+contradicting evidence per day and the near misses waiting for review; stale claims, failing
+sources."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class ClaimRow:
     supports: int
     contradicts: int
     stale: bool
+    near_misses: int  # waiting for an editor's review
 
 
 def chart(moments: list[tuple[datetime, Stance]], now: datetime) -> list[Bar]:
@@ -73,6 +75,7 @@ def dashboard(request: Request, user: PageViewer) -> HTMLResponse:
     now = context.clock()
     latest = repository.latest_evidence()
     moments = repository.stance_counts(now - timedelta(days=CHART_DAYS))
+    waiting = repository.open_near_miss_counts()
     rows = []
     for claim in repository.claims():
         record = latest.get(claim.id)
@@ -86,6 +89,7 @@ def dashboard(request: Request, user: PageViewer) -> HTMLResponse:
                 sum(b.supports for b in bars),
                 sum(b.contradicts for b in bars),
                 stale,
+                waiting.get(claim.id, 0),
             )
         )
     sources = repository.sources(include_disabled=True)
