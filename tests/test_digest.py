@@ -24,7 +24,10 @@ from monitor.types import (
     DigestStatus,
     Evidence,
     EvidenceRecord,
+    FeedEntry,
+    NearMiss,
     ReportedStance,
+    Review,
     Source,
     SourceKind,
     Stance,
@@ -94,6 +97,41 @@ def test_recipients_get_a_text_and_html_digest_of_what_changed(
     [record] = repository.digests("desk")
     assert record.status is DigestStatus.SENT
     assert record.sent_at == NOW
+
+
+def test_the_digest_lists_the_claims_with_near_misses_waiting_for_review(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
+    repository = desk_with_evidence(tmp_path)
+    claims = {c.key: c.id for c in repository.claims("desk")}
+    [wire, _] = sorted(repository.sources(), key=lambda s: s.name)
+    stories = repository.add_items(
+        wire.id,
+        [
+            FeedEntry(f"https://wire.example/n{n}", f"https://wire.example/n{n}", "Kursk", "K")
+            for n in range(3)
+        ],
+        NOW - timedelta(hours=2),
+    )
+    near = [
+        NearMiss(Evidence(claims[key], item.id, 0.45, "Kursk", Stance.MENTIONS, 0.5), 0.4)
+        for key, item in zip(["troops", "troops", "drones"], stories, strict=True)
+    ]
+    repository.record_judgement(
+        [s.id for s in stories], [], NOW - timedelta(hours=2), near_misses=near
+    )
+    [reviewed] = repository.near_misses(claims["drones"])
+    repository.review_near_miss(reviewed.id, Review.DISMISSED, "ana", NOW - timedelta(hours=1))
+
+    make_desk(repository, smtp.port, Clock(NOW)).send_due()
+
+    text, html = parts(smtp.received[0].message)
+    assert "WAITING FOR REVIEW" in text
+    assert "- North Korean troops fight in Kursk: 2 items" in text
+    assert "Waiting for review" in html and "(2 items)" in html
+    # A dismissed near miss waits for nobody.
+    waiting = text[text.index("WAITING FOR REVIEW") :].split("\n\n")[0]
+    assert "Shahed" not in waiting
 
 
 def test_refused_recipients_are_recorded_and_the_others_still_get_it(

@@ -1,7 +1,8 @@
 """What a daily digest says, decided from plain data (pure: the clock is passed in).
 
 Per claim: the evidence stored since the last digest, counted by stance, with the best quotes
-and the outlets that carried it; claims with no evidence for a while (stale); sources failing.
+and the outlets that carried it; claims with no evidence for a while (stale); claims with near
+misses waiting for editors' review; sources failing.
 """
 
 from __future__ import annotations
@@ -59,6 +60,15 @@ class StaleClaim:
 
 
 @dataclass(frozen=True)
+class WaitingClaim:
+    """A claim with near misses nobody has reviewed: items just under its bar, not alerted."""
+
+    key: str
+    text: str
+    near_misses: int
+
+
+@dataclass(frozen=True)
 class FailedSource:
     """A source whose last fetch failed, or that was disabled after failing."""
 
@@ -83,6 +93,7 @@ class Digest:
     stale: tuple[StaleClaim, ...]
     failed_sources: tuple[FailedSource, ...]
     quiet_claims: int  # claims with no new evidence (stale or not)
+    waiting: tuple[WaitingClaim, ...] = ()  # claims with near misses to review
 
     @property
     def supports(self) -> int:
@@ -119,8 +130,10 @@ def compose_digest(
     last_evidence_at: Mapping[int, datetime],
     sources: Sequence[Source],
     stale_after: timedelta,
+    near_misses: Mapping[int, int] | None = None,
 ) -> Digest:
-    """The digest of evidence stored in [``since``, ``until``) for ``claims``."""
+    """The digest of evidence stored in [``since``, ``until``) for ``claims``; ``near_misses``
+    counts each claim's near misses waiting for review."""
     by_claim: dict[int, list[EvidenceRecord]] = {}
     for record in evidence:
         if record.evidence.stance is not Stance.UNRELATED:
@@ -137,7 +150,20 @@ def compose_digest(
         stale=stale_claims(claims, by_claim, last_evidence_at, until, stale_after),
         failed_sources=failed_sources(sources),
         quiet_claims=len(claims) - len(changes),
+        waiting=waiting_claims(claims, near_misses or {}),
     )
+
+
+def waiting_claims(
+    claims: Sequence[Claim], near_misses: Mapping[int, int]
+) -> tuple[WaitingClaim, ...]:
+    """Claims with near misses to review, the most first."""
+    waiting = [
+        WaitingClaim(claim.key, claim.text, near_misses[claim.id])
+        for claim in claims
+        if near_misses.get(claim.id, 0) > 0
+    ]
+    return tuple(sorted(waiting, key=lambda w: -w.near_misses))
 
 
 def _change(claim: Claim, records: Sequence[EvidenceRecord]) -> ClaimChange:

@@ -84,6 +84,7 @@ class DigestDesk:
             last_evidence_at=self.repository.last_evidence_at(key, until),
             sources=self.repository.digest_sources(key),
             stale_after=timedelta(days=spec.stale_after_days),
+            near_misses=self.repository.open_near_miss_counts(),
         )
 
     def preview(self, key: str) -> Digest:
