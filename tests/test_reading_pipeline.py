@@ -7,19 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.judge.relevance import CALIBRATED
 from monitor.judge.stance import StanceQuery
-from monitor.notify.slack import SlackSink
-from monitor.pipeline import Pipeline
-from monitor.store import open_store
 from monitor.types import Stance, StanceResult
-from monitor.watchlists import parse_watchlist
-from tests.support.databases import database_url
 from tests.support.embedders import HashingEmbedder
 from tests.support.servers import LocalServer, Response, SlackAPI
+from tests.support.wire import rss, wire_desk
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 WATCHLIST = """
@@ -63,31 +57,14 @@ class SwayedByDenials:
         return results
 
 
-def feed(*items: tuple[str, str]) -> bytes:
-    entries = "".join(
-        f"<item><title>{escape(t)}</title><link>https://wire.example/{n}</link>"
-        f"<guid>https://wire.example/{n}</guid><description>{escape(b)}</description></item>"
-        for n, (t, b) in enumerate(items)
-    )
-    return f'<rss version="2.0"><channel><title>Wire</title>{entries}</channel></rss>'.encode()
-
-
 def test_the_news_is_the_stance_and_the_recalled_denial_is_listed_with_who_denied(
     tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
 ) -> None:
-    feed_server.responses["/wire.xml"] = Response(feed(SHIPMENTS, ADJACENT))
-    repository = open_store(database_url(tmp_path / "m.sqlite3"))
-    pipeline = Pipeline(
-        repository,
-        Fetcher(FetchPolicy(user_agent="t", allow_private=True)),
-        HashingEmbedder(),
-        SwayedByDenials(),
-        SlackSink(slack_api.token, f"{slack_api.url}/api/"),
-        clock=lambda: NOW,
-        relevance=CALIBRATED,
+    feed_server.responses["/wire.xml"] = Response(rss(SHIPMENTS, ADJACENT))
+    watchlist = WATCHLIST.format(base=feed_server.url)
+    repository, pipeline = wire_desk(
+        tmp_path, watchlist, slack_api, SwayedByDenials(), CALIBRATED, NOW
     )
-    watchlist = parse_watchlist(WATCHLIST.format(base=feed_server.url), tmp_path / "arms.yaml")
-    repository.sync_watchlists([watchlist], NOW)
 
     pipeline.run_cycle(repository.sources())
 

@@ -184,6 +184,19 @@ def to_correction(
 
 
 def to_evidence(row: EvidenceRow) -> Evidence:
+    return _reading(
+        row,
+        corrected_by=row.corrected_by or "",
+        model_stance=Stance(row.model_stance) if row.model_stance else None,
+    )
+
+
+def to_near_miss(row: NearMissRow) -> NearMiss:
+    return NearMiss(_reading(row, alert=False), row.relevance)
+
+
+def _reading(row: EvidenceRow | NearMissRow, **extra: Any) -> Evidence:
+    """The reading an evidence or near-miss row keeps (their shared columns)."""
     return Evidence(
         claim_id=row.claim_id,
         item_id=row.item_id,
@@ -194,53 +207,31 @@ def to_evidence(row: EvidenceRow) -> Evidence:
         holder=row.holder or "",
         reported=to_reported(row.reported),
         related=row.related,
-        corrected_by=row.corrected_by or "",
-        model_stance=Stance(row.model_stance) if row.model_stance else None,
+        **extra,
     )
 
 
 def evidence_row(found: Evidence, now: datetime) -> EvidenceRow:
-    return EvidenceRow(
-        claim_id=found.claim_id,
-        item_id=found.item_id,
-        score=found.score,
-        quote=found.quote,
-        stance=found.stance.value,
-        stance_confidence=found.stance_confidence,
-        created_at=now,
-        **attribution_columns(found),
-    )
+    return EvidenceRow(**_reading_columns(found), created_at=now)
 
 
 def near_miss_row(found: NearMiss, now: datetime) -> NearMissRow:
-    reading = found.evidence
     return NearMissRow(
-        claim_id=reading.claim_id,
-        item_id=reading.item_id,
-        score=reading.score,
-        relevance=found.relevance,
-        quote=reading.quote,
-        stance=reading.stance.value,
-        stance_confidence=reading.stance_confidence,
-        created_at=now,
-        **attribution_columns(reading),
+        **_reading_columns(found.evidence), relevance=found.relevance, created_at=now
     )
 
 
-def to_near_miss(row: NearMissRow) -> NearMiss:
-    reading = Evidence(
-        claim_id=row.claim_id,
-        item_id=row.item_id,
-        score=row.score,
-        quote=row.quote,
-        stance=Stance(row.stance),
-        stance_confidence=row.stance_confidence,
-        alert=False,
-        holder=row.holder or "",
-        reported=to_reported(row.reported),
-        related=row.related,
-    )
-    return NearMiss(reading, row.relevance)
+def _reading_columns(found: Evidence) -> dict[str, Any]:
+    """The columns evidence and near-miss rows share, from a reading."""
+    return {
+        "claim_id": found.claim_id,
+        "item_id": found.item_id,
+        "score": found.score,
+        "quote": found.quote,
+        "stance": found.stance.value,
+        "stance_confidence": found.stance_confidence,
+        **attribution_columns(found),
+    }
 
 
 def to_near_miss_record(
