@@ -86,6 +86,16 @@ D_RULES = Rules(
     beats=12,
     splits=("report",),
 )
+# Desk set E (``e/``): built blind on 2026-12-01 like C, every claim ``tune``: it chooses the
+# default stance model again (docs/deskset.md, "Desk set E"; docs/stance-research.md, round 10).
+E_DIR = HERE / "e"
+E_RULES = Rules(
+    items=240,
+    claims=32,
+    per_label={"supports": 60, "contradicts": 75, "mentions": 55, "unrelated": 35},
+    beats=12,
+    splits=("tune",),
+)
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
@@ -101,6 +111,12 @@ C_FROZEN_SHA256 = {
 D_FROZEN_SHA256 = {
     "claims.yaml": "f62a0554a431060de22f3fc29159dba657a63f469c377a1b8747cb8fc38db81a",
     "items.jsonl": "a5ff3e1d3d6159e2c075f75a415fe7e90b17957e3b3797ea23a79033d3d5edf1",
+}
+
+# Desk set E's files, frozen the same way before any model read them.
+E_FROZEN_SHA256 = {
+    "claims.yaml": "3c8cf47c75189b9f8f5f54c60b0e3de9bd451784a8b1abdcdb3bcb8a763da89a",
+    "items.jsonl": "f9682f3ea04b381bdc410daa022027587f2f7c0ed02f37f55e623b46aaafb411",
 }
 
 # The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
@@ -312,6 +328,11 @@ def load_d(directory: Path = D_DIR) -> DeskSet:
     return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, D_RULES)
 
 
+def load_e(directory: Path = E_DIR) -> DeskSet:
+    """Desk set E: every claim in ``tune``, for choosing; never reported as the product's figure."""
+    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, E_RULES)
+
+
 def load_report() -> DeskSet:
     """Desk sets B and D as one held-out set (61 claims): the figure a desk should expect."""
     b, d = load_holdout(), load_d()
@@ -324,6 +345,7 @@ SETS: dict[str, Callable[[], DeskSet]] = {
     "holdout": load_holdout,
     "c": load_c,
     "d": load_d,
+    "e": load_e,
     "report": load_report,
 }
 
