@@ -1,7 +1,7 @@
 """Does fine-tuning the shipped cross-encoder on desk-style reporting carry to unseen claims?
 
     python scripts/research/desk_finetune.py OUT.json [--folds 4] [--epochs 3] [--lr 2e-5]
-        [--replay 1000 --data FNC1] [--base DIR] [--fold-over main|c] [--compare DIR]
+        [--replay 1000 --data FNC1] [--base DIR] [--fold-over main|c|e] [--compare DIR]
 
 Continues training the cross-encoder (round 6: ``stance-ce-v3``, see ``--base``) on the
 first desk set's pairs (``bench/deskset``: real reporting, labelled by the desk's definitions;
@@ -11,7 +11,8 @@ claim**: train on the other folds' claims, read the held-out claims' pairs with 
 network and with the shipped one, classifier alone and through the reading rules
 (``monitor.judge.reading.primary``), as ``scripts/research/desk_features.py`` does.
 With ``--fold-over c`` (round 8) the folds are desk set C's claims and every first-set claim
-is trained on in each; ``--compare DIR`` reads the same pairs with another model (the shipped
+is trained on in each; with ``--fold-over e`` (round 12) E's claims, the first set and C always
+trained on; ``--compare DIR`` reads the same pairs with another model (the shipped
 v4). Desk sets B and D are never read here.
 """
 
@@ -28,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.deskset import SETS, load
+from bench.deskset import SETS
 from monitor.judge import reading
 from monitor.judge.cross import CLASSES, CrossEncoderStance, Manifest, _query_window, _result
 from monitor.judge.cross_training import (
@@ -46,6 +47,8 @@ from monitor.judge.stance import StanceQuery
 from monitor.settings import Settings
 from monitor.types import ClaimSpec, StanceResult
 
+# Per --fold-over: the desk sets every fold trains on (the folded set's other folds besides).
+TRAINED_ALWAYS = {"main": (), "c": ("main",), "e": ("main", "c")}
 FNC_OF = {
     "supports": "agree",
     "contradicts": "disagree",
@@ -106,10 +109,11 @@ def main() -> None:
     parser.add_argument(
         "--fold-over",
         default="main",
-        choices=["main", "c"],
-        help="the desk set whose claims are folded: `main` (the first set alone), or `c` "
+        choices=sorted(TRAINED_ALWAYS),
+        help="the desk set whose claims are folded: `main` (the first set alone), `c` "
         "(round 8: every first-set claim is always trained on, desk set C's claims are folded, "
-        "so a fold reads C claims that neither it nor --compare has seen)",
+        "so a fold reads C claims that neither it nor --compare has seen), or `e` (round 12: "
+        "the first set and C always trained on, E's claims folded)",
     )
     parser.add_argument(
         "--compare",
@@ -131,13 +135,13 @@ def main() -> None:
     from transformers import BertForSequenceClassification  # noqa: F401
 
     torch.manual_seed(args.seed)
-    desk = load()
-    rows, found = candidates(desk)
-    always: set[int] = set()  # rows every fold trains on and none reads
-    if args.fold_over == "c":
-        c_rows, c_found = candidates(SETS["c"]())
-        always = set(range(len(rows)))
-        rows, found = rows + c_rows, found + c_found
+    rows, found = [], []
+    for name in TRAINED_ALWAYS[args.fold_over]:
+        more_rows, more_found = candidates(SETS[name]())
+        rows, found = rows + more_rows, found + more_found
+    always = set(range(len(rows)))  # rows every fold trains on and none reads
+    folded_rows, folded_found = candidates(SETS[args.fold_over]())
+    rows, found = rows + folded_rows, found + folded_found
     shipped = CrossEncoderStance(args.base) if args.base else CrossEncoderStance()
     if "tuned_on" in Manifest.read(shipped.directory).record:
         sys.exit(
