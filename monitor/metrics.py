@@ -71,6 +71,10 @@ class StatusCollector(Collector):
                 status.sources_overdue,
             ),
             "monitor_items_unjudged": ("Items waiting to be judged.", status.unjudged),
+            "monitor_near_misses_waiting": (
+                "Candidates just under their claim's bar waiting for an editor's review.",
+                status.near_misses_waiting,
+            ),
             "monitor_alerts_pending": ("Alerts waiting to be sent.", status.alerts_pending),
             "monitor_alerts_failed": (
                 "Alerts given up on (see monitor alerts).",

@@ -122,12 +122,19 @@ def test_the_digest_lists_the_claims_with_near_misses_waiting_for_review(
     )
     [reviewed] = repository.near_misses(claims["drones"])
     repository.review_near_miss(reviewed.id, Review.DISMISSED, "ana", NOW - timedelta(hours=1))
+    late = repository.add_items(
+        wire.id,
+        [FeedEntry("https://wire.example/late", "https://wire.example/late", "K", "K")],
+        NOW,
+    )
+    after = NearMiss(Evidence(claims["troops"], late[0].id, 0.45, "K", Stance.MENTIONS, 0.5), 0.4)
+    repository.record_judgement([], [], NOW + timedelta(minutes=5), near_misses=[after])
 
     make_desk(repository, smtp.port, Clock(NOW)).send_due()
 
     text, html = parts(smtp.received[0].message)
     assert "WAITING FOR REVIEW" in text
-    assert "- North Korean troops fight in Kursk: 2 items" in text
+    assert "- North Korean troops fight in Kursk: 2 items" in text  # not the one after 08:00
     assert "Waiting for review" in html and "(2 items)" in html
     # A dismissed near miss waits for nobody.
     waiting = text[text.index("WAITING FOR REVIEW") :].split("\n\n")[0]

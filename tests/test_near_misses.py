@@ -4,7 +4,9 @@ dismissed, it is gone and nothing else changes."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from monitor.judge.relevance import CALIBRATED, REVIEW_BAND, SIMILARITY_ONLY, Re
 from monitor.judge.stance import StanceQuery
 from monitor.store import Repository
 from monitor.types import Review, Stance, StanceResult
+from monitor.watchlists import parse_watchlist
 from tests.support.embedders import HashingEmbedder
 from tests.support.servers import LocalServer, Response, SlackAPI
 from tests.support.wire import rss, wire_desk
@@ -137,3 +140,76 @@ def test_a_decision_by_similarity_alone_keeps_no_near_misses(
 ) -> None:
     repository = judged(tmp_path, feed_server, slack_api, SIMILARITY_ONLY)
     assert repository.near_misses() == []
+
+
+def test_a_near_miss_a_backfill_made_evidence_waits_no_more_and_moves_no_bar(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
+    [claim] = repository.claims()
+    [waiting] = repository.near_misses(claim.id)
+    found = replace(waiting.near_miss.evidence, alert=True)
+
+    assert repository.backfill_evidence([found], NOW) == 1
+
+    assert repository.near_misses(claim.id) == []
+    assert repository.open_near_miss_counts() == {}
+    reviewed = repository.review_near_miss(
+        waiting.id, Review.ACCEPTED, "ana", NOW, adjust=accepted_adjustment
+    )
+    assert reviewed.evidence_id is not None
+    assert len(repository.evidence_for_claim(claim.id)) == 2  # the shipments and the backfill's
+    [claim_after] = repository.claims()
+    assert claim_after.threshold == claim.threshold
+
+
+def test_rewording_or_removing_the_claim_drops_what_waits_and_keeps_what_was_reviewed(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
+    [claim] = repository.claims()
+    [waiting] = repository.near_misses(claim.id)
+    text = WATCHLIST.format(base=feed_server.url)
+
+    def sync(yaml: str) -> None:
+        repository.sync_watchlists([parse_watchlist(yaml, tmp_path / "arms.yaml")], NOW)
+
+    sync(text.replace("\n    text:", "\n    verdict: disputed\n    text:"))  # same wording
+    assert [w.id for w in repository.near_misses(claim.id)] == [waiting.id]
+
+    sync(text.replace(CLAIM, "North Korea is shipping artillery shells to Russia by rail"))
+    assert repository.near_misses(claim.id, open_only=False) == []
+    assert repository.open_near_miss_counts() == {}
+
+
+def test_two_editors_reviewing_at_once_leave_one_review_and_one_step(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
+    [claim] = repository.claims()
+    [waiting] = repository.near_misses(claim.id)
+    start = threading.Barrier(4)
+    said: list[Review | None] = []
+
+    def review(verdict: Review, editor: str) -> None:
+        start.wait()
+        record = repository.review_near_miss(
+            waiting.id, verdict, editor, NOW, adjust=accepted_adjustment
+        )
+        said.append(record.review)
+
+    editors = [
+        threading.Thread(target=review, args=(verdict, f"editor{n}"))
+        for n, verdict in enumerate([Review.ACCEPTED, Review.DISMISSED] * 2)
+    ]
+    for thread in editors:
+        thread.start()
+    for thread in editors:
+        thread.join()
+
+    [record] = repository.near_misses(ids=[waiting.id], open_only=False)
+    assert said == [record.review] * 4  # every editor is told the one review that stands
+    accepted = record.review is Review.ACCEPTED
+    assert len(repository.evidence_for_claim(claim.id)) == 1 + accepted
+    [claim_after] = repository.claims()
+    assert claim_after.threshold == pytest.approx(claim.threshold - 0.01 * accepted)

@@ -169,7 +169,9 @@ def test_the_first_review_stands(desk: WebDesk) -> None:
     client.post(kept_.form(kept_.rain), data={"csrf_token": token, "review": "dismissed"})
     before = threshold(desk)
     again = client.post(kept_.form(kept_.rain), data={"csrf_token": token, "review": "accepted"})
-    assert again.status_code == 303
+    assert again.status_code == 409 and "dismissed by editor" in again.text
+    same = client.post(kept_.form(kept_.rain), data={"csrf_token": token, "review": "dismissed"})
+    assert same.status_code == 303
     [record] = desk.repository.near_misses(ids=[kept_.rain], open_only=False)
     assert (record.review, record.reviewed_by) == ("dismissed", "editor")
     assert threshold(desk) == before
@@ -240,13 +242,14 @@ def test_the_api_lists_a_claim_s_near_misses(desk: WebDesk) -> None:
         "dprk-shells",
         "Wire",
     )
-    assert (first["similarity"], first["relevance"]) == (0.62, 0.45)
+    assert (first["score"], first["relevance"]) == (0.62, 0.45)
     assert (first["stance"], first["stance_confidence"], first["holder"]) == (
         "supports",
         0.8,
         "NSC spokesman",
     )
-    assert (first["review"], first["reviewed_by"]) == (None, None)
+    assert (first["review"], first["reviewed_by"], first["reviewed_at"]) == (None, None, None)
+    assert (first["evidence_id"], first["reported"]) == (None, [])
     assert first["published_at"] is not None and first["recorded_at"] is not None
     assert [r["id"] for r in listed(client, desk, kept_.claim_id, "?limit=1&offset=1")] == [
         kept_.rain
@@ -279,9 +282,13 @@ def test_the_api_reviews_a_near_miss_once(desk: WebDesk) -> None:
     ]
     assert not evidence.alerted
 
+    assert answer.json()["evidence_id"] == evidence.id
+    assert answer.json()["reviewed_at"] is not None
     again = client.post(url, json={"review": "dismissed"}, headers=bearer(desk, Role.ADMIN))
-    assert again.status_code == 200
-    assert (again.json()["review"], again.json()["reviewed_by"]) == ("accepted", "editor")
+    assert again.status_code == 409 and "already accepted by editor" in again.text
+    same = client.post(url, json={"review": "accepted"}, headers=bearer(desk, Role.ADMIN))
+    assert same.status_code == 200
+    assert (same.json()["review"], same.json()["reviewed_by"]) == ("accepted", "editor")
     assert [r["id"] for r in listed(client, desk, kept_.claim_id)] == [kept_.rain]
     every = listed(client, desk, kept_.claim_id, "?include_reviewed=true")
     assert [(r["id"], r["review"]) for r in every] == [

@@ -133,7 +133,8 @@ def status() -> None:
         f"last success {format_moment(state.last_success_at)}",
         f"items       {state.items} stored, {state.items_last_day} in the last 24 h, "
         f"{state.unjudged} waiting to be judged",
-        f"evidence    last 24 h: {stances}",
+        f"evidence    last 24 h: {stances}; {state.near_misses_waiting} near misses waiting "
+        "for review",
         f"alerts      {state.alerts_sent_last_day} sent in the last 24 h, "
         f"{state.alerts_pending} pending {waiting}".rstrip()
         + f", {state.alerts_sending} being sent, {state.alerts_failed} failed",

@@ -16,6 +16,7 @@ from monitor.types import Claim, EvidenceRecord, ReportedStance, Source, Stance,
 
 QUOTES_PER_CLAIM = 3
 QUOTE_LIMIT = 400  # characters of a quote shown in the email
+WAITING_SHOWN = 10  # claims with near misses named in the email; the rest are counted
 # Contradictions first: a denial is what a desk most needs to see.
 _STANCE_ORDER = {Stance.CONTRADICTS: 0, Stance.SUPPORTS: 1, Stance.MENTIONS: 2}
 
@@ -93,7 +94,8 @@ class Digest:
     stale: tuple[StaleClaim, ...]
     failed_sources: tuple[FailedSource, ...]
     quiet_claims: int  # claims with no new evidence (stale or not)
-    waiting: tuple[WaitingClaim, ...] = ()  # claims with near misses to review
+    waiting: tuple[WaitingClaim, ...] = ()  # claims with near misses to review, the most first
+    waiting_more: int = 0  # more claims with near misses than the email names
 
     @property
     def supports(self) -> int:
@@ -139,6 +141,7 @@ def compose_digest(
         if record.evidence.stance is not Stance.UNRELATED:
             by_claim.setdefault(record.evidence.claim_id, []).append(record)
     changes = tuple(_change(c, by_claim[c.id]) for c in claims if c.id in by_claim)
+    waiting = waiting_claims(claims, near_misses or {})
     return Digest(
         watchlist_key=watchlist_key,
         watchlist_name=watchlist_name,
@@ -150,7 +153,8 @@ def compose_digest(
         stale=stale_claims(claims, by_claim, last_evidence_at, until, stale_after),
         failed_sources=failed_sources(sources),
         quiet_claims=len(claims) - len(changes),
-        waiting=waiting_claims(claims, near_misses or {}),
+        waiting=waiting[:WAITING_SHOWN],
+        waiting_more=max(0, len(waiting) - WAITING_SHOWN),
     )
 
 

@@ -72,6 +72,7 @@ class DigestDesk:
         """The digest of watchlist ``key`` for evidence stored in [``since``, ``until``)."""
         [subscription] = self.repository.digest_subscriptions(key)
         spec = subscription.spec
+        claims = self.repository.claims(key)
         return compose_digest(
             watchlist_key=key,
             watchlist_name=subscription.watchlist_name,
@@ -79,12 +80,12 @@ class DigestDesk:
             since=since,
             until=until,
             timezone=spec.timezone,
-            claims=self.repository.claims(key),
+            claims=claims,
             evidence=self.repository.digest_evidence(key, since, until),
             last_evidence_at=self.repository.last_evidence_at(key, until),
             sources=self.repository.digest_sources(key),
             stale_after=timedelta(days=spec.stale_after_days),
-            near_misses=self.repository.open_near_miss_counts(),
+            near_misses=self.repository.open_near_miss_counts([c.id for c in claims], before=until),
         )
 
     def preview(self, key: str) -> Digest:

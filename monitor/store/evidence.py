@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.alerting import decide_alert
@@ -20,7 +20,7 @@ from monitor.store.mapping import (
     to_evidence_record,
     to_policy,
 )
-from monitor.store.near_misses import add_near_misses
+from monitor.store.near_misses import add_near_misses, stored
 from monitor.store.tables import (
     AlertRow,
     ClaimRow,
@@ -60,7 +60,7 @@ class EvidenceMixin(StorageBase):
         queued = 0
         with self._transaction() as session:
             for found in evidence:
-                if evidence_exists(session, found.claim_id, found.item_id):
+                if stored(session, EvidenceRow, found.claim_id, found.item_id):
                     continue
                 row = evidence_row(found, now)
                 session.add(row)
@@ -82,7 +82,7 @@ class EvidenceMixin(StorageBase):
         recorded = 0
         with self._transaction() as session:
             for found in evidence:
-                if evidence_exists(session, found.claim_id, found.item_id):
+                if stored(session, EvidenceRow, found.claim_id, found.item_id):
                     continue
                 session.add(evidence_row(found, now))
                 recorded += 1
@@ -219,13 +219,6 @@ def set_stance(row: EvidenceRow, stance: Stance, editor: str, now: datetime) -> 
     else:
         row.model_stance, row.corrected_by, row.corrected_at = model, editor, now
     row.stance = stance.value
-
-
-def evidence_exists(session: Session, claim_id: int, item_id: int) -> bool:
-    query = select(EvidenceRow.id).where(
-        and_(EvidenceRow.claim_id == claim_id, EvidenceRow.item_id == item_id)
-    )
-    return session.scalar(query) is not None
 
 
 def _story_already_has(session: Session, evidence: EvidenceRow) -> bool:

@@ -235,7 +235,12 @@ def _reading_columns(found: Evidence) -> dict[str, Any]:
 
 
 def to_near_miss_record(
-    row: NearMissRow, claim_key: str, item: ItemRow, source_name: str
+    row: NearMissRow,
+    claim_key: str,
+    item: ItemRow,
+    source_name: str,
+    *,
+    evidence_id: int | None = None,
 ) -> NearMissRecord:
     return NearMissRecord(
         id=row.id,
@@ -248,6 +253,8 @@ def to_near_miss_record(
         created_at=row.created_at,
         review=Review(row.review) if row.review else None,
         reviewed_by=row.reviewed_by or "",
+        reviewed_at=row.reviewed_at,
+        evidence_id=evidence_id,
     )
 
 

@@ -8,7 +8,15 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from monitor.store.base import StorageBase, storage_errors
-from monitor.store.tables import AlertRow, EvidenceRow, ItemRow, SourceRow, WatchlistRow
+from monitor.store.near_misses import WAITING
+from monitor.store.tables import (
+    AlertRow,
+    EvidenceRow,
+    ItemRow,
+    NearMissRow,
+    SourceRow,
+    WatchlistRow,
+)
 from monitor.types import AlertStatus, ServiceStatus
 
 
@@ -63,6 +71,7 @@ class StatusMixin(StorageBase):
                 oldest_pending_at=session.scalar(
                     select(func.min(AlertRow.created_at)).where(pending)
                 ),
+                near_misses_waiting=count(select(func.count(NearMissRow.id)).where(WAITING)),
                 watchlists_refused=tuple(
                     session.scalars(
                         select(WatchlistRow.sync_refused)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from monitor.ownership import is_older_copy, refusal
 from monitor.store.base import StorageBase, sha256_key, storage_errors
 from monitor.store.mapping import policy_json, seconds, to_claim, to_watchlist
+from monitor.store.near_misses import drop_waiting
 from monitor.store.sources import re_enable
 from monitor.store.tables import (
     AlertRow,
@@ -245,6 +246,8 @@ def _sync_claims(
         if row is None:
             row = ClaimRow(watchlist_id=watchlist_id, key=spec.key)
             session.add(row)
+        elif row.text != spec.text or list(row.paraphrases or ()) != list(spec.paraphrases):
+            drop_waiting(session, row.id)  # judged against wording that is gone
         row.text = spec.text
         row.paraphrases = list(spec.paraphrases)
         row.threshold = spec.threshold
@@ -255,6 +258,7 @@ def _sync_claims(
     for gone in existing.values():
         if gone.active:
             _mute_pending_alerts(session, gone.id, "its claim was removed from the watchlist")
+            drop_waiting(session, gone.id)
         gone.active = False
         gone.updated_at = now
     return len(claims)

@@ -110,6 +110,8 @@ class NearMissRecord:
     created_at: datetime
     review: Review | None = None  # None: nobody has looked at it yet
     reviewed_by: str = ""
+    reviewed_at: datetime | None = None
+    evidence_id: int | None = None  # the evidence it became (accepted, or found by a backfill)
 
 
 @dataclass(frozen=True)

@@ -26,3 +26,4 @@ class ServiceStatus:
     oldest_pending_at: datetime | None
     # Syncs refused for carrying an older copy of a watchlist than the database holds.
     watchlists_refused: tuple[str, ...] = ()
+    near_misses_waiting: int = 0  # candidates just under their claim's bar, not reviewed

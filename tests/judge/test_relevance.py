@@ -3,7 +3,11 @@ over the watchlist's other claims together (the calibrated decision, as shipped)
 
 from __future__ import annotations
 
-from monitor.judge.relevance import CALIBRATED, SIMILARITY_ONLY
+from dataclasses import replace
+
+from monitor.app import make_relevance
+from monitor.judge.relevance import CALIBRATED, REVIEW_BAND, SIMILARITY_ONLY, for_model
+from monitor.settings import load_settings
 
 
 def test_without_relatedness_the_similarity_must_reach_the_threshold() -> None:
@@ -36,8 +40,6 @@ def test_editors_raising_the_threshold_drops_borderline_candidates() -> None:
 
 
 def test_each_stance_model_that_tells_relatedness_has_its_calibration() -> None:
-    from monitor.judge.relevance import for_model
-
     assert for_model("builtin") is CALIBRATED
     assert for_model("crossencoder").uses_related
     assert for_model("none") is SIMILARITY_ONLY
@@ -45,8 +47,6 @@ def test_each_stance_model_that_tells_relatedness_has_its_calibration() -> None:
 
 
 def test_a_candidate_just_under_the_bar_is_a_near_miss_for_editors_to_review() -> None:
-    from monitor.judge.relevance import REVIEW_BAND
-
     similarity, related, margin = 0.5, 0.3, 0.1
     score = CALIBRATED.score(similarity, related, margin)
     assert 0.6 - REVIEW_BAND <= score < 0.6
@@ -66,10 +66,16 @@ def test_a_decision_by_similarity_alone_has_no_near_misses() -> None:
 
 
 def test_a_desk_can_narrow_the_band_or_keep_no_near_misses() -> None:
-    from dataclasses import replace
-
     similarity, related, margin = 0.5, 0.3, 0.1
     score = CALIBRATED.score(similarity, related, margin)
     narrow = replace(CALIBRATED, review_band=0.6 - score - 0.01)
     assert not narrow.near_miss(similarity, related, 0.6, margin)
     assert not replace(CALIBRATED, review_band=0.0).near_miss(similarity, related, 0.6, margin)
+
+
+def test_the_service_decides_with_the_band_its_settings_give() -> None:
+    assert load_settings().review_band == REVIEW_BAND
+    assert make_relevance(load_settings(review_band=0.0)).review_band == 0.0
+    assert make_relevance(load_settings(review_band=0.2)).near_miss(0.5, 0.3, 0.6, 0.1) is (
+        CALIBRATED.score(0.5, 0.3, 0.1) >= 0.4
+    )

@@ -149,16 +149,22 @@ def claim_near_misses(
 @router.post(
     "/near-misses/{near_miss_id}/review",
     response_model=NearMissOut,
-    responses={404: {}, 422: {"description": "Neither accepted nor dismissed."}},
+    responses={
+        404: {},
+        409: {"description": "Another editor reviewed it the other way first."},
+        422: {"description": "Neither accepted nor dismissed."},
+    },
 )
 def review_near_miss(
     request: Request, near_miss_id: RowId, body: ReviewIn, user: ApiEditor
 ) -> NearMissOut:
     """Accept the near miss (it is recorded as evidence, without an alert, and its claim's
-    threshold is lowered a step) or dismiss it. The first review stands: a near miss reviewed
-    already is returned as it is."""
+    threshold is lowered a step) or dismiss it. The first review stands: the same review again
+    returns the near miss as it is, the other one is refused (409)."""
     try:
         record = web(request).review_near_miss(near_miss_id, body.review, user.name)
     except NotFoundError as err:
         raise HTTPException(404, "no such near miss") from err
+    if record.review is not body.review:
+        raise HTTPException(409, f"already {record.review} by {record.reviewed_by}")
     return NearMissOut.of(record)

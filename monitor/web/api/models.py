@@ -277,13 +277,18 @@ class NearMissOut(BaseModel):
     published_at: datetime | None
     recorded_at: datetime
     quote: str
-    similarity: float = Field(description="How close the passage is to the claim (cosine).")
+    score: float = Field(description="How close the passage is to the claim (cosine).")
     relevance: float = Field(description="The score that fell short of the claim's threshold.")
     stance: Stance = Field(description="What the model read.")
     stance_confidence: float
     holder: str
+    reported: list[ReportedOut]  # positions the item reports besides its news
     review: Review | None = Field(description="What an editor made of it (null: not reviewed).")
     reviewed_by: str | None = Field(description="The editor who reviewed it (null: nobody).")
+    reviewed_at: datetime | None
+    evidence_id: int | None = Field(
+        description="The evidence it became (accepted, or found by a backfill); null: none."
+    )
 
     @classmethod
     def of(cls, record: NearMissRecord) -> NearMissOut:
@@ -299,13 +304,18 @@ class NearMissOut(BaseModel):
             published_at=record.published_at,
             recorded_at=record.created_at,
             quote=found.quote,
-            similarity=found.score,
+            score=found.score,
             relevance=record.near_miss.relevance,
             stance=found.stance,
             stance_confidence=found.stance_confidence,
             holder=found.holder,
+            reported=[
+                ReportedOut(stance=r.stance, holder=r.holder, quote=r.quote) for r in found.reported
+            ],
             review=record.review,
             reviewed_by=record.reviewed_by or None,
+            reviewed_at=record.reviewed_at,
+            evidence_id=record.evidence_id,
         )
 
 

@@ -42,7 +42,7 @@ def claim_page(request: Request, claim_id: RowId, user: PageViewer) -> HTMLRespo
     repository = web(request).repository
     claim = found(repository.find_claim(claim_id), "claim")
     near_misses = repository.near_misses(claim_id, limit=NEAR_MISSES_SHOWN)
-    waiting = repository.open_near_miss_counts().get(claim_id, 0)
+    waiting = repository.open_near_miss_counts([claim_id]).get(claim_id, 0)
     return render(
         request,
         "claim.html",
@@ -90,7 +90,10 @@ async def review_near_miss(
     records = context.repository.near_misses(ids=[near_miss_id], open_only=False, limit=1)
     mine = (r for r in records if r.near_miss.evidence.claim_id == claim_id)
     found(next(mine, None), "near miss")
-    context.review_near_miss(near_miss_id, review, user.name)
+    record = context.review_near_miss(near_miss_id, review, user.name)
+    if record.review is not review:  # another editor got there first
+        said = f"{record.review} by {record.reviewed_by}" if record.review else "set aside"
+        return render_error(request, 409, "The near miss was reviewed already", [said])
     return RedirectResponse(f"/claims/{claim_id}#near-misses", status_code=303)
 
 
