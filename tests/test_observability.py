@@ -26,12 +26,13 @@ def test_status_summarises_the_service_and_flags_trouble(
     desk = Desk(tmp_path, slack_api)
     desk.evidence("shells")
     desk.evidence("drones", Stance.CONTRADICTS)
+    desk.near_miss("shells")
     env = {"MONITOR_DATABASE_URL": database_url(tmp_path / "desk.sqlite3")}
 
     healthy = run_cli(["status"], env=env, clock=desk.clock)
     assert healthy.exit_code == 0, healthy.output
     assert "3 pending" in healthy.output  # the contradiction also goes to #denials
-    assert "last 24 h: 1 contradicts, 1 supports" in healthy.output
+    assert "last 24 h: 1 contradicts, 1 supports; 1 near misses waiting" in healthy.output
     assert "7 enabled" not in healthy.output and "2 enabled, 0 failing" in healthy.output
 
     slack_api.errors["#arms"] = "is_archived"
@@ -48,12 +49,14 @@ def test_status_summarises_the_service_and_flags_trouble(
 def test_metrics_expose_counters_and_queue_gauges(tmp_path: Path, slack_api: SlackAPI) -> None:
     desk = Desk(tmp_path, slack_api)
     desk.evidence("shells")
+    desk.near_miss("drones")
     web = FastAPI()
     web.include_router(metrics_router(desk.repository, desk.clock))
     with serving_app(web) as url:
         before = httpx.get(f"{url}/metrics", timeout=10)
         assert before.status_code == 200
         assert "monitor_alerts_pending 1.0" in before.text
+        assert "monitor_near_misses_waiting 1.0" in before.text
         desk.outbox().deliver()
         after = httpx.get(f"{url}/metrics", timeout=10).text
     assert "monitor_alerts_pending 0.0" in after

@@ -3,12 +3,13 @@ server, and a way to produce evidence for its claims."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from monitor.notify.outbox import Outbox
 from monitor.notify.slack import SlackSink
 from monitor.store import Repository, open_store
-from monitor.types import Evidence, FeedEntry, Stance
+from monitor.types import Evidence, FeedEntry, NearMiss, Stance
 from monitor.watchlists import parse_watchlist
 from tests.support.clock import NOW, Clock
 from tests.support.databases import database_url
@@ -58,6 +59,16 @@ class Desk:
 
     def evidence(self, claim: str, stance: Stance = Stance.SUPPORTS, source: str = "Wire") -> int:
         """Store a new item with evidence for ``claim``; returns the alerts queued."""
+        found = self._reading(claim, stance, source)
+        return self.repository.record_judgement([found.item_id], [found], self.clock())
+
+    def near_miss(self, claim: str, relevance: float = 0.45) -> None:
+        """Store a new item kept as a near miss of ``claim`` (just under its bar)."""
+        found = self._reading(claim, Stance.MENTIONS, "Wire")
+        kept = NearMiss(replace(found, alert=False), relevance)
+        self.repository.record_judgement([found.item_id], [], self.clock(), near_misses=[kept])
+
+    def _reading(self, claim: str, stance: Stance, source: str) -> Evidence:
         self.count += 1
         entry = FeedEntry(
             f"item-{self.count}",
@@ -66,5 +77,4 @@ class Desk:
             f"Report number {self.count} on the claim.",
         )
         [item] = self.repository.add_items(self.sources[source].id, [entry], self.clock())
-        found = Evidence(self.claims[claim].id, item.id, 0.8, f"Quote {self.count}", stance, 0.9)
-        return self.repository.record_judgement([item.id], [found], self.clock())
+        return Evidence(self.claims[claim].id, item.id, 0.8, f"Quote {self.count}", stance, 0.9)
