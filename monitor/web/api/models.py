@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,7 @@ from monitor.types import (
     Alert,
     AlertStatus,
     Claim,
+    Evidence,
     EvidenceRecord,
     NearMissRecord,
     Review,
@@ -225,28 +226,35 @@ class EvidenceOut(BaseModel):
     def of(cls, record: EvidenceRecord) -> EvidenceOut:
         found = record.evidence
         return cls(
-            id=record.id,
-            claim_id=found.claim_id,
-            claim_key=record.claim_key,
-            item_id=found.item_id,
-            title=record.item_title,
-            url=record.item_url,
-            source=record.source_name,
-            published_at=record.published_at,
-            recorded_at=record.created_at,
-            quote=found.quote,
-            score=found.score,
-            stance=found.stance,
-            stance_confidence=found.stance_confidence,
+            **_item_reading(record, found),
             model_stance=found.model_stance,
             corrected_by=found.corrected_by or None,
-            holder=found.holder,
-            reported=[
-                ReportedOut(stance=r.stance, holder=r.holder, quote=r.quote) for r in found.reported
-            ],
             alerted=record.alerted,
             feedback=list(record.feedback),
         )
+
+
+def _item_reading(record: EvidenceRecord | NearMissRecord, found: Evidence) -> dict[str, Any]:
+    """What evidence and near misses show alike: the item, its outlet and how it was read."""
+    return {
+        "id": record.id,
+        "claim_id": found.claim_id,
+        "claim_key": record.claim_key,
+        "item_id": found.item_id,
+        "title": record.item_title,
+        "url": record.item_url,
+        "source": record.source_name,
+        "published_at": record.published_at,
+        "recorded_at": record.created_at,
+        "quote": found.quote,
+        "score": found.score,
+        "stance": found.stance,
+        "stance_confidence": found.stance_confidence,
+        "holder": found.holder,
+        "reported": [
+            ReportedOut(stance=r.stance, holder=r.holder, quote=r.quote) for r in found.reported
+        ],
+    }
 
 
 # The stances an editor may set (monitor.types.EDITOR_STANCES), as the schema names them.
@@ -292,26 +300,9 @@ class NearMissOut(BaseModel):
 
     @classmethod
     def of(cls, record: NearMissRecord) -> NearMissOut:
-        found = record.near_miss.evidence
         return cls(
-            id=record.id,
-            claim_id=found.claim_id,
-            claim_key=record.claim_key,
-            item_id=found.item_id,
-            title=record.item_title,
-            url=record.item_url,
-            source=record.source_name,
-            published_at=record.published_at,
-            recorded_at=record.created_at,
-            quote=found.quote,
-            score=found.score,
+            **_item_reading(record, record.near_miss.evidence),
             relevance=record.near_miss.relevance,
-            stance=found.stance,
-            stance_confidence=found.stance_confidence,
-            holder=found.holder,
-            reported=[
-                ReportedOut(stance=r.stance, holder=r.holder, quote=r.quote) for r in found.reported
-            ],
             review=record.review,
             reviewed_by=record.reviewed_by or None,
             reviewed_at=record.reviewed_at,
