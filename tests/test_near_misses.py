@@ -16,7 +16,7 @@ from monitor.alerting import accepted_adjustment
 from monitor.judge.relevance import CALIBRATED, REVIEW_BAND, SIMILARITY_ONLY, Relevance
 from monitor.judge.stance import StanceQuery
 from monitor.store import Repository
-from monitor.types import Review, Stance, StanceResult
+from monitor.types import FeedEntry, NearMiss, Review, Stance, StanceResult
 from monitor.watchlists import parse_watchlist
 from tests.support.embedders import HashingEmbedder
 from tests.support.servers import LocalServer, Response, SlackAPI
@@ -163,7 +163,7 @@ def test_a_near_miss_a_backfill_made_evidence_waits_no_more_and_moves_no_bar(
     assert claim_after.threshold == claim.threshold
 
 
-def test_rewording_or_removing_the_claim_drops_what_waits_and_keeps_what_was_reviewed(
+def test_rewording_the_claim_drops_what_waits(
     tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
 ) -> None:
     repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
@@ -171,15 +171,39 @@ def test_rewording_or_removing_the_claim_drops_what_waits_and_keeps_what_was_rev
     [waiting] = repository.near_misses(claim.id)
     text = WATCHLIST.format(base=feed_server.url)
 
-    def sync(yaml: str) -> None:
-        repository.sync_watchlists([parse_watchlist(yaml, tmp_path / "arms.yaml")], NOW)
+    resync(repository, tmp_path, text.replace("\n    text:", "\n    verdict: disputed\n    text:"))
+    assert [w.id for w in repository.near_misses(claim.id)] == [waiting.id]  # same wording
 
-    sync(text.replace("\n    text:", "\n    verdict: disputed\n    text:"))  # same wording
-    assert [w.id for w in repository.near_misses(claim.id)] == [waiting.id]
-
-    sync(text.replace(CLAIM, "North Korea is shipping artillery shells to Russia by rail"))
+    resync(repository, tmp_path, text.replace(CLAIM, "North Korea ships shells to Russia by rail"))
     assert repository.near_misses(claim.id, open_only=False) == []
     assert repository.open_near_miss_counts() == {}
+
+
+def test_removing_the_claim_drops_what_waits_and_keeps_what_was_reviewed(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
+    [claim] = repository.claims()
+    [reviewed] = repository.near_misses(claim.id)
+    repository.review_near_miss(reviewed.id, Review.DISMISSED, "ana", NOW)
+    [source] = repository.sources()
+    [late] = repository.add_items(
+        source.id, [FeedEntry("late", "https://wire.example/late", "Rail freight", "Trains")], NOW
+    )
+    found = replace(reviewed.near_miss.evidence, item_id=late.id)
+    repository.record_judgement([late.id], [], NOW, near_misses=[NearMiss(found, 0.4)])
+    assert len(repository.near_misses(claim.id, open_only=False)) == 2
+
+    text = WATCHLIST.format(base=feed_server.url)
+    resync(repository, tmp_path, text.replace("id: shells", "id: drones").replace(CLAIM, "Drones"))
+
+    assert [r.id for r in repository.near_misses(claim.id, open_only=False)] == [reviewed.id]
+    assert repository.open_near_miss_counts() == {}
+
+
+def resync(repository: Repository, tmp_path: Path, watchlist: str) -> None:
+    """The watchlist's file edited and synced again."""
+    repository.sync_watchlists([parse_watchlist(watchlist, tmp_path / "arms.yaml")], NOW)
 
 
 def test_two_editors_reviewing_at_once_leave_one_review_and_one_step(
