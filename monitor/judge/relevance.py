@@ -17,7 +17,7 @@ A candidate that falls short of its threshold by no more than :data:`REVIEW_BAND
 ``MONITOR_REVIEW_BAND``) is a **near miss** (:meth:`Relevance.near_miss`): not evidence and
 never alerted, but kept for editors to confirm or dismiss, so that what the decision misses is a
 click away rather than lost. The band was chosen on the development desk sets (the first set
-and C; docs/benchmarks.md, "Near misses").
+and C; docs/stance-research.md, section 14).
 
 A classifier that cannot tell relatedness (``MONITOR_STANCE_MODEL=none``, an NLI model) keeps
 the older rule: the similarity alone must reach the threshold (:data:`SIMILARITY_ONLY`).
