@@ -1,7 +1,7 @@
 """The desk set through the whole pipeline: what a desk would see in Slack, scored.
 
     python -m bench desk [--backend torch|onnx|onnx-int8] [--stance-model builtin|crossencoder]
-                         [--set main|holdout|c|d|report] [--calibrate] [--own-relatedness]
+                         [--set main|holdout|c|d|e|report] [--calibrate] [--own-relatedness]
                          [--json PATH]
 
 The desk set's items (``bench/deskset/``) are served as RSS feeds from a server on 127.0.0.1,
@@ -21,6 +21,8 @@ post's metadata, the item from its link, who holds the stance from its text. Sco
 * **attribution**: of the alerted pairs whose label names a holder, how many alerts name the
   same one (a shared distinctive word: "Kirby" for "NSC spokesman John Kirby"; "the outlet"
   for the outlet), and how many reported denials are listed;
+* **near misses**: the (claim, item) pairs kept for editors' review below the bar, how many
+  of them are related, and the recall of the alerts and the near misses together;
 * **stories**: wire copies grouped with their original, distinct items merged wrongly, and
   copies that raised a second alert.
 
@@ -36,9 +38,12 @@ set's claims.
 reported on; ``--set report`` replays B and D together on one watchlist of their 61 claims: the
 held-out report (docs/stance-research.md, round 8). None of the three can be calibrated on.
 
+``--set e`` replays desk set E (``bench/deskset/e/``), built blind, every claim ``tune``: it
+chose the default stance model in round 10 and is development data since.
+
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only
-(the first set's, or desk set C's with ``--set c``). ``--own-relatedness`` lets the
+(the first set's, or desk set C's or E's with ``--set c`` or ``--set e``). ``--own-relatedness`` lets the
 cross-encoder keep its own relatedness instead of the built-in model's (a research switch:
 docs/stance-research.md, round 7).
 """
