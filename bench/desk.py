@@ -43,9 +43,9 @@ chose the default stance model in round 10 and is development data since.
 
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only
-(the first set's, or desk set C's or E's with ``--set c`` or ``--set e``). ``--own-relatedness`` lets the
-cross-encoder keep its own relatedness instead of the built-in model's (a research switch:
-docs/stance-research.md, round 7).
+(the first set's, or desk set C's or E's with ``--set c`` or ``--set e``).
+``--own-relatedness`` lets the cross-encoder keep its own relatedness instead of the built-in
+model's (a research switch: docs/stance-research.md, round 7).
 """
 
 from __future__ import annotations
