@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from monitor.errors import NotFoundError
-from monitor.store.base import StorageBase, storage_errors
+from monitor.store.base import StorageBase, rows_changed, storage_errors
 from monitor.store.mapping import to_user
 from monitor.store.tables import ApiTokenRow, AuditRow, UserRow, WebSessionRow
 from monitor.types import AuditEntry, Role, User
@@ -114,7 +114,7 @@ class AccountsMixin(StorageBase):
                 .where(ApiTokenRow.id == token_id, ApiTokenRow.user_id == user_id)
                 .values(revoked=True)
             )
-            return bool(getattr(result, "rowcount", 0))
+            return bool(rows_changed(result))
 
     def token_user(self, token_hash: str, now: datetime) -> User | None:
         """The active user a live token belongs to (its last use is noted, once a minute)."""

@@ -62,6 +62,11 @@ def wrapped(method: Callable[..., T]) -> Callable[..., T]:
     return call
 
 
+def rows_changed(result: Any) -> int:
+    """How many rows an UPDATE or DELETE changed (0 where the driver does not say)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 class StorageBase:
     """The engine, its sessions and the write lock the domain mixins share."""
 

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from monitor.ingest.dedup import anchors, sketch
 from monitor.ingest.stories import STORY_WINDOW, Candidates, assign_stories
 from monitor.ingest.urls import canonical_url
-from monitor.store.base import ANCHOR_CHUNK, StorageBase, sha256_key, storage_errors
+from monitor.store.base import (
+    ANCHOR_CHUNK,
+    StorageBase,
+    rows_changed,
+    sha256_key,
+    storage_errors,
+)
 from monitor.store.mapping import to_item
 from monitor.store.tables import ItemAnchorRow, ItemRow, SourceRow
 from monitor.types import FeedEntry, Item
@@ -134,7 +140,7 @@ class ItemsMixin(StorageBase):
             query = query.where(ItemRow.judge_lease_owner == owner)
         with self._transaction() as session:
             result = session.execute(query.values(judge_lease_until=None, judge_lease_owner=None))
-            return int(getattr(result, "rowcount", 0) or 0)
+            return rows_changed(result)
 
     def unjudged_items(self, limit: int = 1000) -> list[Item]:
         """Items stored but not yet matched against claims (also after a crash)."""

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from monitor.errors import NotFoundError
-from monitor.store.base import StorageBase, storage_errors
+from monitor.store.base import StorageBase, rows_changed, storage_errors
 from monitor.store.mapping import evidence_row, near_miss_row, to_near_miss, to_near_miss_record
 from monitor.store.tables import ClaimRow, EvidenceRow, ItemRow, NearMissRow, SourceRow
 from monitor.types import NearMiss, NearMissRecord, Review
@@ -141,7 +140,7 @@ class NearMissesMixin(StorageBase):
                 .where(NearMissRow.id == near_miss_id, NearMissRow.review.is_(None))
                 .values(review=review.value, reviewed_by=editor, reviewed_at=now)
             )
-            if _rowcount(taken) == 1 and review is Review.ACCEPTED:
+            if rows_changed(taken) == 1 and review is Review.ACCEPTED:
                 row = session.get(NearMissRow, near_miss_id)
                 assert row is not None
                 _accept(session, row, now, adjust)
@@ -163,7 +162,3 @@ def _accept(
     claim = session.get(ClaimRow, row.claim_id, with_for_update=True)
     if claim is not None and adjust is not None:
         claim.feedback_adjustment = adjust(claim.feedback_adjustment or 0.0)
-
-
-def _rowcount(result: Any) -> int:
-    return int(result.rowcount)

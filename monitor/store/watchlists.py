@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from monitor.ownership import is_older_copy, refusal
-from monitor.store.base import StorageBase, sha256_key, storage_errors
+from monitor.store.base import StorageBase, rows_changed, sha256_key, storage_errors
 from monitor.store.mapping import policy_json, seconds, to_claim, to_watchlist
 from monitor.store.near_misses import drop_waiting
 from monitor.store.sources import re_enable
@@ -126,7 +126,7 @@ class WatchlistsMixin(StorageBase):
             result = session.execute(
                 delete(SourceRow).where(SourceRow.id.not_in(linked), SourceRow.id.not_in(used))
             )
-            return int(getattr(result, "rowcount", 0) or 0)
+            return rows_changed(result)
 
     def claims_by_source(self, source_ids: Iterable[int]) -> dict[int, list[Claim]]:
         """Active claims of the active watchlists that read each source."""
