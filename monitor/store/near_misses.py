@@ -21,16 +21,16 @@ from monitor.store.mapping import evidence_row, near_miss_row, to_near_miss, to_
 from monitor.store.tables import ClaimRow, EvidenceRow, ItemRow, NearMissRow, SourceRow
 from monitor.types import NearMiss, NearMissRecord, Review
 
-# The evidence row of a near miss's pair, once there is one.
-_EVIDENCE_OF = (EvidenceRow.claim_id == NearMissRow.claim_id) & (
-    EvidenceRow.item_id == NearMissRow.item_id
-)
+
+def _same_pair(evidence: type[EvidenceRow]) -> ColumnElement[bool]:
+    """An evidence row (the table, or an alias of it) of the near miss's own pair."""
+    return (evidence.claim_id == NearMissRow.claim_id) & (evidence.item_id == NearMissRow.item_id)
+
+
 # Nobody has reviewed it and its pair is not evidence yet (asked of an alias, so that a query
 # that also joins the evidence table keeps its own).
 _BECAME = aliased(EvidenceRow)
-WAITING: ColumnElement[bool] = NearMissRow.review.is_(None) & ~exists().where(
-    _BECAME.claim_id == NearMissRow.claim_id, _BECAME.item_id == NearMissRow.item_id
-)
+WAITING: ColumnElement[bool] = NearMissRow.review.is_(None) & ~exists().where(_same_pair(_BECAME))
 
 
 def stored(
@@ -89,7 +89,7 @@ class NearMissesMixin(StorageBase):
             .join(ClaimRow, ClaimRow.id == NearMissRow.claim_id)
             .join(ItemRow, ItemRow.id == NearMissRow.item_id)
             .join(SourceRow, SourceRow.id == ItemRow.source_id)
-            .outerjoin(EvidenceRow, _EVIDENCE_OF)
+            .outerjoin(EvidenceRow, _same_pair(EvidenceRow))
             .where(WAITING if open_only else or_(NearMissRow.review.is_not(None), WAITING))
             .order_by(NearMissRow.relevance.desc(), NearMissRow.id.desc())
             .limit(limit)
