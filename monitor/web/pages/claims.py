@@ -92,7 +92,7 @@ async def review_near_miss(
     found(next(mine, None), "near miss")
     record = context.review_near_miss(near_miss_id, review, user.name)
     if record.review is not review:  # another editor got there first
-        said = f"{record.review} by {record.reviewed_by}" if record.review else "set aside"
+        said = f"{record.review} by {record.reviewed_by}"
         return render_error(request, 409, "The near miss was reviewed already", [said])
     return RedirectResponse(f"/claims/{claim_id}#near-misses", status_code=303)
 
