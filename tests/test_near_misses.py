@@ -16,7 +16,15 @@ from monitor.alerting import accepted_adjustment
 from monitor.judge.relevance import CALIBRATED, REVIEW_BAND, SIMILARITY_ONLY, Relevance
 from monitor.judge.stance import StanceQuery
 from monitor.store import Repository
-from monitor.types import FeedEntry, NearMiss, Review, Stance, StanceResult
+from monitor.types import (
+    Claim,
+    FeedEntry,
+    NearMiss,
+    NearMissRecord,
+    Review,
+    Stance,
+    StanceResult,
+)
 from monitor.watchlists import parse_watchlist
 from tests.support.embedders import HashingEmbedder
 from tests.support.servers import LocalServer, Response, SlackAPI
@@ -64,6 +72,16 @@ def judged(
     return repository
 
 
+def one_waiting(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> tuple[Repository, Claim, NearMissRecord]:
+    """The wire judged with the shipped decision: the claim, and the near miss it keeps."""
+    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
+    [claim] = repository.claims()
+    [waiting] = repository.near_misses(claim.id)
+    return repository, claim, waiting
+
+
 def unconfirmed_relevance() -> float:
     """What the shipped decision makes of the unconfirmed story: under the bar, within the band."""
     claim, title = HashingEmbedder().encode([CLAIM, UNCONFIRMED[0]])
@@ -92,9 +110,7 @@ def test_a_story_just_under_the_bar_raises_no_alert_but_waits_for_editors(
 def test_accepted_it_is_evidence_and_the_claims_bar_comes_down_a_step(
     tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
 ) -> None:
-    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
-    [claim] = repository.claims()
-    [waiting] = repository.near_misses(claim.id)
+    repository, claim, waiting = one_waiting(tmp_path, feed_server, slack_api)
 
     reviewed = repository.review_near_miss(
         waiting.id, Review.ACCEPTED, "ana", NOW, adjust=accepted_adjustment
@@ -119,9 +135,7 @@ def test_accepted_it_is_evidence_and_the_claims_bar_comes_down_a_step(
 def test_dismissed_it_leaves_the_list_and_nothing_else_changes(
     tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
 ) -> None:
-    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
-    [claim] = repository.claims()
-    [waiting] = repository.near_misses(claim.id)
+    repository, claim, waiting = one_waiting(tmp_path, feed_server, slack_api)
 
     repository.review_near_miss(
         waiting.id, Review.DISMISSED, "ana", NOW, adjust=accepted_adjustment
@@ -145,9 +159,7 @@ def test_a_decision_by_similarity_alone_keeps_no_near_misses(
 def test_a_near_miss_a_backfill_made_evidence_waits_no_more_and_moves_no_bar(
     tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
 ) -> None:
-    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
-    [claim] = repository.claims()
-    [waiting] = repository.near_misses(claim.id)
+    repository, claim, waiting = one_waiting(tmp_path, feed_server, slack_api)
     found = replace(waiting.near_miss.evidence, alert=True)
 
     assert repository.backfill_evidence([found], NOW) == 1
@@ -166,9 +178,7 @@ def test_a_near_miss_a_backfill_made_evidence_waits_no_more_and_moves_no_bar(
 def test_rewording_the_claim_drops_what_waits(
     tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
 ) -> None:
-    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
-    [claim] = repository.claims()
-    [waiting] = repository.near_misses(claim.id)
+    repository, claim, waiting = one_waiting(tmp_path, feed_server, slack_api)
     text = WATCHLIST.format(base=feed_server.url)
 
     resync(repository, tmp_path, text.replace("\n    text:", "\n    verdict: disputed\n    text:"))
@@ -182,9 +192,7 @@ def test_rewording_the_claim_drops_what_waits(
 def test_removing_the_claim_drops_what_waits_and_keeps_what_was_reviewed(
     tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
 ) -> None:
-    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
-    [claim] = repository.claims()
-    [reviewed] = repository.near_misses(claim.id)
+    repository, claim, reviewed = one_waiting(tmp_path, feed_server, slack_api)
     repository.review_near_miss(reviewed.id, Review.DISMISSED, "ana", NOW)
     [source] = repository.sources()
     [late] = repository.add_items(
@@ -209,9 +217,7 @@ def resync(repository: Repository, tmp_path: Path, watchlist: str) -> None:
 def test_two_editors_reviewing_at_once_leave_one_review_and_one_step(
     tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
 ) -> None:
-    repository = judged(tmp_path, feed_server, slack_api, CALIBRATED)
-    [claim] = repository.claims()
-    [waiting] = repository.near_misses(claim.id)
+    repository, claim, waiting = one_waiting(tmp_path, feed_server, slack_api)
     start = threading.Barrier(4)
     said: list[Review | None] = []
 
