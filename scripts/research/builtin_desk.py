@@ -36,11 +36,9 @@ from monitor.judge.builtin import BuiltinStance, StanceWeights
 from monitor.judge.embed import shared_embedder
 from monitor.judge.features import Article
 from monitor.judge.fnc import Pair, read_bodies, read_pairs, score
-from monitor.judge.match import phrasings
-from monitor.judge.passages import MAX_CHARS, MAX_PASSAGES, body_passages
 from monitor.judge.stance import StanceQuery
 from monitor.settings import Settings
-from monitor.types import ClaimSpec, Stance
+from scripts.research import desk_finetune
 
 FNC_OF = {"supports": "agree", "contradicts": "disagree", "mentions": "discuss"}
 DESK = "desk-"  # body ids of desk items
@@ -58,33 +56,14 @@ def desk_items() -> dict[str, list[tuple[str, DeskItem]]]:
     return found
 
 
-def candidate(claim: str, item: DeskItem, embedder: Any) -> reading.Candidate:
-    """The candidate the pipeline builds: the item's passages, the five closest to the claim."""
-    title = item.title[:MAX_CHARS]
-    body = [p for p in body_passages(item.body) if p != title]
-    passages = ([title] if title else []) + body[: MAX_PASSAGES - 1]
-    texts = list(phrasings(ClaimSpec(key=item.claim_id, text=claim)))
-    similarity = (embedder.encode(passages) @ embedder.encode(texts).T).max(axis=1)
-    order = np.argsort(-similarity, kind="stable")[:5]
-    closest = tuple(passages[int(i)] for i in order)
-    return reading.Candidate(claim, item.title, item.body, tuple(passages), closest)
-
-
 def read_through_rules(
     model: BuiltinStance, candidates: Sequence[reading.Candidate]
 ) -> list[tuple[str, str]]:
-    """(classifier alone, through the rules) per candidate, as desk stances."""
-    overall = model.classify([StanceQuery(c.claim, c.closest, c.title, c.text) for c in candidates])
-    news = model.classify([reading.news_query(c.claim, c.title, c.passages) for c in candidates])
-    out = []
-    for c, result, news_result in zip(candidates, overall, news, strict=True):
-        reported = reading.reported_denials(c.claim, c.passages, c.closest)
-        wanted = reading.needs_news_reading(c.claim, c.passages, result, reported)
-        verdict, _ = reading.primary(
-            c.claim, c.passages, result, news_result if wanted else None, reported
-        )
-        out.append((result.stance.value, verdict.stance.value))
-    return out
+    """(classifier alone, through the rules as the pipeline reads) per candidate, as desk
+    stances."""
+    alone = model.classify([StanceQuery(c.claim, c.closest, c.title, c.text) for c in candidates])
+    read = reading.read_candidates(model, candidates)
+    return [(a.stance.value, r.result.stance.value) for a, r in zip(alone, read, strict=True)]
 
 
 def figures(gold: Sequence[str], shown: Sequence[str]) -> dict[str, float]:
@@ -136,7 +115,11 @@ def main() -> None:
     desk_pair = {
         item.id: Pair(claim, f"{DESK}{item.id}", FNC_OF[item.label]) for _, claim, item in every
     }
-    candidates = {item.id: candidate(claim, item, embedder) for _, claim, item in every}
+    candidates = {  # the pipeline's candidate of each item: its five passages closest to the claim
+        row["item"]: found
+        for name in sets
+        for row, found in zip(*desk_finetune.candidates(SETS[name]()), strict=True)
+    }
 
     def trained(items: Sequence[DeskItem]) -> StanceWeights:
         extra = [desk_pair[i.id] for i in items] * args.repeat
@@ -186,7 +169,6 @@ def main() -> None:
     for key in ("shipped_model", "tuned_model", "shipped_rules", "tuned_rules"):
         print(key, result[key])
     print("final FNC-1 dev macro-F1", dev.as_dict()["macro_f1"], "seconds", result["seconds"])
-    assert Stance.CONTRADICTS.value == "contradicts"
 
 
 if __name__ == "__main__":
