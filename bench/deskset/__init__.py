@@ -89,13 +89,7 @@ D_RULES = Rules(
 # Desk set E (``e/``): built blind on 2026-12-01 like C, every claim ``tune``: it chooses the
 # default stance model again (docs/deskset.md, "Desk set E"; docs/stance-research.md, round 10).
 E_DIR = HERE / "e"
-E_RULES = Rules(
-    items=240,
-    claims=32,
-    per_label={"supports": 60, "contradicts": 75, "mentions": 55, "unrelated": 35},
-    beats=12,
-    splits=("tune",),
-)
+E_RULES = replace(D_RULES, splits=("tune",))  # D's minimums
 # B and D read as one set: the minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
