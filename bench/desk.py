@@ -293,6 +293,7 @@ def score(
             "holder": getattr(shown.get((item.claim_id, item.id)), "holder", None),
             "gold_holder": item.attribution,
             "reported_denial": item.reported_denial,
+            "denial_listed": getattr(shown.get((item.claim_id, item.id)), "reports_denial", None),
         }
         for item in items
     ]
@@ -373,6 +374,9 @@ def attribution_figures(
             sum(1 for _, p in denials if p.reports_denial), len(denials)
         ),
         "reported_denials_alerted": len(denials),
+        "denials_listed_unlabelled": sum(
+            1 for pair, post in hits if post.reports_denial and not gold[pair].reported_denial
+        ),
     }
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -137,7 +138,8 @@ _CLAUSE_START = re.compile(
 )
 _ASIDE = re.compile(
     r",\s*(?:however|meanwhile|too|also|in\s+turn|for\s+(?:its|his|her|their)\s+part|"
-    r"for\s+example|though|(?:which|who)\s[^,]*)\s*,",
+    r"for\s+example|though|(?:which|who)\s[^,]*|"
+    r"(?:writing|speaking|reporting)\s+(?:from|to|at|on|in)\s[^,]*)\s*,",
     re.I,
 )
 # Who is told is no speaker: "Joan Donoghue, who ..., told BBC HARDtalk that ...".
@@ -225,7 +227,11 @@ _TITLES = """
     forecasters economist strategist columnist correspondent editor writer activist activists
     campaigner campaigners legislator legislators councillor councilmember colonel captain
     admiral marshal lieutenant sergeant brigadier manager managers society academy federation
-    lab laboratory leadership movement rebels militants militia
+    lab laboratory leadership movement rebels militants militia actor actress singer rapper
+    star player coach athlete candidate nominee challenger incumbent billionaire entrepreneur
+    businessman businesswoman plaintiff plaintiffs defendant defendants agent publicist
+    spokesperson's firm's airline carrier bank lender insurer automaker carmaker manufacturer
+    maker retailer utility paper broadcaster magazine daily publication
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 
@@ -314,7 +320,26 @@ def voices(passage: str) -> list[Voice]:
     ]  # "The United States urged China ..., the White House's John Kirby said"; but
     # "Konashenkov said ..., according to TASS": the agency carries what he said
     ordered = sorted(found, key=lambda v: (v.at, -len(v.holder)))
-    return [replace(v, holder=v.holder.replace(_DOT, ".")) for v in _distinct(ordered)]
+    return [replace(v, holder=_as_holder(v.holder.replace(_DOT, "."))) for v in _distinct(ordered)]
+
+
+# The outlet speaking of itself: "the paper notes", "the Telugu channel reported".
+_SELF = re.compile(
+    r"^(?:the|this)\s+(?:[\w-]+\s+)?(?:paper|newspaper|outlet|broadcaster|channel|site|"
+    r"website|magazine|daily|publication|newsroom|programme|program|show)$",
+    re.I,
+)
+
+
+def _as_holder(phrase: str) -> str:
+    """A speaker as a stance's holder: :data:`OUTLET` where the outlet speaks of itself."""
+    return OUTLET if _SELF.match(phrase) else phrase
+
+
+def self_reported(passage: str) -> bool:
+    """Whether ``passage`` is the outlet's own statement in its own words ("..., the paper
+    notes"): no one else holds it."""
+    return any(v.holder == OUTLET for v in voices(passage))
 
 
 def _spokesman(match: re.Match[str]) -> str:
@@ -421,6 +446,59 @@ def headline_speaker(headline: str, places: frozenset[str] = frozenset()) -> str
     if not speaker or words & _NOT_SPEAKERS or speaker.lower() in places:
         return ""
     return speaker
+
+
+# "The agency said", "the actor told ABC News": a role that stands for someone the item named
+# before. Its head noun, and the words a name for that role may end in instead.
+_ROLES = """agency firm company ministry department official president leader actor actress
+    singer star court group campaign bank lender regulator watchdog organisation organization
+    institute commission council government minister chief spokesman spokeswoman spokesperson
+    party team committee service office authority army military police prosecutor judge
+    insurer carrier airline maker manufacturer operator utility union player coach candidate
+    prosecutors bureau administration"""
+_ROLE_HEADS = frozenset(_ROLES.split())
+_SAME_ROLE = {"agency": ("agency", "service", "bureau", "administration", "office")}
+_ANAPHOR = re.compile(r"^(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:\S+\s+){0,3}(?P<head>[a-z][\w-]*)$")
+_NAMED = r"[A-Z][\w'’.&-]*"
+# Who a headline says acts, at its start: "Moody's flags ...", "Baldwin in first interview: ...".
+_TITLE_AGENT = re.compile(
+    rf"^(?P<name>(?:{_NAMED}\s+){{0,3}}{_NAMED})\s+(?:[a-z]+s\b|(?:in|at|on|to|after)\s+[^:]{{1,40}}:\s)"
+)
+
+
+def role_of(holder: str) -> str:
+    """The role a holder names without naming who ("The ratings agency": "agency"), or ""."""
+    match = _ANAPHOR.match(holder)
+    return match.group("head") if match and match.group("head") in _ROLE_HEADS else ""
+
+
+def antecedent(holder: str, earlier: Sequence[str], places: frozenset[str] = frozenset()) -> str:
+    """Who a role stands for (:func:`role_of`): the nearest name before it that ends in the
+    role's noun ("Malaysia's trade ministry" for "the ministry"), else whoever the headline
+    names as speaking or acting (``earlier[0]`` is the headline; ``places``, lower case, are
+    no one), else ``holder`` itself."""
+    head = role_of(holder)
+    if not head:
+        return holder
+    heads = "|".join(_SAME_ROLE.get(head, (head,)))
+    named = re.compile(
+        rf"(?:(?:{_NAMED}\s+(?:(?:of|for|and)\s+)?)*{_NAMED}\s+|"
+        rf"{_NAMED}(?:'s|’s)\s+(?:[a-z][\w-]*\s+){{0,2}})(?i:{heads})\b"
+    )
+    for passage in reversed(earlier):
+        found = [m.group() for m in named.finditer(passage)]
+        found = [f for f in found if not re.match(r"(?:The|A|An)\s", f) or " " in f[4:]]
+        if found:
+            return _tidy(re.sub(r"^(?:The|A|An)\s+", "", found[-1]))
+    if earlier:
+        titled = headline_speaker(earlier[0], places)
+        agent = _TITLE_AGENT.match(earlier[0].strip())
+        if titled:
+            return titled
+        name = agent.group("name") if agent else ""
+        if name and name.lower() not in places and name.lower() not in _TITLE_WORDS:
+            return name  # not a headline's capitalised "Watchdog says ..."
+    return holder
 
 
 def main_first(found: list[Voice]) -> list[Voice]:
@@ -530,7 +608,15 @@ def _speaker_after(text: str) -> str:
         first = f"{first}, {rest[0].strip()}"
     phrase = _AFTER_END.sub("", first)
     words = phrase.split()[:MAX_HOLDER_WORDS]
+    if words and words[0].lower() in _PREPOSITIONS:
+        return ""  # "said at a November panel that ...": where, not who
     return _accepted(" ".join(words).strip(" ,"))
+
+
+_PREPOSITIONS = frozenset(
+    {"at", "on", "in", "during", "from", "to", "for", "with", "by", "after", "before", "over",
+     "under", "near", "about", "into"}
+)  # fmt: skip
 
 
 def _accepted(phrase: str, *, checked: bool = False) -> str:
@@ -544,6 +630,8 @@ def _accepted(phrase: str, *, checked: bool = False) -> str:
         return ""
     if all(w.lower().strip(",") in _FUNCTION for w in words):
         return ""
+    if not re.search(r"[^\W\d_]{2}", phrase):
+        return ""  # "8%", "2024": a figure names nobody
     return phrase[:MAX_HOLDER_CHARS]
 
 

@@ -22,10 +22,13 @@ from monitor.judge.attribution import (
     OUTLET,
     Act,
     Voice,
+    antecedent,
     denials,
     headline_speaker,
     holder,
     main_first,
+    role_of,
+    self_reported,
     voices,
 )
 from monitor.judge.cross import key_words
@@ -359,7 +362,18 @@ def primary(
 def holder_of(result: StanceResult, passages: Sequence[str], closest: Sequence[str] = ()) -> str:
     """Who holds ``result``'s stance: the speaker of its quote (or of the passage before it,
     for "he said"); when the quote names nobody (a headline), the speaker of the lead, then of
-    the passages closest to the claim; else the outlet."""
+    the passages closest to the claim; else the outlet. A role ("the agency") is the one the
+    item named before it (:func:`~monitor.judge.attribution.antecedent`)."""
+    found = _speaker_of(result, passages, closest)
+    if not role_of(found):
+        return found
+    for n, passage in enumerate(passages):
+        if (at := passage.find(found)) >= 0:
+            return antecedent(found, [*passages[:n], passage[:at]], _PLACES)
+    return found
+
+
+def _speaker_of(result: StanceResult, passages: Sequence[str], closest: Sequence[str]) -> str:
     if result.stance is Stance.UNRELATED:
         return OUTLET
     previous = ""
@@ -374,7 +388,7 @@ def holder_of(result: StanceResult, passages: Sequence[str], closest: Sequence[s
             if titled:  # "Peskov: a single currency is not feasible"
                 return titled
     found = holder(result.quote, result.stance, previous)
-    if found != OUTLET:
+    if found != OUTLET or self_reported(result.quote):
         return found
     for passage in dict.fromkeys([*news_of(passages)[1:], *closest]):
         if passage != result.quote:

@@ -383,3 +383,20 @@ def test_a_middle_initial_stays_in_the_speakers_name() -> None:
     assert holder("The rebel movement insisted its units hit the ship.", Stance.SUPPORTS) == (
         "The rebel movement"
     )
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        ("With growth of 2.1% to 2.8% projected next year, the economy could move up.", OUTLET),
+        ("The minister said at a press conference in Rome that the deal was done.", "The minister"),
+        (
+            "Columnist Maria Lopez, writing from the Geneva talks, argues that the deal is dead.",
+            "Columnist Maria Lopez",
+        ),
+        ("Exports will recover, the Telugu channel reported.", OUTLET),
+        ("The actor told reporters that he had left the set.", "The actor"),
+    ],
+)
+def test_no_figure_place_or_setting_is_the_speaker(passage: str, expected: str) -> None:
+    assert holder(passage, Stance.SUPPORTS) == expected

@@ -421,3 +421,77 @@ def test_a_possible_link_is_unsettled_unless_the_claim_itself_says_possibly() ->
     title = "Agency labels the sweetener a possible carcinogen"
     lead = "The agency on Friday labelled the sweetener a possible carcinogen."
     assert shown(claim, [title, lead], Stance.SUPPORTS) is Stance.SUPPORTS
+
+
+@pytest.mark.parametrize(
+    ("passages", "quote", "stance", "expected"),
+    [
+        (  # the nearest name ending in the role's noun
+            (
+                "Port strike spreads along the coast",
+                "Norland's transport ministry said the strike had closed three ports.",
+                "The ministry said talks with the dockers would resume on Friday.",
+            ),
+            2,
+            Stance.SUPPORTS,
+            "Norland's transport ministry",
+        ),
+        (  # an agency by any of an agency's names
+            (
+                "Bonds slide as Ruritania misses a payment",
+                "The International Energy Agency cut its forecast on Tuesday.",
+                "The agency said demand would fall for a second year.",
+            ),
+            2,
+            Stance.SUPPORTS,
+            "International Energy Agency",
+        ),
+        (  # none earlier: who the headline says acts
+            (
+                "Fitch flags default risk for Ruritania",
+                "The ratings agency said on Monday that Ruritania had missed a coupon payment.",
+            ),
+            1,
+            Stance.SUPPORTS,
+            "Fitch",
+        ),
+        (
+            (
+                "Miller in first interview: 'I never fired it'",
+                "Speaking for the first time since the accident, the actor told a TV station "
+                "that he never fired the gun.",
+            ),
+            1,
+            Stance.CONTRADICTS,
+            "Miller",
+        ),
+        (  # nobody to stand for: the role as written
+            ("Talks stall in the capital", "The ministry said talks would resume on Friday."),
+            1,
+            Stance.SUPPORTS,
+            "The ministry",
+        ),
+        (  # a capitalised headline word is no one's name
+            ("Watchdog says the dam is unsafe", "The agency said the dam would not hold."),
+            1,
+            Stance.SUPPORTS,
+            "The agency",
+        ),
+    ],
+)
+def test_a_role_is_held_by_the_one_the_item_named_before(
+    passages: tuple[str, ...], quote: int, stance: Stance, expected: str
+) -> None:
+    result = StanceResult(stance, 0.8, passages[quote])
+    assert holder_of(result, passages) == expected
+
+
+def test_the_outlet_speaking_of_itself_holds_its_statement() -> None:
+    passages = (
+        "Chile's economy grows 3% in the year",
+        "Mining output rose by 4.2%, the statistics institute said.",
+        "That still leaves Chile third in the region, the paper notes.",
+        "With growth of 2.1% to 2.8% projected next year, it could move up.",
+    )
+    result = StanceResult(Stance.SUPPORTS, 0.7, passages[2])
+    assert holder_of(result, passages, closest=(passages[3], passages[1])) == "the outlet"
