@@ -191,8 +191,32 @@ def news_calls_false(claim: str, passages: Sequence[str]) -> str | None:
 
 def news_assertion(claim: str, passages: Sequence[str]) -> str | None:
     """The news passage in which someone named asserts something on the record, unhedged
-    ("White House says Pyongyang is quietly sending Russia artillery ammunition"), if any."""
-    return _first_news(claim, passages, asserted_on_record)
+    ("White House says Pyongyang is quietly sending Russia artillery ammunition", or a
+    headline's "Tusk: Russian services ordered the blaze"), if any."""
+    title = passages[0] if passages else None
+    return _first_news(
+        claim, passages, lambda p: asserted_on_record(p) or (p == title and headline_asserts(p))
+    )
+
+
+def headline_asserts(headline: str) -> bool:
+    """Whether a headline names its speaker before a colon and what follows is said outright:
+    no hedge, plan, question or negation ("Tusk: Russian services ordered the blaze")."""
+    if not headline_speaker(headline, _PLACES):
+        return False
+    statement = headline.split(":", 1)[1]
+    return not (
+        _HEDGED.search(statement) or _AT_A_DISTANCE.search(statement) or disputed([statement])
+    )
+
+
+# What a headline keeps at a distance: a word in scare quotes ("Loeb's 'meteor' signal"), a
+# likeness, or what is only on course to happen ("set to pass Japan").
+_AT_A_DISTANCE = re.compile(
+    r"(?:^|\s)['‘\"“][\w-]+(?:\s[\w-]+){0,2}['’\"”](?=[\s,.;:!?]|$)|"
+    r"\b(?:looks?|looked)\s+like\b|\b(?:set|expected|poised|on\s+course|on\s+track)\s+to\b",
+    re.I,
+)
 
 
 def _first_news(

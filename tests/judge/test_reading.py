@@ -495,3 +495,30 @@ def test_the_outlet_speaking_of_itself_holds_its_statement() -> None:
     )
     result = StanceResult(Stance.SUPPORTS, 0.7, passages[2])
     assert holder_of(result, passages, closest=(passages[3], passages[1])) == "the outlet"
+
+
+ARSON = "Northland's intelligence service ordered the fire at the Ruritania depot"
+
+
+@pytest.mark.parametrize(
+    ("headline", "expected"),
+    [
+        ("Ruiz: Northland's spies ordered depot blaze", Stance.SUPPORTS),
+        ("Ruiz: Northland's spies may have ordered depot blaze", Stance.MENTIONS),  # a hedge
+        ("Ruiz: the 'arson' was an electrical fault", Stance.MENTIONS),  # scare quotes
+        ("Insurer: depot losses set to pass $40m", Stance.MENTIONS),  # only on course
+        ("Analysis: Northland's spies ordered depot blaze", Stance.MENTIONS),  # a label
+        ("Ruiz: did Northland's spies order the blaze?", Stance.MENTIONS),  # a question
+    ],
+)
+def test_a_headline_that_names_its_speaker_and_says_it_outright_supports(
+    headline: str, expected: Stance
+) -> None:
+    passages = [
+        headline,
+        "Prime Minister Ana Ruiz spoke after investigators finished their work at the site.",
+        "The depot, which held grain and fuel, burned for two days.",
+    ]
+    overall = StanceResult(Stance.MENTIONS, 0.6, passages[2], related=0.9)
+    result, _ = primary(ARSON, passages, overall, None, [])
+    assert result.stance is expected
