@@ -202,8 +202,9 @@ def news_assertion(claim: str, passages: Sequence[str]) -> str | None:
 def headline_asserts(headline: str) -> bool:
     """Whether a headline names its speaker before a colon and what follows is said outright:
     no hedge, plan, question or negation ("Tusk: Russian services ordered the blaze")."""
-    if not headline_speaker(headline, _PLACES):
-        return False
+    speaker = headline_speaker(headline, _PLACES)
+    if not speaker or all(p.lower() in _PLACES for p in re.split(r"\s+and\s+", speaker)):
+        return False  # "North Korea and Russia: ..." is what the story is about
     statement = headline.split(":", 1)[1]
     return not (
         _HEDGED.search(statement) or _AT_A_DISTANCE.search(statement) or disputed([statement])
@@ -214,6 +215,7 @@ def headline_asserts(headline: str) -> bool:
 # likeness, or what is only on course to happen ("set to pass Japan").
 _AT_A_DISTANCE = re.compile(
     r"(?:^|\s)['‘\"“][\w-]+(?:\s[\w-]+){0,2}['’\"”](?=[\s,.;:!?]|$)|"
+    r"^\s*(?:what|how|why|who|where|when)\b|"  # "what we know": an explainer
     r"\b(?:looks?|looked)\s+like\b|\b(?:set|expected|poised|on\s+course|on\s+track)\s+to\b",
     re.I,
 )
