@@ -317,14 +317,26 @@ def takes_no_side(claim: str, passages: Sequence[str], overall: StanceResult) ->
 
 
 def disputed(passages: Sequence[str]) -> bool:
-    """Whether the headline sets out a dispute or asks a question: no side is taken."""
-    return bool(passages) and bool(_DISPUTED.search(passages[0]))
+    """Whether the headline sets out a dispute or asks a question, or gives two speakers their
+    say ("Reuters says the shells reach Ukraine; New Delhi says it sells none"): no side is
+    taken."""
+    if not passages:
+        return False
+    title = passages[0]
+    speakers = [{v.holder.lower() for v in voices(part)} for part in _CLAUSES.split(title)]
+    heard = [s for s in speakers if s]
+    return bool(_DISPUTED.search(title)) or (len(heard) > 1 and len(set().union(*heard)) > 1)
+
+
+# Where a headline's clauses part: "...; New Delhi says it sells none", "..., Kyiv says ...".
+_CLAUSES = re.compile(r"[;,]\s+|\s+(?:as|while|but|whereas)\s+")
 
 
 # A headline that sets out a dispute or asks: "Obliterated or not?", "accounts diverge".
 _DISPUTED = re.compile(
     r"\?|\bor not\b|\bdiverg\w*|\bclash\w*|\bsplit\b|\bmixed\b|\bdisputed?\b|\bcontested\b|"
-    r"\btrad(?:e|es|ed|ing) (?:accusations|blame)|\bdebat\w*",
+    r"\btrad(?:e|es|ed|ing) (?:accusations|blame)|\bdebat\w*|\bcollid\w*|\bat odds\b|"
+    r"\bagainst each other\b",
     re.I,
 )
 

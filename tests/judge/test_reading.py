@@ -522,3 +522,23 @@ def test_a_headline_that_names_its_speaker_and_says_it_outright_supports(
     overall = StanceResult(Stance.MENTIONS, 0.6, passages[2], related=0.9)
     result, _ = primary(ARSON, passages, overall, None, [])
     assert result.stance is expected
+
+
+@pytest.mark.parametrize(
+    ("headline", "expected"),
+    [
+        (
+            "Auditors say Northland's spies ordered the blaze; Northland says it had no part",
+            Stance.MENTIONS,
+        ),
+        ("Depot blaze: Ruritania's and Northland's accounts collide", Stance.MENTIONS),
+        ("Ruiz says agents found the fuse Northland's spies used", Stance.SUPPORTS),
+    ],
+)
+def test_a_headline_giving_two_speakers_their_say_takes_no_side(
+    headline: str, expected: Stance
+) -> None:
+    passages = [headline, "The depot, which held grain and fuel, burned for two days."]
+    overall = StanceResult(Stance.SUPPORTS, 0.7, passages[1], related=0.9)
+    result, _ = primary(ARSON, passages, overall, None, [])
+    assert result.stance is expected
