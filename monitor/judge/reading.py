@@ -138,7 +138,8 @@ _REFUTED = re.compile(
     r"mistaken|not true)|unfounded|debunk\w*|verdict is false|rat(?:ed|es|ing) (?:it )?false|"
     r"misstat\w*|misrepresent\w*|out of context|(?:does|do|did) not (?:hold up|prove)|"
     r"(?:doesn|don|didn)['’]t (?:hold up|prove)|found no|saw no|sees no|(?:has|have) seen no|"
-    r"nothing to (?:back|support)|no support for)\b",
+    r"nothing to (?:back|support)|no support for|undercut\w*|walk(?:s|ed|ing)? back|"
+    r"backtrack\w*|cut(?:s|ting)? against|contradict(?:s|ed|ing)?)\b",
     re.I,
 )
 

@@ -542,3 +542,18 @@ def test_a_headline_giving_two_speakers_their_say_takes_no_side(
     overall = StanceResult(Stance.SUPPORTS, 0.7, passages[1], related=0.9)
     result, _ = primary(ARSON, passages, overall, None, [])
     assert result.stance is expected
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "Phone footage undercuts the account that Northland's spies set the depot fire.",
+        "Ruritania's police walked back their finding that Northland's spies set the fire.",
+        "The fire brigade's report cuts against the claim that spies set the depot fire.",
+    ],
+)
+def test_news_that_undercuts_or_walks_back_the_claim_contradicts(lead: str) -> None:
+    passages = ["Depot fire: new evidence", lead]
+    overall = StanceResult(Stance.SUPPORTS, 0.7, lead, related=0.9)
+    result, _ = primary(ARSON, passages, overall, None, [])
+    assert result.stance is Stance.CONTRADICTS
