@@ -212,6 +212,40 @@ def headline_asserts(headline: str) -> bool:
     )
 
 
+def headline_denies(claim: str, passages: Sequence[str]) -> bool:
+    """Whether the headline names its speaker and has them say outright that the claim is not
+    so: in refuting words ("Kirby: no sign Putin has moved warheads to Belarus"), or by
+    negating the claim's own words ("Siluanov: this is not a default"); not saying or not
+    knowing is no denial ("Kirby: we cannot confirm ...")."""
+    if not passages or _NEGATIVE_CLAIM.search(claim):
+        return False
+    headline = passages[0]
+    speaker = headline_speaker(headline, _PLACES)
+    if not speaker or all(p.lower() in _PLACES for p in re.split(r"\s+and\s+", speaker)):
+        return False
+    statement = headline.split(":", 1)[1]
+    if (
+        _AT_A_DISTANCE.search(statement)
+        or disputed([statement])
+        or _NOT_SAYING.search(statement)
+        or _UNSETTLED.search(statement)
+        or _NOT_KNOWN.search(statement)
+    ):
+        return False
+    negated = (
+        _NEGATION.search(statement)
+        and not _NEGATION.search(claim)  # "... without emergency lights": no is its own word
+        and key_words(statement) & key_words(claim)
+    )
+    return bool(_REFUTED.search(statement) or negated)
+
+
+_NEGATION = re.compile(
+    r"\b(?:not|no(?!\.\s*\d)|never|nothing|none|without|lack\w*)\b|n['’]t\b", re.I
+)  # not "No. 4"
+_NOT_KNOWN = re.compile(r"\bnot\s+(?:yet\s+)?(?:clear|sure|certain|known)\b", re.I)
+
+
 # What a headline keeps at a distance: a word in scare quotes ("Loeb's 'meteor' signal"), a
 # likeness, or what is only on course to happen ("set to pass Japan").
 _AT_A_DISTANCE = re.compile(
@@ -289,6 +323,8 @@ def refutation_for(claim: str, passages: Sequence[str], stance: Stance) -> str |
     """The news passage that turns a reading of ``stance`` into a contradiction: for a support,
     news that says it is not so (:func:`news_refutation`); for a mention, news that calls it
     false outright (:func:`news_calls_false`)."""
+    if stance in (Stance.SUPPORTS, Stance.MENTIONS) and headline_denies(claim, passages):
+        return passages[0]
     if stance is Stance.SUPPORTS:
         return news_refutation(claim, passages)
     if stance is Stance.MENTIONS:

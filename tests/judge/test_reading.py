@@ -557,3 +557,22 @@ def test_news_that_undercuts_or_walks_back_the_claim_contradicts(lead: str) -> N
     overall = StanceResult(Stance.SUPPORTS, 0.7, lead, related=0.9)
     result, _ = primary(ARSON, passages, overall, None, [])
     assert result.stance is Stance.CONTRADICTS
+
+
+@pytest.mark.parametrize(
+    ("headline", "expected"),
+    [
+        ("Ruiz: no sign Northland's spies were behind the depot fire", Stance.CONTRADICTS),
+        ("Fire chief: the depot fire was not ordered by anyone", Stance.CONTRADICTS),
+        ("Ruiz: not yet clear who started the depot fire", Stance.MENTIONS),  # not known
+        ("Ruiz: we cannot confirm Northland ordered the fire", Stance.MENTIONS),  # not saying
+        ("Ruiz: depot fire is the region's No. 1 disaster of the year", Stance.MENTIONS),
+    ],
+)
+def test_a_headline_whose_speaker_says_outright_it_is_not_so_contradicts(
+    headline: str, expected: Stance
+) -> None:
+    passages = [headline, "The depot, which held grain and fuel, burned for two days."]
+    overall = StanceResult(Stance.MENTIONS, 0.6, passages[1], related=0.9)
+    result, _ = primary(ARSON, passages, overall, None, [])
+    assert result.stance is expected
