@@ -231,7 +231,8 @@ _TITLES = """
     star player coach athlete candidate nominee challenger incumbent billionaire entrepreneur
     businessman businesswoman plaintiff plaintiffs defendant defendants agent publicist
     spokesperson's firm's airline carrier bank lender insurer automaker carmaker manufacturer
-    maker retailer utility paper broadcaster magazine daily publication
+    maker retailer utility paper broadcaster magazine daily publication commanders generals
+    admirals colonels captains
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 

@@ -400,3 +400,8 @@ def test_a_middle_initial_stays_in_the_speakers_name() -> None:
 )
 def test_no_figure_place_or_setting_is_the_speaker(passage: str, expected: str) -> None:
     assert holder(passage, Stance.SUPPORTS) == expected
+
+
+def test_commanders_and_generals_speak_as_a_body() -> None:
+    passage = "Ruritania's commanders flatly rejected the claim that the border town had fallen."
+    assert denials(passage)[0].holder == "Ruritania's commanders"
