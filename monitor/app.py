@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from monitor.alerting import near_miss_expiry
 from monitor.clock import Clock, system_clock
 from monitor.digest.deliver import DigestDesk
 from monitor.digest.send import SmtpConfig, SmtpSender
@@ -88,6 +89,12 @@ class Service:
         self._files_seen = seen
         self.sync_watchlists()
         return True
+
+    def expire_near_misses(self) -> int:
+        """Forget the near misses nobody reviewed within ``MONITOR_NEAR_MISS_DAYS``; how many
+        (the scheduler's hourly job)."""
+        cutoff = near_miss_expiry(self.clock(), self.settings.near_miss_days)
+        return self.repository.expire_near_misses(cutoff) if cutoff is not None else 0
 
     def web_app(self, on_new_items: Callable[[], None] = lambda: None) -> FastAPI:
         """The HTTP app: web UI, REST API and WebSub endpoint. ``on_new_items`` runs after a

@@ -41,6 +41,8 @@ RELOAD_JOB = "reload-watchlists"
 WEBSUB_JOB = "renew-websub"
 DIGEST_JOB = "digests"
 SWEEP_JOB = "sweep"
+EXPIRE_JOB = "expire-near-misses"
+EXPIRE_EVERY = timedelta(hours=1)
 # How often overdue sources (a dead worker's, once its lease ends) are woken up.
 SWEEP_EVERY = timedelta(seconds=15)
 WEBSUB_EVERY = timedelta(hours=1)
@@ -112,6 +114,12 @@ class MonitorScheduler:
             self.send_digests,
             IntervalTrigger(seconds=settings.digest_interval),
             id=DIGEST_JOB,
+            next_run_time=self.service.clock(),
+        )
+        self.scheduler.add_job(
+            self.expire_near_misses,
+            IntervalTrigger(seconds=EXPIRE_EVERY.total_seconds()),
+            id=EXPIRE_JOB,
             next_run_time=self.service.clock(),
         )
         if self.service.websub is not None:
@@ -189,6 +197,17 @@ class MonitorScheduler:
                 len(report.retrying),
                 len(report.failed),
             )
+
+    def expire_near_misses(self) -> None:
+        """Forget the near misses nobody reviewed in time (``MONITOR_NEAR_MISS_DAYS``)."""
+        try:
+            gone = self.service.expire_near_misses()
+        except MonitorError as err:
+            log.error("near misses not expired: %s", err)
+            return
+        if gone:
+            days = self.service.settings.near_miss_days
+            log.info("near misses nobody reviewed in %d days, forgotten: %d", days, gone)
 
     def renew_websub(self) -> None:
         """Renew WebSub subscriptions whose lease ends within a day."""

@@ -128,6 +128,13 @@ class Settings(BaseSettings):
         "the digest) for editors to accept as evidence or dismiss. 0 keeps none. Only with a "
         'stance model that tells relatedness (docs/stance.md, "Near misses").',
     )
+    near_miss_days: int = Field(
+        14,
+        ge=0,
+        description="How long a near miss nobody has reviewed waits for editors, in days: "
+        "older ones are old news and are forgotten (an hourly job; reviewed ones stay, as "
+        "history). 0 keeps them until reviewed.",
+    )
     stance_model: str = Field(
         "builtin",
         description="Stance model: `builtin` (the feature model shipped in the package, chosen "

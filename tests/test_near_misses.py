@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ import pytest
 from monitor.alerting import accepted_adjustment
 from monitor.judge.relevance import CALIBRATED, REVIEW_BAND, SIMILARITY_ONLY, Relevance
 from monitor.judge.stance import StanceQuery
+from monitor.settings import load_settings
 from monitor.store import Repository
 from monitor.types import (
     Claim,
@@ -28,6 +29,7 @@ from monitor.types import (
 from monitor.watchlists import parse_watchlist
 from tests.support.embedders import HashingEmbedder
 from tests.support.servers import LocalServer, Response, SlackAPI
+from tests.support.services import service_around
 from tests.support.wire import rss, wire_desk
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -243,3 +245,54 @@ def test_two_editors_reviewing_at_once_leave_one_review_and_one_step(
     assert len(repository.evidence_for_claim(claim.id)) == 1 + accepted
     [claim_after] = repository.claims()
     assert claim_after.threshold == pytest.approx(claim.threshold - 0.01 * accepted)
+
+
+def test_a_near_miss_nobody_reviews_in_time_is_forgotten_and_reviewed_ones_stay(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    feed_server.responses["/wire.xml"] = Response(rss(SHIPMENTS, UNCONFIRMED))
+    watchlist = WATCHLIST.format(base=feed_server.url)
+    repository, pipeline = wire_desk(tmp_path, watchlist, slack_api, ReadsKirby(), CALIBRATED, NOW)
+    pipeline.run_cycle(repository.sources())
+    [claim] = repository.claims()
+    [forgotten] = repository.near_misses(claim.id)
+    reviewed = kept_near_miss(repository, forgotten, "reviewed", NOW)
+    repository.review_near_miss(reviewed.id, Review.DISMISSED, "ana", NOW)
+    recent = kept_near_miss(repository, forgotten, "recent", NOW + timedelta(days=10))
+    now = [NOW + timedelta(days=13)]
+    settings = load_settings(watchlists=tmp_path, near_miss_days=14)
+    service = service_around(settings, repository, pipeline, lambda: now[0])
+
+    assert service.expire_near_misses() == 0  # 13 days: still waiting
+    now[0] = NOW + timedelta(days=15)
+    assert service.expire_near_misses() == 1
+
+    assert [r.id for r in repository.near_misses(claim.id)] == [recent.id]
+    assert {r.id for r in repository.near_misses(claim.id, open_only=False)} == {
+        reviewed.id,
+        recent.id,
+    }
+    assert repository.open_near_miss_counts() == {claim.id: 1}
+    never = service_around(
+        load_settings(watchlists=tmp_path, near_miss_days=0), repository, pipeline, lambda: now[0]
+    )
+    now[0] = NOW + timedelta(days=400)
+    assert never.expire_near_misses() == 0  # 0 keeps them until reviewed
+    assert [r.id for r in repository.near_misses(claim.id)] == [recent.id]
+
+
+def kept_near_miss(
+    repository: Repository, like: NearMissRecord, guid: str, when: datetime
+) -> NearMissRecord:
+    """Another item kept at ``when`` as a near miss of ``like``'s claim."""
+    [source] = repository.sources()
+    entry = FeedEntry(guid, f"https://wire.example/{guid}", f"Rail freight {guid}", "Trains")
+    [item] = repository.add_items(source.id, [entry], when)
+    found = replace(like.near_miss.evidence, item_id=item.id)
+    repository.record_judgement([item.id], [], when, near_misses=[NearMiss(found, 0.4)])
+    [kept] = [
+        r
+        for r in repository.near_misses(like.near_miss.evidence.claim_id, open_only=False)
+        if r.near_miss.evidence.item_id == item.id
+    ]
+    return kept

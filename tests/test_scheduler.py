@@ -60,7 +60,13 @@ def test_scheduler_polls_each_source_and_alerts(
     try:
         jobs = {job.id for job in scheduler.scheduler.get_jobs()}
         [source] = repository.sources()
-        assert {f"source:{source.id}", "judge", "deliver", "reload-watchlists"} <= jobs
+        assert {
+            f"source:{source.id}",
+            "judge",
+            "deliver",
+            "reload-watchlists",
+            "expire-near-misses",
+        } <= jobs
         # Generous: the first judge run loads the stance model, slow on a loaded machine.
         wait_for(lambda: len(slack_api.posted) >= 1, seconds=90)
         wait_for(lambda: repository.source(source.id).last_success_at is not None)

@@ -23,6 +23,7 @@ from monitor.alerting.record import (
     effective_threshold,
     like_rejected,
     moved_adjustment,
+    near_miss_expiry,
 )
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "like_rejected",
     "moved_adjustment",
     "muted_by",
+    "near_miss_expiry",
     "plan_delivery",
     "thread_day",
 ]

@@ -6,7 +6,8 @@ The pipeline and the feedback handler ask; storage writes the answers down.
 - **Threshold with feedback.** A claim matches above its own threshold (else its watchlist's),
   moved by editors' feedback: each "not relevant" raises it a step, each "relevant" lowers it,
   within bounds (:func:`effective_threshold`, :func:`moved_adjustment`); an editor accepting
-  a near miss counts as a "relevant" (:func:`accepted_adjustment`).
+  a near miss counts as a "relevant" (:func:`accepted_adjustment`); a near miss nobody
+  reviews stops waiting after ``MONITOR_NEAR_MISS_DAYS`` (:func:`near_miss_expiry`).
 - **Feedback similarity.** Evidence whose passage is this close to one editors marked not
   relevant for the claim is kept without an alert (:func:`like_rejected`).
 - **Story duplicates.** Another outlet's copy of a story that already gave the claim evidence
@@ -17,6 +18,7 @@ The pipeline and the feedback handler ask; storage writes the answers down.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from monitor.types import AlertPolicy, Evidence, FeedbackKind
 
@@ -45,6 +47,12 @@ def accepted_adjustment(current: float) -> float:
     """A claim's feedback adjustment after an editor accepts one of its near misses: it counts
     as a "relevant" (the bar was a little too high for this claim)."""
     return moved_adjustment(current, FeedbackKind.RELEVANT)
+
+
+def near_miss_expiry(now: datetime, days: int) -> datetime | None:
+    """When a near miss nobody reviewed stops waiting: one kept before the returned moment is
+    old news, no longer listed for review. ``days`` 0 keeps them until reviewed (None)."""
+    return now - timedelta(days=days) if days > 0 else None
 
 
 def like_rejected(closest: float) -> bool:

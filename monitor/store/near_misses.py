@@ -4,7 +4,9 @@ are evidence) or dismiss. The relevance decision says what a near miss is
 
 A near miss waits while nobody has reviewed it and its pair is not evidence by another way (a
 backfill found it). Rewording a claim, or removing it from its watchlist, drops the near misses
-nobody has reviewed: they were judged against a claim that no longer reads so.
+nobody has reviewed: they were judged against a claim that no longer reads so. Those nobody
+reviews in time are forgotten (:meth:`NearMissesMixin.expire_near_misses`, asked by the
+scheduler's hourly job with the cut-off :func:`monitor.alerting.near_miss_expiry` gives).
 """
 
 from __future__ import annotations
@@ -119,6 +121,17 @@ class NearMissesMixin(StorageBase):
         with self._sessions() as session:
             found = session.execute(query.group_by(NearMissRow.claim_id))
             return {claim_id: int(count) for claim_id, count in found}
+
+    def expire_near_misses(self, before: datetime) -> int:
+        """Forget the near misses nobody reviewed that were kept before ``before`` (reviewed
+        ones stay, as history); how many."""
+        with self._transaction() as session:
+            gone = session.execute(
+                delete(NearMissRow).where(
+                    NearMissRow.review.is_(None), NearMissRow.created_at < before
+                )
+            )
+            return rows_changed(gone)
 
     def review_near_miss(
         self,

@@ -3,12 +3,15 @@ rejected look-alikes, story duplicates and routing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from monitor.alerting import (
     FEEDBACK_BOUNDS,
     decide_alert,
     effective_threshold,
     like_rejected,
     moved_adjustment,
+    near_miss_expiry,
 )
 from monitor.types import AlertPolicy, Evidence, FeedbackKind, Stance
 
@@ -59,3 +62,9 @@ def test_quiet_evidence_and_a_storys_second_copy_raise_no_alert() -> None:
     assert quiet.channels == () and "without an alert" in quiet.reason
     copy = decide_alert(evidence(), story_has_it=True, channel="#a", policy=ROUTES)
     assert copy.channels == () and "story" in copy.reason
+
+
+def test_a_near_miss_waits_its_days_and_zero_days_waits_for_ever() -> None:
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    assert near_miss_expiry(now, 14) == datetime(2026, 11, 17, 9, tzinfo=UTC)
+    assert near_miss_expiry(now, 0) is None
