@@ -200,14 +200,21 @@ def news_assertion(claim: str, passages: Sequence[str]) -> str | None:
     )
 
 
-def headline_asserts(headline: str) -> bool:
-    """Whether a headline names its speaker before a colon and what follows is said outright:
-    no hedge, plan, question or negation ("Tusk: Russian services ordered the blaze")."""
+def headline_statement(headline: str) -> str | None:
+    """What a headline that names its speaker before a colon has them say ("Tusk: Russian
+    services ordered the blaze"); None for any other headline, or one whose "speaker" is only
+    places ("North Korea and Russia: ..." is what the story is about)."""
     speaker = headline_speaker(headline, _PLACES)
     if not speaker or all(p.lower() in _PLACES for p in re.split(r"\s+and\s+", speaker)):
-        return False  # "North Korea and Russia: ..." is what the story is about
-    statement = headline.split(":", 1)[1]
-    return not (
+        return None
+    return headline.split(":", 1)[1]
+
+
+def headline_asserts(headline: str) -> bool:
+    """Whether a headline names its speaker and what they say is said outright: no hedge,
+    plan, question or negation ("Tusk: Russian services ordered the blaze")."""
+    statement = headline_statement(headline)
+    return statement is not None and not (
         _HEDGED.search(statement) or _AT_A_DISTANCE.search(statement) or disputed([statement])
     )
 
@@ -217,13 +224,9 @@ def headline_denies(claim: str, passages: Sequence[str]) -> bool:
     so: in refuting words ("Kirby: no sign Putin has moved warheads to Belarus"), or by
     negating the claim's own words ("Siluanov: this is not a default"); not saying or not
     knowing is no denial ("Kirby: we cannot confirm ...")."""
-    if not passages or _NEGATIVE_CLAIM.search(claim):
+    statement = headline_statement(passages[0]) if passages else None
+    if statement is None or _NEGATIVE_CLAIM.search(claim):
         return False
-    headline = passages[0]
-    speaker = headline_speaker(headline, _PLACES)
-    if not speaker or all(p.lower() in _PLACES for p in re.split(r"\s+and\s+", speaker)):
-        return False
-    statement = headline.split(":", 1)[1]
     if (
         _AT_A_DISTANCE.search(statement)
         or disputed([statement])
