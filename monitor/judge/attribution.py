@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from monitor.judge.aliases import COUNTRIES
 from monitor.judge.passages import ABBREVIATED, MIDDLE_INITIAL
 from monitor.types import Stance
 
@@ -230,8 +231,8 @@ _TITLES = """
     lab laboratory leadership movement rebels militants militia actor actress singer rapper
     star player coach athlete candidate nominee challenger incumbent billionaire entrepreneur
     businessman businesswoman plaintiff plaintiffs defendant defendants agent publicist
-    spokesperson's firm's airline carrier bank lender insurer automaker carmaker manufacturer
-    maker retailer utility paper broadcaster magazine daily publication commanders generals
+    firm's airline carrier bank lender insurer automaker carmaker manufacturer
+    maker retailer utility paper magazine daily publication commanders generals
     admirals colonels captains
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
@@ -326,8 +327,8 @@ def voices(passage: str) -> list[Voice]:
 
 # The outlet speaking of itself: "the paper notes", "the Telugu channel reported".
 _SELF = re.compile(
-    r"^(?:the|this)\s+(?:[\w-]+\s+)?(?:paper|newspaper|outlet|broadcaster|channel|site|"
-    r"website|magazine|daily|publication|newsroom|programme|program|show)$",
+    r"^(?:the|this)\s+(?!state\b|state-|national\b|government\b)(?:[\w-]+\s+)?"
+    r"(?:paper|newspaper|outlet|broadcaster|channel|magazine|daily|publication|newsroom)$",
     re.I,
 )
 
@@ -437,69 +438,129 @@ _NOT_SPEAKERS = frozenset(_LABELS.split())
 
 
 def headline_speaker(headline: str, places: frozenset[str] = frozenset()) -> str:
-    """The speaker a headline names before a colon, if any; never a label ("Fact check:") or
-    a place alone (``places``, lower case: "Sudan:" is what the story is about)."""
+    """The speaker a headline names before a colon, if any; never a label ("Fact check:"), a
+    section ("Ukraine War:") or places alone (``places``, lower case: "Sudan:" is what the
+    story is about)."""
     match = _HEADLINE_COLON.match(headline.strip())
     if not match:
         return ""
     speaker = _accepted(match.group("speaker"))
     words = {w.lower().strip(",") for w in speaker.split()}
-    if not speaker or words & _NOT_SPEAKERS or speaker.lower() in places:
-        return ""
+    parts = [p for p in re.split(r"\s*(?:,|-|/|&|\band\b)\s*", speaker.lower()) if p]
+    if not speaker or words & _NOT_SPEAKERS or all(p in places for p in parts):
+        return ""  # "Sudan:", "Russia, Ukraine:": what the story is about
+    if _SECTION.search(speaker) and not has_title(speaker):
+        return ""  # "Ukraine War:", "Day 100:"; but "Fire chief:" speaks
     return speaker
 
 
-# "The agency said", "the actor told ABC News": a role that stands for someone the item named
-# before. Its head noun, and the words a name for that role may end in instead.
-_ROLES = """agency firm company ministry department official president leader actor actress
-    singer star court group campaign bank lender regulator watchdog organisation organization
-    institute commission council government minister chief spokesman spokeswoman spokesperson
-    party team committee service office authority army military police prosecutor judge
-    insurer carrier airline maker manufacturer operator utility union player coach candidate
-    prosecutors bureau administration"""
-_ROLE_HEADS = frozenset(_ROLES.split())
-_SAME_ROLE = {"agency": ("agency", "service", "bureau", "administration", "office")}
-_ANAPHOR = re.compile(r"^(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:\S+\s+){0,3}(?P<head>[a-z][\w-]*)$")
-_NAMED = r"[A-Z][\w'’.&-]*"
-# Who a headline says acts, at its start: "Moody's flags ...", "Baldwin in first interview: ...".
-_TITLE_AGENT = re.compile(
-    rf"^(?P<name>(?:{_NAMED}\s+){{0,3}}{_NAMED})\s+(?:[a-z]+s\b|(?:in|at|on|to|after)\s+[^:]{{1,40}}:\s)"
+# What a headline's "X:" may be besides a speaker: a section, an event, a date or a number
+# ("Ukraine War:", "Day 100:", "Election 2024:", "COP28:", "Editor's Note:").
+_SECTION = re.compile(
+    r"\b(?:war|fire|day|week|note|election|elections|crisis|talks|summit|attack|strike|"
+    r"live|latest|news|briefing|recap|wrap|roundup|blog)\b|\d\s*$|\d{2,}",
+    re.I,
 )
 
 
+# "The agency said", "the actor told ABC News": a role that stands for someone the item named
+# before. Roles of a person and of a body; the words a name for a body's role may end in.
+_PERSON_ROLES = """official president leader actor actress singer star minister chief
+    spokesman spokeswoman spokesperson player coach candidate judge prosecutor"""
+_BODY_ROLES = """agency firm company ministry department court group campaign bank lender
+    regulator watchdog organisation organization institute commission council government party
+    team committee service office authority army military police insurer carrier airline maker
+    manufacturer operator utility union prosecutors bureau"""
+_PERSONS = frozenset(_PERSON_ROLES.split())
+_ADJECTIVES = frozenset(w for c in COUNTRIES for w in c.adjective.split()) | {"Emirati"}
+_ROLE_HEADS = _PERSONS | frozenset(_BODY_ROLES.split())
+# A role a headline's name never stands for: an official is most often unnamed.
+_UNNAMED_ROLES = frozenset({"official"})
+# "the ratings agency", "The UN nuclear agency", "the Russian president".
+_ANAPHOR = re.compile(r"^(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:\S+\s+){0,3}(?P<head>[a-z][\w-]*)$")
+_NAMED = r"[A-Z][\w'’.&-]*"
+# A name just before a role's noun: "International Atomic Energy " before "Agency", "Malaysia's
+# trade " before "ministry" (searched in the text that ends at the noun).
+_NAME_RUN = re.compile(rf"(?:{_NAMED}\s+(?:(?:of|for|and)\s+)?)*{_NAMED}\s+\Z")
+_POSSESSOR = re.compile(rf"{_NAMED}(?:'s|’s)\s+(?:[a-z][\w-]*\s+){{0,2}}\Z")
+_NAME_AFTER = re.compile(rf"\s+((?:{_NAMED}\s+){{0,2}}{_NAMED})")
+# Who a headline says acts, at its start: "Moody's flags ...", "Baldwin in first interview: ...".
+_TITLE_AGENT = re.compile(
+    rf"^(?P<name>(?:{_NAMED}\s+){{0,2}}{_NAMED})\s+"
+    rf"(?:(?P<verb>[a-z]+s)\b|(?:in|at|on|to|after)\s+[^:]{{1,40}}:\s)"
+)
+# Present-tense verbs a headline's agent acts by: reporting verbs, and what a body publishes.
+_AGENT_VERBS = frozenset(
+    {v for v in _ACT_OF if " " not in v and v.endswith("s")} | {"flags", "publishes", "releases"}
+)
+_ANONYMOUS = re.compile(r"\banonymity\b|\bnot\s+authori[sz]ed\b|\bunnamed\b", re.I)
+_LOOK_BACK = 150  # characters before a role's noun where its name may start
+
+
+def has_title(phrase: str) -> bool:
+    """Whether ``phrase`` has a title or body word ("Fire chief", "State police")."""
+    return any(w.lower() in _TITLE_WORDS - _FUNCTION for w in re.findall(r"[\w'’.-]+", phrase))
+
+
 def role_of(holder: str) -> str:
-    """The role a holder names without naming who ("The ratings agency": "agency"), or ""."""
+    """The role a holder names without naming who ("The ratings agency", "the Russian
+    president", "The WHO chief": "agency", "president", "chief"), or "" ("The Kremlin press
+    service" names its body)."""
     match = _ANAPHOR.match(holder)
-    return match.group("head") if match and match.group("head") in _ROLE_HEADS else ""
+    if not match or match.group("head") not in _ROLE_HEADS:
+        return ""
+    named = [w for w in holder.split()[1:] if w[:1].isupper() and not w.isupper()]
+    return "" if any(w not in _ADJECTIVES for w in named) else match.group("head")
 
 
-def antecedent(holder: str, earlier: Sequence[str], places: frozenset[str] = frozenset()) -> str:
+def antecedent(
+    holder: str, earlier: Sequence[str], places: frozenset[str] = frozenset(), said_in: str = ""
+) -> str:
     """Who a role stands for (:func:`role_of`): the nearest name before it that ends in the
-    role's noun ("Malaysia's trade ministry" for "the ministry"), else whoever the headline
-    names as speaking or acting (``earlier[0]`` is the headline; ``places``, lower case, are
-    no one), else ``holder`` itself."""
+    role's noun ("Malaysia's trade ministry" for "the ministry"; a title keeps the name after
+    it: "Prime Minister Ana Ruiz"), else, for a body or a named person's role, whoever the
+    headline names as speaking or acting (``earlier[0]`` is the headline; ``places``, lower
+    case, are no one); else ``holder`` itself. ``earlier`` ends where the role is written in
+    ``said_in``; a role speaking on condition of anonymity there stays as written."""
     head = role_of(holder)
     if not head:
         return holder
-    heads = "|".join(_SAME_ROLE.get(head, (head,)))
-    named = re.compile(
-        rf"(?:(?:{_NAMED}\s+(?:(?:of|for|and)\s+)?)*{_NAMED}\s+|"
-        rf"{_NAMED}(?:'s|’s)\s+(?:[a-z][\w-]*\s+){{0,2}})(?i:{heads})\b"
-    )
     for passage in reversed(earlier):
-        found = [m.group() for m in named.finditer(passage)]
-        found = [f for f in found if not re.match(r"(?:The|A|An)\s", f) or " " in f[4:]]
-        if found:
-            return _tidy(re.sub(r"^(?:The|A|An)\s+", "", found[-1]))
-    if earlier:
-        titled = headline_speaker(earlier[0], places)
-        agent = _TITLE_AGENT.match(earlier[0].strip())
-        if titled:
-            return titled
-        name = agent.group("name") if agent else ""
-        if name and name.lower() not in places and name.lower() not in _TITLE_WORDS:
-            return name  # not a headline's capitalised "Watchdog says ..."
+        named = _named_before(passage, head)
+        if named:
+            return named
+    if not earlier or head in _UNNAMED_ROLES or _ANONYMOUS.search(said_in):
+        return holder
+    titled = headline_speaker(earlier[0], places)
+    if titled:
+        return titled
+    agent = _TITLE_AGENT.match(earlier[0].strip())
+    name = agent.group("name") if agent else ""
+    verb = agent.group("verb") if agent else None
+    # A person acts by any verb ("Swift backs Harris"); a body by speaking or publishing
+    # ("Moody's flags ...", not "Musk slams ..." for "the company").
+    acts = agent is not None and (
+        verb is None or head in _PERSONS or verb in _AGENT_VERBS or name.isupper()
+    )  # an acronym is a body: "IAEA tallies damage ..."
+    if acts and name.lower() not in places and name.lower() not in _TITLE_WORDS:
+        return name  # not a headline's capitalised "Watchdog says ..."
     return holder
+
+
+def _named_before(passage: str, head: str) -> str:
+    """The last name in ``passage`` that ends in the role's noun ``head`` ("Malaysia's trade
+    ministry", "International Atomic Energy Agency"), with a name right after a title ("Prime
+    Minister Ana Ruiz"); "" if none."""
+    found = ""
+    for noun in re.finditer(rf"\b{re.escape(head)}\b", passage, re.I):
+        before = passage[max(0, noun.start() - _LOOK_BACK) : noun.start()]
+        name = (_NAME_RUN if noun.group()[:1].isupper() else _POSSESSOR).search(before)
+        if name is None:
+            continue
+        after = _NAME_AFTER.match(passage, noun.end())
+        phrase = f"{name.group()}{noun.group()}{after.group() if after else ''}"
+        found = _tidy(re.sub(r"^(?:The|A|An)\s+", "", phrase))
+    return found if len(found.split()) > 1 else ""
 
 
 def main_first(found: list[Voice]) -> list[Voice]:
@@ -609,11 +670,12 @@ def _speaker_after(text: str) -> str:
         first = f"{first}, {rest[0].strip()}"
     phrase = _AFTER_END.sub("", first)
     words = phrase.split()[:MAX_HOLDER_WORDS]
-    if words and words[0].lower() in _PREPOSITIONS:
-        return ""  # "said at a November panel that ...": where, not who
+    if words and words[0] in _PREPOSITIONS:
+        return ""  # "said at a November panel that ...": where, not who ("Under Secretary" is)
     return _accepted(" ".join(words).strip(" ,"))
 
 
+_FIGURE = re.compile(r"[\d.,%$€£\s-]+(?:per\s?cent)?", re.I)
 _PREPOSITIONS = frozenset(
     {"at", "on", "in", "during", "from", "to", "for", "with", "by", "after", "before", "over",
      "under", "near", "about", "into"}
@@ -631,8 +693,8 @@ def _accepted(phrase: str, *, checked: bool = False) -> str:
         return ""
     if all(w.lower().strip(",") in _FUNCTION for w in words):
         return ""
-    if not re.search(r"[^\W\d_]{2}", phrase):
-        return ""  # "8%", "2024": a figure names nobody
+    if _FIGURE.fullmatch(phrase):
+        return ""  # "8%", "2024": a figure names nobody ("3M", "G7" do)
     return phrase[:MAX_HOLDER_CHARS]
 
 

@@ -138,8 +138,12 @@ _REFUTED = re.compile(
     r"mistaken|not true)|unfounded|debunk\w*|verdict is false|rat(?:ed|es|ing) (?:it )?false|"
     r"misstat\w*|misrepresent\w*|out of context|(?:does|do|did) not (?:hold up|prove)|"
     r"(?:doesn|don|didn)['’]t (?:hold up|prove)|found no|saw no|sees no|(?:has|have) seen no|"
-    r"nothing to (?:back|support)|no support for|undercut\w*|walk(?:s|ed|ing)? back|"
-    r"backtrack\w*|cut(?:s|ting)? against|contradict(?:s|ed|ing)?)\b",
+    r"nothing to (?:back|support)|no support for|"
+    # ... what undercuts, walks back or contradicts an account, not a denial of it
+    r"(?:undercut\w*|walk(?:s|ed|ing)? back|cut(?:s|ting)? against|contradict(?:s|ed|ing)?)"
+    r"\s+(?:(?!den(?:y|ies|ial)|rebuttal|each\b|one\b)[\w'’-]+\s+){0,4}?"
+    r"(?:claims?|accounts?|assertions?|reports?|statements?|story|stories|versions?|"
+    r"findings?|descriptions?|narratives?|allegations?|justifications?|line))\b",
     re.I,
 )
 
@@ -202,12 +206,9 @@ def news_assertion(claim: str, passages: Sequence[str]) -> str | None:
 
 def headline_statement(headline: str) -> str | None:
     """What a headline that names its speaker before a colon has them say ("Tusk: Russian
-    services ordered the blaze"); None for any other headline, or one whose "speaker" is only
-    places ("North Korea and Russia: ..." is what the story is about)."""
-    speaker = headline_speaker(headline, _PLACES)
-    if not speaker or all(p.lower() in _PLACES for p in re.split(r"\s+and\s+", speaker)):
-        return None
-    return headline.split(":", 1)[1]
+    services ordered the blaze"); None for any other headline (a label, a section or places
+    before the colon: :func:`~monitor.judge.attribution.headline_speaker`)."""
+    return headline.split(":", 1)[1] if headline_speaker(headline, _PLACES) else None
 
 
 def headline_asserts(headline: str) -> bool:
@@ -237,15 +238,23 @@ def headline_denies(claim: str, passages: Sequence[str]) -> bool:
         return False
     negated = (
         _NEGATION.search(statement)
-        and not _NEGATION.search(claim)  # "... without emergency lights": no is its own word
+        and not _NOT_NEGATING.search(statement)
+        and not _NEGATION.search(claim)  # "... without emergency lights": its own negation
         and key_words(statement) & key_words(claim)
-    )
+        and not (_CORRECTION.search(statement) and not corrects(claim, statement))
+    )  # "..., not a short circuit" confirms what it keeps
     return bool(_REFUTED.search(statement) or negated)
 
 
+# Saying that something is not so: a verb negated, or "never" ("this is not a default",
+# "positions are not lost", "never reached the board").
 _NEGATION = re.compile(
-    r"\b(?:not|no(?!\.\s*\d)|never|nothing|none|without|lack\w*)\b|n['’]t\b", re.I
-)  # not "No. 4"
+    r"\b(?:is|are|was|were|has|have|had|did|does|do|can|could|will|would)\s+(?:not|never)\b|"
+    r"\b(?:isn|aren|wasn|weren|hasn|haven|hadn|didn|doesn|don|can|couldn|won|wouldn)['’]t\b|"
+    r"\bnever\b|\bnot\s+an?\b|\bno\s+(?:[\w-]+\s+){0,2}(?:seen|found|detected|spotted)\b",
+    re.I,
+)
+_NOT_NEGATING = re.compile(r"\bnot\s+only\b|\bno\s+doubt\b|\bnothing\s+but\b", re.I)
 _NOT_KNOWN = re.compile(r"\bnot\s+(?:yet\s+)?(?:clear|sure|certain|known)\b", re.I)
 
 
@@ -363,19 +372,31 @@ def disputed(passages: Sequence[str]) -> bool:
     if not passages:
         return False
     title = passages[0]
-    speakers = [{v.holder.lower() for v in voices(part)} for part in _CLAUSES.split(title)]
-    heard = [s for s in speakers if s]
-    return bool(_DISPUTED.search(title)) or (len(heard) > 1 and len(set().union(*heard)) > 1)
+    if _DISPUTED.search(title):
+        return True
+    clauses = [(c, {v.holder.lower() for v in voices(c)}) for c in _CLAUSES.split(title[:300])]
+    heard = [(c, who) for c, who in clauses if who]
+    return (
+        len(heard) > 1
+        and len(set().union(*(who for _, who in heard))) > 1
+        and any(_DENIES_OR_NEGATES.search(c) for c, _ in heard)
+    )
 
 
 # Where a headline's clauses part: "...; New Delhi says it sells none", "..., Kyiv says ...".
-_CLAUSES = re.compile(r"[;,]\s+|\s+(?:as|while|but|whereas)\s+")
+_CLAUSES = re.compile(r"[;,]\s+|(?<!\s)\s+(?:as|while|but|whereas)\s+")
+# One of the two says it is not so: "... sells none", "Kyiv denies ...".
+_DENIES_OR_NEGATES = re.compile(
+    r"\b(?:not|no|never|none|nothing|den(?:y|ies|ied)|reject\w*|dismiss\w*|insists?)\b|n['’]t\b",
+    re.I,
+)
 
 
 # A headline that sets out a dispute or asks: "Obliterated or not?", "accounts diverge".
 _DISPUTED = re.compile(
     r"\?|\bor not\b|\bdiverg\w*|\bclash\w*|\bsplit\b|\bmixed\b|\bdisputed?\b|\bcontested\b|"
-    r"\btrad(?:e|es|ed|ing) (?:accusations|blame)|\bdebat\w*|\bcollid\w*|\bat odds\b|"
+    r"\btrad(?:e|es|ed|ing) (?:accusations|blame)|\bdebat\w*|"
+    r"\b(?:accounts|claims|narratives|versions|stories)\s+collid\w*|\bat odds\b|"
     r"\bagainst each other\b",
     re.I,
 )
@@ -445,13 +466,17 @@ def holder_of(result: StanceResult, passages: Sequence[str], closest: Sequence[s
     found = _speaker_of(result, passages, closest)
     if not role_of(found):
         return found
-    for n, passage in enumerate(passages):
-        if (at := passage.find(found)) >= 0:
-            return antecedent(found, [*passages[:n], passage[:at]], _PLACES)
+    # Where the role is written: in the quote if it is there, else the first passage naming it.
+    order = [p for p in passages if p == result.quote] + list(passages)
+    for passage in order:
+        if (at := passage.rfind(found)) >= 0:
+            n = passages.index(passage)
+            return antecedent(found, [*passages[:n], passage[:at]], _PLACES, said_in=passage)
     return found
 
 
 def _speaker_of(result: StanceResult, passages: Sequence[str], closest: Sequence[str]) -> str:
+    """Who holds ``result``'s stance, roles as written (:func:`holder_of`)."""
     if result.stance is Stance.UNRELATED:
         return OUTLET
     previous = ""

@@ -405,3 +405,15 @@ def test_no_figure_place_or_setting_is_the_speaker(passage: str, expected: str) 
 def test_commanders_and_generals_speak_as_a_body() -> None:
     passage = "Ruritania's commanders flatly rejected the claim that the border town had fallen."
     assert denials(passage)[0].holder == "Ruritania's commanders"
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        ("3M said the plant was safe.", "3M"),
+        ("The talks failed, according to Under Secretary Jane Doe.", "Under Secretary Jane Doe"),
+        ("Tehran has sent no drones, the state broadcaster reported.", "the state broadcaster"),
+    ],
+)
+def test_names_with_figures_titles_and_state_media_still_speak(passage: str, expected: str) -> None:
+    assert holder(passage, Stance.SUPPORTS) == expected

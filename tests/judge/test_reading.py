@@ -576,3 +576,108 @@ def test_a_headline_whose_speaker_says_outright_it_is_not_so_contradicts(
     overall = StanceResult(Stance.MENTIONS, 0.6, passages[1], related=0.9)
     result, _ = primary(ARSON, passages, overall, None, [])
     assert result.stance is expected
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Ruiz: there is no doubt Northland's spies ordered the depot blaze",
+        "Ruiz: not only Northland's spies but its army ordered the depot blaze",
+        "Ruiz: Northland's spies ordered depot fire, not a short circuit",
+        "Ruiz: Northland's spies ordered depot blaze without warning",
+        "Fire chief: the depot had no sprinklers when Northland's spies struck",
+    ],
+)
+def test_a_headline_that_only_sounds_negative_is_no_denial(headline: str) -> None:
+    passages = [headline, "The depot, which held grain and fuel, burned for two days."]
+    overall = StanceResult(Stance.SUPPORTS, 0.7, passages[1], related=0.9)
+    result, _ = primary(ARSON, passages, overall, None, [])
+    assert result.stance is Stance.SUPPORTS
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "Police said Northland's spies ordered the depot fire, which contradicts Northland's "
+        "denial.",
+        "Northland's spies ordered the depot fire, undercutting Ruritania's grain exports.",
+        "Survivors walked back into the burned depot after Northland's spies ordered the fire.",
+        "Witness accounts contradict each other on when the depot fire began.",
+    ],
+)
+def test_undercutting_or_contradicting_something_else_is_no_refutation(lead: str) -> None:
+    passages = ["Depot fire: the inquiry", lead]
+    overall = StanceResult(Stance.SUPPORTS, 0.7, lead, related=0.9)
+    result, _ = primary(ARSON, passages, overall, None, [])
+    assert result.stance is Stance.SUPPORTS
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Ukraine War: Northland's spies ordered depot blaze",
+        "Day 100: Northland's spies ordered depot blaze",
+        "Election 2024: Northland's spies ordered depot blaze",
+        "Russia, Ukraine: spies ordered depot blaze",
+    ],
+)
+def test_a_section_date_or_place_before_a_colon_is_no_speaker(headline: str) -> None:
+    passages = [headline, "The depot, which held grain and fuel, burned for two days."]
+    overall = StanceResult(Stance.MENTIONS, 0.6, passages[1], related=0.9)
+    result, _ = primary(ARSON, passages, overall, None, [])
+    assert result.stance is Stance.MENTIONS
+    assert holder_of(result, passages) == "the outlet"
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Police say Northland's spies ordered the blaze, Ruiz says",  # they agree
+        "Northland warship collides with Ruritania ferry near the depot",  # a collision
+    ],
+)
+def test_speakers_who_agree_or_a_real_collision_are_no_dispute(headline: str) -> None:
+    passages = [headline, "The depot, which held grain and fuel, burned for two days."]
+    overall = StanceResult(Stance.SUPPORTS, 0.7, passages[1], related=0.9)
+    result, _ = primary(ARSON, passages, overall, None, [])
+    assert result.stance is Stance.SUPPORTS
+
+
+@pytest.mark.parametrize(
+    ("passages", "expected"),
+    [
+        (  # the nearest of two names, not the first
+            (
+                "Ministries trade blame over the strike",
+                "Ruritania's foreign ministry summoned the envoy.",
+                "Norland's transport ministry said the strike had closed three ports.",
+                "The ministry said talks would resume on Friday.",
+            ),
+            "Norland's transport ministry",
+        ),
+        (  # a title keeps the name after it
+            (
+                "Ruiz vows an inquiry",
+                "Prime Minister Ana Ruiz spoke in parliament on Monday.",
+                "The minister said the inquiry would report in May.",
+            ),
+            "Prime Minister Ana Ruiz",
+        ),
+        (  # an unnamed official is never the headline's speaker
+            (
+                "Biden says the talks will go on",
+                "The official, who spoke on condition of anonymity, said talks would resume.",
+            ),
+            "The official",
+        ),
+        (  # a headline's noun that does not act is no one
+            ("Oil prices jump on supply fears", "The agency said demand would fall."),
+            "The agency",
+        ),
+    ],
+)
+def test_a_role_stands_for_the_nearest_fitting_name_or_stays_as_written(
+    passages: tuple[str, ...], expected: str
+) -> None:
+    result = StanceResult(Stance.SUPPORTS, 0.8, passages[-1])
+    assert holder_of(result, passages) == expected
