@@ -27,12 +27,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench import desk  # noqa: E402
-from bench.deskset import SETS  # noqa: E402
-from monitor.judge import match  # noqa: E402
-from monitor.judge.relevance import BUILTIN  # noqa: E402
-from monitor.pipeline import judging  # noqa: E402
-from monitor.types import ClaimSpec  # noqa: E402
+from bench import desk
+from bench.deskset import SETS
+from monitor.judge import match
+from monitor.judge.relevance import BUILTIN
+from monitor.pipeline import judging
+from monitor.types import ClaimSpec
 
 THRESHOLD = 0.6
 SHIPPED = match.phrasings
