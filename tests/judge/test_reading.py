@@ -498,6 +498,15 @@ def test_the_outlet_speaking_of_itself_holds_its_statement() -> None:
 
 
 ARSON = "Northland's intelligence service ordered the fire at the Ruritania depot"
+DEPOT = "The depot, which held grain and fuel, burned for two days."
+
+
+def primary_of(passages: list[str], model_said: Stance) -> Stance:
+    """The primary stance of ``passages`` against :data:`ARSON` when the model read
+    ``model_said`` into their last passage."""
+    overall = StanceResult(model_said, 0.7, passages[-1], related=0.9)
+    result, _ = primary(ARSON, passages, overall, None, [])
+    return result.stance
 
 
 @pytest.mark.parametrize(
@@ -514,14 +523,8 @@ ARSON = "Northland's intelligence service ordered the fire at the Ruritania depo
 def test_a_headline_that_names_its_speaker_and_says_it_outright_supports(
     headline: str, expected: Stance
 ) -> None:
-    passages = [
-        headline,
-        "Prime Minister Ana Ruiz spoke after investigators finished their work at the site.",
-        "The depot, which held grain and fuel, burned for two days.",
-    ]
-    overall = StanceResult(Stance.MENTIONS, 0.6, passages[2], related=0.9)
-    result, _ = primary(ARSON, passages, overall, None, [])
-    assert result.stance is expected
+    lead = "Prime Minister Ana Ruiz spoke after investigators finished their work at the site."
+    assert primary_of([headline, lead, DEPOT], Stance.MENTIONS) is expected
 
 
 @pytest.mark.parametrize(
@@ -538,25 +541,7 @@ def test_a_headline_that_names_its_speaker_and_says_it_outright_supports(
 def test_a_headline_giving_two_speakers_their_say_takes_no_side(
     headline: str, expected: Stance
 ) -> None:
-    passages = [headline, "The depot, which held grain and fuel, burned for two days."]
-    overall = StanceResult(Stance.SUPPORTS, 0.7, passages[1], related=0.9)
-    result, _ = primary(ARSON, passages, overall, None, [])
-    assert result.stance is expected
-
-
-@pytest.mark.parametrize(
-    "lead",
-    [
-        "Phone footage undercuts the account that Northland's spies set the depot fire.",
-        "Ruritania's police walked back their finding that Northland's spies set the fire.",
-        "The fire brigade's report cuts against the claim that spies set the depot fire.",
-    ],
-)
-def test_news_that_undercuts_or_walks_back_the_claim_contradicts(lead: str) -> None:
-    passages = ["Depot fire: new evidence", lead]
-    overall = StanceResult(Stance.SUPPORTS, 0.7, lead, related=0.9)
-    result, _ = primary(ARSON, passages, overall, None, [])
-    assert result.stance is Stance.CONTRADICTS
+    assert primary_of([headline, DEPOT], Stance.SUPPORTS) is expected
 
 
 @pytest.mark.parametrize(
@@ -567,49 +552,57 @@ def test_news_that_undercuts_or_walks_back_the_claim_contradicts(lead: str) -> N
         ("Ruiz: not yet clear who started the depot fire", Stance.MENTIONS),  # not known
         ("Ruiz: we cannot confirm Northland ordered the fire", Stance.MENTIONS),  # not saying
         ("Ruiz: depot fire is the region's No. 1 disaster of the year", Stance.MENTIONS),
+        # ... and what only sounds negative is no denial
+        ("Ruiz: there is no doubt Northland's spies ordered the depot blaze", Stance.SUPPORTS),
+        ("Ruiz: not only Northland's spies but its army ordered the depot blaze", Stance.SUPPORTS),
+        ("Ruiz: Northland's spies ordered depot fire, not a short circuit", Stance.SUPPORTS),
+        ("Ruiz: Northland's spies ordered depot blaze without warning", Stance.SUPPORTS),
+        ("Fire chief: the depot had no sprinklers when Northland's spies struck", Stance.SUPPORTS),
     ],
 )
 def test_a_headline_whose_speaker_says_outright_it_is_not_so_contradicts(
     headline: str, expected: Stance
 ) -> None:
-    passages = [headline, "The depot, which held grain and fuel, burned for two days."]
-    overall = StanceResult(Stance.MENTIONS, 0.6, passages[1], related=0.9)
-    result, _ = primary(ARSON, passages, overall, None, [])
-    assert result.stance is expected
+    model_said = Stance.SUPPORTS if expected is Stance.SUPPORTS else Stance.MENTIONS
+    assert primary_of([headline, DEPOT], model_said) is expected
 
 
 @pytest.mark.parametrize(
-    "headline",
+    ("lead", "expected"),
     [
-        "Ruiz: there is no doubt Northland's spies ordered the depot blaze",
-        "Ruiz: not only Northland's spies but its army ordered the depot blaze",
-        "Ruiz: Northland's spies ordered depot fire, not a short circuit",
-        "Ruiz: Northland's spies ordered depot blaze without warning",
-        "Fire chief: the depot had no sprinklers when Northland's spies struck",
+        (
+            "Phone footage undercuts the account that Northland's spies set the depot fire.",
+            Stance.CONTRADICTS,
+        ),
+        (
+            "Ruritania's police walked back their finding that Northland's spies set the fire.",
+            Stance.CONTRADICTS,
+        ),
+        (
+            "The fire brigade's report cuts against the claim that spies set the depot fire.",
+            Stance.CONTRADICTS,
+        ),
+        # ... not when what is undercut or contradicted is something else
+        (
+            "Police said Northland's spies ordered the depot fire, which contradicts "
+            "Northland's denial.",
+            Stance.SUPPORTS,
+        ),
+        (
+            "Northland's spies ordered the depot fire, undercutting Ruritania's grain exports.",
+            Stance.SUPPORTS,
+        ),
+        (
+            "Survivors walked back into the burned depot after Northland's spies ordered the fire.",
+            Stance.SUPPORTS,
+        ),
+        ("Witness accounts contradict each other on when the depot fire began.", Stance.SUPPORTS),
     ],
 )
-def test_a_headline_that_only_sounds_negative_is_no_denial(headline: str) -> None:
-    passages = [headline, "The depot, which held grain and fuel, burned for two days."]
-    overall = StanceResult(Stance.SUPPORTS, 0.7, passages[1], related=0.9)
-    result, _ = primary(ARSON, passages, overall, None, [])
-    assert result.stance is Stance.SUPPORTS
-
-
-@pytest.mark.parametrize(
-    "lead",
-    [
-        "Police said Northland's spies ordered the depot fire, which contradicts Northland's "
-        "denial.",
-        "Northland's spies ordered the depot fire, undercutting Ruritania's grain exports.",
-        "Survivors walked back into the burned depot after Northland's spies ordered the fire.",
-        "Witness accounts contradict each other on when the depot fire began.",
-    ],
-)
-def test_undercutting_or_contradicting_something_else_is_no_refutation(lead: str) -> None:
-    passages = ["Depot fire: the inquiry", lead]
-    overall = StanceResult(Stance.SUPPORTS, 0.7, lead, related=0.9)
-    result, _ = primary(ARSON, passages, overall, None, [])
-    assert result.stance is Stance.SUPPORTS
+def test_news_that_undercuts_or_walks_back_an_account_of_the_claim_contradicts(
+    lead: str, expected: Stance
+) -> None:
+    assert primary_of(["Depot fire: the inquiry", lead], Stance.SUPPORTS) is expected
 
 
 @pytest.mark.parametrize(
@@ -622,11 +615,8 @@ def test_undercutting_or_contradicting_something_else_is_no_refutation(lead: str
     ],
 )
 def test_a_section_date_or_place_before_a_colon_is_no_speaker(headline: str) -> None:
-    passages = [headline, "The depot, which held grain and fuel, burned for two days."]
-    overall = StanceResult(Stance.MENTIONS, 0.6, passages[1], related=0.9)
-    result, _ = primary(ARSON, passages, overall, None, [])
-    assert result.stance is Stance.MENTIONS
-    assert holder_of(result, passages) == "the outlet"
+    assert primary_of([headline, DEPOT], Stance.MENTIONS) is Stance.MENTIONS
+    assert holder_of(StanceResult(Stance.MENTIONS, 0.6, DEPOT), [headline, DEPOT]) == "the outlet"
 
 
 @pytest.mark.parametrize(
@@ -637,10 +627,7 @@ def test_a_section_date_or_place_before_a_colon_is_no_speaker(headline: str) -> 
     ],
 )
 def test_speakers_who_agree_or_a_real_collision_are_no_dispute(headline: str) -> None:
-    passages = [headline, "The depot, which held grain and fuel, burned for two days."]
-    overall = StanceResult(Stance.SUPPORTS, 0.7, passages[1], related=0.9)
-    result, _ = primary(ARSON, passages, overall, None, [])
-    assert result.stance is Stance.SUPPORTS
+    assert primary_of([headline, DEPOT], Stance.SUPPORTS) is Stance.SUPPORTS
 
 
 @pytest.mark.parametrize(
