@@ -464,7 +464,7 @@ _SECTION = re.compile(
 
 
 # "The agency said", "the actor told ABC News": a role that stands for someone the item named
-# before. Roles of a person and of a body; the words a name for a body's role may end in.
+# before. The roles of a person, and of a body.
 _PERSON_ROLES = """official president leader actor actress singer star minister chief
     spokesman spokeswoman spokesperson player coach candidate judge prosecutor"""
 _BODY_ROLES = """agency firm company ministry department court group campaign bank lender
