@@ -322,26 +322,36 @@ def voices(passage: str) -> list[Voice]:
     ]  # "The United States urged China ..., the White House's John Kirby said"; but
     # "Konashenkov said ..., according to TASS": the agency carries what he said
     ordered = sorted(found, key=lambda v: (v.at, -len(v.holder)))
-    return [replace(v, holder=_as_holder(v.holder.replace(_DOT, "."))) for v in _distinct(ordered)]
+    return [replace(v, holder=v.holder.replace(_DOT, ".")) for v in _distinct(ordered)]
 
 
-# The outlet speaking of itself: "the paper notes", "the Telugu channel reported".
-_SELF = re.compile(
+# An outlet speaking of itself, or of one the item named: "the paper notes", "the Telugu
+# channel reported" (never "the state broadcaster", a government's voice).
+_MEDIUM = re.compile(
     r"^(?:the|this)\s+(?!state\b|state-|national\b|government\b)(?:[\w-]+\s+)?"
-    r"(?:paper|newspaper|outlet|broadcaster|channel|magazine|daily|publication|newsroom)$",
+    r"(?P<noun>paper|newspaper|outlet|broadcaster|channel|magazine|daily|publication|newsroom)$",
     re.I,
 )
 
 
-def _as_holder(phrase: str) -> str:
-    """A speaker as a stance's holder: :data:`OUTLET` where the outlet speaks of itself."""
-    return OUTLET if _SELF.match(phrase) else phrase
+def medium_of(holder: str) -> str:
+    """The kind of medium a holder names without naming it ("the paper": "paper"), or ""."""
+    medium = _MEDIUM.match(holder)
+    return medium.group("noun").lower() if medium else ""
 
 
-def self_reported(passage: str) -> bool:
-    """Whether ``passage`` is the outlet's own statement in its own words ("..., the paper
-    notes"): no one else holds it."""
-    return any(v.holder == OUTLET for v in voices(passage))
+def outlet_of(holder: str, earlier: Sequence[str]) -> str:
+    """Who a medium named by its kind holds for ("the channel", "the paper"): the nearest
+    earlier name ending in that word ("Iran's state TV channel"), else the outlet itself
+    (:data:`OUTLET`); ``holder`` itself when it names no medium."""
+    noun = medium_of(holder)
+    if not noun:
+        return holder
+    for passage in reversed(earlier):
+        named = _named_before(passage, noun)
+        if named:
+            return named
+    return OUTLET
 
 
 def _spokesman(match: re.Match[str]) -> str:
@@ -482,7 +492,7 @@ _NAMED = r"[A-Z][\w'’.&-]*"
 # A name just before a role's noun: "International Atomic Energy " before "Agency", "Malaysia's
 # trade " before "ministry" (searched in the text that ends at the noun).
 _NAME_RUN = re.compile(rf"(?:{_NAMED}\s+(?:(?:of|for|and)\s+)?)*{_NAMED}\s+\Z")
-_POSSESSOR = re.compile(rf"{_NAMED}(?:'s|’s)\s+(?:[a-z][\w-]*\s+){{0,2}}\Z")
+_POSSESSOR = re.compile(rf"{_NAMED}(?:'s|’s)\s+(?:(?:[a-z][\w-]*|[A-Z]{{2,5}})\s+){{0,2}}\Z")
 _NAME_AFTER = re.compile(rf"\s+((?:{_NAMED}\s+){{0,2}}{_NAMED})")
 # Who a headline says acts, at its start: "Moody's flags ...", "Baldwin in first interview: ...".
 _TITLE_AGENT = re.compile(

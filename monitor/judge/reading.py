@@ -27,8 +27,9 @@ from monitor.judge.attribution import (
     headline_speaker,
     holder,
     main_first,
+    medium_of,
+    outlet_of,
     role_of,
-    self_reported,
     voices,
 )
 from monitor.judge.cross import key_words
@@ -462,17 +463,21 @@ def holder_of(result: StanceResult, passages: Sequence[str], closest: Sequence[s
     """Who holds ``result``'s stance: the speaker of its quote (or of the passage before it,
     for "he said"); when the quote names nobody (a headline), the speaker of the lead, then of
     the passages closest to the claim; else the outlet. A role ("the agency") is the one the
-    item named before it (:func:`~monitor.judge.attribution.antecedent`)."""
+    item named before it (:func:`~monitor.judge.attribution.antecedent`); a medium named by
+    its kind ("the paper notes") is the one named before, else the outlet itself
+    (:func:`~monitor.judge.attribution.outlet_of`)."""
     found = _speaker_of(result, passages, closest)
-    if not role_of(found):
+    if found == OUTLET or not (role_of(found) or medium_of(found)):
         return found
     # Where the role is written: in the quote if it is there, else the first passage naming it.
-    order = [p for p in passages if p == result.quote] + list(passages)
-    for passage in order:
+    for passage in [p for p in passages if p == result.quote] + list(passages):
         if (at := passage.rfind(found)) >= 0:
             n = passages.index(passage)
-            return antecedent(found, [*passages[:n], passage[:at]], _PLACES, said_in=passage)
-    return found
+            earlier = [*passages[:n], passage[:at]]
+            if role_of(found):
+                return antecedent(found, earlier, _PLACES, said_in=passage)
+            return outlet_of(found, earlier)
+    return outlet_of(found, [])
 
 
 def _speaker_of(result: StanceResult, passages: Sequence[str], closest: Sequence[str]) -> str:
@@ -486,12 +491,12 @@ def _speaker_of(result: StanceResult, passages: Sequence[str], closest: Sequence
         previous = passages[index - 1] if index > 0 else ""
         if index == 0 and len(passages) > 1:  # a headline: the lead names the speaker in full
             lead = _on_record(passages[1], result.stance)
-            if lead != OUTLET:
+            if lead != OUTLET and not medium_of(lead):  # a medium yields to the headline's
                 return lead
             if titled:  # "Peskov: a single currency is not feasible"
                 return titled
     found = holder(result.quote, result.stance, previous)
-    if found != OUTLET or self_reported(result.quote):
+    if found != OUTLET:
         return found
     for passage in dict.fromkeys([*news_of(passages)[1:], *closest]):
         if passage != result.quote:

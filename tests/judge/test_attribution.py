@@ -394,7 +394,7 @@ def test_a_middle_initial_stays_in_the_speakers_name() -> None:
             "Columnist Maria Lopez, writing from the Geneva talks, argues that the deal is dead.",
             "Columnist Maria Lopez",
         ),
-        ("Exports will recover, the Telugu channel reported.", OUTLET),
+        ("Exports will recover, the Telugu channel reported.", "the Telugu channel"),
         ("The actor told reporters that he had left the set.", "The actor"),
     ],
 )

@@ -668,3 +668,24 @@ def test_a_role_stands_for_the_nearest_fitting_name_or_stays_as_written(
 ) -> None:
     result = StanceResult(Stance.SUPPORTS, 0.8, passages[-1])
     assert holder_of(result, passages) == expected
+
+
+@pytest.mark.parametrize(
+    ("passages", "expected"),
+    [
+        (
+            (
+                "Drones hit the port",
+                "Iran's state TV channel showed the launch on Monday.",
+                "The drones were Iranian-made, the channel said.",
+            ),
+            "Iran's state TV channel",
+        ),
+        (("Drones hit the port", "The drones were Iranian-made, the paper notes."), "the outlet"),
+    ],
+)
+def test_a_medium_named_by_its_kind_is_the_one_named_before_or_the_outlet(
+    passages: tuple[str, ...], expected: str
+) -> None:
+    result = StanceResult(Stance.SUPPORTS, 0.8, passages[-1])
+    assert holder_of(result, passages) == expected
