@@ -333,9 +333,10 @@ def news_query(claim: str, title: str, passages: Sequence[str]) -> StanceQuery:
 
 
 def refutation_for(claim: str, passages: Sequence[str], stance: Stance) -> str | None:
-    """The news passage that turns a reading of ``stance`` into a contradiction: for a support,
-    news that says it is not so (:func:`news_refutation`); for a mention, news that calls it
-    false outright (:func:`news_calls_false`)."""
+    """The news passage that turns a reading of ``stance`` into a contradiction: for either, a
+    headline whose speaker says outright that it is not so (:func:`headline_denies`); for a
+    support, news that says it is not so (:func:`news_refutation`); for a mention, news that
+    calls it false outright (:func:`news_calls_false`)."""
     if stance in (Stance.SUPPORTS, Stance.MENTIONS) and headline_denies(claim, passages):
         return passages[0]
     if stance is Stance.SUPPORTS:
