@@ -345,13 +345,7 @@ def outlet_of(holder: str, earlier: Sequence[str]) -> str:
     earlier name ending in that word ("Iran's state TV channel"), else the outlet itself
     (:data:`OUTLET`); ``holder`` itself when it names no medium."""
     noun = medium_of(holder)
-    if not noun:
-        return holder
-    for passage in reversed(earlier):
-        named = _named_before(passage, noun)
-        if named:
-            return named
-    return OUTLET
+    return (_nearest_named(earlier, noun) or OUTLET) if noun else holder
 
 
 def _spokesman(match: re.Match[str]) -> str:
@@ -535,10 +529,8 @@ def antecedent(
     head = role_of(holder)
     if not head:
         return holder
-    for passage in reversed(earlier):
-        named = _named_before(passage, head)
-        if named:
-            return named
+    if named := _nearest_named(earlier, head):
+        return named
     if not earlier or head in _UNNAMED_ROLES or _ANONYMOUS.search(said_in):
         return holder
     titled = headline_speaker(earlier[0], places)
@@ -555,6 +547,12 @@ def antecedent(
     if acts and name.lower() not in places and name.lower() not in _TITLE_WORDS:
         return name  # not a headline's capitalised "Watchdog says ..."
     return holder
+
+
+def _nearest_named(earlier: Sequence[str], head: str) -> str:
+    """The name nearest the end of ``earlier`` that ends in the noun ``head`` (the passage
+    closest first: :func:`_named_before`), or ""."""
+    return next((named for p in reversed(earlier) if (named := _named_before(p, head))), "")
 
 
 def _named_before(passage: str, head: str) -> str:
