@@ -90,6 +90,11 @@ D_RULES = Rules(
 # default stance model again (docs/deskset.md, "Desk set E"; docs/stance-research.md, round 10).
 E_DIR = HERE / "e"
 E_RULES = replace(D_RULES, splits=("tune",))  # D's minimums
+# Desk set F (``f/``): built blind on 2026-12-01 like E, every claim ``tune``: it chooses the
+# default stance model a third time (docs/deskset.md, "Desk set F"; docs/stance-research.md,
+# round 15).
+F_DIR = HERE / "f"
+F_RULES = E_RULES
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
@@ -111,6 +116,12 @@ D_FROZEN_SHA256 = {
 E_FROZEN_SHA256 = {
     "claims.yaml": "3c8cf47c75189b9f8f5f54c60b0e3de9bd451784a8b1abdcdb3bcb8a763da89a",
     "items.jsonl": "f9682f3ea04b381bdc410daa022027587f2f7c0ed02f37f55e623b46aaafb411",
+}
+
+# Desk set F's files, frozen the same way before any model read them.
+F_FROZEN_SHA256 = {
+    "claims.yaml": "dbdf4d757ae0e76f3edbe513689a285045265b7cd643c882fbf9f850e2c5a206",
+    "items.jsonl": "d055da2a6a4d8f44d996cd3c1973c0bf55083d4cb9c2c598e9b5bb01058f4f68",
 }
 
 # The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
@@ -327,6 +338,11 @@ def load_e(directory: Path = E_DIR) -> DeskSet:
     return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, E_RULES)
 
 
+def load_f(directory: Path = F_DIR) -> DeskSet:
+    """Desk set F: every claim in ``tune``, for choosing; never reported as the product's figure."""
+    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, F_RULES)
+
+
 def load_report() -> DeskSet:
     """Desk sets B and D as one held-out set (61 claims): the figure a desk should expect."""
     b, d = load_holdout(), load_d()
@@ -340,6 +356,7 @@ SETS: dict[str, Callable[[], DeskSet]] = {
     "c": load_c,
     "d": load_d,
     "e": load_e,
+    "f": load_f,
     "report": load_report,
 }
 
