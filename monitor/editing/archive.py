@@ -12,7 +12,7 @@ from datetime import datetime
 from monitor.judge.embed import Embedder
 from monitor.judge.match import lone_margin, phrasings
 from monitor.judge.passages import passages
-from monitor.judge.reading import Candidate, Reading, read_candidates
+from monitor.judge.reading import Candidate, Reading, read_kept
 from monitor.judge.relevance import SIMILARITY_ONLY, Relevance
 from monitor.judge.stance import StanceClassifier
 from monitor.store import Repository
@@ -98,13 +98,16 @@ class ClaimArchive:
             Candidate(spec.text, item.title, item.text, tuple(passages(item)), match.passages)
             for match, item in zip(found, items, strict=True)
         ]
-        readings = read_candidates(self.stance, candidates)
+
+        def bears_on(n: int, related: float) -> bool:
+            score = found[n].score
+            return self.relevance.bears_on(score, related, threshold, lone_margin(score))
+
+        readings = read_kept(self.stance, candidates, bears_on)
         return [
             (match, read)
-            for match, read in zip(found, readings, strict=True)
-            if self.relevance.bears_on(
-                match.score, read.related, threshold, lone_margin(match.score)
-            )
+            for n, (match, read) in enumerate(zip(found, readings, strict=True))
+            if read is not None and bears_on(n, read.related)
         ]
 
     def _search(

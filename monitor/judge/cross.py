@@ -8,12 +8,13 @@ Its classes are FNC-1's: unrelated, discuss (mentions), agree
 (supports), disagree (contradicts). A stance result carries ``related`` = 1 - p(unrelated) and
 the stance among the three related classes, with its probability given that the item is related.
 
-The weights ship in ``models/stance-ce-v4/`` as float16 safetensors (loaded as float32), with
+The weights ship in ``models/stance-ce-v5/`` as float16 safetensors (loaded as float32), with
 the tokenizer, the model config and a manifest holding their SHA-256 and how they were made:
 ``monitor stance train --recipe v3`` (:mod:`monitor.judge.cross_training`) makes the FNC-1
 model (v3), and ``monitor stance tune`` (:mod:`monitor.judge.desk_tuning`) continues it on the
-first desk set's items with a replay of FNC-1's train part (v4). The same command tunes a copy
-on a desk's own labelled items. torch and tokenizers load on first use.
+development desk sets' items (the first set, C and E) with a replay of FNC-1's train part
+(v5). The same command tunes a copy on a desk's own labelled items. torch and tokenizers load
+on first use.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from monitor.judge.passages import body_passages
 from monitor.judge.stance import StanceClassifier, StanceQuery
 from monitor.types import Stance, StanceResult
 
-MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v4"
+MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v5"
 # Where `monitor stance train` writes the FNC-1 model the shipped one was tuned from (v3).
 FNC_BASE_DIR = MODEL_DIR.parent / "stance-ce-v3"
 CLASSES = ("unrelated", "discuss", "agree", "disagree")  # FNC-1 names, in the head's order
@@ -265,7 +266,18 @@ class CrossEncoderStance:
                     out[rows] = _forward(loaded, [encoded[i] for i in rows])
         return out
 
-    def classify(self, queries: Sequence[StanceQuery]) -> list[StanceResult]:
+    def related(self, queries: Sequence[StanceQuery]) -> list[float] | None:
+        """The relatedness the ``relatedness`` classifier gives (None without one), without
+        running the network: the pipeline reads the stance only where it can matter."""
+        if self.relatedness is None:
+            return None
+        return [r.related for r in self.relatedness.classify(queries)] if queries else []
+
+    def classify(
+        self, queries: Sequence[StanceQuery], related: Sequence[float] | None = None
+    ) -> list[StanceResult]:
+        """Each query's stance; ``related`` (from :meth:`related`) replaces the relatedness
+        that would otherwise be asked of the ``relatedness`` classifier again."""
         windows = [_query_window(q, self.window) for q in queries]
         probabilities = self.probabilities(
             [(q.claim, w) for q, (w, _) in zip(queries, windows, strict=True)]
@@ -275,10 +287,11 @@ class CrossEncoderStance:
             _result(query, row, passages, bias)
             for query, row, (_, passages) in zip(queries, probabilities, windows, strict=True)
         ]
-        if self.relatedness is None or not queries:
+        if related is None:
+            related = self.related(queries)
+        if related is None or not queries:
             return results
-        other = self.relatedness.classify(queries)
-        return [replace(r, related=o.related) for r, o in zip(results, other, strict=True)]
+        return [replace(r, related=o) for r, o in zip(results, related, strict=True)]
 
     def predict_fnc(
         self, pairs: Sequence[tuple[str, str]], bodies: dict[str, str], progress: Progress = iter

@@ -34,7 +34,7 @@ from monitor.judge.attribution import (
 )
 from monitor.judge.cross import key_words
 from monitor.judge.passages import split_sentences
-from monitor.judge.stance import StanceClassifier, StanceQuery
+from monitor.judge.stance import SeparateRelatedness, StanceClassifier, StanceQuery
 from monitor.types import Evidence, ReportedStance, Stance, StanceResult
 
 NEWS_PASSAGES = 2  # the title and the lead (the body's first passage)
@@ -597,14 +597,52 @@ class Reading:
         )
 
 
-def read_candidates(classifier: StanceClassifier, candidates: Sequence[Candidate]) -> list[Reading]:
+def read_kept(
+    classifier: StanceClassifier,
+    candidates: Sequence[Candidate],
+    keep: Callable[[int, float], bool],
+) -> list[Reading | None]:
+    """The candidates read as :func:`read_candidates` does, where ``keep(n, related)`` says
+    the n-th may become evidence (or a near miss) given its relatedness. A classifier whose
+    relatedness comes from a cheaper model (:class:`SeparateRelatedness`: the cross-encoder)
+    is asked that first, and reads the stance of the kept candidates only; the others are
+    None. Any other classifier reads every candidate (its relatedness comes with its stance),
+    and ``keep`` is the caller's to apply."""
+    related = None
+    if isinstance(classifier, SeparateRelatedness):
+        related = classifier.related([_query(c) for c in candidates])
+    if related is None:
+        return list(read_candidates(classifier, candidates))
+    wanted = [n for n, value in enumerate(related) if keep(n, value)]
+    read = read_candidates(
+        classifier, [candidates[n] for n in wanted], [related[n] for n in wanted]
+    )
+    readings: list[Reading | None] = [None] * len(candidates)
+    for n, one in zip(wanted, read, strict=True):
+        readings[n] = one
+    return readings
+
+
+def _query(candidate: Candidate) -> StanceQuery:
+    return StanceQuery(candidate.claim, candidate.closest, candidate.title, candidate.text)
+
+
+def read_candidates(
+    classifier: StanceClassifier,
+    candidates: Sequence[Candidate],
+    related: Sequence[float] | None = None,
+) -> list[Reading]:
     """Each candidate through the stance model in one batch, and its news alone (a second
-    batch) where a contradiction rests on a denial outside the news; then :func:`primary`."""
+    batch) where a contradiction rests on a denial outside the news; then :func:`primary`.
+    ``related``: the candidates' relatedness, already asked of a :class:`SeparateRelatedness`
+    classifier."""
     if not candidates:
         return []
-    overall = classifier.classify(
-        [StanceQuery(c.claim, c.closest, c.title, c.text) for c in candidates]
-    )
+    queries = [_query(c) for c in candidates]
+    if related is not None and isinstance(classifier, SeparateRelatedness):
+        overall = classifier.classify(queries, related)
+    else:
+        overall = classifier.classify(queries)
     reported = [reported_denials(c.claim, c.passages, c.closest) for c in candidates]
     wanted = [
         n

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from monitor.types import Stance, StanceResult
 
@@ -35,6 +35,25 @@ class StanceClassifier(Protocol):
     """Decides the stance of each query's item towards its claim."""
 
     def classify(self, queries: Sequence[StanceQuery]) -> list[StanceResult]: ...
+
+
+@runtime_checkable
+class SeparateRelatedness(Protocol):
+    """A classifier that can take whether an item is related from a cheaper model than the
+    one that reads its stance (the cross-encoder with the built-in model's relatedness). The
+    pipeline asks for the relatedness first and reads the stance only of the candidates that
+    can become evidence or near misses (:func:`monitor.judge.reading.read_kept`)."""
+
+    def related(self, queries: Sequence[StanceQuery]) -> list[float] | None:
+        """Each query's relatedness, or None when this classifier has no separate model."""
+        ...
+
+    def classify(
+        self, queries: Sequence[StanceQuery], related: Sequence[float] | None = None
+    ) -> list[StanceResult]:
+        """As :meth:`StanceClassifier.classify`; ``related``: the queries' relatedness, as
+        :meth:`related` gave it, so that it is not asked again."""
+        ...
 
 
 class MentionsOnly:

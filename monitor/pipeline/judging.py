@@ -151,7 +151,8 @@ class JudgingMixin(PipelineBase):
     ) -> list[Evidence | NearMiss | None]:
         """Read each candidate as a desk would (:mod:`monitor.judge.reading`): the stance model
         on the item, and on its news alone where a denial stands outside it; then the relevance
-        decision. A near miss for a candidate just under its claim's bar, None for the rest."""
+        decision. A near miss for a candidate just under its claim's bar, None for the rest (a
+        cross-encoder reads no stance for those: :func:`monitor.judge.reading.read_kept`)."""
         candidates = [
             reading.Candidate(
                 claim_by_id[m.claim_id].text,
@@ -162,9 +163,17 @@ class JudgingMixin(PipelineBase):
             )
             for i, m in matches
         ]
-        readings = reading.read_candidates(self.stance, candidates)
+
+        def kept(n: int, related: float) -> bool:
+            match = matches[n][1]
+            threshold = claim_by_id[match.claim_id].threshold
+            return self.relevance.bears_on(
+                match.score, related, threshold, match.margin
+            ) or self.relevance.near_miss(match.score, related, threshold, match.margin)
+
+        readings = reading.read_kept(self.stance, candidates, kept)
         return [
-            self._evidence(claim_by_id[match.claim_id], item, match, read)
+            self._evidence(claim_by_id[match.claim_id], item, match, read) if read else None
             for (item, match), read in zip(matches, readings, strict=True)
         ]
 

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ModelError
+from monitor.judge.builtin import BuiltinStance
 from monitor.judge.cross import MODEL_DIR, CrossEncoderStance, Window, body_window, window
 from monitor.judge.cross_training import Recipe, fit, prepare, tune_bias
+from monitor.judge.embed import Embedder
+from monitor.judge.reading import Candidate, read_candidates, read_kept
 from monitor.judge.stance import StanceQuery
 from monitor.types import Stance
 from tests.support.cli import run_cli
@@ -204,6 +207,48 @@ def test_the_shipped_model_finds_unrelated_news_unrelated(
     passage = "The city council approved a new budget for road repairs on Tuesday."
     [result] = shipped_model.classify([StanceQuery(DRONES, (passage,), body=passage)])
     assert result.related < 0.5
+
+
+class _Reading(CrossEncoderStance):
+    """The shipped model, keeping every window its network is asked to read."""
+
+    def __init__(self, relatedness: BuiltinStance) -> None:
+        super().__init__(relatedness=relatedness)
+        self.windows: list[str] = []
+
+    def probabilities(self, pairs, progress=iter):  # type: ignore[no-untyped-def]
+        self.windows += [window for _, window in pairs]
+        return super().probabilities(pairs, progress)
+
+
+@pytest.mark.model
+@shipped
+def test_only_candidates_that_can_become_evidence_are_read_by_the_network(
+    real_embedder: Embedder,
+) -> None:
+    # The built-in model says first whether each item bears on the claim; the cross-encoder
+    # reads the stance of those that can become evidence only, and reads them as it would have.
+    items = [
+        ("Kyiv says Iranian drones hit power plants", "Russia launched Iranian-made Shahed "
+         "drones at Ukraine's power plants overnight, Ukraine's air force said."),
+        ("Tehran rejects drone claims", "Iran's foreign ministry denied that it has supplied "
+         "any drones to Russia for use in Ukraine."),
+        ("Council passes road budget", "The city council approved a new budget for road "
+         "repairs on Tuesday."),
+    ]  # fmt: skip
+    candidates = [Candidate(DRONES, title, body, (title, body), (body,)) for title, body in items]
+    model = _Reading(BuiltinStance(real_embedder))
+    everything = read_candidates(model, candidates)
+    assert everything[2].related < 0.5 < min(everything[0].related, everything[1].related)
+    model.windows.clear()
+    kept = read_kept(model, candidates, lambda n, related: related >= 0.5)
+    assert kept[2] is None
+    assert [(k.result, k.holder, k.related) for k in kept[:2] if k] == [
+        (r.result, r.holder, r.related) for r in everything[:2]
+    ]
+    assert model.windows and not any("road" in window for window in model.windows)
+    # A model whose relatedness comes with its stance reads every candidate.
+    assert all(read_kept(BuiltinStance(real_embedder), candidates, lambda n, related: False))
 
 
 def test_the_stance_commands_refuse_a_model_they_cannot_run(tmp_path: Path) -> None:
