@@ -145,7 +145,7 @@ def main() -> None:
     shipped = CrossEncoderStance(args.base) if args.base else CrossEncoderStance()
     if "tuned_on" in Manifest.read(shipped.directory).record:
         sys.exit(
-            f"{shipped.directory.name} was tuned on desk items (the shipped stance-ce-v4 on this "
+            f"{shipped.directory.name} was tuned on desk items (the shipped cross-encoder on this "
             "very set): its folds would read claims it has seen. Pass --base with an FNC-1 "
             "model (stance-ce-v3: git show 6d23b1b:monitor/judge/models/stance-ce-v3/<file>)."
         )
