@@ -73,6 +73,8 @@ def test_the_files_are_frozen() -> None:
         assert deskset.sha256(deskset.E_DIR / name) == digest, f"e/{name} changed after freezing"
     for name, digest in deskset.F_FROZEN_SHA256.items():
         assert deskset.sha256(deskset.F_DIR / name) == digest, f"f/{name} changed after freezing"
+    for name, digest in deskset.G_FROZEN_SHA256.items():
+        assert deskset.sha256(deskset.G_DIR / name) == digest, f"g/{name} changed after freezing"
 
 
 # Each later set: its split, its least size, and the sets before it, with which it shares no
@@ -83,6 +85,7 @@ LATER_SETS = {
     "d": ("report", 280, 36, ("main", "holdout", "c")),
     "e": ("tune", 270, 36, ("main", "holdout", "c", "d")),
     "f": ("tune", 280, 36, ("main", "holdout", "c", "d", "e")),
+    "g": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f")),
 }
 
 
@@ -119,6 +122,7 @@ def test_the_documentation_records_the_frozen_digests_and_counts(desk: deskset.D
         deskset.D_FROZEN_SHA256,
         deskset.E_FROZEN_SHA256,
         deskset.F_FROZEN_SHA256,
+        deskset.G_FROZEN_SHA256,
     ]
     for digest in [d for digests in frozen for d in digests.values()]:
         assert digest in doc

@@ -95,6 +95,11 @@ E_RULES = replace(D_RULES, splits=("tune",))  # D's minimums
 # round 15).
 F_DIR = HERE / "f"
 F_RULES = E_RULES
+# Desk set G (``g/``): built blind on 2026-12-01 like F, every claim ``tune``: it chooses the
+# default stance model with the speed asked relative to ``builtin`` (docs/deskset.md, "Desk set
+# G"; docs/stance-research.md, round 16).
+G_DIR = HERE / "g"
+G_RULES = E_RULES
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
@@ -122,6 +127,12 @@ E_FROZEN_SHA256 = {
 F_FROZEN_SHA256 = {
     "claims.yaml": "dbdf4d757ae0e76f3edbe513689a285045265b7cd643c882fbf9f850e2c5a206",
     "items.jsonl": "d055da2a6a4d8f44d996cd3c1973c0bf55083d4cb9c2c598e9b5bb01058f4f68",
+}
+
+# Desk set G's files, frozen the same way before any model read them.
+G_FROZEN_SHA256 = {
+    "claims.yaml": "b3fccb8e2a012277d26216cb02c79381e19ac2374b7a86a849050259090bb2e8",
+    "items.jsonl": "c255f7c762bcfa790fec93a10f88f47fdd44db648ce3a7c8a621bbe22e577d9f",
 }
 
 # The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
@@ -343,6 +354,11 @@ def load_f(directory: Path = F_DIR) -> DeskSet:
     return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, F_RULES)
 
 
+def load_g(directory: Path = G_DIR) -> DeskSet:
+    """Desk set G: every claim in ``tune``, for choosing; never reported as the product's figure."""
+    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, G_RULES)
+
+
 def load_report() -> DeskSet:
     """Desk sets B and D as one held-out set (61 claims): the figure a desk should expect."""
     b, d = load_holdout(), load_d()
@@ -357,6 +373,7 @@ SETS: dict[str, Callable[[], DeskSet]] = {
     "d": load_d,
     "e": load_e,
     "f": load_f,
+    "g": load_g,
     "report": load_report,
 }
 
