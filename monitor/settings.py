@@ -114,8 +114,9 @@ class Settings(BaseSettings):
         0.6,
         ge=0.0,
         le=1.0,
-        description="Default relevance an item needs to count as evidence for a claim: with the "
-        "built-in stance model, a calibrated mix of similarity and the model's relatedness "
+        description="Default relevance an item needs to count as evidence for a claim: with "
+        "either shipped stance model, a calibrated mix of similarity and the built-in model's "
+        "relatedness "
         "(0.6 is the tuned operating point, docs/stance.md); otherwise the cosine similarity "
         "(a watchlist's `defaults.threshold` and a claim's `threshold` override it).",
     )
@@ -136,11 +137,12 @@ class Settings(BaseSettings):
         "history). 0 keeps them until reviewed.",
     )
     stance_model: str = Field(
-        "builtin",
-        description="Stance model: `builtin` (the feature model shipped in the package, chosen "
-        "on the desk set's tune claims in the pipeline and about four times faster), "
-        "`crossencoder` (the cross-encoder shipped in the package; whether an item is related "
-        "at all comes from the built-in model), the folder of a cross-encoder tuned on the "
+        "crossencoder",
+        description="Stance model: `crossencoder` (the cross-encoder shipped in the package, "
+        "chosen on desk set G, built blind: it reads stance and contradictions better; whether "
+        "an item is related at all comes from the built-in model), `builtin` (the feature model "
+        "shipped in the package: a little faster, reads fewer items as an editor does), the "
+        "folder of a cross-encoder tuned on the "
         "desk's own items (`monitor stance tune`; read as `crossencoder` is), `none` (every "
         "match is reported as a mention), or the local path or name of a sentence-transformers "
         "CrossEncoder NLI model.",

@@ -95,7 +95,7 @@ BUILTIN = Relevance(
 # The cross-encoder takes its relatedness from the built-in model (monitor/judge/cross.py), so
 # the same weights hold for it.
 CALIBRATIONS = {"builtin": BUILTIN, "crossencoder": BUILTIN}
-CALIBRATED = BUILTIN  # the default model's
+CALIBRATED = BUILTIN  # the default model's (the cross-encoder's is the built-in model's)
 
 
 def for_model(name: str) -> Relevance:
