@@ -173,7 +173,9 @@ class JudgingMixin(PipelineBase):
 
         readings = reading.read_kept(self.stance, candidates, kept)
         return [
-            self._evidence(claim_by_id[match.claim_id], item, match, read) if read else None
+            self._evidence(claim_by_id[match.claim_id], item, match, read)
+            if read is not None
+            else None
             for (item, match), read in zip(matches, readings, strict=True)
         ]
 
