@@ -611,12 +611,17 @@ def _logistic(x: Sequence[Sequence[float]], y: Sequence[float]) -> list[float]:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench desk")
     parser.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch")
-    parser.add_argument("--stance-model", default="builtin", help="MONITOR_STANCE_MODEL")
+    parser.add_argument(
+        "--stance-model",
+        default="builtin",
+        help="MONITOR_STANCE_MODEL (builtin here, whatever the service's default, so that "
+        "earlier rounds' commands read as written)",
+    )
     parser.add_argument(
         "--set",
         choices=sorted(SETS),
         default="main",
-        help="the first desk set; B, C or D; report (B and D together)",
+        help="the first desk set (main); holdout (B), c, d, e, f or g; report (B and D together)",
     )
     parser.add_argument("--calibrate", action="store_true", help="fit the relevance decision")
     parser.add_argument(

@@ -109,6 +109,56 @@ def test_a_story_just_under_the_bar_raises_no_alert_but_waits_for_editors(
     assert [e.quote for e in repository.evidence_for_claim(claim.id)] == [SHIPMENTS[0]]
 
 
+DOUBTED = (
+    "Shells rumour: a blogger on Russia",
+    "A blogger repeats the rumour without any source.",
+)
+
+
+class ReadsKirbyApart(ReadsKirby):
+    """:class:`ReadsKirby` with its relatedness asked apart, as the cross-encoder takes the
+    built-in model's; the rumour bears on nothing. Keeps the titles whose stance it read."""
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def related(self, queries: Sequence[StanceQuery]) -> list[float] | None:
+        read = super().classify(queries)
+        return [
+            0.0 if "rumour" in q.body else r.related for q, r in zip(queries, read, strict=True)
+        ]
+
+    def classify(
+        self, queries: Sequence[StanceQuery], related: Sequence[float] | None = None
+    ) -> list[StanceResult]:
+        self.read += [q.title for q in queries]
+        given = related if related is not None else self.related(queries)
+        results = super().classify(queries)
+        return [replace(r, related=g) for r, g in zip(results, given, strict=True)]
+
+
+def test_a_model_whose_relatedness_is_asked_apart_reads_only_what_can_be_kept(
+    tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
+) -> None:
+    claim, doubted = HashingEmbedder().encode([CLAIM, DOUBTED[0]])
+    similarity = float(claim @ doubted)
+    assert similarity >= CALIBRATED.gate(0.6)  # a candidate ...
+    assert not CALIBRATED.kept(similarity, 0.0, 0.6, min(0.2, similarity - 0.35))  # ... dropped
+    feed_server.responses["/wire.xml"] = Response(rss(SHIPMENTS, UNCONFIRMED, DOUBTED))
+    model = ReadsKirbyApart()
+    repository, pipeline = wire_desk(
+        tmp_path, WATCHLIST.format(base=feed_server.url), slack_api, model, CALIBRATED, NOW
+    )
+    pipeline.run_cycle(repository.sources())
+
+    [posted] = slack_api.messages("#arms")
+    assert SHIPMENTS[0] in posted["text"]
+    [claim_row] = repository.claims()
+    assert [w.item_title for w in repository.near_misses(claim_row.id)] == [UNCONFIRMED[0]]
+    assert SHIPMENTS[0] in model.read and UNCONFIRMED[0] in model.read
+    assert DOUBTED[0] not in model.read
+
+
 def test_accepted_it_is_evidence_and_the_claims_bar_comes_down_a_step(
     tmp_path: Path, feed_server: LocalServer, slack_api: SlackAPI
 ) -> None:

@@ -154,9 +154,10 @@ def _train_crossencoder(
     typer.echo("report (claims never trained or tuned on):\n" + report.report.report())
     if target.resolve() != MODEL_DIR.resolve():
         typer.echo(
-            f"the shipped cross-encoder ({MODEL_DIR.name}) is this FNC-1 model tuned on the first "
-            "desk set: python -m bench.deskset export desk_main.jsonl && monitor stance tune "
-            f"--items desk_main.jsonl --base {target} --out DIR --replay 1000 --data {data}"
+            f"the shipped cross-encoder ({MODEL_DIR.name}) is this FNC-1 model tuned on the "
+            "development desk sets: python -m bench.deskset export desk_X.jsonl --set X for X in "
+            "main, c, e, concatenated in that order into desk_all.jsonl; then monitor stance tune "
+            f"--items desk_all.jsonl --base {target} --out DIR --replay 1000 --data {data}"
         )
 
 

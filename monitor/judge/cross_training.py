@@ -6,7 +6,7 @@ items of :mod:`monitor.judge.augment` made from train claims only and, given an 
 folder, openly licensed NLI pairs (:mod:`monitor.judge.outside`, ``RECIPE_V1_OUTSIDE``); the
 number of epochs, the batch, the learning rate and the window (tokens and words, written to
 the manifest, which the service reads). The shipped model's base (``stance-ce-v3``, which
-:mod:`monitor.judge.desk_tuning` tuned into the shipped v4) is ``RECIPE`` (``RECIPE_V3``:
+:mod:`monitor.judge.desk_tuning` tuned into the shipped v5) is ``RECIPE`` (``RECIPE_V3``:
 three epochs over the whole train part at 128 tokens, about a minute on one GPU; on two CPU
 cores it takes many hours, checkpointed and resumable). The validation part tunes the class
 offsets (:func:`tune_bias`); the report part, whose claims it never saw, is scored once.

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from monitor.errors import ModelError
 from monitor.judge.aliases import COUNTRIES
 from monitor.judge.attribution import (
     OUTLET,
@@ -613,6 +614,10 @@ def read_kept(
         related = classifier.related([_query(c) for c in candidates])
     if related is None:
         return list(read_candidates(classifier, candidates))
+    if len(related) != len(candidates):
+        raise ModelError(
+            f"the relatedness model answered {len(related)} of {len(candidates)} candidates"
+        )
     wanted = [n for n, value in enumerate(related) if keep(n, value)]
     read = read_candidates(
         classifier, [candidates[n] for n in wanted], [related[n] for n in wanted]
@@ -639,10 +644,12 @@ def read_candidates(
     if not candidates:
         return []
     queries = [_query(c) for c in candidates]
-    if related is not None and isinstance(classifier, SeparateRelatedness):
+    if related is None:
+        overall = classifier.classify(queries)
+    elif isinstance(classifier, SeparateRelatedness) and len(related) == len(candidates):
         overall = classifier.classify(queries, related)
     else:
-        overall = classifier.classify(queries)
+        raise ModelError("relatedness given for candidates its classifier cannot take it for")
     reported = [reported_denials(c.claim, c.passages, c.closest) for c in candidates]
     wanted = [
         n

@@ -80,6 +80,15 @@ class Relevance:
         relevance = self.score(similarity, related, margin)
         return threshold - self.review_band <= relevance < threshold
 
+    def kept(
+        self, similarity: float, related: float, threshold: float, margin: float = 0.0
+    ) -> bool:
+        """Whether a candidate is kept at all, as evidence or as a near miss: the candidates
+        whose stance is worth reading (:func:`monitor.judge.reading.read_kept`)."""
+        return self.bears_on(similarity, related, threshold, margin) or self.near_miss(
+            similarity, related, threshold, margin
+        )
+
 
 SIMILARITY_ONLY = Relevance(candidate_similarity=0.0, uses_related=False)
 # Fitted on the desk set's tune claims with the built-in stance model (python -m bench desk

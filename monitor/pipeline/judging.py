@@ -167,9 +167,7 @@ class JudgingMixin(PipelineBase):
         def kept(n: int, related: float) -> bool:
             match = matches[n][1]
             threshold = claim_by_id[match.claim_id].threshold
-            return self.relevance.bears_on(
-                match.score, related, threshold, match.margin
-            ) or self.relevance.near_miss(match.score, related, threshold, match.margin)
+            return self.relevance.kept(match.score, related, threshold, match.margin)
 
         readings = reading.read_kept(self.stance, candidates, kept)
         return [

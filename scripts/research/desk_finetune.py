@@ -120,7 +120,8 @@ def main() -> None:
         type=Path,
         default=None,
         help="another cross-encoder folder read on the same pairs beside the base "
-        "(round 8: the shipped stance-ce-v4, tuned on the first set, never on C)",
+        "(round 8: stance-ce-v4, tuned on the first set, never on C; shipped until round 15, "
+        "in the history: git show ea99a09:monitor/judge/models/stance-ce-v4/<file>)",
     )
     parser.add_argument(
         "--base",

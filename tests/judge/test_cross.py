@@ -243,9 +243,16 @@ def test_only_candidates_that_can_become_evidence_are_read_by_the_network(
     model.windows.clear()
     kept = read_kept(model, candidates, lambda n, related: related >= 0.5)
     assert kept[2] is None
-    assert [(k.result, k.holder, k.related) for k in kept[:2] if k] == [
-        (r.result, r.holder, r.related) for r in everything[:2]
-    ]
+    for alone, among_all in zip(kept[:2], everything[:2], strict=True):
+        assert alone is not None
+        assert (alone.result.stance, alone.result.quote, alone.holder) == (
+            among_all.result.stance,
+            among_all.result.quote,
+            among_all.holder,
+        )
+        # Batched with other windows, the network may differ in the last bits.
+        assert alone.result.confidence == pytest.approx(among_all.result.confidence, abs=1e-4)
+        assert alone.related == pytest.approx(among_all.related, abs=1e-4)
     assert model.windows and not any("road" in window for window in model.windows)
     # A model whose relatedness comes with its stance reads every candidate.
     assert all(read_kept(BuiltinStance(real_embedder), candidates, lambda n, related: False))
