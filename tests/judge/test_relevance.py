@@ -60,6 +60,14 @@ def test_a_candidate_just_under_the_bar_is_a_near_miss_for_editors_to_review() -
     assert CALIBRATED.near_miss(similarity, related, score + 0.01, margin)
 
 
+def test_what_is_kept_is_the_evidence_and_the_near_misses_and_nothing_else() -> None:
+    assert CALIBRATED.kept(0.7, 0.99, 0.6, 0.2)  # evidence
+    assert CALIBRATED.kept(0.5, 0.3, 0.6, 0.1)  # a near miss
+    assert not CALIBRATED.kept(0.36, 0.01, 0.6, -0.2)  # far under the bar
+    assert not replace(CALIBRATED, review_band=0.0).kept(0.5, 0.3, 0.6, 0.1)
+    assert SIMILARITY_ONLY.kept(0.6, 0.0, 0.6) and not SIMILARITY_ONLY.kept(0.59, 1.0, 0.6)
+
+
 def test_a_decision_by_similarity_alone_has_no_near_misses() -> None:
     assert not SIMILARITY_ONLY.near_miss(0.59, 1.0, 0.6)
     assert not SIMILARITY_ONLY.near_miss(0.4, 1.0, 0.6)
