@@ -116,9 +116,8 @@ class Settings(BaseSettings):
         le=1.0,
         description="Default relevance an item needs to count as evidence for a claim: with "
         "either shipped stance model, a calibrated mix of similarity and the built-in model's "
-        "relatedness "
-        "(0.6 is the tuned operating point, docs/stance.md); otherwise the cosine similarity "
-        "(a watchlist's `defaults.threshold` and a claim's `threshold` override it).",
+        "relatedness (0.6 is the tuned operating point, docs/stance.md); otherwise the cosine "
+        "similarity (a watchlist's `defaults.threshold` and a claim's `threshold` override it).",
     )
     review_band: float = Field(
         0.3,  # monitor.judge.relevance.REVIEW_BAND (a test keeps them equal)
@@ -142,8 +141,8 @@ class Settings(BaseSettings):
         "chosen on desk set G, built blind: it reads stance and contradictions better; whether "
         "an item is related at all comes from the built-in model), `builtin` (the feature model "
         "shipped in the package: a little faster, reads fewer items as an editor does), the "
-        "folder of a cross-encoder tuned on the "
-        "desk's own items (`monitor stance tune`; read as `crossencoder` is), `none` (every "
+        "folder of a cross-encoder tuned on the desk's own items (`monitor stance tune`; read "
+        "as `crossencoder` is), `none` (every "
         "match is reported as a mention), or the local path or name of a sentence-transformers "
         "CrossEncoder NLI model.",
     )
