@@ -384,6 +384,15 @@ def stance_tune(
         ),
     ] = 0,
     data: DataOption = None,
+    negated_claims: Annotated[
+        bool,
+        typer.Option(
+            "--negated-claims",
+            help="Also train on each related item read against its claim's negation (\"It is "
+            'not true that ..."), supports and contradicts swapped, so that a negation in the '
+            "item is read against the claim's polarity.",
+        ),
+    ] = False,
 ) -> None:
     """Fine-tune the cross-encoder on items labelled as a desk reads them; the folder it writes
     is a model for MONITOR_STANCE_MODEL (docs/stance.md)."""
@@ -401,7 +410,12 @@ def stance_tune(
             embedder_for(current),
             out,
             base=base or MODEL_DIR,
-            how=DeskTuning(epochs=epochs, learning_rate=learning_rate, seed=seed),
+            how=DeskTuning(
+                epochs=epochs,
+                learning_rate=learning_rate,
+                seed=seed,
+                negated_claims=negated_claims,
+            ),
             replay=replayed,
             source=items.name,
             log=typer.echo,

@@ -52,6 +52,7 @@ class DeskTuning:
     learning_rate: float = 5e-5
     batch: int = 16
     seed: int = SEED
+    negated_claims: bool = False  # also read related items against their claim's negation
 
     def recipe(self, base: Recipe) -> Recipe:
         return Recipe(
@@ -121,19 +122,35 @@ def query(record: DeskRecord, embedder: Embedder) -> StanceQuery:
     return StanceQuery(record.claim, closest, record.title, record.body)
 
 
+NEGATION = "It is not true that "
+SWAPPED = {"supports": "contradicts", "contradicts": "supports", "mentions": "mentions"}
+
+
+def negated(claim: str) -> str:
+    """The claim's negation, worded the same for every claim: a support of the claim
+    contradicts it, a contradiction supports it, a mention stays one."""
+    return NEGATION + claim.strip().rstrip(".")
+
+
 def examples(
-    records: Sequence[DeskRecord], embedder: Embedder, model: CrossEncoderStance
+    records: Sequence[DeskRecord],
+    embedder: Embedder,
+    model: CrossEncoderStance,
+    *,
+    negated_claims: bool = False,
 ) -> list[Example]:
+    """Each record as the pipeline's window over it; with ``negated_claims``, each related one
+    also read against its claim's negation (the same window), so that a negation in the item
+    teaches the claim's polarity, not a class (docs/stance-research.md, section 22)."""
     how = model.window
-    return [
-        Example(
-            r.claim,
-            _query_window(query(r, embedder), how)[0],
-            CLASSES.index(LABELS[r.label]),
-            "desk",
-        )
-        for r in records
-    ]
+    found = []
+    for r in records:
+        text = _query_window(query(r, embedder), how)[0]
+        found.append(Example(r.claim, text, CLASSES.index(LABELS[r.label]), "desk"))
+        if negated_claims and r.label in SWAPPED:
+            label = CLASSES.index(LABELS[SWAPPED[r.label]])
+            found.append(Example(negated(r.claim), text, label, "desk-negated"))
+    return found
 
 
 def replay_examples(data: Path, count: int, seed: int = SEED) -> list[Example]:
@@ -170,7 +187,7 @@ def tune(
     loaded = model._load()
     recipe = how.recipe(RECIPE_V3)
     recipe = Recipe(**{**recipe.__dict__, "window": loaded.window})
-    found = [*examples(records, embedder, model), *replay]
+    found = [*examples(records, embedder, model, negated_claims=how.negated_claims), *replay]
     network: Any = copy.deepcopy(loaded.model)
     network.float().train()
     network.bert.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -183,25 +200,31 @@ def tune(
     counts: dict[str, int] = {}
     for item in records:
         counts[item.label] = counts.get(item.label, 0) + 1
+    mirrored = sum(r.label in SWAPPED for r in records) if how.negated_claims else 0
     manifest = tuned_manifest(
         Manifest.read(base).record,
         base.name,
         command=f"monitor stance tune --items {source or 'ITEMS.jsonl'}"
         + ("" if base.resolve() == MODEL_DIR.resolve() else f" --base {base.name}")
         + f" --out {out.name}"
-        + (f" --replay {len(replay)} --data fnc1" if replay else ""),
+        + (f" --replay {len(replay)} --data fnc1" if replay else "")
+        + (" --negated-claims" if how.negated_claims else ""),
         tuned_on={
             "items": counts,
             "sha256": _digest(records),
             "source": source,
             "fnc_replay": len(replay),
+            "negated_claims": mirrored,
         },
         how=how,
         seconds=round(time.perf_counter() - started),
     )
     sha = _save(network, base, out, manifest)
     seconds = manifest["training_seconds"]
-    log(f"wrote {out} (sha256 {sha}): {len(records)} items, {len(replay)} replayed, {seconds} s")
+    log(
+        f"wrote {out} (sha256 {sha}): {len(records)} items, {mirrored} read against negated "
+        f"claims, {len(replay)} replayed, {seconds} s"
+    )
     return sha
 
 

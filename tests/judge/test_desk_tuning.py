@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ModelError
-from monitor.judge.cross import MODEL_DIR, CrossEncoderStance, _query_window
+from monitor.judge.cross import CLASSES, MODEL_DIR, CrossEncoderStance, _query_window
 from monitor.judge.desk_tuning import (
     DeskItemsError,
     DeskRecord,
     DeskTuning,
+    examples,
+    negated,
     query,
     read_items,
     tune,
@@ -83,6 +85,26 @@ def test_an_item_is_read_through_the_passages_closest_to_the_claim() -> None:
     assert (asked.claim, asked.title, asked.body) == (CLAIM, record.title, record.body)
 
 
+@shipped
+def test_negated_claims_read_each_related_item_against_the_claims_negation(
+    tmp_path: Path,
+) -> None:
+    records = read_items(write(tmp_path / "i.jsonl", [json.dumps(i) for i in ITEMS]))
+    model = CrossEncoderStance()
+    plain = examples(records, HashingEmbedder(), model)
+    both = examples(records, HashingEmbedder(), model, negated_claims=True)
+    assert both[::2][:3] == plain[:3] and both[-1] == plain[-1]  # the unrelated item once
+    negation = "It is not true that North Korea is supplying artillery shells to Russia"
+    assert negated(CLAIM + ". ") == negation
+    mirrored = {(e.claim, e.text, CLASSES[e.label]) for e in both[1:6:2]}
+    assert mirrored == {
+        (negation, plain[0].text, "agree"),  # the denial supports the negation
+        (negation, plain[1].text, "disagree"),  # the spokesman's account contradicts it
+        (negation, plain[2].text, "discuss"),  # a hedge stays a mention
+    }
+    assert len(both) == 7 and {e.source for e in both} == {"desk", "desk-negated"}
+
+
 @pytest.mark.model
 @shipped
 def test_tuning_writes_a_model_that_loads_and_records_what_it_was_tuned_on(
@@ -90,16 +112,17 @@ def test_tuning_writes_a_model_that_loads_and_records_what_it_was_tuned_on(
 ) -> None:
     records = read_items(write(tmp_path / "i.jsonl", [json.dumps(i) for i in ITEMS]))
     out = tmp_path / "tuned"
-    sha = tune(
-        records, HashingEmbedder(), out, how=DeskTuning(epochs=1, batch=4), source="i.jsonl",
-        log=lambda _: None,
-    )  # fmt: skip
+    how = DeskTuning(epochs=1, batch=4, negated_claims=True)
+    sha = tune(records, HashingEmbedder(), out, how=how, source="i.jsonl", log=lambda _: None)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["sha256"] == sha and manifest["tuned_from"]["model"] == MODEL_DIR.name
     assert manifest["tuned_on"]["items"] == {
         "contradicts": 1, "supports": 1, "mentions": 1, "unrelated": 1,
     }  # fmt: skip
-    assert manifest["command"] == "monitor stance tune --items i.jsonl --out tuned"
+    assert manifest["tuned_on"]["negated_claims"] == 3  # the related items, read both ways
+    assert manifest["negated_claims"] is True
+    command = "monitor stance tune --items i.jsonl --out tuned --negated-claims"
+    assert manifest["command"] == command
     assert manifest["made_by"].endswith(f"from {MODEL_DIR.name}")
     tuned, base = CrossEncoderStance(out), CrossEncoderStance()
     assert tuned.window == base.window  # it reads as its base does
