@@ -75,6 +75,8 @@ def test_the_files_are_frozen() -> None:
         assert deskset.sha256(deskset.F_DIR / name) == digest, f"f/{name} changed after freezing"
     for name, digest in deskset.G_FROZEN_SHA256.items():
         assert deskset.sha256(deskset.G_DIR / name) == digest, f"g/{name} changed after freezing"
+    for name, digest in deskset.H_FROZEN_SHA256.items():
+        assert deskset.sha256(deskset.H_DIR / name) == digest, f"h/{name} changed after freezing"
 
 
 # Each later set: its split, its least size, and the sets before it, with which it shares no
@@ -86,6 +88,7 @@ LATER_SETS = {
     "e": ("tune", 270, 36, ("main", "holdout", "c", "d")),
     "f": ("tune", 280, 36, ("main", "holdout", "c", "d", "e")),
     "g": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f")),
+    "h": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f", "g")),
 }
 
 
@@ -123,6 +126,7 @@ def test_the_documentation_records_the_frozen_digests_and_counts(desk: deskset.D
         deskset.E_FROZEN_SHA256,
         deskset.F_FROZEN_SHA256,
         deskset.G_FROZEN_SHA256,
+        deskset.H_FROZEN_SHA256,
     ]
     for digest in [d for digests in frozen for d in digests.values()]:
         assert digest in doc

@@ -100,6 +100,11 @@ F_RULES = E_RULES
 # G"; docs/stance-research.md, round 16).
 G_DIR = HERE / "g"
 G_RULES = E_RULES
+# Desk set H (``h/``): built blind on 2026-12-01 like G, every claim ``tune``: it chooses
+# between the shipped cross-encoder and one tuned on five desk sets and negated claims
+# (docs/deskset.md, "Desk set H"; docs/stance-research.md, round 17).
+H_DIR = HERE / "h"
+H_RULES = E_RULES
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
@@ -133,6 +138,12 @@ F_FROZEN_SHA256 = {
 G_FROZEN_SHA256 = {
     "claims.yaml": "b3fccb8e2a012277d26216cb02c79381e19ac2374b7a86a849050259090bb2e8",
     "items.jsonl": "c255f7c762bcfa790fec93a10f88f47fdd44db648ce3a7c8a621bbe22e577d9f",
+}
+
+# Desk set H's files, frozen the same way before any model read them.
+H_FROZEN_SHA256 = {
+    "claims.yaml": "b6578fce8a2255f8005335313c268238c426f196b1669d8c2985de8876e78122",
+    "items.jsonl": "964740f8abac043604caa919f8d8c1edc12e96320bbe8e3c72a1cd405dd8dc8c",
 }
 
 # The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
@@ -359,6 +370,11 @@ def load_g(directory: Path = G_DIR) -> DeskSet:
     return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, G_RULES)
 
 
+def load_h(directory: Path = H_DIR) -> DeskSet:
+    """Desk set H: every claim in ``tune``, for choosing; never reported as the product's figure."""
+    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, H_RULES)
+
+
 def load_report() -> DeskSet:
     """Desk sets B and D as one held-out set (61 claims): the figure a desk should expect."""
     b, d = load_holdout(), load_d()
@@ -374,6 +390,7 @@ SETS: dict[str, Callable[[], DeskSet]] = {
     "e": load_e,
     "f": load_f,
     "g": load_g,
+    "h": load_h,
     "report": load_report,
 }
 
