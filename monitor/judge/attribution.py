@@ -9,9 +9,17 @@ says nothing about who speaks.
 Reading is by patterns of reported speech, not by a parser:
 
 - ``X said`` / ``X told reporters`` / ``X denied`` (with auxiliaries and adverbs between:
-  "Tehran has repeatedly denied"), where X is the noun phrase just before the verb;
+  "Tehran has repeatedly denied"), where X is the noun phrase just before the verb, past an
+  apposition ("Fars, seen as close to the army, reported") or a reduced relative clause ("A
+  study drawing on records from nine countries found", "Official figures released on Tuesday
+  show");
 - ``..., said X`` and ``"...," X said`` after a quotation;
 - ``according to X``; ``a spokesman for X``; ``X's spokesman``;
+- ``X did Y, saying ...`` (a participle after a comma speaks for its clause's subject) and
+  ``..., with spokesman X saying ...`` (X speaks for the body the sentence names before);
+- verdicts: only a court, a jury or a judge speaks by them; an acquittal or an overturning
+  denies, a conviction or a ruling upheld asserts ("A jury in Salem acquitted ..."), and a
+  passive participle names nobody ("Port chief convicted in Lisbon");
 - a headline's ``X: ...`` (:func:`headline_speaker`; never a label or a place).
 
 Pronouns ("he said") name nobody: the holder then comes from the passage before, if given.
@@ -57,7 +65,8 @@ _VERBS: dict[Act, tuple[str, ...]] = {
         "denied", "denies", "deny", "denying", "rejected", "rejects", "dismissed", "dismisses",
         "refuted", "refutes", "disputed", "disputes", "rebuffed", "called false", "contradicted",
         "pushed back", "rebutted", "repudiated", "disavowed", "retracted", "corrected",
-        "pleaded not guilty", "pleads not guilty", "pleaded innocent",
+        "pleaded not guilty", "pleads not guilty", "pleaded innocent", "rejecting",
+        "dismissing", "disputing", "refuting",
     ),
     Act.HEDGES: (
         "could not confirm", "couldn't confirm", "cannot confirm", "can't confirm",
@@ -82,21 +91,57 @@ _VERBS: dict[Act, tuple[str, ...]] = {
         "projected", "observed", "recorded", "measured", "showed", "shows", "calculated",
         "predict", "predicts", "predicting", "expect", "expects", "anticipated",
         "anticipates", "forecasts", "testifying", "testify", "testifies",
-        "pleaded guilty", "pleads guilty", "classified", "classifies", "convicted",
-        "believes", "believe",
+        "pleaded guilty", "pleads guilty", "classified", "classifies",
+        "believes", "believe", "tell", "telling", "show", "find", "conclude", "argue", "warn",
+        "insist", "allege", "acknowledge", "reaffirmed", "reaffirms", "saying", "warning",
+        "adding", "insisting", "arguing", "noting", "stating", "claiming", "alleging",
+        "accusing", "citing", "describing", "declaring", "announcing", "explaining",
+        "stressing", "confirming", "acknowledging", "maintaining", "asserting",
     ),
 }  # fmt: skip
-_ACT_OF = {verb: act for act, verbs in _VERBS.items() for verb in verbs}
+# What a court does with a charge: an acquittal or an overturning denies it, a conviction or a
+# ruling upheld asserts it. Only a court, a jury or a judge speaks by these verbs ("Crews
+# cleared the road" names no speaker).
+_VERDICTS: dict[Act, tuple[str, ...]] = {
+    Act.DENIES: (
+        "acquitted", "acquits", "acquit", "acquitting", "cleared", "clears", "clearing",
+        "overturned", "overturns", "overturning", "quashed", "quashes", "quashing",
+        "struck down", "strikes down", "striking down", "threw out", "throws out",
+        "vacated", "vacates", "reversed", "reverses",
+    ),
+    Act.ASSERTS: (
+        "convicted", "convicts", "convicting", "sentenced", "sentences", "sentencing",
+        "upheld", "upholds", "upholding", "jailed", "jails",
+    ),
+}  # fmt: skip
+_VERDICT_VERBS = frozenset(verb for verbs in _VERDICTS.values() for verb in verbs)
+_COURT = re.compile(
+    r"\b(?:jury|juries|jurors|court|courts|judge|judges|justice|justices|tribunal|panel|"
+    r"magistrates?|bench)\b",
+    re.I,
+)
+# A participle with no object is passive: "Port chief convicted in Lisbon", "Nurse found not
+# guilty", "Ex-official charged with spying": its subject says nothing.
+_PASSIVE_VERBS = _VERDICT_VERBS | {"accused", "charged", "blamed"}
+_PASSIVE_AFTER = re.compile(r"\s+(?:of|in|for|on|over|after|by|at|to|with)\b")
+_BY = re.compile(r"\s+by\b")
+_FOUND_STATE = re.compile(r"\s+(?:not\s+)?(?:guilty|innocent|liable|dead)\b")
+_ACT_OF = {
+    verb: act for table in (_VERBS, _VERDICTS) for act, verbs in table.items() for verb in verbs
+}
 _VERB = "|".join(sorted((re.escape(v).replace(r"\ ", r"\s+") for v in _ACT_OF), key=len)[::-1])
 # Between the speaker and the verb: auxiliaries and adverbs ("has repeatedly", "on Monday").
 _BETWEEN = """has have had also again always repeatedly previously earlier already flatly firmly
     strongly publicly swiftly quickly later then since long consistently vehemently categorically
     immediately officially however separately too both each all jointly will"""
 _BETWEEN_WORDS = frozenset(_BETWEEN.split())
+# "Prosecutors spent five hours telling jurors ...": how long, between speaker and verb.
+_SPENT = r"spen[dt]s?\s+(?:nearly\s+|about\s+|almost\s+|over\s+)?\w+\s+(?:hours|days|weeks|months)"
+_SPENDING = re.compile(rf"\b{_SPENT}\s*$")
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*[.\u2024]?"
 # ... and dates ("on Jan. 5", "on 5 January 2024"): never the speaker of what follows them.
 _BETWEEN_PAIRS = re.compile(
-    rf"^(?:on\s+\w+day|(?:last|this)\s+\w+|in\s+a\s+statement|"
+    rf"^(?:on\s+\w+day|(?:last|this)\s+\w+|in\s+a\s+statement|{_SPENT}|"
     rf"on\s+(?:{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})(?:,?\s+\d{{4}})?)$",
     re.I,
 )
@@ -105,8 +150,8 @@ _BETWEEN_PAIRS = re.compile(
 _VERB_AT = re.compile(rf"(?<![\w-])(?:{_VERB})(?![\w-])")
 # "called the reports baseless": a denial without a denying verb.
 _CALLING = re.compile(
-    r"(?<![\w-])(?:call(?:s|ed)?|describe[sd]?|brand(?:s|ed)?|label(?:s|l?ed)?|"
-    r"dismiss(?:es|ed)?)(?![\w-])"
+    r"(?<![\w-])(?:call(?:s|ed|ing)?|describ(?:e|es|ed|ing)|brand(?:s|ed|ing)?|"
+    r"label(?:s|l?ed|l?ing)?|dismiss(?:es|ed|ing)?)(?![\w-])"
 )
 _FALSE = re.compile(
     r"^(?:\S+\s+){0,8}?(?:as\s+)?(?:baseless|false|groundless|unfounded|fabricat\w*|untrue|"
@@ -140,6 +185,8 @@ _CLAUSE_START = re.compile(
 _ASIDE = re.compile(
     r",\s*(?:however|meanwhile|too|also|in\s+turn|for\s+(?:its|his|her|their)\s+part|"
     r"for\s+example|though|(?:which|who)\s[^,]*|"
+    r"(?:widely\s+)?(?:seen|regarded|considered|viewed|known|based|headquartered|founded|"
+    r"owned|backed|funded|affiliated|aligned|sitting)\s[^,]*|"
     r"(?:writing|speaking|reporting)\s+(?:from|to|at|on|in)\s[^,]*)\s*,",
     re.I,
 )
@@ -156,7 +203,8 @@ _CLAUSE_END = re.compile(
     r"(?:\s+(?:reporters|journalists))?"
     r"(?:\s+(?:on|in|last|this|during|late|early)\s+[\w ]{1,25}?|\s+(?:on\s+)?(?:Monday|"
     r"Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|overnight))?\s*"
-    r"(?:[.!?;]|$|,\s+(?:adding|saying|noting|citing|according|calling)\b)"
+    r"(?:[.!?;]|$|,\s+(?:[a-z]+ing|according|even|if|although|though|as|while|because|so|but|"
+    r"and|after|before|when|since|whereas)\b)"
 )
 _RELATIVE = re.compile(r"^(?P<head>.*?),\s*(?:which|who)\s*$", re.I)
 # "and" inside a body's name ("the National Oceanic and Atmospheric Administration", "the
@@ -174,7 +222,11 @@ _AND_MARK = "\ue000"
 _NAME = r"(?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*)*"
 # "Calin Georgescu, a NATO critic": a name, then what it is, just before the verb.
 _NAMED_APPOSITION = re.compile(
-    rf"(?:^|[,;]\s*|\b(?:and|but|while)\s+)(?P<name>{_NAME}),\s+(?:a|an)\s+[^,]{{1,60}}$"
+    rf"(?:^|[,;]\s*|\b(?:and|but|while)\s+)(?P<name>{_NAME}),\s+(?:a|an)\s+[^,]{{1,100}}$"
+)
+# ... or what it is with "the", between commas: "Norvatek, the state grid company, said".
+_THE_APPOSITION = re.compile(
+    rf"(?:^|[,;]\s*|\b(?:and|but|while)\s+)(?P<name>{_NAME}),\s+(?P<what>the\s+[^,]{{1,60}})$"
 )
 _PAIR = re.compile(rf"(?:^|[,;]\s*|\b[Bb]oth\s+)(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})$")
 _COORDINATED = re.compile(r"\band\s*$", re.I)
@@ -184,7 +236,7 @@ _PRONOUN_SPEECH = re.compile(
 _APPOSITION = re.compile(r"^\s*(?:the|a|an)\s", re.I)
 _PRONOUN = re.compile(
     r"^(?:he|she|they|it|we|i|you|this|that|these|those|there|which|who|one|both|some|many|"
-    r"others|the|a|an)$",
+    r"others|the|a|an|no|none|nothing|nobody|every|any|such)$",
     re.I,
 )
 _LEADING = re.compile(
@@ -233,7 +285,10 @@ _TITLES = """
     businessman businesswoman plaintiff plaintiffs defendant defendants agent publicist
     firm's airline carrier bank lender insurer automaker carmaker manufacturer
     maker retailer utility paper magazine daily publication commanders generals
-    admirals colonels captains
+    admirals colonels captains jury juries jurors justice justices magistrate magistrates bench
+    opposition parliament cabinet parents family families relatives mother father wife husband
+    widow son daughter brother sister friend friends colleagues employee employees specialists
+    specialist data figures statistics findings poll polls census journal trial
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 
@@ -263,18 +318,39 @@ def voices(passage: str) -> list[Voice]:
     """Every attributed speaker in ``passage``, in the order they appear."""
     text = _ABBREVIATION.sub(lambda m: m.group().replace(".", _DOT), passage[:MAX_PASSAGE])
     found: list[Voice] = []
-    for match in _CALLING.finditer(text):
-        if _FALSE.match(text[match.end() :].lstrip()[:200]):
-            found += _voice(
-                _speaker_before(_before(text, match.start())), Act.DENIES, match.start()
-            )
     starts = [0, *(m.end() for m in _SENTENCE_END.finditer(text))]  # where sentences begin
     sources: list[tuple[int, int]] = []  # (sentence start, speaker) of "..., X said."
+    # ... and of "..., with spokesman X saying ...": X speaks for whoever the sentence names
+    # before, even by "said"
+    withs: list[tuple[int, int]] = []
+    for match in _CALLING.finditer(text):
+        if not _FALSE.match(text[match.end() :].lstrip()[:200]):
+            continue
+        sentence = _sentence_start(starts, match.start())
+        if match.group().endswith("ing") and text[: match.start()].rstrip().endswith(","):
+            found += _participle(text, sentence, match.start(), Act.DENIES, found)
+            continue  # "The envoy rejected the report, calling it false"
+        speaker = _speaker_before(_before(text, match.start()))
+        found += _voice(speaker, Act.DENIES, match.start())
+        if speaker and (by := _with_at(text[sentence : match.start()], speaker)) >= 0:
+            withs.append((sentence, sentence + by))  # "..., with X calling it false"
+    contents: list[tuple[int, int]] = []  # what a "saying" introduces, to its sentence's end
     speaking: set[int] = set()  # where a plain "X said" stands: its own source, not content
+    sourcing: set[int] = set()  # where a closing source stands ("..., Reuters reported")
     for match in _VERB_AT.finditer(text):
-        act = _ACT_OF[" ".join(match.group().split())]
+        verb = " ".join(match.group().split())
+        act = _ACT_OF[verb]
+        if _passive(text, verb, match.end()):
+            continue
         before = _before(text, match.start())
         after = _AFTER_VERB.match(text, match.end())
+        sentence = _sentence_start(starts, match.start())
+        if match.group() in _PARTICIPLES and text[: match.start()].rstrip().endswith(","):
+            # "X attacked the plan, saying ...": what follows is what X says
+            contents.append((match.end(), _sentence_end(starts, match.start(), len(text))))
+            act = _ACT_OF[match.group()]
+            found += _participle(text, sentence, match.start(), act, found)
+            continue
         if (
             text[: match.start()].rstrip().endswith(",")
             and after
@@ -283,12 +359,21 @@ def voices(passage: str) -> list[Voice]:
         ):
             continue  # "..., said Grant Fitzner of the ONS": the speaker follows (_INVERTED)
         speaker = _speaker_before(before)
-        if not speaker and found and _COORDINATED.search(before):
-            speaker = found[-1].holder  # "Moscow says ... and denies ...": the same speaker
+        if not speaker and _COORDINATED.search(before):
+            # "Moscow says ... and denies ...", "The jury deliberated ... and found ...": the
+            # speaker before, else the subject of the clause
+            speaker = found[-1].holder if found else _subject_of(text, sentence, match.start())
+        if verb in _VERDICT_VERBS:
+            speaker = _court(before, speaker)
         if not speaker:
             continue
-        sentence = _sentence_start(starts, match.start())
         head = text[sentence : match.start()]
+        if match.group() in _PARTICIPLES and not _SPENDING.search(head):
+            by = _with_at(head, speaker)
+            if by < 0:
+                continue  # "Headlines claiming ...", "a letter describing ...": no speaker
+            withs.append((sentence, sentence + by))  # "..., with spokesman X saying ..."
+            contents.append((match.end(), _sentence_end(starts, match.start(), len(text))))
         subordinate = bool(_SUBORDINATE.match(head.lstrip(" \"“”'"))) and "," not in head
         found += [Voice(speaker, act, match.start(), aside=subordinate)]
         if match.group() in _SPEECH:
@@ -296,31 +381,31 @@ def voices(passage: str) -> list[Voice]:
         spoken = _last_at(head, speaker)
         if (
             spoken > 0
-            and head[:spoken].rstrip(" \"“”'").endswith(",")
+            and _OWNER_END.sub("", head[:spoken]).rstrip(" \"“”'").endswith(",")
             and _CLAUSE_END.match(text, match.end())
         ):
             sources.append((sentence, sentence + spoken))
+            sourcing.add(match.start())
     for match in _INVERTED.finditer(text):
         speaker = _speaker_after(match.group("after"))
         found += _voice(speaker, Act.ASSERTS, match.start("verb"))
         if speaker and match.group()[:1] in ',"”’':  # "..., said X": X is the source
             sources.append((_sentence_start(starts, match.start()), match.start()))
+            sourcing.add(match.start("verb"))
     for match in _ACCORDING.finditer(text):
         speaker = _speaker_after(match.group("after"))
         found += _voice(speaker, Act.ASSERTS, match.start())
         if speaker and text[: match.start()].rstrip().endswith(","):  # "..., according to X"
             sources.append((_sentence_start(starts, match.start()), match.start()))
+            sourcing.add(match.start())
     for match in _SPOKESMAN.finditer(text):
         phrase = _spokesman(match)
         if not any(phrase.lower() in v.holder.lower() for v in found):
             found += _voice(phrase, Act.ASSERTS, match.start())
     found = [
-        replace(v, aside=True)
-        if v.at not in speaking and any(start <= v.at < end for start, end in sources)
-        else v
+        replace(v, aside=True) if _aside(v.at, withs, sources, contents, speaking, sourcing) else v
         for v in found
-    ]  # "The United States urged China ..., the White House's John Kirby said"; but
-    # "Konashenkov said ..., according to TASS": the agency carries what he said
+    ]
     ordered = sorted(found, key=lambda v: (v.at, -len(v.holder)))
     return [replace(v, holder=v.holder.replace(_DOT, ".")) for v in _distinct(ordered)]
 
@@ -392,12 +477,150 @@ def _before(text: str, at: int) -> str:
         ):
             words.pop()
         elif phrase := next(
-            (n for n in (2, 3, 4) if _BETWEEN_PAIRS.match(" ".join(words[-n:]).rstrip(","))), 0
+            (n for n in (2, 3, 4, 5) if _BETWEEN_PAIRS.match(" ".join(words[-n:]).rstrip(","))),
+            0,
         ):
             del words[-phrase:]
         else:
             break
     return " ".join(words)
+
+
+def _aside(
+    at: int,
+    withs: list[tuple[int, int]],
+    sources: list[tuple[int, int]],
+    contents: list[tuple[int, int]],
+    speaking: set[int],
+    sourcing: set[int],
+) -> bool:
+    """Whether the voice at ``at`` is an aside: before "..., with X saying" in its sentence;
+    or, unless it is a plain "X said", before a closing source ("The United States urged China
+    ..., the White House's John Kirby said"; but "Konashenkov said ..., according to TASS": the
+    agency carries what he said) or inside what a "saying" introduces, unless it is itself a
+    closing source ("..., saying ..., Reuters reported")."""
+
+    def inside(spans: list[tuple[int, int]]) -> bool:
+        return any(start <= at < end for start, end in spans)
+
+    if inside(withs):
+        return True
+    if at in speaking:
+        return False
+    return inside(sources) or (at not in sourcing and inside(contents))
+
+
+def _participle(text: str, sentence: int, at: int, act: Act, found: list[Voice]) -> list[Voice]:
+    """The voice of a participle after a comma at ``at`` ("..., saying ...", "..., calling it
+    false"): the speaker found last in its clause ("Elections are for our courts, the
+    president said, rejecting ..."), else the subject of the clause ("Norway's fisheries
+    ministry attacked the plan, saying in a statement that ...")."""
+    breaks = _CLAUSE_BREAK.finditer(text, sentence, at)
+    clause = max((m.end() for m in breaks), default=sentence)
+    if found and found[-1].at >= clause and not found[-1].aside:
+        speaker = found[-1].holder
+    else:
+        speaker = _subject(text[clause:at])
+    return _voice(speaker, act, at)
+
+
+# "-ing" forms that speak only after a comma ("..., saying ...") or for "with X" ("..., with
+# spokesman X saying ..."): "Headlines claiming ..." names no speaker.
+_PARTICIPLE_SPEECH = """saying telling warning adding insisting arguing noting stating claiming
+    alleging accusing citing describing declaring announcing explaining stressing confirming
+    acknowledging maintaining asserting rejecting dismissing disputing refuting"""
+_PARTICIPLES = frozenset(_PARTICIPLE_SPEECH.split())
+# Where a clause with a subject of its own begins inside a sentence ("..., but the candidate
+# refused ..."), and what a sentence may open with before its subject ("On Monday, ...").
+_CLAUSE_BREAK = re.compile(
+    r"[;:]\s+|,\s+(?:but|and|while|whereas|although|though|yet|so)\s+|\s(?:but|whereas)\s+"
+)
+_OPENERS = """after as at before by despite during following for from in on over since under until
+    when while with amid late early last earlier"""
+_ADVERBIAL = frozenset(_OPENERS.split())
+_MAX_ADVERBIAL = 6  # words
+
+
+def _subject_of(text: str, sentence: int, at: int) -> str:
+    """The subject that opens the clause holding ``at`` (``sentence``: where its sentence
+    begins), if it names someone: "The jury" of "The jury deliberated for two days and
+    found ..."."""
+    breaks = _CLAUSE_BREAK.finditer(text, sentence, at)
+    return _subject(text[max((m.end() for m in breaks), default=sentence) : at])
+
+
+def _subject(clause: str) -> str:
+    """The noun phrase that opens ``clause`` when a verb follows it, past an opening
+    adverbial ("On Monday, ...") and appositions ("Fars, seen as close to ..., reported")."""
+    clause = _ASIDE.sub(" ", clause).lstrip(" \"“”'‘")
+    words = clause.split()
+    if words and words[0].lower() in _ADVERBIAL:  # "On Monday, ...", not "In a post he ..."
+        comma = clause.find(",")
+        short = comma > 0 and len(clause[:comma].split()) <= _MAX_ADVERBIAL
+        words = clause[comma + 1 :].split() if short else []
+    end = bridged = 0
+    for n, word in enumerate(words[: MAX_HOLDER_WORDS + 4]):
+        if word in _ACT_OF:
+            break
+        if _nominal(word):
+            bridged = 0
+            end = n + 1 if word.lower().strip(",") not in _FUNCTION else end
+        elif _bridgeable(word) and bridged < 2:
+            bridged += 1
+        else:
+            break
+    if not 0 < end < len(words) or not words[end][:1].islower():
+        return ""  # no verb after it
+    lead = words[:end]
+    while lead and lead[0].lower() in _FUNCTION - _DETERMINERS:
+        lead = lead[1:]
+    run = _noun_phrase(lead)
+    return _accepted(" ".join(run), checked=True) if len(run) == len(lead) else ""
+
+
+def _with_at(head: str, speaker: str) -> int:
+    """Where "with" introduces ``speaker`` at the end of ``head`` ("..., with spokeswoman Lena
+    Varga" before "saying"), or -1."""
+    at = head.rfind("with ")
+    if at < 0 or "," in head[at:] or not head[at:].rstrip().endswith(speaker.split()[-1]):
+        return -1
+    return at
+
+
+def _sentence_end(starts: list[int], at: int, length: int) -> int:
+    """Where the sentence holding ``at`` ends (the next one's start), of the sorted ``starts``."""
+    n = bisect.bisect_right(starts, at)
+    return starts[n] if n < len(starts) else length
+
+
+# "..., its director Ana Silva said": a possessive before the closing source.
+_OWNER_END = re.compile(r"\b(?:its|his|her|their)\s*$", re.I)
+
+
+def _passive(text: str, verb: str, end: int) -> bool:
+    """Whether the verb ending at ``end`` is a participle with no object ("convicted in
+    Lisbon", "found not guilty", "confirmed by the Ledger"): what it says is done to its
+    subject, not said by it."""
+    if verb == "states" and text[end : end + 1] in (",", ".", ";", ":"):
+        return True  # a noun: "sell shells to other Gulf states, Omar Haddad said"
+    if verb in ("found", "finds"):
+        return bool(_FOUND_STATE.match(text, end))
+    if verb.endswith("ed") and _BY.match(text, end):
+        return True  # "confirmed by the Ledger": the Ledger confirms, after the verb
+    return verb in _PASSIVE_VERBS and bool(_PASSIVE_AFTER.match(text, end))
+
+
+def _court(before: str, speaker: str) -> str:
+    """The court, jury or judge that speaks by a verdict ("A jury in Salem, Oregon, acquitted
+    ..."): ``speaker`` if it names one, else the noun phrase ending in the last such word
+    before the verb; "" if there is none."""
+    if _COURT.search(speaker):
+        return speaker
+    ends = [m.end() for m in _COURT.finditer(before)]
+    if not ends:
+        return ""
+    found = _speaker_before(before[: ends[-1]])
+    return found if _COURT.search(found) else ""
 
 
 def _voice(speaker: str, act: Act, at: int) -> list[Voice]:
@@ -587,6 +810,7 @@ def _speaker_before(text: str) -> str:
     relative = _RELATIVE.match(text)
     if relative:  # "India, which calls ...": the relative pronoun stands for India
         text = relative.group("head")
+    closed = text.rstrip().endswith(",")  # "Norvatek, the state grid company, said"
     text = _ASIDE.sub(" ", text).rstrip(" ,")
     pair = _PAIR.search(text)
     if pair:  # "Both Moscow and Pyongyang have called ..."
@@ -594,13 +818,65 @@ def _speaker_before(text: str) -> str:
     named = _NAMED_APPOSITION.search(text)
     if named and _accepted(named.group("name")):  # "Georgescu, a NATO critic, has denied"
         return _accepted(named.group("name"))
+    the = _THE_APPOSITION.search(text) if closed else None
+    name = _accepted(the.group("name")) if the else ""
+    if the and name and name.split()[0].lower() not in _ADVERBIAL:
+        return _tidy(f"{name}, {the.group('what')}")  # "Norvatek, the state grid company, said"
     text = _NAME_AND.sub(rf"\1 {_AND_MARK} ", text)
     clause = _CLAUSE_START.split(text)[-1] if text else ""
     clause = _LEADING.sub("", clause.strip(" ,—–-\"“”'")).strip()
+    if reduced := _reduced(clause.split()):  # "A study drawing on records from nine countries"
+        return _accepted(" ".join(reduced).replace(_AND_MARK, "and"), checked=True)
     words = _noun_phrase(clause.split()[-MAX_HOLDER_WORDS:])
     while words and words[0] == _AND_MARK:  # the window began inside the name
         words = words[1:]
     return _accepted(" ".join(words).replace(_AND_MARK, "and"), checked=True)
+
+
+# What a reduced relative clause opens with after its noun: "A study drawing on ...", "data
+# released on Wednesday", "a source briefed by ...", "a court sitting inside ...".
+_REDUCED_OPENERS = """drawing sitting working using based known seen led run held made written
+    drawn given taken shown involving covering spanning tracking comparing looking suing
+    representing acting"""
+_PARTICIPLE_WORDS = frozenset(_REDUCED_OPENERS.split())
+
+# ... and those that may stand right before the verb: "Documents declassified on Monday said".
+_RELEASED = frozenset({"released", "published", "issued", "declassified", "obtained", "leaked"})
+
+
+def _reduced(words: list[str]) -> list[str]:
+    """The noun phrase that opens ``words`` when a reduced relative clause follows it ("A
+    population study drawing on records ...": "A population study"), with the agent that
+    clause names ("A study led by Kyla Ortiz"), or []."""
+    if not words or words[-1].lower() in _FUNCTION:
+        return []
+    for n, word in enumerate(words[: MAX_HOLDER_WORDS + 1]):
+        if n and _participial(word, words[n + 1] if n + 1 < len(words) else ""):
+            head = words[:n]
+            while head and head[0].lower() in _FUNCTION - _DETERMINERS:
+                head = head[1:]
+            run = _noun_phrase(head)
+            if not run or len(run) != len(head):
+                return []
+            agent = words[n + 2 :] if words[n + 1 : n + 2] == ["by"] else []
+            if agent and len(_noun_phrase(agent)) == len(agent):
+                return [*run, word, "by", *agent]  # "A study led by Kyla Ortiz"
+            return run
+        if not (_nominal(word) or _bridgeable(word)):
+            return []
+    return []
+
+
+def _participial(word: str, following: str) -> bool:
+    """A participle that opens a reduced relative clause ("drawing", "released Wednesday",
+    "briefed by"); a past tense with an object ("turned the calls down") is none."""
+    if not (word.isalpha() and word.islower()):
+        return False
+    if not following:  # just before the verb: "Official data released show"
+        return word in _RELEASED
+    if word.endswith("ed"):
+        return following.lower() in _PREPOSITIONS | {"by"} or following.istitle()
+    return word in _PARTICIPLE_WORDS
 
 
 def _noun_phrase(words: list[str]) -> list[str]:
@@ -622,7 +898,11 @@ def _noun_phrase(words: list[str]) -> list[str]:
             start - gap <= 2
             and _bridgeable(words[start - 1])
             and gap > 0
-            and (_anchor(words[gap - 1]) or _titled(words[gap - 1], words[start]))
+            and (
+                _anchor(words[gap - 1])
+                or _titled(words[gap - 1], words[start])
+                or _named_title(words[gap - 1], words[start])
+            )
         ):
             start = gap - 1
             continue
@@ -642,10 +922,11 @@ def _bridgeable(word: str) -> bool:
     climate chief", "lab's" in "the lab's chief"), not a verb, an adverb or a negation."""
     bare = word.removesuffix("'s").removesuffix("’s")
     return (
-        bare.isalpha()
+        bare.replace("-", "").isalpha()
         and bare.islower()
         and not word.endswith(("ed", "ly"))
         and word not in _NOT_IN_TITLES
+        and word not in _ACT_OF
         and not _nominal(word)
     )
 
@@ -656,6 +937,12 @@ def _anchor(word: str) -> bool:
     return word.lower() in _DETERMINERS or (
         word[:1].isupper() and word.endswith(("'s", "’s", "s'", "s’"))
     )
+
+
+def _named_title(first: str, last: str) -> bool:
+    """A name and a title around the bridged words: "Boston federal jury", "Ledger opinion
+    writer" (not "Daily Courier" after "the Welsh-language site")."""
+    return first[:1].isupper() and last.lower().strip(",") in _TITLE_WORDS - _FUNCTION
 
 
 def _titled(first: str, last: str) -> bool:
@@ -697,13 +984,24 @@ def _accepted(phrase: str, *, checked: bool = False) -> str:
     words = phrase.split()
     if not words or len(words) > MAX_HOLDER_WORDS + 4 or _PRONOUN.match(phrase):
         return ""
-    if not checked and not all(_nominal(w) for w in words):
+    if not checked and not _named_throughout(words):
         return ""
     if all(w.lower().strip(",") in _FUNCTION for w in words):
         return ""
     if _FIGURE.fullmatch(phrase):
         return ""  # "8%", "2024": a figure names nobody ("3M", "G7" do)
     return phrase[:MAX_HOLDER_CHARS]
+
+
+def _named_throughout(words: list[str]) -> bool:
+    """Every word a name or a title, or a small word between two ("a study by seismologists",
+    "officials with knowledge of the talks")."""
+    inner = words[1:-1]
+    return (
+        _nominal(words[0])
+        and _nominal(words[-1])
+        and all(_nominal(w) or w.lower() in _FUNCTION for w in inner)
+    )
 
 
 def _nominal(word: str) -> bool:
@@ -715,7 +1013,15 @@ def _nominal(word: str) -> bool:
         return True
     lowered = bare.lower()
     possessive = lowered.removesuffix("'s").removesuffix("’s")
-    return lowered in _TITLE_WORDS or possessive in _TITLE_WORDS
+    return (
+        lowered in _TITLE_WORDS
+        or possessive in _TITLE_WORDS
+        or bool(_SCIENTIST.fullmatch(possessive))
+    )
+
+
+# Who studies something: "seismologists", "glaciologist", "statisticians", "paediatricians".
+_SCIENTIST = re.compile(r"[a-z]{3,}(?:ologists?|icians?)")
 
 
 def _tidy(phrase: str) -> str:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from monitor.judge.attribution import OUTLET, Act, denials, holder, voices
+from monitor.judge.attribution import (
+    OUTLET,
+    Act,
+    antecedent,
+    denials,
+    headline_speaker,
+    holder,
+    voices,
+)
 from monitor.types import Stance
 
 
@@ -302,11 +312,16 @@ def test_who_said_it_holds_it_though_an_agency_carries_it() -> None:
 @pytest.mark.parametrize(
     ("passage", "stance", "expected"),
     [
-        (
+        (  # the name with what it is, as after the verb ("said John Kirby, the spokesman")
             "Maria Lopez, the lab's chief science officer, told a radio station the mice carry "
             "only three edits.",
             Stance.SUPPORTS,
-            "the lab's chief science officer",
+            "Maria Lopez, the lab's chief science officer",
+        ),
+        (
+            "The lab's chief science officer told a radio station the mice carry only three edits.",
+            Stance.SUPPORTS,
+            "The lab's chief science officer",
         ),
         (
             "Spain's deputy health minister said the outbreak was over.",
@@ -417,3 +432,224 @@ def test_commanders_and_generals_speak_as_a_body() -> None:
 )
 def test_names_with_figures_titles_and_state_media_still_speak(passage: str, expected: str) -> None:
     assert holder(passage, Stance.SUPPORTS) == expected
+
+
+# --- verdicts, participles, subjects and appositions ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("passage", "stance", "expected"),
+    [
+        (  # an acquittal denies the charge, and the jury holds it
+            "A Boston federal jury on 4 March cleared the harbour pilot of manslaughter.",
+            Stance.CONTRADICTS,
+            "A Boston federal jury",
+        ),
+        (  # a place between the jury and its verdict
+            "A jury in Salem, Oregon, acquitted the nurse of all charges.",
+            Stance.CONTRADICTS,
+            "A jury",
+        ),
+        (  # a reduced relative between the court and its verdict
+            "A military court sitting inside the capital's naval base found the admiral guilty "
+            "of leaking the plans.",
+            Stance.SUPPORTS,
+            "A military court",
+        ),
+        (  # an overturning, in an absolute clause after the sentence it explains
+            "The former governor was freed on Tuesday, the Supreme Court overturning the "
+            "sentence a lower court had imposed.",
+            Stance.CONTRADICTS,
+            "the Supreme Court",
+        ),
+        (
+            "A three-judge bench of the High Court convicted the mayor of bribery.",
+            Stance.SUPPORTS,
+            "A three-judge bench of the High Court",
+        ),
+        (  # a verdict verb with no court names nobody
+            "State police cleared the highway of snow by noon.",
+            Stance.CONTRADICTS,
+            OUTLET,
+        ),
+    ],
+)
+def test_a_court_holds_its_verdict(passage: str, stance: Stance, expected: str) -> None:
+    assert holder(passage, stance) == expected
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        "Port authority chief convicted in Lisbon of bribery",
+        "Nurse found not guilty of poisoning patients",
+        "Former minister charged with spying for a foreign power",
+    ],
+)
+def test_a_passive_participle_names_no_speaker(passage: str) -> None:
+    assert voices(passage) == []
+
+
+def test_an_acquittal_denies_and_a_conviction_asserts() -> None:
+    assert voices("The appeals court acquitted the two officers.")[0].act is Act.DENIES
+    assert voices("The appeals court convicted the two officers.")[0].act is Act.ASSERTS
+
+
+@pytest.mark.parametrize(
+    ("passage", "stance", "expected"),
+    [
+        (  # a participle after a comma speaks for the subject of its clause
+            "Norway's fisheries ministry attacked the plan to dump the waste at sea, saying in a "
+            "statement that it would poison the fjords.",
+            Stance.SUPPORTS,
+            "Norway's fisheries ministry",
+        ),
+        (
+            "The state attorney general sued the app maker, saying the app reads private messages.",
+            Stance.SUPPORTS,
+            "The state attorney general",
+        ),
+        (  # what "saying" introduces is what the subject says, not another voice
+            "The ministry spokesman rejected the accusations, saying army experts had found signs "
+            "the video was edited.",
+            Stance.SUPPORTS,
+            "The ministry spokesman",
+        ),
+        (  # "..., calling it false" after a comma: the subject denies
+            "The embassy answered the account on Friday, calling it a fabrication.",
+            Stance.CONTRADICTS,
+            "The embassy",
+        ),
+    ],
+)
+def test_a_participle_after_a_comma_speaks_for_its_subject(
+    passage: str, stance: Stance, expected: str
+) -> None:
+    assert holder(passage, stance) == expected
+
+
+def test_a_participle_after_a_closing_source_is_that_sources() -> None:
+    passage = (
+        "Elections are a matter for our own courts, President Ivanov said on Monday, rejecting "
+        "calls for a foreign inquiry."
+    )
+    assert [v.holder for v in denials(passage)] == ["President Ivanov"]
+
+
+def test_a_clause_after_but_has_a_subject_of_its_own() -> None:
+    passage = (
+        "The electoral board confirmed the incumbent as winner, but the opposition candidate "
+        "refused to concede, telling supporters the count was rigged."
+    )
+    assert [v.holder for v in voices(passage)] == [
+        "The electoral board",
+        "the opposition candidate",
+    ]
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        "Headlines claiming the plant was shut are false.",
+        "He cited a letter from his former doctor Ana Ortiz describing the wound.",
+    ],
+)
+def test_an_ing_form_after_a_noun_is_no_speech(passage: str) -> None:
+    assert voices(passage) == []
+
+
+@pytest.mark.parametrize(
+    ("passage", "stance", "expected"),
+    [
+        (
+            "The defence ministry rejected the claim, with spokeswoman Lena Varga calling it "
+            "baseless.",
+            Stance.CONTRADICTS,
+            "spokeswoman Lena Varga",
+        ),
+        (  # even when the body "says": the named spokesman speaks for it
+            "The agency says it is worried by the reports, with deputy spokesman Omar Reyes "
+            "warning that such a transfer would escalate the war.",
+            Stance.SUPPORTS,
+            "deputy spokesman Omar Reyes",
+        ),
+    ],
+)
+def test_with_a_spokesman_saying_the_spokesman_holds_it(
+    passage: str, stance: Stance, expected: str
+) -> None:
+    assert holder(passage, stance) == expected
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        (
+            "Maya Ortiz's parents told a local radio station that they doubt the police account.",
+            "Maya Ortiz's parents",
+        ),
+        ("The opposition says thousands of voters were bused in.", "The opposition"),
+        ("Six specialists told the Evening Ledger: the crater is too small.", "Six specialists"),
+        ("Experts tell the Ledger the crater is too small.", "Experts"),
+        (
+            "A cohort study drawing on hospital records from nine countries found that users "
+            "were at no greater risk.",
+            "A cohort study",
+        ),
+        ("Official figures released on Tuesday show the economy grew 3%.", "Official figures"),
+        (
+            "The planet's core has slowed, according to a study by glaciologists in Chile.",
+            "a study by glaciologists",
+        ),
+        (
+            "A review led by Dana Whitfield concludes that the beads are volcanic.",
+            "A review led by Dana Whitfield",
+        ),
+        ("Fars, seen as close to the army, reported that the missile was delivered.", "Fars"),
+        (
+            "Norvatek, the state grid company, said the dam was blown up from inside.",
+            "Norvatek, the state grid company",
+        ),
+        (
+            "Defence lawyers spent six hours telling jurors that the evidence was planted.",
+            "Defence lawyers",
+        ),
+        (  # a possessive before a closing source
+            "The agency found no breach of the rules, its director Ana Silva said, contradicting "
+            "the minister.",
+            "director Ana Silva",
+        ),
+        (  # "states" a noun, and a source closed by "even if"
+            "The firm will sell shells to other Gulf states, Omar Haddad said, even if they end "
+            "up at the front.",
+            "Omar Haddad",
+        ),
+        (  # "confirmed by": the agent comes after the passive
+            "An image from May, confirmed by the Ledger, shows the trucks at the depot.",
+            "the Ledger",
+        ),
+    ],
+)
+def test_subjects_studies_data_and_appositions_speak(passage: str, expected: str) -> None:
+    assert holder(passage, Stance.SUPPORTS) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A " + "Big " * 12_500,
+        "The jury, " * 5_000 + "cleared him.",
+        ("Officials said, saying that " * 2_000)[:50_000],
+        "with " * 10_000 + "saying",
+        "A study drawing " * 3_200,
+        "according to a study by " + "seismologists " * 3_500,
+        ("The court " + "and " * 12_000)[:50_000] + "convicted",
+    ],
+)
+def test_reading_a_50_kb_passage_takes_linear_time(text: str) -> None:
+    started = time.perf_counter()
+    voices(text)
+    holder(text, Stance.CONTRADICTS, text)
+    headline_speaker(text)
+    antecedent("the court", [text, text])
+    assert time.perf_counter() - started < 2.0
