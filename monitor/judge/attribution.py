@@ -574,8 +574,8 @@ def _subject(clause: str) -> str:
     lead = words[:end]
     while lead and lead[0].lower() in _FUNCTION - _DETERMINERS:
         lead = lead[1:]
-    run = _noun_phrase(lead)
-    return _accepted(" ".join(run), checked=True) if len(run) == len(lead) else ""
+    whole = len(_noun_phrase(lead)) == len(lead) or (lead and _named_throughout(lead))
+    return _accepted(" ".join(lead), checked=True) if whole else ""
 
 
 def _with_at(head: str, speaker: str) -> int:

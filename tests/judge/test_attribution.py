@@ -509,6 +509,12 @@ def test_an_acquittal_denies_and_a_conviction_asserts() -> None:
             Stance.SUPPORTS,
             "The state attorney general",
         ),
+        (  # a body's name with small words inside it
+            "The Institute for Research on Ageing placed the drug in its highest risk group, "
+            "citing new evidence from two trials.",
+            Stance.SUPPORTS,
+            "The Institute for Research on Ageing",
+        ),
         (  # what "saying" introduces is what the subject says, not another voice
             "The ministry spokesman rejected the accusations, saying army experts had found signs "
             "the video was edited.",
