@@ -297,10 +297,11 @@ _FUNCTION = frozenset(
     {"a", "an", "the", "of", "for", "at", "from", "to", "and", "with", "in", "on", "by"}
 )
 _DETERMINERS = frozenset({"a", "an", "the"})
+_OWNERS = frozenset({"its", "his", "her", "their"})
 _NOT_IN_TITLES = frozenset(
     {"is", "are", "was", "were", "be", "been", "did", "does", "do", "not", "has", "have", "had",
      "will", "would", "could", "can", "may", "might", "must", "should", "it", "this", "that",
-     "adopted", "says", "said", "also", "recently", "now", "then", "still"}
+     "adopted", "says", "said", "also", "recently", "now", "then", "still", *_OWNERS}
 )  # fmt: skip
 
 
@@ -907,6 +908,10 @@ def _noun_phrase(words: list[str]) -> list[str]:
             start = gap - 1
             continue
         break
+    if start > 0 and words[start - 1].lower() in _OWNERS:
+        start -= 1  # "her agent", "its economy minister": someone the passage named before
+    if words[start].lower() in _OWNERS and any(w[:1].isupper() for w in words[start + 1 :]):
+        start += 1  # "its director Ana Silva": the name says who
     run = words[start:]
     if run and run[0].lower() in {"in", "at", "on"}:
         return []  # "a trial of 1,350 adults in Brazil found": a place, not the speaker
@@ -932,9 +937,9 @@ def _bridgeable(word: str) -> bool:
 
 
 def _anchor(word: str) -> bool:
-    """Where a bridged title starts: a determiner or a possessive name ("the", "UN's",
-    "Biosciences'")."""
-    return word.lower() in _DETERMINERS or (
+    """Where a bridged title starts: a determiner, a possessive pronoun or a possessive name
+    ("the", "its", "UN's", "Biosciences'")."""
+    return word.lower() in _DETERMINERS | _OWNERS or (
         word[:1].isupper() and word.endswith(("'s", "’s", "s'", "s’"))
     )
 

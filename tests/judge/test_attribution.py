@@ -625,6 +625,14 @@ def test_with_a_spokesman_saying_the_spokesman_holds_it(
             "the minister.",
             "director Ana Silva",
         ),
+        (  # a possessive pronoun before a role: someone the passage named before
+            "The economy is close to recession, its economy minister said at a forum.",
+            "its economy minister",
+        ),
+        (
+            "The singer was never asked to imitate anyone, her agent told the Ledger.",
+            "her agent",
+        ),
         (  # "states" a noun, and a source closed by "even if"
             "The firm will sell shells to other Gulf states, Omar Haddad said, even if they end "
             "up at the front.",
