@@ -230,6 +230,8 @@ _THE_APPOSITION = re.compile(
 )
 _PAIR = re.compile(rf"(?:^|[,;]\s*|\b[Bb]oth\s+)(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})$")
 _COORDINATED = re.compile(r"\band\s*$", re.I)
+# A verb that shares the subject of the verbs before it: "... and found", "..., found".
+_LISTED = re.compile(r"(?:,\s*and|,|\band)\s*$", re.I)
 _PRONOUN_SPEECH = re.compile(
     rf"\b(?:he|she|they|we)\s+(?:{_VERB})\b|\b(?:said|added|told)\s+(?:he|she|they)\b", re.I
 )
@@ -288,7 +290,8 @@ _TITLES = """
     admirals colonels captains jury juries jurors justice justices magistrate magistrates bench
     opposition parliament cabinet parents family families relatives mother father wife husband
     widow son daughter brother sister friend friends colleagues employee employees specialists
-    specialist data figures statistics findings poll polls census journal trial
+    specialist data figures statistics findings poll polls census journal trial critics
+    supporters opponents sceptics skeptics
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 
@@ -360,10 +363,10 @@ def voices(passage: str) -> list[Voice]:
         ):
             continue  # "..., said Grant Fitzner of the ONS": the speaker follows (_INVERTED)
         speaker = _speaker_before(before)
-        if not speaker and _COORDINATED.search(before):
-            # "Moscow says ... and denies ...", "The jury deliberated ... and found ...": the
-            # speaker before, else the subject of the clause
-            speaker = found[-1].holder if found else _subject_of(text, sentence, match.start())
+        if not speaker and (listed := _LISTED.search(text, sentence, match.start())):
+            # "Moscow says ... and denies ...", "The jury deliberated ... and found ...",
+            # "Investigators excluded A, found B": the speaker before, else the clause's subject
+            speaker = found[-1].holder if found else _subject_of(text, sentence, listed.start())
         if verb in _VERDICT_VERBS:
             speaker = _court(before, speaker)
         if not speaker:
@@ -572,6 +575,8 @@ def _subject(clause: str) -> str:
             break
     if not 0 < end < len(words) or not words[end][:1].islower():
         return ""  # no verb after it
+    if words[end - 1].endswith(("'s", "’s")):
+        return ""  # "TikTok's parent": the subject goes on
     lead = words[:end]
     while lead and lead[0].lower() in _FUNCTION - _DETERMINERS:
         lead = lead[1:]
@@ -838,7 +843,7 @@ def _speaker_before(text: str) -> str:
 # released on Wednesday", "a source briefed by ...", "a court sitting inside ...".
 _REDUCED_OPENERS = """drawing sitting working using based known seen led run held made written
     drawn given taken shown involving covering spanning tracking comparing looking suing
-    representing acting"""
+    representing acting running"""
 _PARTICIPLE_WORDS = frozenset(_REDUCED_OPENERS.split())
 
 # ... and those that may stand right before the verb: "Documents declassified on Monday said".
@@ -914,7 +919,9 @@ def _noun_phrase(words: list[str]) -> list[str]:
         start += 1  # "its director Ana Silva": the name says who
     run = words[start:]
     if run and run[0].lower() in {"in", "at", "on"}:
-        return []  # "a trial of 1,350 adults in Brazil found": a place, not the speaker
+        # "a trial of 1,350 adults in Brazil found": a place, not the speaker; but "In June
+        # the agency's committee concluded": the speaker after the time
+        run = next((run[n:] for n, w in enumerate(run) if w.lower() in _DETERMINERS), [])
     while run and run[0].lower() in _FUNCTION - _DETERMINERS:
         run = run[1:]
     if len(run) == 1 and (run[0].isdigit() or (run[0].islower() and not _people(run[0]))):
@@ -1014,7 +1021,7 @@ def _nominal(word: str) -> bool:
     bare = word.strip(",()")
     if not bare:
         return False
-    if bare[0].isupper() or bare[0].isdigit() or bare == _AND_MARK:
+    if bare[0].isupper() or bare[0].isdigit() or bare == _AND_MARK or _PARTICLE.match(bare):
         return True
     lowered = bare.lower()
     possessive = lowered.removesuffix("'s").removesuffix("’s")
@@ -1025,6 +1032,8 @@ def _nominal(word: str) -> bool:
     )
 
 
+# A name's particle: "Sultan al-Jaber", "Osama bin-Laden".
+_PARTICLE = re.compile(r"(?:al|el|ad|bin|ibn|abu|ben)-[A-Z]")
 # Who studies something: "seismologists", "glaciologist", "statisticians", "paediatricians".
 _SCIENTIST = re.compile(r"[a-z]{3,}(?:ologists?|icians?)")
 

@@ -542,6 +542,14 @@ def test_a_participle_after_a_closing_source_is_that_sources() -> None:
     assert [v.holder for v in denials(passage)] == ["President Ivanov"]
 
 
+def test_a_subject_that_goes_on_past_a_possessive_is_none() -> None:
+    passage = (
+        "The app's parent recently admitted that staff read user data, and dismissed four "
+        "employees."
+    )
+    assert denials(passage) == []
+
+
 def test_a_clause_after_but_has_a_subject_of_its_own() -> None:
     passage = (
         "The electoral board confirmed the incumbent as winner, but the opposition candidate "
@@ -624,6 +632,25 @@ def test_with_a_spokesman_saying_the_spokesman_holds_it(
             "The agency found no breach of the rules, its director Ana Silva said, contradicting "
             "the minister.",
             "director Ana Silva",
+        ),
+        (  # a time before the speaker
+            "In June the EU safety committee concluded that the side effect is very rare.",
+            "the EU safety committee",
+        ),
+        ("The method misreads the signals, critics argue.", "critics"),
+        (  # verbs in a list share the subject
+            "Investigators excluded sabotage, found no mechanical failure, and reported nothing "
+            "suspicious in the tests.",
+            "Investigators",
+        ),
+        (
+            "A study in Nature running 40 climate models found the current weakened but did not "
+            "collapse.",
+            "A study in Nature",
+        ),
+        (
+            "Karim al-Sayed, who chairs the panel, told reporters the plan was legal.",
+            "Karim al-Sayed",
         ),
         (  # a possessive pronoun before a role: someone the passage named before
             "The economy is close to recession, its economy minister said at a forum.",
