@@ -542,6 +542,23 @@ def test_a_participle_after_a_closing_source_is_that_sources() -> None:
     assert [v.holder for v in denials(passage)] == ["President Ivanov"]
 
 
+def test_a_verb_after_a_possessive_is_a_noun() -> None:
+    passage = (
+        "The minister said the talks were over, while a prominent local journalist questioned "
+        "the premier's claims."
+    )
+    assert holder(passage, Stance.MENTIONS) == "a prominent local journalist"
+    assert [v.holder for v in voices(passage)] == [
+        "The minister",
+        "a prominent local journalist",
+    ]
+
+
+def test_describing_a_claim_as_weak_or_flawed_denies_it() -> None:
+    passage = "Experts describe the evidence linking the two as weak and flawed."
+    assert [v.holder for v in denials(passage)] == ["Experts"]
+
+
 def test_a_subject_that_goes_on_past_a_possessive_is_none() -> None:
     passage = (
         "The app's parent recently admitted that staff read user data, and dismissed four "
@@ -651,6 +668,19 @@ def test_with_a_spokesman_saying_the_spokesman_holds_it(
         (
             "Karim al-Sayed, who chairs the panel, told reporters the plan was legal.",
             "Karim al-Sayed",
+        ),
+        (  # a long opening clause before the subject
+            "After reviewing the same trials as the cancer agency, the EU food additives panel "
+            "saw no reason to change the daily limit and reaffirmed that the sweetener is safe.",
+            "the EU food additives panel",
+        ),
+        (
+            "App users suing the company in a federal court say their phones recorded them.",
+            "App users",
+        ),
+        (
+            "Defence witnesses spent weeks testifying that the funds were never moved.",
+            "Defence witnesses",
         ),
         (  # a possessive pronoun before a role: someone the passage named before
             "The economy is close to recession, its economy minister said at a forum.",
