@@ -242,7 +242,8 @@ _PRONOUN_SPEECH = re.compile(
 _APPOSITION = re.compile(r"^\s*(?:the|a|an)\s", re.I)
 _PRONOUN = re.compile(
     r"^(?:he|she|they|it|we|i|you|this|that|these|those|there|which|who|one|both|some|many|"
-    r"others|the|a|an|no|none|nothing|nobody|every|any|such)$",
+    r"others|the|a|an|no|none|nothing|nobody|every|any|such|two|three|four|five|six|seven|"
+    r"eight|nine|ten|dozens|hundreds|thousands)$",
     re.I,
 )
 _LEADING = re.compile(
@@ -296,7 +297,7 @@ _TITLES = """
     widow son daughter brother sister friend friends colleagues employee employees specialists
     specialist data figures statistics findings poll polls census journal trial critics
     supporters opponents sceptics skeptics users customers consumers voters patients passengers
-    journalist journalists
+    journalist journalists forum
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 
@@ -373,7 +374,7 @@ def voices(passage: str) -> list[Voice]:
             # "Investigators excluded A, found B": the speaker before, else the clause's subject
             speaker = found[-1].holder if found else _subject_of(text, sentence, listed.start())
         if verb in _VERDICT_VERBS:
-            speaker = _court(before, speaker)
+            speaker = _court(before, speaker) if _on_a_charge(text, verb, match.end()) else ""
         if not speaker:
             continue
         head = text[sentence : match.start()]
@@ -621,6 +622,27 @@ def _passive(text: str, verb: str, end: int) -> bool:
     if verb.endswith("ed") and _BY.match(text, end):
         return True  # "confirmed by the Ledger": the Ledger confirms, after the verb
     return verb in _PASSIVE_VERBS and bool(_PASSIVE_AFTER.match(text, end))
+
+
+def _on_a_charge(text: str, verb: str, end: int) -> bool:
+    """Whether a verdict verb ending at ``end`` rules on a charge: an acquittal always; a
+    clearing of someone ("cleared Ana Ruiz of ...", "cleared them"); an overturning of a
+    conviction, a sentence or charges; not "cleared the way for the extradition" or "threw out
+    the election's first round"."""
+    if verb.startswith("acquit") or _ACT_OF[verb] is Act.ASSERTS:
+        return True
+    if verb.startswith("clear"):
+        return bool(_CLEARED.match(text, end))
+    return bool(_CHARGE.match(text, end))
+
+
+# Whom a court clears, and what an overturning rules on (within a few words of the verb).
+_CLEARED = re.compile(r"\s+(?:[A-Z]|(?:him|her|them|the\s+(?:defendants?|accused))\b)")
+_CHARGE = re.compile(
+    r"(?:\s+\S+){0,6}?\s+(?:conviction|convictions|sentence|sentences|verdict|charges?|"
+    r"indictment|guilty)\b",
+    re.I,
+)
 
 
 def _court(before: str, speaker: str) -> str:

@@ -441,7 +441,7 @@ def test_names_with_figures_titles_and_state_media_still_speak(passage: str, exp
     ("passage", "stance", "expected"),
     [
         (  # an acquittal denies the charge, and the jury holds it
-            "A Boston federal jury on 4 March cleared the harbour pilot of manslaughter.",
+            "A Boston federal jury on 4 March cleared Tom Reyes, a harbour pilot, of manslaughter.",
             Stance.CONTRADICTS,
             "A Boston federal jury",
         ),
@@ -488,6 +488,18 @@ def test_a_court_holds_its_verdict(passage: str, stance: Stance, expected: str) 
 )
 def test_a_passive_participle_names_no_speaker(passage: str) -> None:
     assert voices(passage) == []
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        "The judge cleared the way for the extradition of the two men.",
+        "The top court threw out the first round of the election on Friday.",
+        "Illinois judge clears extradition of protest shooter",
+    ],
+)
+def test_a_ruling_on_no_charge_is_no_verdict(passage: str) -> None:
+    assert denials(passage) == []
 
 
 def test_an_acquittal_denies_and_a_conviction_asserts() -> None:
@@ -557,6 +569,12 @@ def test_a_verb_after_a_possessive_is_a_noun() -> None:
 def test_describing_a_claim_as_weak_or_flawed_denies_it() -> None:
     passage = "Experts describe the evidence linking the two as weak and flawed."
     assert [v.holder for v in denials(passage)] == ["Experts"]
+
+
+def test_a_number_alone_is_no_subject() -> None:
+    assert voices("Six massive galaxies have upended the model, disputing earlier estimates.") == []
+    passage = "The galaxies have upended the model, a creationist forum argues, disputing it."
+    assert [v.holder for v in denials(passage)] == ["a creationist forum"]
 
 
 def test_a_subject_that_goes_on_past_a_possessive_is_none() -> None:
