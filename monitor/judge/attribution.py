@@ -879,6 +879,10 @@ _PARTICIPLE_WORDS = frozenset(_REDUCED_OPENERS.split())
 _RELEASED = frozenset({"released", "published", "issued", "declassified", "obtained", "leaked"})
 
 
+_QUANTITY_WORDS = "two three four five six seven eight nine ten several some many most"
+_QUANTITIES = frozenset(_QUANTITY_WORDS.split())
+
+
 def _reduced(words: list[str]) -> list[str]:
     """The noun phrase that opens ``words`` when a reduced relative clause follows it ("A
     population study drawing on records ...": "A population study"), with the agent that
@@ -890,9 +894,20 @@ def _reduced(words: list[str]) -> list[str]:
             head = words[:n]
             while head and head[0].lower() in _FUNCTION - _DETERMINERS:
                 head = head[1:]
-            run = _noun_phrase(head)
-            if not run or len(run) != len(head):
+            count = 1 if head and head[0].lower() in _QUANTITIES else 0  # "two officials"
+            run = head[:count] + _noun_phrase(head[count:])
+            if len(run) <= count or len(run) != len(head):
                 return []
+            inner = next(
+                (
+                    i
+                    for i, w in enumerate(run[1:], 1)
+                    if w.lower() in _DETERMINERS and run[i - 1].lower() not in _FUNCTION
+                ),
+                0,
+            )
+            if inner:
+                return run[inner:]  # "figures the statistics office published": who published
             agent = words[n + 2 :] if words[n + 1 : n + 2] == ["by"] else []
             if agent and len(_noun_phrase(agent)) == len(agent):
                 return [*run, word, "by", *agent]  # "A study led by Kyla Ortiz"
@@ -931,6 +946,7 @@ def _noun_phrase(words: list[str]) -> list[str]:
             gap -= 1
         if (
             start - gap <= 2
+            and words[start].lower() not in _DETERMINERS  # not "the way the actor"
             and _bridgeable(words[start - 1])
             and gap > 0
             and (
@@ -1008,7 +1024,10 @@ def _speaker_after(text: str) -> str:
     words = phrase.split()[:MAX_HOLDER_WORDS]
     if words and words[0] in _PREPOSITIONS:
         return ""  # "said at a November panel that ...": where, not who ("Under Secretary" is)
-    return _accepted(" ".join(words).strip(" ,"))
+    if found := _accepted(" ".join(words).strip(" ,")):
+        return found
+    reduced = _reduced(phrase.split())  # "according to two officials quoted by the Ledger"
+    return _accepted(" ".join(reduced), checked=True) if reduced else ""
 
 
 _FIGURE = re.compile(r"[\d.,%$€£\s-]+(?:per\s?cent)?", re.I)

@@ -571,6 +571,11 @@ def test_describing_a_claim_as_weak_or_flawed_denies_it() -> None:
     assert [v.holder for v in denials(passage)] == ["Experts"]
 
 
+def test_a_bridged_title_never_reaches_over_a_determiner() -> None:
+    passage = "The gun could have fired the way the actor has described."
+    assert [v.holder for v in voices(passage)] == ["the actor"]
+
+
 def test_a_number_alone_is_no_subject() -> None:
     assert voices("Six massive galaxies have upended the model, disputing earlier estimates.") == []
     passage = "The galaxies have upended the model, a creationist forum argues, disputing it."
@@ -699,6 +704,16 @@ def test_with_a_spokesman_saying_the_spokesman_holds_it(
         (
             "Defence witnesses spent weeks testifying that the funds were never moved.",
             "Defence witnesses",
+        ),
+        (
+            "The plant was closed in May, according to two Danish officials quoted by the "
+            "Evening Ledger.",
+            "two Danish officials quoted by the Evening Ledger",
+        ),
+        (  # a relative clause without "that": who published them holds them
+            "Output fell 0.3% in the first quarter, according to figures the national statistics "
+            "office published on Thursday.",
+            "the national statistics office",
         ),
         (  # a possessive pronoun before a role: someone the passage named before
             "The economy is close to recession, its economy minister said at a forum.",
