@@ -417,7 +417,25 @@ def voices(passage: str) -> list[Voice]:
         for v in found
     ]
     ordered = sorted(found, key=lambda v: (v.at, -len(v.holder)))
-    return [replace(v, holder=v.holder.replace(_DOT, ".")) for v in _distinct(ordered)]
+    return [
+        replace(v, holder=_medium_name(v.holder.replace(_DOT, "."))) for v in _distinct(ordered)
+    ]
+
+
+# A medium named after what it is: "Indian fact-checker BOOM", "Czech agency CTK", "the
+# Welsh-language site Daily Courier": its name says who.
+_NAMED_MEDIUM = re.compile(
+    r"^(?:(?:the|a|an)\s+)?(?:[\w'’-]+\s+){0,2}?(?:outlet|newspaper|broadcaster|site|website|"
+    r"fact-checker|factchecker|magazine|daily|agency|blog)\s+"
+    r"(?P<name>[\w'’.&!-]*[A-Z][\w'’.&!-]*(?:\s+[A-Z0-9][\w'’.&!-]*){0,3})$",
+    re.I,
+)
+
+
+def _medium_name(holder: str) -> str:
+    """The name of a medium named after what it is (:data:`_NAMED_MEDIUM`), else ``holder``."""
+    named = _NAMED_MEDIUM.match(holder)
+    return named.group("name") if named else holder
 
 
 # An outlet speaking of itself, or of one the item named: "the paper notes", "the Telugu

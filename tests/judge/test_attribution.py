@@ -576,6 +576,21 @@ def test_a_bridged_title_never_reaches_over_a_determiner() -> None:
     assert [v.holder for v in voices(passage)] == ["the actor"]
 
 
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        (
+            "Posts claiming the bank failed are false, Ruritanian fact-checker VeriFact found.",
+            "VeriFact",
+        ),
+        ("The first case was logged in May, the Czech agency CTK reported.", "CTK"),
+        ("Exports will recover, the Telugu channel reported.", "the Telugu channel"),
+    ],
+)
+def test_a_medium_named_after_what_it_is_goes_by_its_name(passage: str, expected: str) -> None:
+    assert holder(passage, Stance.SUPPORTS) == expected
+
+
 def test_a_number_alone_is_no_subject() -> None:
     assert voices("Six massive galaxies have upended the model, disputing earlier estimates.") == []
     passage = "The galaxies have upended the model, a creationist forum argues, disputing it."
