@@ -297,7 +297,7 @@ _TITLES = """
     widow son daughter brother sister friend friends colleagues employee employees specialists
     specialist data figures statistics findings poll polls census journal trial critics
     supporters opponents sceptics skeptics users customers consumers voters patients passengers
-    journalist journalists forum
+    journalist journalists forum documents
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 
@@ -1048,6 +1048,10 @@ def _speaker_after(text: str) -> str:
     return _accepted(" ".join(reduced), checked=True) if reduced else ""
 
 
+_WHEN = re.compile(
+    rf"(?:(?:on|in|last|this|early|late)\s+)?(?:\w+day|{_MONTH}|yesterday|today|tonight)",
+    re.I,
+)
 _FIGURE = re.compile(r"[\d.,%$€£\s-]+(?:per\s?cent)?", re.I)
 _PREPOSITIONS = frozenset(
     {"at", "on", "in", "during", "from", "to", "for", "with", "by", "after", "before", "over",
@@ -1068,6 +1072,8 @@ def _accepted(phrase: str, *, checked: bool = False) -> str:
         return ""
     if _FIGURE.fullmatch(phrase):
         return ""  # "8%", "2024": a figure names nobody ("3M", "G7" do)
+    if _WHEN.fullmatch(phrase):
+        return ""  # "documents released Friday show": a day names nobody
     return phrase[:MAX_HOLDER_CHARS]
 
 

@@ -591,6 +591,11 @@ def test_a_medium_named_after_what_it_is_goes_by_its_name(passage: str, expected
     assert holder(passage, Stance.SUPPORTS) == expected
 
 
+def test_a_day_alone_is_no_speaker() -> None:
+    passage = "The case was closed, documents released Friday show."
+    assert [v.holder for v in voices(passage)] == ["documents"]
+
+
 def test_a_number_alone_is_no_subject() -> None:
     assert voices("Six massive galaxies have upended the model, disputing earlier estimates.") == []
     passage = "The galaxies have upended the model, a creationist forum argues, disputing it."
