@@ -23,6 +23,10 @@ COPY watchlists ./watchlists
 RUN useradd --create-home --uid 1000 monitor && mkdir -p /app/var/models \
     && chown -R monitor /app/var
 USER monitor
+# The embedding model's ONNX export (the default backend), made here once so that no container
+# pays for it on its first start (about 20 s and 0.8 GiB). A fresh `models` volume starts as a
+# copy of this folder; exports of other models (MONITOR_EMBEDDING_MODEL) are made there at start.
+RUN MONITOR_EMBEDDING_CACHE_DIR=/app/var/models monitor embeddings export
 
 EXPOSE 8080
 ENTRYPOINT ["monitor"]

@@ -22,7 +22,7 @@ from monitor.ingest.parsing import make_reader
 from monitor.ingest.websub import Subscriber
 from monitor.judge.builtin import BuiltinStance
 from monitor.judge.cross import is_model_dir
-from monitor.judge.embed import CachedEmbedder, Embedder, shared_embedder
+from monitor.judge.embed import CachedEmbedder, Embedder, OnnxEmbedder, shared_embedder
 from monitor.judge.nli import NliStance
 from monitor.judge.relevance import Relevance, for_model
 from monitor.judge.stance import MentionsOnly, StanceClassifier
@@ -155,6 +155,13 @@ def make_embedder(settings: Settings) -> Embedder:
         cache_dir=settings.resolved_embedding_cache_dir,
         threads=settings.embedding_threads,
     )
+
+
+def prepare_embeddings(settings: Settings) -> Path | None:
+    """Find the embedding model's ONNX export, or make it (the slow part of a first start);
+    its directory, or None for the torch backend, which needs none."""
+    embedder = make_embedder(settings)
+    return embedder.export() if isinstance(embedder, OnnxEmbedder) else None
 
 
 def make_digest_desk(settings: Settings, repository: Repository, clock: Clock) -> DigestDesk:

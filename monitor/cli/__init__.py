@@ -1,8 +1,8 @@
 """The ``monitor`` command line: a thin front end over the service (Typer).
 
 One module per group of commands: ``service`` (run, worker, web, poll, demo), ``desk``
-(sources, alerts, status, mute, digest), ``admin`` (config, watchlist, users, db, archive),
-``stance``; ``common`` holds the app, the invocation's clock and settings.
+(sources, alerts, status, mute, digest), ``admin`` (config, watchlist, users, db, archive,
+embeddings), ``stance``; ``common`` holds the app, the invocation's clock and settings.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,9 @@ from monitor.cli.common import (
     settings,
 )
 from monitor.errors import MonitorError
+
+if TYPE_CHECKING:
+    from monitor.app import Service
 
 
 @app.command()
@@ -36,6 +39,7 @@ def _run_service(serve_http: bool) -> None:
     from monitor.scheduler import MonitorScheduler
 
     service = service_from(build_service)
+    _prepare_embeddings(service)
     scheduler = MonitorScheduler(service)
     # One HTTP server for the web UI, the API and the WebSub endpoint.
     web = service.web_server(scheduler.wake_judge) if serve_http else None
@@ -69,6 +73,7 @@ def web() -> None:
     from monitor.scheduler import RELOAD_EVERY
 
     service = service_from(build_service)
+    _prepare_embeddings(service)
     current = settings()
     stop = threading.Event()
 
@@ -89,6 +94,27 @@ def web() -> None:
     finally:
         stop.set()
         service.close()
+
+
+def _prepare_embeddings(service: Service) -> None:
+    """Make the embedding model's ONNX export now if it is missing, so that a first start
+    exports (and logs it) before any work, and an export that cannot be made stops the start
+    with its reason instead of failing every judging run."""
+    from monitor.app import prepare_embeddings
+
+    try:
+        entry = prepare_embeddings(service.settings)
+    except MonitorError as err:
+        service.close()
+        raise fail(str(err)) from err
+    if entry is not None:
+        current = service.settings
+        log.info(
+            "embedding model %s on ONNX Runtime (%s): export in %s",
+            current.embedding_model,
+            current.embedding_backend,
+            entry,
+        )
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:

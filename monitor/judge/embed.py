@@ -150,15 +150,20 @@ class OnnxEmbedder:
         self._model: OnnxModel | None = None
         self._lock = threading.Lock()
 
+    def export(self) -> Path:
+        """The directory of the model's export in the cache, made first if missing (the slow
+        part of a first start: ``monitor embeddings export`` and the service's start call it)."""
+        from monitor.judge.onnx_export import exported
+
+        directory = local_model_dir(self.name)
+        return exported(self.name, directory, self.cache_dir, quantized=self.quantized)
+
     def _load(self) -> OnnxModel:
         if self._model is None:
-            from monitor.judge.onnx_export import exported
             from monitor.judge.onnx_model import FP32_FILE, INT8_FILE, OnnxModel
 
-            directory = local_model_dir(self.name)
-            entry = exported(self.name, directory, self.cache_dir, quantized=self.quantized)
             file = INT8_FILE if self.quantized else FP32_FILE
-            self._model = OnnxModel(entry, file, self.threads)
+            self._model = OnnxModel(self.export(), file, self.threads)
         return self._model
 
     def encode(self, texts: Sequence[str]) -> Vectors:

@@ -68,13 +68,18 @@ def exported(name: str, model_dir: Path, cache_dir: Path, *, quantized: bool = F
         return entry
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ModelError(f"cannot create the ONNX cache directory {cache_dir}: {err}") from err
-    with _locked(cache_dir / f".{entry.name}.lock"):
-        if not (entry / FP32_FILE).is_file():
-            _export(name, model_dir, entry)
-        if quantized and not (entry / INT8_FILE).is_file():
-            _quantize(entry)
+        with _locked(cache_dir / f".{entry.name}.lock"):
+            if not (entry / FP32_FILE).is_file():
+                _export(name, model_dir, entry)
+            if quantized and not (entry / INT8_FILE).is_file():
+                _quantize(entry)
+    except OSError as err:  # no write permission, a full disk: nothing half-written is kept
+        raise ModelError(
+            f"cannot write the ONNX export of embedding model {name} in {cache_dir}: {err}. "
+            "Make that directory writable, point MONITOR_EMBEDDING_CACHE_DIR at one that is, "
+            "export ahead of time with `monitor embeddings export` as a user who may write "
+            "there, or run MONITOR_EMBEDDING_BACKEND=torch (no export)"
+        ) from err
     return entry
 
 
@@ -116,7 +121,12 @@ def _locked(path: Path) -> Iterator[None]:
 def _export(name: str, model_dir: Path, entry: Path) -> None:
     """Export the fp32 model into ``entry``, checked against sentence-transformers."""
     started = time.perf_counter()
-    log.info("exporting embedding model %s to ONNX in %s (first use)", name, entry)
+    log.info(
+        "exporting embedding model %s to ONNX in %s: once per model and cache directory, "
+        "about 20 s and 0.8 GiB of memory; later starts reuse it",
+        name,
+        entry,
+    )
     model = _load(name, model_dir)
     reference = np.asarray(
         model.encode(

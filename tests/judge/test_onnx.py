@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from pathlib import Path
@@ -14,10 +15,12 @@ from monitor.errors import ConfigError, ModelError
 from monitor.judge import onnx_export
 from monitor.judge.builtin import BuiltinStance
 from monitor.judge.embed import (
+    Embedder,
     OnnxEmbedder,
     SentenceTransformerEmbedder,
 )
 from monitor.settings import load_settings
+from tests.support.cli import run_cli
 from tests.support.embedders import HashingEmbedder
 from tests.support.models import tiny_sentence_model
 
@@ -67,14 +70,21 @@ TEXTS = [*SENTENCES, *ODD, LONG, LONG[:1200]]
 
 
 @pytest.fixture(scope="module")
-def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("onnx-cache")
+def onnx_cache(embedding_exports: Path) -> Path:
+    """The session's export cache: the default model is exported once for every test."""
+    return embedding_exports
 
 
 @pytest.fixture(scope="module")
 def onnx_fp32(onnx_cache: Path) -> OnnxEmbedder:
-    """The default model exported once for this module's tests."""
+    """The default model's export, in an embedder of its own (one thread)."""
     return OnnxEmbedder("all-MiniLM-L6-v2", onnx_cache, threads=1)
+
+
+@pytest.fixture(scope="module")
+def torch_embedder() -> SentenceTransformerEmbedder:
+    """torch on purpose: sentence-transformers itself, the reference ONNX is held to."""
+    return SentenceTransformerEmbedder("all-MiniLM-L6-v2")
 
 
 def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -82,14 +92,17 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.model
-def test_fp32_gives_torchs_vectors_under_torchs_key(real_embedder, onnx_fp32) -> None:  # type: ignore[no-untyped-def]
-    ours = onnx_fp32.encode(TEXTS)
-    torch = real_embedder.encode(TEXTS)
+def test_the_default_backend_gives_torchs_vectors_under_torchs_key(
+    real_embedder: Embedder, torch_embedder: SentenceTransformerEmbedder
+) -> None:
+    assert isinstance(real_embedder, OnnxEmbedder) and not real_embedder.quantized
+    ours = real_embedder.encode(TEXTS)
+    torch = torch_embedder.encode(TEXTS)
     assert ours.shape == torch.shape == (len(TEXTS), 384)
     assert ours.dtype == np.float32
     assert cosines(ours, torch).min() >= 0.9999
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
-    assert onnx_fp32.model_key == real_embedder.model_key == "all-MiniLM-L6-v2"
+    assert real_embedder.model_key == torch_embedder.model_key == "all-MiniLM-L6-v2"
 
 
 @pytest.mark.model
@@ -109,9 +122,11 @@ def test_order_and_batching_do_not_change_vectors(onnx_fp32: OnnxEmbedder) -> No
 
 
 @pytest.mark.model
-def test_int8_stays_close_and_has_its_own_key(real_embedder, onnx_cache: Path) -> None:  # type: ignore[no-untyped-def]
+def test_int8_stays_close_and_has_its_own_key(
+    torch_embedder: SentenceTransformerEmbedder, onnx_cache: Path
+) -> None:
     int8 = OnnxEmbedder("all-MiniLM-L6-v2", onnx_cache, quantized=True, threads=1)
-    agreement = cosines(int8.encode(TEXTS), real_embedder.encode(TEXTS))
+    agreement = cosines(int8.encode(TEXTS), torch_embedder.encode(TEXTS))
     # Measured: mean 0.990, lowest 0.968 (per-tensor weights gave a mean of 0.96).
     assert agreement.mean() >= 0.985
     assert agreement.min() >= 0.95
@@ -123,7 +138,8 @@ def test_a_second_embedder_reuses_the_export(
     onnx_fp32: OnnxEmbedder, onnx_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = onnx_fp32.encode(SENTENCES[:3])
-    exports = {p: p.stat().st_mtime_ns for p in onnx_cache.rglob("model.onnx")}
+    # The session's cache may also hold exports of the small models other tests make.
+    exports = {p: p.stat().st_mtime_ns for p in onnx_cache.glob("all-MiniLM-L6-v2-*/model.onnx")}
     assert len(exports) == 1
 
     def no_export(*args: object) -> None:
@@ -132,7 +148,9 @@ def test_a_second_embedder_reuses_the_export(
     monkeypatch.setattr(onnx_export, "_export", no_export)
     again = OnnxEmbedder("all-MiniLM-L6-v2", onnx_cache).encode(SENTENCES[:3])
     assert np.array_equal(first, again)
-    assert {p: p.stat().st_mtime_ns for p in onnx_cache.rglob("model.onnx")} == exports
+    assert {
+        p: p.stat().st_mtime_ns for p in onnx_cache.glob("all-MiniLM-L6-v2-*/model.onnx")
+    } == exports
 
 
 @pytest.mark.parametrize(
@@ -228,8 +246,9 @@ def test_threads_share_one_embedder(tmp_path: Path) -> None:
     assert all(np.array_equal(r, expected) for r in results)
 
 
-def test_settings_choose_the_backend(tmp_path: Path) -> None:
-    assert load_settings().embedding_backend == "torch"
+def test_settings_choose_the_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MONITOR_EMBEDDING_CACHE_DIR")  # the session's, set by tests/conftest.py
+    assert load_settings().embedding_backend == "onnx"
     settings = load_settings(data_dir=tmp_path, embedding_backend="onnx-int8", embedding_threads=2)
     embedder = make_embedder(settings)
     assert isinstance(embedder, OnnxEmbedder)
@@ -251,3 +270,92 @@ def test_bad_backend_settings_are_named(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("MONITOR_EMBEDDING_THREADS", "-1")
     with pytest.raises(ConfigError, match="embedding_threads"):
         load_settings(embedding_device="cpu")
+
+
+def test_the_default_backend_is_onnx_on_the_cpu_and_torch_on_any_other_device(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_settings().embedding_backend == "onnx"
+    # Setting the device alone is no error: the backend the user did not choose follows it.
+    monkeypatch.setenv("MONITOR_EMBEDDING_DEVICE", "cuda")
+    on_gpu = load_settings()
+    assert (on_gpu.embedding_backend, on_gpu.embedding_device) == ("torch", "cuda")
+    embedder = make_embedder(on_gpu)  # not loaded: no GPU needed to build it
+    assert isinstance(embedder, SentenceTransformerEmbedder) and embedder.device == "cuda"
+    monkeypatch.delenv("MONITOR_EMBEDDING_DEVICE")
+    assert load_settings(embedding_device="mps").embedding_backend == "torch"
+    config = tmp_path / "monitor.toml"
+    config.write_text('embedding_device = "cuda:1"\n')
+    assert load_settings(config).embedding_backend == "torch"
+    # A backend that is chosen is kept: ONNX on a GPU is an error (test below), torch stays.
+    assert load_settings(embedding_backend="torch").embedding_backend == "torch"
+    with pytest.raises(ConfigError, match="needs embedding_backend torch"):
+        load_settings(embedding_device="cuda", embedding_backend="onnx")
+
+
+def _failing_replace(*args: object) -> None:
+    raise OSError(28, "No space left on device")
+
+
+def test_an_export_that_cannot_be_written_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(tiny_sentence_model(tmp_path))
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    with pytest.raises(ModelError, match=r"cannot write the ONNX export .* in .*a-file/cache"):
+        OnnxEmbedder(path, blocked / "cache").encode(["x"])
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(onnx_export.os, "replace", _failing_replace)  # a full disk
+    with pytest.raises(ModelError, match="No space left.*MONITOR_EMBEDDING_BACKEND=torch"):
+        OnnxEmbedder(path, cache).encode(["x"])
+    assert not list(cache.rglob("*.onnx"))  # nothing half-written is kept
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_a_cache_directory_without_write_permission_is_a_clear_error(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o555)
+    with pytest.raises(ModelError, match=r"Permission denied.*MONITOR_EMBEDDING_CACHE_DIR"):
+        OnnxEmbedder(str(tiny_sentence_model(tmp_path)), cache).encode(["x"])
+
+
+def test_the_export_command_makes_the_export_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    env = {
+        "MONITOR_EMBEDDING_MODEL": str(tiny_sentence_model(tmp_path)),
+        "MONITOR_EMBEDDING_CACHE_DIR": str(cache),
+    }
+    made = run_cli(["embeddings", "export"], env=env)
+    assert made.exit_code == 0, made.output
+    (export,) = cache.glob("st-*/model.onnx")
+    assert f"(onnx): export ready in {export.parent}" in made.output
+
+    def no_export(*args: object) -> None:
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_export, "_export", no_export)
+    again = run_cli(["embeddings", "export"], env=env)
+    assert again.exit_code == 0, again.output
+    assert f"export ready in {export.parent}" in again.output
+    torch = run_cli(["embeddings", "export"], env={**env, "MONITOR_EMBEDDING_BACKEND": "torch"})
+    assert torch.exit_code == 0
+    assert "MONITOR_EMBEDDING_BACKEND=torch: nothing to export" in torch.output
+
+
+def test_the_service_does_not_start_when_the_export_cannot_be_made(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    env = {
+        "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}",
+        "MONITOR_WATCHLISTS": str(tmp_path),
+        "MONITOR_DATA_DIR": str(tmp_path / "var"),
+        "MONITOR_EMBEDDING_CACHE_DIR": str(blocked / "models"),
+    }
+    for command in ("worker", "web"):
+        result = run_cli([command], env=env)
+        assert result.exit_code == 1, (command, result.output)
+        assert "cannot write the ONNX export of embedding model all-MiniLM-L6-v2" in result.output
+        assert "MONITOR_EMBEDDING_BACKEND=torch" in result.output
