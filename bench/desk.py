@@ -423,15 +423,16 @@ def run(config: Config) -> Config:
         directory = Path(tmp) / "watchlists"
         directory.mkdir()
         (directory / "desk.yaml").write_text(watchlist_yaml(feeds.url, desk))
+        backend = {"embedding_backend": config["backend"]} if config.get("backend") else {}
         settings = load_settings(
             database_url=f"sqlite:///{tmp}/desk.sqlite3",
             watchlists=directory,
             slack_bot_token=slack.token,
             slack_api_url=f"{slack.url}/api/",
             slack_pace=0,
-            embedding_backend=config["backend"],
             stance_model=config["stance_model"],
             allow_private_networks=True,
+            **backend,
         )
         service = build_service(settings)
         if config.get("calibrate"):
@@ -466,7 +467,7 @@ def run(config: Config) -> Config:
     splits = sorted({c.split for c in desk.claims.values()})
     return {
         "set": config.get("set", "main"),
-        "backend": config["backend"],
+        "backend": settings.embedding_backend,
         "stance_model": config["stance_model"],
         "items_published": len(replay.item_of),
         "cycle_seconds": round(seconds, 2),
@@ -611,7 +612,13 @@ def _logistic(x: Sequence[Sequence[float]], y: Sequence[float]) -> list[float]:
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench desk")
-    parser.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch")
+    parser.add_argument(
+        "--backend",
+        choices=["torch", "onnx", "onnx-int8"],
+        help="MONITOR_EMBEDDING_BACKEND (default: the service's, onnx since 2026-12-01; torch "
+        "before, in earlier rounds' figures: onnx gives torch's vectors and the same stance "
+        "labels, so the figures compare)",
+    )
     parser.add_argument(
         "--stance-model",
         default="builtin",

@@ -3,6 +3,11 @@
     python -m bench pipeline [--items 300] [--runs 3] [--latency 180]
                              [--backend torch|onnx|onnx-int8]
 
+The embedding backend is the service's default (``onnx`` since 2026-12-01, ``torch`` before)
+unless ``--backend`` names one. Like the service, the ONNX backends keep their export in
+``var/models`` (``MONITOR_EMBEDDING_CACHE_DIR``): a first run exports the model once, which
+counts in that run's ``model_load_seconds`` and peak RSS, not in its throughput.
+
 FNC-1 bodies (``../shared/datasets/fnc1``) are served as RSS feeds (full text in each item)
 from a server on 127.0.0.1; the claims are FNC-1 headlines written about those bodies, so
 matching and stance do real work. Each run, in a fresh process with a fresh SQLite file:
@@ -209,14 +214,15 @@ def run(config: Config) -> Config:
         directory = Path(tmp) / "watchlists"
         directory.mkdir()
         (directory / "bench.yaml").write_text(watchlist_yaml(base, claims))
+        backend = {"embedding_backend": config["backend"]} if config.get("backend") else {}
         settings = load_settings(
             database_url=f"sqlite:///{tmp}/bench.sqlite3",
             watchlists=directory,
             slack_bot_token="xoxb-bench",
             slack_api_url=f"{base}/api/",
             slack_pace=0,
-            embedding_backend=config.get("backend", "torch"),
             allow_private_networks=True,
+            **backend,
         )
         service = build_service(settings)
         cache = service.pipeline.embedder
@@ -252,6 +258,7 @@ def run(config: Config) -> Config:
         status = service.repository.status(service.clock())
         service.close()
     return {
+        "backend": settings.embedding_backend,
         "items": len(items),
         "claims": len(claims),
         "words_per_item": round(statistics.mean(len(b.split()) for _, b in items)),
@@ -344,7 +351,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--claims", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--latency", type=float, default=0, help="seconds of live publishing")
-    parser.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch")
+    parser.add_argument(
+        "--backend",
+        choices=["torch", "onnx", "onnx-int8"],
+        help="MONITOR_EMBEDDING_BACKEND (default: the service's, onnx; torch before 2026-12-01)",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
