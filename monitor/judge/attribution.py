@@ -190,8 +190,13 @@ _ASIDE = re.compile(
     r",\s*(?:however|meanwhile|too|also|in\s+turn|for\s+(?:its|his|her|their)\s+part|"
     r"for\s+example|though|(?:which|who)\s[^,]*|"
     r"(?:widely\s+)?(?:seen|regarded|considered|viewed|known|based|headquartered|founded|"
-    r"owned|backed|funded|affiliated|aligned|sitting)\s[^,]*|"
-    r"(?:writing|speaking|reporting)\s+(?:from|to|at|on|in)\s[^,]*)\s*,",
+    r"owned|backed|funded|affiliated|aligned|sitting|published|released|issued|conducted|"
+    r"commissioned|carried\s+out|written|authored|compiled|convicted|arrested|elected|"
+    r"appointed)\s[^,]*|"
+    r"(?:writing|speaking|reporting)\s+(?:from|to|at|on|in)\s[^,]*|"
+    # "The Times, citing officials, reported", "Scientists, using data from NASA, found"
+    r"(?:citing|quoting|using|drawing\s+on|relying\s+on|working|acting|responding|"
+    r"commenting|appearing|testifying)\s[^,]*)\s*,",
     re.I,
 )
 # Who is told is no speaker: "Joan Donoghue, who ..., told BBC HARDtalk that ...".
@@ -597,8 +602,8 @@ def _subject(clause: str) -> str:
             bridged += 1
         else:
             break
-    if not 0 < end < len(words) or not words[end][:1].islower():
-        return ""  # no verb after it
+    if not 0 < end < len(words) or not words[end][:1].islower() or words[end].endswith(","):
+        return ""  # no verb after it ("Fire crews, working ...": "crews," is none)
     if words[end - 1].endswith(("'s", "’s")):
         return ""  # "TikTok's parent": the subject goes on
     lead = words[:end]

@@ -777,3 +777,24 @@ def test_reading_a_50_kb_passage_takes_linear_time(text: str) -> None:
     headline_speaker(text)
     antecedent("the court", [text, text])
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        ("The study, published in The Lancet, found no link to the drug.", "The study"),
+        ("The Times, citing unnamed officials, reported that the deal was off.", "The Times"),
+        ("Scientists at Leiden, using data from ESA, found a second ring.", "Scientists at Leiden"),
+        ("Ortega, convicted in May, has always denied the charges.", "Ortega"),
+    ],
+)
+def test_an_aside_between_commas_is_not_the_speaker(passage: str, expected: str) -> None:
+    assert [v.holder for v in voices(passage)][:1] == [expected]
+
+
+def test_a_subject_cut_by_an_aside_names_no_one_rather_than_half_a_name() -> None:
+    # "crews," is no verb: the subject is not "Fire"; no one named, the outlet holds it
+    assert holder("Fire crews, working through the night, said it was out.", Stance.SUPPORTS) in (
+        "Fire crews",
+        OUTLET,
+    )
