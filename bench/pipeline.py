@@ -6,7 +6,9 @@
 The embedding backend is the service's default (``onnx`` since 2026-12-01, ``torch`` before)
 unless ``--backend`` names one. Like the service, the ONNX backends keep their export in
 ``var/models`` (``MONITOR_EMBEDDING_CACHE_DIR``): a first run exports the model once, which
-counts in that run's ``model_load_seconds`` and peak RSS, not in its throughput.
+counts in that run's ``model_load_seconds`` and peak RSS, not in its throughput; so does
+loading the stance model (since 2026-12-01: before, the cross-encoder's load, and with ONNX
+embeddings torch's import, fell in the first cycle's stance stage).
 
 FNC-1 bodies (``../shared/datasets/fnc1``) are served as RSS feeds (full text in each item)
 from a server on 127.0.0.1; the claims are FNC-1 headlines written about those bodies, so
@@ -203,6 +205,7 @@ def watchlist_yaml(base: str, claims: list[str]) -> str:
 def run(config: Config) -> Config:
     from monitor.app import build_service
     from monitor.judge.embed import CachedEmbedder
+    from monitor.judge.stance import StanceQuery
     from monitor.memory import limit_malloc_arenas
     from monitor.metrics import STAGE_SECONDS
     from monitor.settings import load_settings
@@ -231,6 +234,9 @@ def run(config: Config) -> Config:
         cache.inner = recorder
         started = time.perf_counter()
         service.pipeline.embedder.encode(["warm-up: load the model"])
+        # The stance model too (the cross-encoder loads torch and its weights on first use):
+        # a service loads its models once, so the load is no part of a cycle's throughput.
+        service.pipeline.stance.classify([StanceQuery("warm-up", ("warm-up: load the model",))])
         load_seconds = time.perf_counter() - started
         recorder.texts.clear()
         recorder.seconds = 0.0
