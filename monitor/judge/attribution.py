@@ -363,7 +363,6 @@ def voices(passage: str) -> list[Voice]:
         if match.group() in _PARTICIPLES and text[: match.start()].rstrip().endswith(","):
             # "X attacked the plan, saying ...": what follows is what X says
             contents.append((match.end(), _sentence_end(starts, match.start(), len(text))))
-            act = _ACT_OF[match.group()]
             found += _participle(text, sentence, match.start(), act, found)
             continue
         if (
@@ -548,8 +547,7 @@ def _participle(text: str, sentence: int, at: int, act: Act, found: list[Voice])
     false"): the speaker found last in its clause ("Elections are for our courts, the
     president said, rejecting ..."), else the subject of the clause ("Norway's fisheries
     ministry attacked the plan, saying in a statement that ...")."""
-    breaks = _CLAUSE_BREAK.finditer(text, sentence, at)
-    clause = max((m.end() for m in breaks), default=sentence)
+    clause = _clause_start(text, sentence, at)
     if found and found[-1].at >= clause and not found[-1].aside:
         speaker = found[-1].holder
     else:
@@ -578,8 +576,22 @@ def _subject_of(text: str, sentence: int, at: int) -> str:
     """The subject that opens the clause holding ``at`` (``sentence``: where its sentence
     begins), if it names someone: "The jury" of "The jury deliberated for two days and
     found ..."."""
+    return _subject(text[_clause_start(text, sentence, at) : at])
+
+
+def _clause_start(text: str, sentence: int, at: int) -> int:
+    """Where the clause holding ``at`` begins: after the last clause break (:data:`_CLAUSE_BREAK`)
+    between the sentence's start ``sentence`` and ``at``, else at the sentence's start."""
     breaks = _CLAUSE_BREAK.finditer(text, sentence, at)
-    return _subject(text[max((m.end() for m in breaks), default=sentence) : at])
+    return max((m.end() for m in breaks), default=sentence)
+
+
+def _past_small_words(words: list[str]) -> list[str]:
+    """``words`` without the small words other than determiners that open them ("of the
+    agency": "the agency")."""
+    while words and words[0].lower() in _FUNCTION - _DETERMINERS:
+        words = words[1:]
+    return words
 
 
 def _subject(clause: str) -> str:
@@ -606,9 +618,7 @@ def _subject(clause: str) -> str:
         return ""  # no verb after it ("Fire crews, working ...": "crews," is none)
     if words[end - 1].endswith(("'s", "’s")):
         return ""  # "TikTok's parent": the subject goes on
-    lead = words[:end]
-    while lead and lead[0].lower() in _FUNCTION - _DETERMINERS:
-        lead = lead[1:]
+    lead = _past_small_words(words[:end])
     whole = len(_noun_phrase(lead)) == len(lead) or (lead and _named_throughout(lead))
     return _accepted(" ".join(lead), checked=True) if whole else ""
 
@@ -914,9 +924,7 @@ def _reduced(words: list[str]) -> list[str]:
         return []
     for n, word in enumerate(words[: MAX_HOLDER_WORDS + 1]):
         if n and _participial(word, words[n + 1] if n + 1 < len(words) else ""):
-            head = words[:n]
-            while head and head[0].lower() in _FUNCTION - _DETERMINERS:
-                head = head[1:]
+            head = _past_small_words(words[:n])
             count = 1 if head and head[0].lower() in _QUANTITIES else 0  # "two officials"
             run = head[:count] + _noun_phrase(head[count:])
             if len(run) <= count or len(run) != len(head):
@@ -990,8 +998,7 @@ def _noun_phrase(words: list[str]) -> list[str]:
         # "a trial of 1,350 adults in Brazil found": a place, not the speaker; but "In June
         # the agency's committee concluded": the speaker after the time
         run = next((run[n:] for n, w in enumerate(run) if w.lower() in _DETERMINERS), [])
-    while run and run[0].lower() in _FUNCTION - _DETERMINERS:
-        run = run[1:]
+    run = _past_small_words(run)
     if len(run) == 1 and (run[0].isdigit() or (run[0].islower() and not _people(run[0]))):
         return []  # "chief", "28": the name is further back, or nobody in particular
     return run

@@ -124,6 +124,7 @@ def query(record: DeskRecord, embedder: Embedder) -> StanceQuery:
 
 NEGATION = "It is not true that "
 SWAPPED = {"supports": "contradicts", "contradicts": "supports", "mentions": "mentions"}
+NEGATED_SOURCE = "desk-negated"  # the examples read against the claim's negation
 
 
 def negated(claim: str) -> str:
@@ -149,7 +150,7 @@ def examples(
         found.append(Example(r.claim, text, CLASSES.index(LABELS[r.label]), "desk"))
         if negated_claims and r.label in SWAPPED:
             label = CLASSES.index(LABELS[SWAPPED[r.label]])
-            found.append(Example(negated(r.claim), text, label, "desk-negated"))
+            found.append(Example(negated(r.claim), text, label, NEGATED_SOURCE))
     return found
 
 
@@ -200,7 +201,7 @@ def tune(
     counts: dict[str, int] = {}
     for item in records:
         counts[item.label] = counts.get(item.label, 0) + 1
-    mirrored = sum(r.label in SWAPPED for r in records) if how.negated_claims else 0
+    mirrored = sum(e.source == NEGATED_SOURCE for e in found)
     manifest = tuned_manifest(
         Manifest.read(base).record,
         base.name,
