@@ -105,6 +105,11 @@ G_RULES = E_RULES
 # (docs/deskset.md, "Desk set H"; docs/stance-research.md, round 17).
 H_DIR = HERE / "h"
 H_RULES = E_RULES
+# Desk set I (``i/``): built blind on 2026-12-01 like H, every claim ``tune``: it chooses
+# between the shipped cross-encoder and one tuned on six desk sets and on written training
+# pairs (docs/deskset.md, "Desk set I"; docs/stance-research.md, round 18).
+I_DIR = HERE / "i"
+I_RULES = E_RULES
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
@@ -144,6 +149,12 @@ G_FROZEN_SHA256 = {
 H_FROZEN_SHA256 = {
     "claims.yaml": "b6578fce8a2255f8005335313c268238c426f196b1669d8c2985de8876e78122",
     "items.jsonl": "964740f8abac043604caa919f8d8c1edc12e96320bbe8e3c72a1cd405dd8dc8c",
+}
+
+# Desk set I's files, frozen the same way before any model read them.
+I_FROZEN_SHA256 = {
+    "claims.yaml": "efc5e99652ca2a0140016e8a8206c556f6f2a64eb59e9206ecb0b9d966fbf45b",
+    "items.jsonl": "5a1b13c46b464bf844267eec3a485617f577dc41fdb9b652448558d5486acee7",
 }
 
 # The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
@@ -375,6 +386,11 @@ def load_h(directory: Path = H_DIR) -> DeskSet:
     return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, H_RULES)
 
 
+def load_i(directory: Path = I_DIR) -> DeskSet:
+    """Desk set I: every claim in ``tune``, for choosing; never reported as the product's figure."""
+    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, I_RULES)
+
+
 def load_report() -> DeskSet:
     """Desk sets B and D as one held-out set (61 claims): the figure a desk should expect."""
     b, d = load_holdout(), load_d()
@@ -391,6 +407,7 @@ SETS: dict[str, Callable[[], DeskSet]] = {
     "f": load_f,
     "g": load_g,
     "h": load_h,
+    "i": load_i,
     "report": load_report,
 }
 
