@@ -1,0 +1,74 @@
+"""The written training pairs (``bench/written/``): invented events in the desk export's format,
+readable by ``monitor stance tune --items``, labelled as docs/stance.md defines, and about no
+claim a desk set holds (docs/stance.md, "Training"; docs/stance-research.md, round 18)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bench import deskset
+from monitor.judge.desk_tuning import read_items
+
+WRITTEN = Path(__file__).parents[1] / "bench" / "written"
+FILES = sorted(WRITTEN.glob("*.jsonl"))
+LABELS = {"supports", "contradicts", "mentions", "unrelated"}
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_there_are_three_files_of_three_hundred_pairs() -> None:
+    assert [f.name for f in FILES] == ["politics.jsonl", "science.jsonl", "security.jsonl"]
+    assert [len(read_items(f)) for f in FILES] == [300, 300, 300]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_claim_has_three_supports_three_contradictions_three_mentions_one_unrelated(
+    path: Path,
+) -> None:
+    per_claim: dict[str, Counter[str]] = {}
+    for row in rows(path):
+        assert row["label"] in LABELS, row["item"]
+        assert row["item"].startswith(row["claim_key"] + "-"), row["item"]
+        per_claim.setdefault(row["claim_key"], Counter())[row["label"]] += 1
+    assert len(per_claim) == 30
+    for key, labels in per_claim.items():
+        assert labels == Counter(supports=3, contradicts=3, mentions=3, unrelated=1), key
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_stances_name_their_holder_and_reported_denials_are_supports(path: Path) -> None:
+    for row in rows(path):
+        if row["label"] in {"supports", "contradicts"}:
+            assert row["attribution"], f"{row['item']}: who holds the stance"
+        if row["label"] == "unrelated":
+            assert row["attribution"] is None, row["item"]
+        if row["reported_denial"]:
+            assert row["label"] == "supports", row["item"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_each_claim_teaches_that_a_negation_word_is_not_a_denial(path: Path) -> None:
+    """A support worded with a negation and a mention with a non-denying negation, per claim."""
+    patterns: dict[str, set[str]] = {}
+    for row in rows(path):
+        patterns.setdefault(row["claim_key"], set()).add(row["pattern"])
+    for key, seen in patterns.items():
+        assert {"negated-support", "non-denial-negation", "adjacent"} <= seen, key
+
+
+def test_no_item_repeats_and_no_claim_is_a_desk_sets() -> None:
+    items = [row["item"] for path in FILES for row in rows(path)]
+    assert len(items) == len(set(items))
+    desk_claims = {
+        claim.text.casefold()
+        for load in deskset.SETS.values()
+        for claim in load().claims.values()
+    }
+    written = {row["claim"].casefold() for path in FILES for row in rows(path)}
+    assert not written & desk_claims
