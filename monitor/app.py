@@ -25,7 +25,7 @@ from monitor.judge.cross import is_model_dir
 from monitor.judge.embed import CachedEmbedder, Embedder, OnnxEmbedder, shared_embedder
 from monitor.judge.nli import NliStance
 from monitor.judge.relevance import Relevance, for_model
-from monitor.judge.stance import MentionsOnly, StanceClassifier
+from monitor.judge.stance import LoadsModel, MentionsOnly, StanceClassifier
 from monitor.notify.feedback import FeedbackHandler
 from monitor.notify.messages import SlackMessage
 from monitor.notify.outbox import Outbox
@@ -55,6 +55,7 @@ class Service:
     feedback: FeedbackHandler | None = None
     websub: Subscriber | None = None
     clock: Clock = system_clock
+    stance: StanceClassifier | None = None  # the pipeline's and the editor's
     _files_seen: tuple[tuple[str, float], ...] | None = field(default=None, init=False, repr=False)
 
     def sync_watchlists(self, directory: Path | None = None) -> LoadReport:
@@ -89,6 +90,12 @@ class Service:
         self._files_seen = seen
         self.sync_watchlists()
         return True
+
+    def load_stance(self) -> str | None:
+        """Load the stance model now rather than on the first judging run (``monitor run`` and
+        ``worker`` do at start; ``web`` does not judge): what was loaded, or None for a
+        classifier without a model. A ModelError, naming the model, if it cannot be loaded."""
+        return self.stance.load() if isinstance(self.stance, LoadsModel) else None
 
     def expire_near_misses(self) -> int:
         """Forget the near misses nobody reviewed within ``MONITOR_NEAR_MISS_DAYS``; how many
@@ -301,4 +308,5 @@ def build_service(
         feedback=make_feedback(settings, repository, sink, clock),
         websub=websub,
         clock=clock,
+        stance=stance,
     )

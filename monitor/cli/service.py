@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -40,6 +41,7 @@ def _run_service(serve_http: bool) -> None:
 
     service = service_from(build_service)
     _prepare_embeddings(service)
+    _load_stance(service)
     scheduler = MonitorScheduler(service)
     # One HTTP server for the web UI, the API and the WebSub endpoint.
     web = service.web_server(scheduler.wake_judge) if serve_http else None
@@ -115,6 +117,20 @@ def _prepare_embeddings(service: Service) -> None:
             current.embedding_backend,
             entry,
         )
+
+
+def _load_stance(service: Service) -> None:
+    """Load the stance model before any work (a process that judges needs it on its first
+    run), logging how long it took; a model that cannot be loaded stops the start with its
+    reason instead of failing every judging run."""
+    started = time.perf_counter()
+    try:
+        loaded = service.load_stance()
+    except MonitorError as err:
+        service.close()
+        raise fail(f"MONITOR_STANCE_MODEL={service.settings.stance_model}: {err}") from err
+    if loaded is not None:
+        log.info("stance model %s loaded in %.1f s", loaded, time.perf_counter() - started)
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:

@@ -149,7 +149,9 @@ _BETWEEN_PAIRS = re.compile(
     re.I,
 )
 # Verbs are written in lower case ("The United States" is no speaker of "States"). Verbs are
-# found first, and the speaker read back from each (linear in the passage's length).
+# found first, and the speaker read back from each over a bounded stretch (400 characters, a
+# clause's opening words, the few words of a list mark), so that a passage full of verbs is
+# read in about linear time (only plain string scans such as a copy of the sentence remain).
 _VERB_AT = re.compile(rf"(?<![\w-])(?:{_VERB})(?![\w-])")
 # "called the reports baseless": a denial without a denying verb.
 _CALLING = re.compile(
@@ -334,16 +336,19 @@ def voices(passage: str) -> list[Voice]:
     text = _ABBREVIATION.sub(lambda m: m.group().replace(".", _DOT), passage[:MAX_PASSAGE])
     found: list[Voice] = []
     starts = [0, *(m.end() for m in _SENTENCE_END.finditer(text))]  # where sentences begin
+    breaks = _clause_breaks(text)
     sources: list[tuple[int, int]] = []  # (sentence start, speaker) of "..., X said."
     # ... and of "..., with spokesman X saying ...": X speaks for whoever the sentence names
     # before, even by "said"
     withs: list[tuple[int, int]] = []
     for match in _CALLING.finditer(text):
-        if not _FALSE.match(text[match.end() :].lstrip()[:200]):
+        what = _space_after(text, match.end())
+        if not _FALSE.match(text[what : what + 200]):
             continue
         sentence = _sentence_start(starts, match.start())
-        if match.group().endswith("ing") and text[: match.start()].rstrip().endswith(","):
-            found += _participle(text, sentence, match.start(), Act.DENIES, found)
+        if match.group().endswith("ing") and _after_comma(text, match.start()):
+            clause = _clause_start(breaks, sentence, match.start())
+            found += _participle(text, clause, match.start(), Act.DENIES, found)
             continue  # "The envoy rejected the report, calling it false"
         speaker = _speaker_before(_before(text, match.start()))
         found += _voice(speaker, Act.DENIES, match.start())
@@ -360,29 +365,31 @@ def voices(passage: str) -> list[Voice]:
         before = _before(text, match.start())
         after = _AFTER_VERB.match(text, match.end())
         sentence = _sentence_start(starts, match.start())
-        if match.group() in _PARTICIPLES and text[: match.start()].rstrip().endswith(","):
+        if match.group() in _PARTICIPLES and _after_comma(text, match.start()):
             # "X attacked the plan, saying ...": what follows is what X says
             contents.append((match.end(), _sentence_end(starts, match.start(), len(text))))
-            found += _participle(text, sentence, match.start(), act, found)
+            clause = _clause_start(breaks, sentence, match.start())
+            found += _participle(text, clause, match.start(), act, found)
             continue
         if (
-            text[: match.start()].rstrip().endswith(",")
+            _after_comma(text, match.start())
             and after
             and _speaker_after(after[1])
             and match.group() not in _TOLD
         ):
             continue  # "..., said Grant Fitzner of the ONS": the speaker follows (_INVERTED)
         speaker = _speaker_before(before)
-        if not speaker and (listed := _LISTED.search(text, sentence, match.start())):
+        if not speaker and (listed := _listed(text, sentence, match.start())):
             # "Moscow says ... and denies ...", "The jury deliberated ... and found ...",
             # "Investigators excluded A, found B": the speaker before, else the clause's subject
-            speaker = found[-1].holder if found else _subject_of(text, sentence, listed.start())
+            clause = _clause_start(breaks, sentence, listed.start())
+            speaker = found[-1].holder if found else _subject(text, clause, listed.start())
         if verb in _VERDICT_VERBS:
             speaker = _court(before, speaker) if _on_a_charge(text, verb, match.end()) else ""
         if not speaker:
             continue
         head = text[sentence : match.start()]
-        if match.group() in _PARTICIPLES and not _SPENDING.search(head):
+        if match.group() in _PARTICIPLES and not _spending(text, sentence, match.start()):
             by = _with_at(head, speaker)
             if by < 0:
                 continue  # "Headlines claiming ...", "a letter describing ...": no speaker
@@ -392,11 +399,10 @@ def voices(passage: str) -> list[Voice]:
         found += [Voice(speaker, act, match.start(), aside=subordinate)]
         if match.group() in _SPEECH:
             speaking.add(match.start())
-        spoken = _last_at(head, speaker)
         if (
-            spoken > 0
-            and _OWNER_END.sub("", head[:spoken]).rstrip(" \"“”'").endswith(",")
-            and _CLAUSE_END.match(text, match.end())
+            _CLAUSE_END.match(text, match.end())  # first: _last_at reads the whole sentence
+            and (spoken := _last_at(head, speaker)) > 0
+            and _closing(text, sentence, sentence + spoken)
         ):
             sources.append((sentence, sentence + spoken))
             sourcing.add(match.start())
@@ -409,7 +415,7 @@ def voices(passage: str) -> list[Voice]:
     for match in _ACCORDING.finditer(text):
         speaker = _speaker_after(match.group("after"))
         found += _voice(speaker, Act.ASSERTS, match.start())
-        if speaker and text[: match.start()].rstrip().endswith(","):  # "..., according to X"
+        if speaker and _after_comma(text, match.start()):  # "..., according to X"
             sources.append((_sentence_start(starts, match.start()), match.start()))
             sourcing.add(match.start())
     for match in _SPOKESMAN.finditer(text):
@@ -495,6 +501,36 @@ def _ends_the_body(word: str) -> bool:
     return bare in _ACT_OF or (word.islower() and bare.endswith("ing"))
 
 
+def _after_comma(text: str, at: int) -> bool:
+    """Whether a comma is the last thing before ``at`` but white space."""
+    start = _space_before(text, at)
+    return start > 0 and text[start - 1] == ","
+
+
+def _space_before(text: str, at: int) -> int:
+    """Where the white space that ends at ``at`` begins (``at`` if there is none)."""
+    while at > 0 and text[at - 1].isspace():
+        at -= 1
+    return at
+
+
+def _space_after(text: str, at: int) -> int:
+    """Where the white space that begins at ``at`` ends (``at`` if there is none)."""
+    while at < len(text) and text[at].isspace():
+        at += 1
+    return at
+
+
+def _words_back(text: str, at: int, count: int) -> int:
+    """Where the ``count``-th word before ``at`` begins (a word: characters other than white
+    space), or 0."""
+    for _ in range(count):
+        at = _space_before(text, at)
+        while at > 0 and not text[at - 1].isspace():
+            at -= 1
+    return at
+
+
 def _before(text: str, at: int) -> str:
     """The words before a verb at ``at``, back to the start of its sentence or quotation,
     without the auxiliaries and adverbs between speaker and verb ("has repeatedly")."""
@@ -542,16 +578,15 @@ def _aside(
     return inside(sources) or (at not in sourcing and inside(contents))
 
 
-def _participle(text: str, sentence: int, at: int, act: Act, found: list[Voice]) -> list[Voice]:
+def _participle(text: str, clause: int, at: int, act: Act, found: list[Voice]) -> list[Voice]:
     """The voice of a participle after a comma at ``at`` ("..., saying ...", "..., calling it
-    false"): the speaker found last in its clause ("Elections are for our courts, the
-    president said, rejecting ..."), else the subject of the clause ("Norway's fisheries
-    ministry attacked the plan, saying in a statement that ...")."""
-    clause = _clause_start(text, sentence, at)
+    false") in the clause that begins at ``clause``: the speaker found last in it ("Elections
+    are for our courts, the president said, rejecting ..."), else its subject ("Norway's
+    fisheries ministry attacked the plan, saying in a statement that ...")."""
     if found and found[-1].at >= clause and not found[-1].aside:
         speaker = found[-1].holder
     else:
-        speaker = _subject(text[clause:at])
+        speaker = _subject(text, clause, at)
     return _voice(speaker, act, at)
 
 
@@ -572,18 +607,17 @@ _ADVERBIAL = frozenset(_OPENERS.split())
 _MAX_ADVERBIAL = 10  # words
 
 
-def _subject_of(text: str, sentence: int, at: int) -> str:
-    """The subject that opens the clause holding ``at`` (``sentence``: where its sentence
-    begins), if it names someone: "The jury" of "The jury deliberated for two days and
-    found ..."."""
-    return _subject(text[_clause_start(text, sentence, at) : at])
+def _clause_breaks(text: str) -> list[tuple[int, int]]:
+    """Where clauses break in ``text`` (:data:`_CLAUSE_BREAK`): (start, end) of each, in order.
+    Found once for the passage, not once for every verb."""
+    return [m.span() for m in _CLAUSE_BREAK.finditer(text)]
 
 
-def _clause_start(text: str, sentence: int, at: int) -> int:
-    """Where the clause holding ``at`` begins: after the last clause break (:data:`_CLAUSE_BREAK`)
+def _clause_start(breaks: list[tuple[int, int]], sentence: int, at: int) -> int:
+    """Where the clause holding ``at`` begins: after the last of the text's clause ``breaks``
     between the sentence's start ``sentence`` and ``at``, else at the sentence's start."""
-    breaks = _CLAUSE_BREAK.finditer(text, sentence, at)
-    return max((m.end() for m in breaks), default=sentence)
+    n = bisect.bisect_right(breaks, at, key=lambda span: span[1]) - 1
+    return breaks[n][1] if n >= 0 and breaks[n][0] >= sentence else sentence
 
 
 def _past_small_words(words: list[str]) -> list[str]:
@@ -594,17 +628,18 @@ def _past_small_words(words: list[str]) -> list[str]:
     return words
 
 
-def _subject(clause: str) -> str:
-    """The noun phrase that opens ``clause`` when a verb follows it, past an opening
-    adverbial ("On Monday, ...") and appositions ("Fars, seen as close to ..., reported")."""
-    clause = _ASIDE.sub(" ", clause).lstrip(" \"“”'‘")
+def _subject(text: str, start: int, at: int) -> str:
+    """The noun phrase that opens the clause ``text[start:at]`` when a verb follows it, past
+    an opening adverbial ("On Monday, ...") and appositions ("Fars, seen as close to ...,
+    reported"): "The jury" of "The jury deliberated for two days and found ..."."""
+    clause = _opening(text, start, at)
     words = clause.split()
     if words and words[0].lower() in _ADVERBIAL:  # "On Monday, ...", not "In a post he ..."
         comma = clause.find(",")
         short = comma > 0 and len(clause[:comma].split()) <= _MAX_ADVERBIAL
         words = clause[comma + 1 :].split() if short else []
     end = bridged = 0
-    for n, word in enumerate(words[: MAX_HOLDER_WORDS + 4]):
+    for n, word in enumerate(words[:_SUBJECT_WORDS]):
         if word in _ACT_OF:
             break
         if _nominal(word):
@@ -621,6 +656,49 @@ def _subject(clause: str) -> str:
     lead = _past_small_words(words[:end])
     whole = len(_noun_phrase(lead)) == len(lead) or (lead and _named_throughout(lead))
     return _accepted(" ".join(lead), checked=True) if whole else ""
+
+
+_SUBJECT_WORDS = MAX_HOLDER_WORDS + 4  # the words a subject and its verb are looked for in
+_OPENING = 200  # characters of a clause read first for its subject (doubled while too few)
+_QUOTES = " \"“”'‘"
+
+
+def _opening(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` without its asides (:data:`_ASIDE`) and opening quotes: all of it,
+    or as much of its beginning as decides the subject it opens (:func:`_decided`).
+
+    Read in windows of doubling length, so that a verb far into a long clause costs what one
+    near its start does. An aside is a comma, words without one and the next comma, so the
+    window's asides are the clause's, but for one that may open at the window's last comma and
+    close after it: the window is read up to that comma.
+    """
+    size = _OPENING
+    while start + size < end:
+        stop = start + size
+        window = _ASIDE.sub(" ", text[start:stop])
+        last = text.rfind(",", start, stop)
+        if last >= 0:
+            window = window[: len(window) - (stop - last)]
+        window = window.lstrip(_QUOTES)
+        if _decided(window):
+            return window
+        size *= 2
+    return _ASIDE.sub(" ", text[start:end]).lstrip(_QUOTES)
+
+
+def _decided(opening: str) -> bool:
+    """Whether the beginning ``opening`` of a clause decides its subject whatever follows: it
+    holds the words :func:`_subject` reads and one more, after an opening adverbial ("On
+    Monday, ...") if it has one."""
+    words = opening.split()
+    if len(words) <= _SUBJECT_WORDS + 1:
+        return False
+    if words[0].lower() not in _ADVERBIAL:
+        return True
+    comma = opening.find(",")
+    if comma < 0 or len(opening[:comma].split()) > _MAX_ADVERBIAL:
+        return True  # an opening too long to pass: no subject
+    return len(opening[comma + 1 :].split()) > _SUBJECT_WORDS + 1
 
 
 def _with_at(head: str, speaker: str) -> int:
@@ -640,6 +718,31 @@ def _sentence_end(starts: list[int], at: int, length: int) -> int:
 
 # "..., its director Ana Silva said": a possessive before the closing source.
 _OWNER_END = re.compile(r"\b(?:its|his|her|their)\s*$", re.I)
+
+
+def _closing(text: str, sentence: int, at: int) -> bool:
+    """Whether a comma ends the sentence's words before ``at`` (``sentence``: where it begins),
+    past a possessive and quotation marks: the speaker at ``at`` closes the sentence ("...,
+    its director Ana Silva said")."""
+    owner = _OWNER_END.search(text, max(sentence, _words_back(text, at, 1)), at)
+    end = owner.start() if owner else at
+    while end > sentence and text[end - 1] in " \"“”'":
+        end -= 1
+    return end > sentence and text[end - 1] == ","
+
+
+def _listed(text: str, sentence: int, at: int) -> re.Match[str] | None:
+    """A comma, "and" or ", and" ending the sentence's words before ``at`` (:data:`_LISTED`),
+    looked for only where it may begin, not over the whole sentence (``sentence``: its start)."""
+    word = _space_before(text, at) - len("and")
+    comma = _space_before(text, max(word, 0)) - 1
+    return _LISTED.search(text, max(sentence, comma), at)
+
+
+def _spending(text: str, sentence: int, at: int) -> bool:
+    """Whether the sentence's words before ``at`` end in how long its speaker spent
+    (:data:`_SPENDING`: "Prosecutors spent five hours telling ..."), four words at most."""
+    return bool(_SPENDING.search(text, max(sentence, _words_back(text, at, 4)), at))
 
 
 def _passive(text: str, verb: str, end: int) -> bool:

@@ -193,6 +193,11 @@ class BuiltinStance:
             self._weights = weights
         return self._weights
 
+    def load(self) -> str:
+        """Load the weights now if they are not loaded yet; what was loaded, for the log."""
+        _ = self.weights
+        return "built-in model"
+
     def article(self, text: str) -> F.Article:
         return self.articles({"": text})[""]
 

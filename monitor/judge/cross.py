@@ -14,7 +14,7 @@ the tokenizer, the model config and a manifest holding their SHA-256 and how the
 model (v3), and ``monitor stance tune`` (:mod:`monitor.judge.desk_tuning`) continues it on the
 development desk sets' items (the first set, C and E) with a replay of FNC-1's train part
 (v5). The same command tunes a copy on a desk's own labelled items. torch and tokenizers load
-on first use.
+on first use, or at start (:meth:`CrossEncoderStance.load`: `monitor run` and `worker`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from monitor.errors import ModelError
 from monitor.judge import features as F
 from monitor.judge.fnc import Progress
 from monitor.judge.passages import body_passages
-from monitor.judge.stance import StanceClassifier, StanceQuery
+from monitor.judge.stance import LoadsModel, StanceClassifier, StanceQuery
 from monitor.types import Stance, StanceResult
 
 MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v5"
@@ -178,29 +178,24 @@ class _Loaded:
 
     def __init__(self, directory: Path, device: str) -> None:
         import torch
-        from safetensors.torch import load
-        from tokenizers import Tokenizer
-        from transformers import BertConfig, BertForSequenceClassification
+        from transformers import BertConfig
 
         manifest = Manifest.read(directory)
         try:
             data = (directory / "model.safetensors").read_bytes()
             config = BertConfig.from_json_file(str(directory / "config.json"))
-            tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         except (OSError, ValueError) as err:
             raise ModelError(f"stance model not readable at {directory}: {err}") from err
+        tokenizer = _tokenizer(directory / "tokenizer.json")
         actual = hashlib.sha256(data).hexdigest()
         if actual != manifest.sha256:
             raise ModelError(f"{directory}: weights checksum {actual} is not {manifest.sha256}")
-        model: Any = BertForSequenceClassification(config)
-        state = {k: v.float() for k, v in load(data).items()}
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        if [k for k in missing if not k.endswith("position_ids")] or unexpected:
-            raise ModelError(
-                f"{directory}: weights do not fit the config ({missing or unexpected})"
-            )
+        model = _network(directory, data, config)
         # How the model reads is part of the model.
-        self.window = Window.of(manifest.record, config.max_position_embeddings)
+        try:
+            self.window = Window.of(manifest.record, config.max_position_embeddings)
+        except ModelError as err:
+            raise ModelError(f"{directory}: {err}") from err
         tokenizer.enable_truncation(self.window.tokens, strategy="longest_first")
         tokenizer.no_padding()
         self.torch = torch
@@ -211,8 +206,37 @@ class _Loaded:
         self.device = device
 
 
+def _network(directory: Path, data: bytes, config: Any) -> Any:
+    """The network ``config`` describes with the weights ``data`` (of ``directory``, which a
+    ModelError names when they cannot be read or do not fit)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+    from transformers import BertForSequenceClassification
+
+    model: Any = BertForSequenceClassification(config)
+    try:
+        state = {k: v.float() for k, v in load(data).items()}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except (SafetensorError, RuntimeError) as err:  # not safetensors; shapes not the config's
+        raise ModelError(f"{directory}: weights not readable with its config: {err}") from err
+    if [k for k in missing if not k.endswith("position_ids")] or unexpected:
+        raise ModelError(f"{directory}: weights do not fit the config ({missing or unexpected})")
+    return model
+
+
+def _tokenizer(path: Path) -> Any:
+    """The tokenizer saved at ``path``; a ModelError naming the file if it cannot be read."""
+    from tokenizers import Tokenizer
+
+    try:
+        return Tokenizer.from_file(str(path))
+    except Exception as err:  # tokenizers raises a bare Exception, for a missing file too
+        raise ModelError(f"stance model not readable at {path.parent}: {path.name}: {err}") from err
+
+
 class CrossEncoderStance:
-    """Stance from the shipped cross-encoder (or one at ``directory``), loaded on first use.
+    """Stance from the shipped cross-encoder (or one at ``directory``), loaded on first use
+    or by :meth:`load`.
 
     ``relatedness``: another classifier whose ``related`` replaces the cross-encoder's own (the
     default service passes the built-in feature model: the cross-encoder reads the stance of
@@ -236,6 +260,15 @@ class CrossEncoderStance:
     def window(self) -> Window:
         """How this model reads an item (its manifest's window)."""
         return self._load().window
+
+    def load(self) -> str:
+        """Load the network and its tokenizer now if they are not loaded yet, and the model of
+        the ``relatedness`` classifier; what was loaded, for the log."""
+        self._load()
+        loaded = f"cross-encoder {self.directory}"
+        if isinstance(self.relatedness, LoadsModel):
+            loaded += f" (relatedness: {self.relatedness.load()})"
+        return loaded
 
     def _load(self) -> _Loaded:
         with self._lock:

@@ -51,6 +51,12 @@ class NliStance:
         self._stances: list[Stance] = []
         self._lock = threading.Lock()
 
+    def load(self) -> str:
+        """Load the model now if it is not loaded yet; what was loaded, for the log."""
+        with self._lock:
+            self._load()
+        return f"NLI model {self.name_or_path}"
+
     def _load(self) -> Any:
         if self._model is None:
             from sentence_transformers import CrossEncoder

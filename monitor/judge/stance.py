@@ -38,6 +38,18 @@ class StanceClassifier(Protocol):
 
 
 @runtime_checkable
+class LoadsModel(Protocol):
+    """A classifier with a model to load, on first use unless asked before: the processes that
+    judge load it at start (``Service.load_stance``), so that their first judging run does not
+    wait for it and a model that cannot be loaded stops the start instead."""
+
+    def load(self) -> str:
+        """Load the model now if it is not loaded yet (a ModelError if it cannot be); what
+        was loaded, for the log."""
+        ...
+
+
+@runtime_checkable
 class SeparateRelatedness(Protocol):
     """A classifier that can take whether an item is related from a cheaper model than the
     one that reads its stance (the cross-encoder with the built-in model's relatedness). The

@@ -187,6 +187,8 @@ def test_the_split_holds_out_a_fifth_of_the_bodies() -> None:
 def test_weights_for_another_embedding_model_are_refused() -> None:
     with pytest.raises(ModelError, match="reads all-MiniLM-L6-v2 embeddings, not test-hashing"):
         BuiltinStance(HashingEmbedder()).classify([StanceQuery("c", ("p",))])
+    with pytest.raises(ModelError, match="reads all-MiniLM-L6-v2 embeddings, not test-hashing"):
+        BuiltinStance(HashingEmbedder()).load()  # as `monitor run` and `worker` do at start
 
 
 @pytest.mark.model

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from monitor.errors import ModelError
+from monitor.judge import cross
 from monitor.judge.builtin import BuiltinStance
 from monitor.judge.cross import MODEL_DIR, CrossEncoderStance, Window, body_window, window
 from monitor.judge.cross_training import Recipe, fit, prepare, tune_bias
@@ -164,6 +168,105 @@ def test_weights_that_do_not_match_their_checksum_are_refused(
         CrossEncoderStance(copy).classify([StanceQuery(DRONES, ("p",))])
 
 
+def _no_tokenizer(model: Path) -> None:
+    (model / "tokenizer.json").unlink()
+
+
+def _bad_tokenizer(model: Path) -> None:
+    (model / "tokenizer.json").write_text("{}")
+
+
+def _weights_not_safetensors(model: Path) -> None:
+    (model / "model.safetensors").write_bytes(b"not safetensors")
+    manifest = json.loads((model / "manifest.json").read_text())
+    manifest["sha256"] = hashlib.sha256(b"not safetensors").hexdigest()
+    (model / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _config_of_another_shape(model: Path) -> None:
+    config = json.loads((model / "config.json").read_text())
+    (model / "config.json").write_text(json.dumps({**config, "intermediate_size": 48}))
+
+
+def _window_too_wide(model: Path) -> None:
+    manifest = json.loads((model / "manifest.json").read_text())
+    (model / "manifest.json").write_text(json.dumps({**manifest, "max_tokens": 100_000}))
+
+
+@pytest.mark.parametrize(
+    ("breaks", "problem"),
+    [
+        (_no_tokenizer, "tokenizer.json: No such file"),
+        (_bad_tokenizer, "tokenizer.json: "),
+        (_weights_not_safetensors, "weights not readable with its config: .*deserializing"),
+        (_config_of_another_shape, "weights not readable with its config: .*loading state_dict"),
+        (_window_too_wide, "the manifest.s window .* does not fit a model of 128 tokens"),
+    ],
+)
+def test_a_broken_model_folder_is_a_model_error_naming_the_folder_and_the_problem(
+    trained: tuple[Path, Path], tmp_path: Path, breaks: Callable[[Path], None], problem: str
+) -> None:
+    broken = tmp_path / "model"
+    shutil.copytree(trained[1], broken)
+    breaks(broken)
+    with pytest.raises(ModelError, match=f"{re.escape(str(broken))}: {problem}"):
+        CrossEncoderStance(broken).load()
+
+
+def _start_env(tmp_path: Path, stance_model: str) -> dict[str, str]:
+    return {
+        "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}",
+        "MONITOR_WATCHLISTS": str(tmp_path),
+        "MONITOR_DATA_DIR": str(tmp_path / "var"),
+        "MONITOR_HTTP_PORT": "0",
+        "MONITOR_EMBEDDING_BACKEND": "torch",  # no export to make: the stance model is tested
+        "MONITOR_STANCE_MODEL": stance_model,
+    }
+
+
+def _started(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Path], list[int], list[int]]:
+    """Models loaded (their folders), how many had been when each scheduler started (it
+    returns at once instead of polling) and ``monitor web`` servings (none happens)."""
+    import uvicorn
+
+    from monitor.scheduler import MonitorScheduler
+
+    loads: list[Path] = []
+    loaded_at_start: list[int] = []
+    served: list[int] = []
+    load = cross._Loaded
+
+    def counted(directory: Path, device: str) -> cross._Loaded:
+        loads.append(directory)
+        return load(directory, device)
+
+    monkeypatch.setattr(cross, "_Loaded", counted)
+    monkeypatch.setattr(MonitorScheduler, "start", lambda _: loaded_at_start.append(len(loads)))
+    monkeypatch.setattr(uvicorn, "run", lambda _app, **options: served.append(options["port"]))
+    return loads, loaded_at_start, served
+
+
+def test_run_and_worker_do_not_start_with_a_stance_model_that_cannot_load_and_web_does(
+    trained: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "model"
+    shutil.copytree(trained[1], broken)
+    _no_tokenizer(broken)
+    loads, loaded_at_start, served = _started(monkeypatch)
+    env = _start_env(tmp_path, str(broken))
+    for command in ("run", "worker"):
+        result = run_cli([command], env=env)
+        assert result.exit_code == 1, (command, result.output)
+        assert (
+            f"error: MONITOR_STANCE_MODEL={broken}: stance model not readable at {broken}: "
+            "tokenizer.json: No such file or directory" in result.output
+        )
+    assert loaded_at_start == [] and len(loads) == 2  # no scheduler started
+    web = run_cli(["web"], env=env)
+    assert web.exit_code == 0, web.output
+    assert served == [0] and len(loads) == 2  # web judges nothing: it loads no stance model
+
+
 def test_class_offsets_are_tuned_to_the_validation_figures() -> None:
     import numpy as np
 
@@ -179,6 +282,23 @@ shipped = pytest.mark.skipif(not MODEL_DIR.is_dir(), reason="no shipped cross-en
 @pytest.fixture(scope="module")
 def shipped_model() -> CrossEncoderStance:
     return CrossEncoderStance()
+
+
+@pytest.mark.model
+@shipped
+def test_a_worker_loads_the_shipped_stance_model_at_start_and_web_does_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads, loaded_at_start, served = _started(monkeypatch)
+    env = _start_env(tmp_path, "crossencoder")
+    web = run_cli(["web"], env=env)
+    assert web.exit_code == 0, web.output
+    assert served == [0] and loads == []
+    worker = run_cli(["worker"], env=env)
+    assert worker.exit_code == 0, worker.output
+    assert loads == [MODEL_DIR] and loaded_at_start == [1]  # before its first poll
+    loaded = f"stance model cross-encoder {MODEL_DIR} (relatedness: built-in model) loaded in"
+    assert re.search(rf"{re.escape(loaded)} \d+\.\d s", worker.output), worker.output
 
 
 @pytest.mark.model

@@ -75,6 +75,8 @@ def test_a_model_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
     classifier = NliStance(str(tmp_path / "missing-model"))
     with pytest.raises(ModelError, match="cannot load NLI model"):
         classifier.classify([QUERY])
+    with pytest.raises(ModelError, match="cannot load NLI model"):
+        classifier.load()  # as `monitor run` and `worker` do at start
 
 
 def test_non_nli_labels_are_refused(tmp_path: Path) -> None:
