@@ -66,9 +66,7 @@ def test_no_item_repeats_and_no_claim_is_a_desk_sets() -> None:
     items = [row["item"] for path in FILES for row in rows(path)]
     assert len(items) == len(set(items))
     desk_claims = {
-        claim.text.casefold()
-        for load in deskset.SETS.values()
-        for claim in load().claims.values()
+        claim.text.casefold() for load in deskset.SETS.values() for claim in load().claims.values()
     }
     written = {row["claim"].casefold() for path in FILES for row in rows(path)}
     assert not written & desk_claims

@@ -155,9 +155,11 @@ def _train_crossencoder(
     if target.resolve() != MODEL_DIR.resolve():
         typer.echo(
             f"the shipped cross-encoder ({MODEL_DIR.name}) is this FNC-1 model tuned on the "
-            "development desk sets: python -m bench.deskset export desk_X.jsonl --set X for X in "
-            "main, c, e, concatenated in that order into desk_all.jsonl; then monitor stance tune "
-            f"--items desk_all.jsonl --base {target} --out DIR --replay 1000 --data {data}"
+            "development desk sets and the written pairs: python -m bench.deskset export "
+            "desk_X.jsonl --set X for X in main, c, e, f, g, h, concatenated in that order with "
+            "bench/written/security.jsonl, politics.jsonl and science.jsonl into train_all.jsonl; "
+            f"then monitor stance tune --items train_all.jsonl --base {target} --out DIR "
+            f"--replay 1000 --data {data}"
         )
 
 

@@ -8,13 +8,14 @@ Its classes are FNC-1's: unrelated, discuss (mentions), agree
 (supports), disagree (contradicts). A stance result carries ``related`` = 1 - p(unrelated) and
 the stance among the three related classes, with its probability given that the item is related.
 
-The weights ship in ``models/stance-ce-v5/`` as float16 safetensors (loaded as float32), with
+The weights ship in ``models/stance-ce-v7/`` as float16 safetensors (loaded as float32), with
 the tokenizer, the model config and a manifest holding their SHA-256 and how they were made:
 ``monitor stance train --recipe v3`` (:mod:`monitor.judge.cross_training`) makes the FNC-1
 model (v3), and ``monitor stance tune`` (:mod:`monitor.judge.desk_tuning`) continues it on the
-development desk sets' items (the first set, C and E) with a replay of FNC-1's train part
-(v5). The same command tunes a copy on a desk's own labelled items. torch and tokenizers load
-on first use, or at start (:meth:`CrossEncoderStance.load`: `monitor run` and `worker`).
+development desk sets' items (the first set, C, E, F, G and H) and the written training pairs
+(``bench/written/``) with a replay of FNC-1's train part (v7). The same command tunes a copy on
+a desk's own labelled items. torch and tokenizers load on first use, or at start
+(:meth:`CrossEncoderStance.load`: `monitor run` and `worker`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from monitor.judge.passages import body_passages
 from monitor.judge.stance import LoadsModel, StanceClassifier, StanceQuery
 from monitor.types import Stance, StanceResult
 
-MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v5"
+MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v7"
 # Where `monitor stance train` writes the FNC-1 model the shipped one was tuned from (v3).
 FNC_BASE_DIR = MODEL_DIR.parent / "stance-ce-v3"
 CLASSES = ("unrelated", "discuss", "agree", "disagree")  # FNC-1 names, in the head's order
