@@ -175,14 +175,18 @@ def shipped_weights() -> list[float]:
     return [b.similarity_weight, b.related_weight, b.margin_weight, b.bias]
 
 
-def loso(
-    data: dict[str, dict[str, Any]], features: Features, floor: float, precision: float | None
+def per_set(
+    data: dict[str, dict[str, Any]],
+    weights_for: Callable[[str], list[float]],
+    features: Features,
+    floor: float,
 ) -> dict[str, Any]:
+    """Each set decided with ``weights_for(that set)``, and the pooled figures (all six, and C to
+    H: the shipped weights were fitted on the first set)."""
     rows: dict[str, Any] = {}
     pooled, others = [0, 0, 0], [0, 0, 0]
     for held in SETS:
-        weights = fit_on([data[s] for s in SETS if s != held], features, floor, precision)
-        chosen = decide(weights, features, data[held]["candidates"], floor)
+        chosen = decide(weights_for(held), features, data[held]["candidates"], floor)
         counts = figures(chosen, related_pairs(data[held], None))
         pooled = [a + b for a, b in zip(pooled, counts, strict=True)]
         rows[held] = ratios(*counts)
@@ -190,6 +194,18 @@ def loso(
             others = [a + b for a, b in zip(others, counts, strict=True)]
     rows["pooled"] = ratios(*pooled)
     rows["pooled C-H"] = ratios(*others)
+    return rows
+
+
+def loso(
+    data: dict[str, dict[str, Any]], features: Features, floor: float, precision: float | None
+) -> dict[str, Any]:
+    """Each set decided by a fit on the other five (leave one set out)."""
+
+    def fitted_without(held: str) -> list[float]:
+        return fit_on([data[s] for s in SETS if s != held], features, floor, precision)
+
+    rows = per_set(data, fitted_without, features, floor)
     rows["all-six weights"] = [
         round(w, 3) for w in fit_on(list(data.values()), features, floor, precision)
     ]
@@ -197,18 +213,8 @@ def loso(
 
 
 def shipped(data: dict[str, dict[str, Any]], floor: float = 0.35) -> dict[str, Any]:
-    rows: dict[str, Any] = {}
-    pooled, others = [0, 0, 0], [0, 0, 0]
-    for held in SETS:
-        chosen = decide(shipped_weights(), FEATURES["base"], data[held]["candidates"], floor)
-        counts = figures(chosen, related_pairs(data[held], None))
-        pooled = [a + b for a, b in zip(pooled, counts, strict=True)]
-        rows[held] = ratios(*counts)
-        if held != "main":
-            others = [a + b for a, b in zip(others, counts, strict=True)]
-    rows["pooled"] = ratios(*pooled)
-    rows["pooled C-H"] = ratios(*others)
-    return rows
+    """Each set decided by the shipped weights."""
+    return per_set(data, lambda _held: shipped_weights(), FEATURES["base"], floor)
 
 
 def caps(data: dict[str, dict[str, Any]], floor: float = 0.35) -> dict[str, Any]:
