@@ -79,6 +79,8 @@ def test_the_files_are_frozen() -> None:
         assert deskset.sha256(deskset.H_DIR / name) == digest, f"h/{name} changed after freezing"
     for name, digest in deskset.I_FROZEN_SHA256.items():
         assert deskset.sha256(deskset.I_DIR / name) == digest, f"i/{name} changed after freezing"
+    for name, digest in deskset.J_FROZEN_SHA256.items():
+        assert deskset.sha256(deskset.J_DIR / name) == digest, f"j/{name} changed after freezing"
 
 
 # Each later set: its split, its least size, and the sets before it, with which it shares no
@@ -92,6 +94,7 @@ LATER_SETS = {
     "g": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f")),
     "h": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f", "g")),
     "i": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f", "g", "h")),
+    "j": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f", "g", "h", "i")),
 }
 
 
@@ -131,6 +134,7 @@ def test_the_documentation_records_the_frozen_digests_and_counts(desk: deskset.D
         deskset.G_FROZEN_SHA256,
         deskset.H_FROZEN_SHA256,
         deskset.I_FROZEN_SHA256,
+        deskset.J_FROZEN_SHA256,
     ]
     for digest in [d for digests in frozen for d in digests.values()]:
         assert digest in doc

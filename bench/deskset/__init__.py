@@ -110,6 +110,11 @@ H_RULES = E_RULES
 # pairs (docs/deskset.md, "Desk set I"; docs/stance-research.md, round 18).
 I_DIR = HERE / "i"
 I_RULES = E_RULES
+# Desk set J (``j/``): built blind on 2026-12-02 like I, every claim ``tune``: it chooses
+# between the shipped cross-encoder and one tuned on seven desk sets and both batches of
+# written pairs (docs/deskset.md, "Desk set J"; docs/stance-research.md, round 19).
+J_DIR = HERE / "j"
+J_RULES = E_RULES
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
@@ -155,6 +160,12 @@ H_FROZEN_SHA256 = {
 I_FROZEN_SHA256 = {
     "claims.yaml": "efc5e99652ca2a0140016e8a8206c556f6f2a64eb59e9206ecb0b9d966fbf45b",
     "items.jsonl": "5a1b13c46b464bf844267eec3a485617f577dc41fdb9b652448558d5486acee7",
+}
+
+# Desk set J's files, frozen the same way before any model read them.
+J_FROZEN_SHA256 = {
+    "claims.yaml": "bc5e3182232372135b2b29e3347e09ce5c5e422b7836ae82e30b8b66ff64fd95",
+    "items.jsonl": "8854963cdda43a243065f1dcc8e7bf2a0c1e8546345f5924351af3f46489f8ec",
 }
 
 # The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
@@ -391,6 +402,11 @@ def load_i(directory: Path = I_DIR) -> DeskSet:
     return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, I_RULES)
 
 
+def load_j(directory: Path = J_DIR) -> DeskSet:
+    """Desk set J: every claim in ``tune``, for choosing; never reported as the product's figure."""
+    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, J_RULES)
+
+
 def load_report() -> DeskSet:
     """Desk sets B and D as one held-out set (61 claims): the figure a desk should expect."""
     b, d = load_holdout(), load_d()
@@ -408,6 +424,7 @@ SETS: dict[str, Callable[[], DeskSet]] = {
     "g": load_g,
     "h": load_h,
     "i": load_i,
+    "j": load_j,
     "report": load_report,
 }
 
