@@ -115,6 +115,11 @@ I_RULES = E_RULES
 # written pairs (docs/deskset.md, "Desk set J"; docs/stance-research.md, round 19).
 J_DIR = HERE / "j"
 J_RULES = E_RULES
+# Desk set K (``k/``): built blind on 2026-12-02 like J, every claim ``tune``: it chooses
+# between the shipped cross-encoder, one tuned on all eight development sets, and the shipped
+# one with class offsets (docs/deskset.md, "Desk set K"; docs/stance-research.md, round 20).
+K_DIR = HERE / "k"
+K_RULES = E_RULES
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
@@ -166,6 +171,12 @@ I_FROZEN_SHA256 = {
 J_FROZEN_SHA256 = {
     "claims.yaml": "bc5e3182232372135b2b29e3347e09ce5c5e422b7836ae82e30b8b66ff64fd95",
     "items.jsonl": "8854963cdda43a243065f1dcc8e7bf2a0c1e8546345f5924351af3f46489f8ec",
+}
+
+# Desk set K's files, frozen the same way before any model read them.
+K_FROZEN_SHA256 = {
+    "claims.yaml": "0b5aac7d73721abf101820c9151df41214ea6aea8a548c5b6f97c105f8f7e0b5",
+    "items.jsonl": "297ba2aa76d564bd1fc5f9ea415ddb8a3f7c1386dcca1527127c19751f3b7da4",
 }
 
 # The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
@@ -407,6 +418,11 @@ def load_j(directory: Path = J_DIR) -> DeskSet:
     return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, J_RULES)
 
 
+def load_k(directory: Path = K_DIR) -> DeskSet:
+    """Desk set K: every claim in ``tune``, for choosing; never reported as the product's figure."""
+    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, K_RULES)
+
+
 def load_report() -> DeskSet:
     """Desk sets B and D as one held-out set (61 claims): the figure a desk should expect."""
     b, d = load_holdout(), load_d()
@@ -425,6 +441,7 @@ SETS: dict[str, Callable[[], DeskSet]] = {
     "h": load_h,
     "i": load_i,
     "j": load_j,
+    "k": load_k,
     "report": load_report,
 }
 
