@@ -1,7 +1,7 @@
 """The desk set through the whole pipeline: what a desk would see in Slack, scored.
 
     python -m bench desk [--backend torch|onnx|onnx-int8] [--stance-model builtin|crossencoder]
-                         [--set main|holdout|c|d|e|f|g|h|i|j|k|report] [--calibrate]
+                         [--set main|holdout|c|d|e|f|g|h|i|j|k|l|report] [--calibrate]
                          [--own-relatedness] [--json PATH]
 
 The desk set's items (``bench/deskset/``) are served as RSS feeds from a server on 127.0.0.1,
@@ -43,12 +43,13 @@ chose the default stance model in round 10 and is development data since. ``--se
 replays desk set F (``bench/deskset/f/``), built blind the same way to choose it again in
 round 15, ``--set g`` desk set G (``bench/deskset/g/``) in round 16, ``--set h`` desk set
 H (``bench/deskset/h/``) in round 17, ``--set i`` desk set I (``bench/deskset/i/``) in round
-18, ``--set j`` desk set J (``bench/deskset/j/``) in round 19, and ``--set k`` desk set K
-(``bench/deskset/k/``) in round 20.
+18, ``--set j`` desk set J (``bench/deskset/j/``) in round 19, ``--set k`` desk set K
+(``bench/deskset/k/``) in round 20, and ``--set l`` desk set L (``bench/deskset/l/``) in
+round 21.
 
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only
-(the first set's, or desk set C's to K's with ``--set c`` or ``e`` to ``k``).
+(the first set's, or desk set C's to L's with ``--set c`` or ``e`` to ``l``).
 ``--own-relatedness`` lets the cross-encoder keep its own relatedness instead of the built-in
 model's (a research switch: docs/stance-research.md, round 7).
 """
@@ -631,7 +632,7 @@ def main(argv: list[str]) -> None:
         "--set",
         choices=sorted(SETS),
         default="main",
-        help="the first desk set (main); holdout (B), c to k; report (B and D together)",
+        help="the first desk set (main); holdout (B), c to l; report (B and D together)",
     )
     parser.add_argument("--calibrate", action="store_true", help="fit the relevance decision")
     parser.add_argument(

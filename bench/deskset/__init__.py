@@ -120,6 +120,11 @@ J_RULES = E_RULES
 # one with class offsets (docs/deskset.md, "Desk set K"; docs/stance-research.md, round 20).
 K_DIR = HERE / "k"
 K_RULES = E_RULES
+# Desk set L (``l/``): built blind on 2026-12-02 like K, every claim ``tune``: it chooses
+# between the shipped relevance decision and one on the cross-encoder's own relatedness
+# (docs/deskset.md, "Desk set L"; docs/stance-research.md, round 21).
+L_DIR = HERE / "l"
+L_RULES = E_RULES
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
@@ -177,6 +182,12 @@ J_FROZEN_SHA256 = {
 K_FROZEN_SHA256 = {
     "claims.yaml": "0b5aac7d73721abf101820c9151df41214ea6aea8a548c5b6f97c105f8f7e0b5",
     "items.jsonl": "297ba2aa76d564bd1fc5f9ea415ddb8a3f7c1386dcca1527127c19751f3b7da4",
+}
+
+# Desk set L's files, frozen the same way before any model read them.
+L_FROZEN_SHA256 = {
+    "claims.yaml": "a996ebba1102e15c76e467431410fee45efb95d21c05d2e4f6f40b8d70c0d0c3",
+    "items.jsonl": "bc058f7a97b6a9a7e0b6046f1f683eac1af7f68424a661ed7251cc2ed9f4d22f",
 }
 
 # The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
@@ -423,6 +434,11 @@ def load_k(directory: Path = K_DIR) -> DeskSet:
     return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, K_RULES)
 
 
+def load_l(directory: Path = L_DIR) -> DeskSet:
+    """Desk set L: every claim in ``tune``, for choosing; never reported as the product's figure."""
+    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, L_RULES)
+
+
 def load_report() -> DeskSet:
     """Desk sets B and D as one held-out set (61 claims): the figure a desk should expect."""
     b, d = load_holdout(), load_d()
@@ -442,6 +458,7 @@ SETS: dict[str, Callable[[], DeskSet]] = {
     "i": load_i,
     "j": load_j,
     "k": load_k,
+    "l": load_l,
     "report": load_report,
 }
 
