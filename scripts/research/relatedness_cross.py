@@ -3,20 +3,22 @@ relatedness, which the relevance decision uses now? (docs/stance-research.md, se
 
     nice -n 10 python scripts/research/relevance_record.py i    # .cache/i.json (and j)
     python scripts/research/relatedness_cross.py [--cache .cache] [--sets i j] [--model FOLDER]
-                                                 [--json OUT]
+                                                 [--fit] [--json OUT]
 
 Each recorded candidate (``relevance_record.py``: every claim an item comes within the floor of,
 with the cosine, the built-in relatedness and the margin) is read by the cross-encoder (the
 shipped one, or ``--model``) on the window it reads in the pipeline, built without the matcher's
 closest passage (the record does not keep it); its relatedness is one minus its ``unrelated``
-probability. Judged only on sets the model never trained on: for the shipped ``stance-ce-v7``,
-desk sets I and J.
+probability. Judged only on sets the model never trained on: desk sets I and J for
+``stance-ce-v7`` (``--model`` its folder, from git history), K for ``stance-ce-v9``.
 
 Printed: how well each relatedness alone separates the candidates the desk calls related from
 the rest (ROC AUC, among candidates at or above the shipped floor 0.35); then the relevance
 decision refitted with the cross-encoder's relatedness added (or in place of the built-in one),
 each set decided by weights fitted on the others' tune claims (``relevance_refit.fit_on``: the
-bench's logistic and operating-point rules), against the shipped weights.
+bench's logistic and operating-point rules), against the shipped weights. ``--fit`` instead
+fits round 21's candidate decision on all the sets given (the cross-encoder's relatedness in
+place of the built-in one, "highest recall with precision >= 0.93") and prints its weights.
 """
 
 from __future__ import annotations
@@ -41,9 +43,15 @@ FEATURES: dict[str, refit.Features] = {
     "base": refit.FEATURES["base"],
     "+cross": lambda c: [c["similarity"], c["related"], c["margin"], c["cross"]],
     "cross for related": lambda c: [c["similarity"], c["cross"], c["margin"]],
-    "+logit(cross)": lambda c: [c["similarity"], c["related"], c["margin"], refit.logit(c["cross"])],
+    "+logit(cross)": lambda c: [
+        c["similarity"],
+        c["related"],
+        c["margin"],
+        refit.logit(c["cross"]),
+    ],
 }
 RULES = {"bench": None, "p.93": 0.93, "p.91": 0.91}
+WEIGHTS = ("similarity_weight", "related_weight", "margin_weight", "bias")
 
 
 def add_cross(data: dict[str, Any], name: str, model: cross.CrossEncoderStance) -> None:
@@ -80,6 +88,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--cache", type=Path, default=Path(".cache"))
     parser.add_argument("--sets", nargs="+", default=["i", "j"])
     parser.add_argument("--model", type=Path, default=cross.MODEL_DIR)
+    parser.add_argument("--fit", action="store_true", help="fit round 21's candidate on --sets")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     refit.SETS = tuple(args.sets)
@@ -99,6 +108,20 @@ def main(argv: list[str]) -> None:
             "cosine": round(auc([c["similarity"] for c in kept], labels), 3),
         }
     print(json.dumps(results["auc"], indent=1))
+    if args.fit:
+        sets = list(data.values())
+        weights = refit.fit_on(sets, FEATURES["cross for related"], FLOOR, 0.93)
+        results["candidate"] = {
+            "weights": dict(zip(WEIGHTS, (round(w, 3) for w in weights), strict=True)),
+            "in_sample": refit.per_set(
+                data, lambda _held: weights, FEATURES["cross for related"], FLOOR
+            ),
+        }
+        results["shipped"] = refit.shipped(data)
+        print(json.dumps({k: results[k] for k in ("candidate", "shipped")}, indent=1))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1) + "\n")
+        return
     results["shipped"] = refit.shipped(data)
     print("shipped", json.dumps(results["shipped"]))
     for feature, features in FEATURES.items():
