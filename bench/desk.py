@@ -2,7 +2,7 @@
 
     python -m bench desk [--backend torch|onnx|onnx-int8] [--stance-model builtin|crossencoder]
                          [--set main|holdout|c|d|e|f|g|h|i|j|k|l|report] [--calibrate]
-                         [--own-relatedness] [--json PATH]
+                         [--builtin-relatedness] [--json PATH]
 
 The desk set's items (``bench/deskset/``) are served as RSS feeds from a server on 127.0.0.1,
 with a wire copy of every fourth related item in another feed (same text, another outlet); a
@@ -50,8 +50,9 @@ round 21.
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only
 (the first set's, or desk set C's to L's with ``--set c`` or ``e`` to ``l``).
-``--own-relatedness`` lets the cross-encoder keep its own relatedness instead of the built-in
-model's (a research switch: docs/stance-research.md, round 7).
+``--builtin-relatedness`` gives the cross-encoder the built-in model's relatedness and the
+decision calibrated on it, as shipped until round 21 (a research switch: docs/stance-research.md,
+rounds 7 and 21).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -438,17 +439,21 @@ def run(config: Config) -> Config:
             **backend,
         )
         service = build_service(settings)
+        if config.get("builtin_relatedness"):
+            from monitor.judge.builtin import BuiltinStance
+            from monitor.judge.cross import CrossEncoderStance
+            from monitor.judge.relevance import BUILTIN
+
+            pipeline = service.pipeline
+            if not isinstance(pipeline.stance, CrossEncoderStance):
+                raise SystemExit("--builtin-relatedness is for a cross-encoder stance model")
+            pipeline.stance.relatedness = BuiltinStance(pipeline.embedder)
+            pipeline.relevance = replace(BUILTIN, review_band=pipeline.relevance.review_band)
         if config.get("calibrate"):
             from monitor.judge.relevance import CANDIDATE_SIMILARITY, Relevance
 
             # Every candidate becomes evidence, so that all of them can be fitted on.
             service.pipeline.relevance = Relevance(CANDIDATE_SIMILARITY, bias=50.0)
-        if config.get("own_relatedness"):
-            from monitor.judge.cross import CrossEncoderStance
-
-            if not isinstance(service.pipeline.stance, CrossEncoderStance):
-                raise SystemExit("--own-relatedness is for a cross-encoder stance model")
-            service.pipeline.stance.relatedness = None
         service.pipeline.embedder.encode(["warm-up: load the model"])
         report = service.sync_watchlists()
         if report.problems:
@@ -636,9 +641,10 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument("--calibrate", action="store_true", help="fit the relevance decision")
     parser.add_argument(
-        "--own-relatedness",
+        "--builtin-relatedness",
         action="store_true",
-        help="the cross-encoder's own relatedness, not the built-in model's",
+        help="the cross-encoder with the built-in model's relatedness and its decision, as "
+        "shipped before round 21",
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
@@ -649,7 +655,7 @@ def main(argv: list[str]) -> None:
         "stance_model": args.stance_model,
         "set": args.set,
         "calibrate": args.calibrate,
-        "own_relatedness": args.own_relatedness,
+        "builtin_relatedness": args.builtin_relatedness,
     }
     result = run(config)
     if args.calibrate:

@@ -220,7 +220,6 @@ def make_stance(settings: Settings, embedder: Embedder) -> StanceClassifier:
         return CrossEncoderStance(
             MODEL_DIR if shipped else Path(settings.stance_model),
             device=settings.embedding_device,
-            relatedness=BuiltinStance(embedder),
         )
     return NliStance(
         settings.stance_model,

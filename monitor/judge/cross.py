@@ -239,10 +239,12 @@ class CrossEncoderStance:
     """Stance from the shipped cross-encoder (or one at ``directory``), loaded on first use
     or by :meth:`load`.
 
-    ``relatedness``: another classifier whose ``related`` replaces the cross-encoder's own (the
-    default service passes the built-in feature model: the cross-encoder reads the stance of
-    real reporting far better, the feature model tells adjacent news from related news better,
-    and the relevance decision is calibrated on it; docs/stance.md).
+    ``relatedness``: another classifier whose ``related`` replaces the cross-encoder's own, and
+    which is asked first so that only the candidates it can keep are read (the service passed
+    the built-in feature model until round 21; since, the cross-encoder's own relatedness,
+    read for every candidate, decides better on reporting nobody tuned on, and the relevance
+    decision is calibrated on it: docs/stance-research.md, section 26). ``bench desk
+    --builtin-relatedness`` still runs the old pairing.
     """
 
     def __init__(

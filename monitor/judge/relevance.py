@@ -100,11 +100,19 @@ BUILTIN = Relevance(
     margin_weight=7.452,
     bias=-2.852,
 )
+# Fitted on desk set K's tune claims with the shipped cross-encoder's own relatedness, operating
+# point "highest recall with precision >= 0.93" (scripts/research/relatedness_cross.py --fit;
+# docs/stance-research.md, section 26).
+CROSS = Relevance(
+    candidate_similarity=CANDIDATE_SIMILARITY,
+    similarity_weight=3.275,
+    related_weight=3.085,
+    margin_weight=7.349,
+    bias=-3.832,
+)
 # Each stance model's relatedness has its own calibration (``MONITOR_STANCE_MODEL`` names it).
-# The cross-encoder takes its relatedness from the built-in model (monitor/judge/cross.py), so
-# the same weights hold for it.
-CALIBRATIONS = {"builtin": BUILTIN, "crossencoder": BUILTIN}
-CALIBRATED = BUILTIN  # the default model's (the cross-encoder's is the built-in model's)
+CALIBRATIONS = {"builtin": BUILTIN, "crossencoder": CROSS}
+CALIBRATED = CROSS  # the default model's: the cross-encoder, with its own relatedness
 
 
 def for_model(name: str) -> Relevance:

@@ -1,14 +1,16 @@
 """Whose relatedness should the cross-encoder's relevance decision use? Round 7, rule 2
 (docs/stance-research.md, section 12).
 
-    python -m bench desk --set c --stance-model crossencoder --calibrate --json BUILTIN.json
-    python -m bench desk --set c --stance-model crossencoder --calibrate --own-relatedness \\
-        --json OWN.json
+    python -m bench desk --set c --stance-model crossencoder --calibrate --builtin-relatedness \\
+        --json BUILTIN.json
+    python -m bench desk --set c --stance-model crossencoder --calibrate --json OWN.json
     python scripts/research/relatedness_loco.py BUILTIN.json OWN.json [--set c]
 
-Both files hold every candidate of the same replay (the cosine gate alone decides candidates,
-so they are the same pairs); only the relatedness differs. For each variant the relevance
-logistic (``bench.desk.fit``, its operating-point rule unchanged) is fitted leave-one-claim-out:
+(Round 7 ran these before round 21 made the cross-encoder's own relatedness the default, as
+``--own-relatedness`` and without it.) Both files hold every candidate of the same replay (the
+cosine gate alone decides candidates, so they are the same pairs); only the relatedness differs.
+For each variant the relevance logistic (``bench.desk.fit``, its operating-point rule unchanged)
+is fitted leave-one-claim-out:
 each claim's candidates are decided by the fit on the other claims. Pooled matching recall
 (over every labelled related pair of the set, candidates or not), precision (over the pairs
 decided relevant, an item alerted for a claim not its own counting against it) and F1 are
@@ -83,7 +85,7 @@ def pooled(kept: list[dict[str, Any]], related: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("builtin", type=Path, help="--calibrate output, built-in relatedness")
-    parser.add_argument("own", type=Path, help="--calibrate output, --own-relatedness")
+    parser.add_argument("own", type=Path, help="--calibrate output, own relatedness")
     parser.add_argument("--set", default="c", choices=sorted(SETS))
     args = parser.parse_args()
     desk = SETS[args.set]()

@@ -297,7 +297,7 @@ def test_a_worker_loads_the_shipped_stance_model_at_start_and_web_does_not(
     worker = run_cli(["worker"], env=env)
     assert worker.exit_code == 0, worker.output
     assert loads == [MODEL_DIR] and loaded_at_start == [1]  # before its first poll
-    loaded = f"stance model cross-encoder {MODEL_DIR} (relatedness: built-in model) loaded in"
+    loaded = f"stance model cross-encoder {MODEL_DIR} loaded in"
     assert re.search(rf"{re.escape(loaded)} \d+\.\d s", worker.output), worker.output
 
 

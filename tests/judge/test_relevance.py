@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from monitor.app import make_relevance
-from monitor.judge.relevance import CALIBRATED, REVIEW_BAND, SIMILARITY_ONLY, for_model
+from monitor.judge.relevance import (
+    BUILTIN,
+    CALIBRATED,
+    CROSS,
+    REVIEW_BAND,
+    SIMILARITY_ONLY,
+    for_model,
+)
 from monitor.settings import load_settings
 
 
@@ -40,8 +47,9 @@ def test_editors_raising_the_threshold_drops_borderline_candidates() -> None:
 
 
 def test_each_stance_model_that_tells_relatedness_has_its_calibration() -> None:
-    assert for_model("builtin") is CALIBRATED
-    assert for_model("crossencoder").uses_related
+    assert for_model("builtin") is BUILTIN
+    assert for_model("crossencoder") is CALIBRATED is CROSS  # the default, own relatedness
+    assert CROSS.uses_related and BUILTIN.uses_related
     assert for_model("none") is SIMILARITY_ONLY
     assert for_model("/models/some-nli-cross-encoder") is SIMILARITY_ONLY
 
