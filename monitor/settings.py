@@ -128,7 +128,7 @@ class Settings(BaseSettings):
         "similarity (a watchlist's `defaults.threshold` and a claim's `threshold` override it).",
     )
     review_band: float = Field(
-        0.3,  # monitor.judge.relevance.REVIEW_BAND (a test keeps them equal)
+        0.2,  # monitor.judge.relevance.REVIEW_BAND (a test keeps them equal)
         ge=0.0,
         le=1.0,
         description="How far under a claim's threshold a candidate's relevance may fall and "

@@ -59,7 +59,7 @@ class ReadsKirby:
 
     def classify(self, queries: Sequence[StanceQuery]) -> list[StanceResult]:
         return [
-            StanceResult(Stance.SUPPORTS, 0.7, q.title, 0.9 if "Kirby" in q.body else 0.1)
+            StanceResult(Stance.SUPPORTS, 0.7, q.title, 0.9 if "Kirby" in q.body else 0.3)
             for q in queries
         ]
 
@@ -88,7 +88,7 @@ def unconfirmed_relevance() -> float:
     """What the shipped decision makes of the unconfirmed story: under the bar, within the band."""
     claim, title = HashingEmbedder().encode([CLAIM, UNCONFIRMED[0]])
     similarity = float(claim @ title)
-    return CALIBRATED.score(similarity, 0.1, min(0.2, similarity - 0.35))
+    return CALIBRATED.score(similarity, 0.3, min(0.2, similarity - 0.35))
 
 
 def test_a_story_just_under_the_bar_raises_no_alert_but_waits_for_editors(

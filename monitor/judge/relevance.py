@@ -30,8 +30,10 @@ from dataclasses import dataclass
 
 CANDIDATE_SIMILARITY = 0.35
 # How far under its claim's threshold a candidate's relevance may fall and still be shown to
-# editors as a near miss (the default of ``MONITOR_REVIEW_BAND``).
-REVIEW_BAND = 0.3
+# editors as a near miss (the default of ``MONITOR_REVIEW_BAND``): the widest band whose near
+# misses under the cross-encoder's decision were at least one in four related on development
+# desk sets (docs/stance-research.md, section 27; 0.3 until then).
+REVIEW_BAND = 0.2
 
 
 @dataclass(frozen=True)

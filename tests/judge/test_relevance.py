@@ -55,7 +55,7 @@ def test_each_stance_model_that_tells_relatedness_has_its_calibration() -> None:
 
 
 def test_a_candidate_just_under_the_bar_is_a_near_miss_for_editors_to_review() -> None:
-    similarity, related, margin = 0.5, 0.3, 0.1
+    similarity, related, margin = 0.5, 0.5, 0.1
     score = CALIBRATED.score(similarity, related, margin)
     assert 0.6 - REVIEW_BAND <= score < 0.6
     assert not CALIBRATED.bears_on(similarity, related, 0.6, margin)
@@ -70,9 +70,10 @@ def test_a_candidate_just_under_the_bar_is_a_near_miss_for_editors_to_review() -
 
 def test_what_is_kept_is_the_evidence_and_the_near_misses_and_nothing_else() -> None:
     assert CALIBRATED.kept(0.7, 0.99, 0.6, 0.2)  # evidence
-    assert CALIBRATED.kept(0.5, 0.3, 0.6, 0.1)  # a near miss
+    assert CALIBRATED.kept(0.5, 0.5, 0.6, 0.1)  # a near miss
+    assert not CALIBRATED.kept(0.5, 0.3, 0.6, 0.1)  # further under the bar than the band
     assert not CALIBRATED.kept(0.36, 0.01, 0.6, -0.2)  # far under the bar
-    assert not replace(CALIBRATED, review_band=0.0).kept(0.5, 0.3, 0.6, 0.1)
+    assert not replace(CALIBRATED, review_band=0.0).kept(0.5, 0.5, 0.6, 0.1)
     assert SIMILARITY_ONLY.kept(0.6, 0.0, 0.6) and not SIMILARITY_ONLY.kept(0.59, 1.0, 0.6)
 
 
