@@ -1,7 +1,7 @@
 """The desk set through the whole pipeline: what a desk would see in Slack, scored.
 
     python -m bench desk [--backend torch|onnx|onnx-int8] [--stance-model builtin|crossencoder]
-                         [--set main|holdout|c|d|e|f|g|h|i|j|k|l|report] [--calibrate]
+                         [--set main|holdout|c|d|e|f|g|h|i|j|k|l|m|report] [--calibrate]
                          [--builtin-relatedness] [--json PATH]
 
 The desk set's items (``bench/deskset/``) are served as RSS feeds from a server on 127.0.0.1,
@@ -45,11 +45,11 @@ round 15, ``--set g`` desk set G (``bench/deskset/g/``) in round 16, ``--set h``
 H (``bench/deskset/h/``) in round 17, ``--set i`` desk set I (``bench/deskset/i/``) in round
 18, ``--set j`` desk set J (``bench/deskset/j/``) in round 19, ``--set k`` desk set K
 (``bench/deskset/k/``) in round 20, and ``--set l`` desk set L (``bench/deskset/l/``) in
-round 21.
+round 21; ``--set m`` replays desk set M (``bench/deskset/m/``), kept for round 23.
 
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only
-(the first set's, or desk set C's to L's with ``--set c`` or ``e`` to ``l``).
+(the first set's, or desk set C's to M's with ``--set c`` or ``e`` to ``m``).
 ``--builtin-relatedness`` gives the cross-encoder the built-in model's relatedness and the
 decision calibrated on it, as shipped until round 21 (a research switch: docs/stance-research.md,
 rounds 7 and 21).
@@ -637,7 +637,7 @@ def main(argv: list[str]) -> None:
         "--set",
         choices=sorted(SETS),
         default="main",
-        help="the first desk set (main); holdout (B), c to l; report (B and D together)",
+        help="the first desk set (main); holdout (B), c to m; report (B and D together)",
     )
     parser.add_argument("--calibrate", action="store_true", help="fit the relevance decision")
     parser.add_argument(

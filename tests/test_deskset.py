@@ -85,6 +85,8 @@ def test_the_files_are_frozen() -> None:
         assert deskset.sha256(deskset.K_DIR / name) == digest, f"k/{name} changed after freezing"
     for name, digest in deskset.L_FROZEN_SHA256.items():
         assert deskset.sha256(deskset.L_DIR / name) == digest, f"l/{name} changed after freezing"
+    for name, digest in deskset.M_FROZEN_SHA256.items():
+        assert deskset.sha256(deskset.M_DIR / name) == digest, f"m/{name} changed after freezing"
 
 
 # Each later set: its split, its least size, and the sets before it, with which it shares no
@@ -101,6 +103,7 @@ LATER_SETS = {
     "j": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f", "g", "h", "i")),
     "k": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j")),
     "l": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j", "k")),
+    "m": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l")),
 }
 
 
@@ -143,6 +146,7 @@ def test_the_documentation_records_the_frozen_digests_and_counts(desk: deskset.D
         deskset.J_FROZEN_SHA256,
         deskset.K_FROZEN_SHA256,
         deskset.L_FROZEN_SHA256,
+        deskset.M_FROZEN_SHA256,
     ]
     for digest in [d for digests in frozen for d in digests.values()]:
         assert digest in doc

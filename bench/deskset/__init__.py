@@ -125,6 +125,11 @@ K_RULES = E_RULES
 # (docs/deskset.md, "Desk set L"; docs/stance-research.md, round 21).
 L_DIR = HERE / "l"
 L_RULES = E_RULES
+# Desk set M (``m/``): built blind on 2026-12-02 like L, every claim ``tune``: it chooses the
+# next change to who holds the stance (docs/deskset.md, "Desk set M"; docs/stance-research.md,
+# round 23); no model has read it yet.
+M_DIR = HERE / "m"
+M_RULES = E_RULES
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
@@ -188,6 +193,12 @@ K_FROZEN_SHA256 = {
 L_FROZEN_SHA256 = {
     "claims.yaml": "a996ebba1102e15c76e467431410fee45efb95d21c05d2e4f6f40b8d70c0d0c3",
     "items.jsonl": "bc058f7a97b6a9a7e0b6046f1f683eac1af7f68424a661ed7251cc2ed9f4d22f",
+}
+
+# Desk set M's files, frozen the same way before any model read them.
+M_FROZEN_SHA256 = {
+    "claims.yaml": "717239b6b483fb7d8cf20614802b157ed755a811a26e75000e13a25d3ae2944a",
+    "items.jsonl": "de42916c49b60b85a5ded43c1486d8439c24d1fb04a5146290eac359da035e1d",
 }
 
 # The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
@@ -439,6 +450,11 @@ def load_l(directory: Path = L_DIR) -> DeskSet:
     return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, L_RULES)
 
 
+def load_m(directory: Path = M_DIR) -> DeskSet:
+    """Desk set M: every claim in ``tune``, for choosing; never reported as the product's figure."""
+    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, M_RULES)
+
+
 def load_report() -> DeskSet:
     """Desk sets B and D as one held-out set (61 claims): the figure a desk should expect."""
     b, d = load_holdout(), load_d()
@@ -459,6 +475,7 @@ SETS: dict[str, Callable[[], DeskSet]] = {
     "j": load_j,
     "k": load_k,
     "l": load_l,
+    "m": load_m,
     "report": load_report,
 }
 

@@ -12,7 +12,7 @@ experiments need no model:
   passages' cosines with the claim summarised (mean, second best, how many passages, where the
   best one stands).
 
-Desk sets B, D and the report are refused, and any set still to choose (L in round 21).
+Desk sets B, D and the report are refused, and any set still to choose (M, kept for round 23).
 """
 
 from __future__ import annotations
