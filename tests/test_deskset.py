@@ -69,24 +69,10 @@ def test_the_files_are_frozen() -> None:
         assert deskset.sha256(deskset.C_DIR / name) == digest, f"c/{name} changed after freezing"
     for name, digest in deskset.D_FROZEN_SHA256.items():
         assert deskset.sha256(deskset.D_DIR / name) == digest, f"d/{name} changed after freezing"
-    for name, digest in deskset.E_FROZEN_SHA256.items():
-        assert deskset.sha256(deskset.E_DIR / name) == digest, f"e/{name} changed after freezing"
-    for name, digest in deskset.F_FROZEN_SHA256.items():
-        assert deskset.sha256(deskset.F_DIR / name) == digest, f"f/{name} changed after freezing"
-    for name, digest in deskset.G_FROZEN_SHA256.items():
-        assert deskset.sha256(deskset.G_DIR / name) == digest, f"g/{name} changed after freezing"
-    for name, digest in deskset.H_FROZEN_SHA256.items():
-        assert deskset.sha256(deskset.H_DIR / name) == digest, f"h/{name} changed after freezing"
-    for name, digest in deskset.I_FROZEN_SHA256.items():
-        assert deskset.sha256(deskset.I_DIR / name) == digest, f"i/{name} changed after freezing"
-    for name, digest in deskset.J_FROZEN_SHA256.items():
-        assert deskset.sha256(deskset.J_DIR / name) == digest, f"j/{name} changed after freezing"
-    for name, digest in deskset.K_FROZEN_SHA256.items():
-        assert deskset.sha256(deskset.K_DIR / name) == digest, f"k/{name} changed after freezing"
-    for name, digest in deskset.L_FROZEN_SHA256.items():
-        assert deskset.sha256(deskset.L_DIR / name) == digest, f"l/{name} changed after freezing"
-    for name, digest in deskset.M_FROZEN_SHA256.items():
-        assert deskset.sha256(deskset.M_DIR / name) == digest, f"m/{name} changed after freezing"
+    for folder, digests in deskset.TUNE_SETS_FROZEN_SHA256.items():
+        for name, digest in digests.items():
+            path = deskset.HERE / folder / name
+            assert deskset.sha256(path) == digest, f"{folder}/{name} changed after freezing"
 
 
 # Each later set: its split, its least size, and the sets before it, with which it shares no
@@ -138,15 +124,7 @@ def test_the_documentation_records_the_frozen_digests_and_counts(desk: deskset.D
         deskset.HOLDOUT_FROZEN_SHA256,
         deskset.C_FROZEN_SHA256,
         deskset.D_FROZEN_SHA256,
-        deskset.E_FROZEN_SHA256,
-        deskset.F_FROZEN_SHA256,
-        deskset.G_FROZEN_SHA256,
-        deskset.H_FROZEN_SHA256,
-        deskset.I_FROZEN_SHA256,
-        deskset.J_FROZEN_SHA256,
-        deskset.K_FROZEN_SHA256,
-        deskset.L_FROZEN_SHA256,
-        deskset.M_FROZEN_SHA256,
+        *deskset.TUNE_SETS_FROZEN_SHA256.values(),
     ]
     for digest in [d for digests in frozen for d in digests.values()]:
         assert digest in doc

@@ -19,6 +19,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Literal, cast
 
@@ -86,50 +87,10 @@ D_RULES = Rules(
     beats=12,
     splits=("report",),
 )
-# Desk set E (``e/``): built blind on 2026-12-01 like C, every claim ``tune``: it chooses the
-# default stance model again (docs/deskset.md, "Desk set E"; docs/stance-research.md, round 10).
-E_DIR = HERE / "e"
-E_RULES = replace(D_RULES, splits=("tune",))  # D's minimums
-# Desk set F (``f/``): built blind on 2026-12-01 like E, every claim ``tune``: it chooses the
-# default stance model a third time (docs/deskset.md, "Desk set F"; docs/stance-research.md,
-# round 15).
-F_DIR = HERE / "f"
-F_RULES = E_RULES
-# Desk set G (``g/``): built blind on 2026-12-01 like F, every claim ``tune``: it chooses the
-# default stance model with the speed asked relative to ``builtin`` (docs/deskset.md, "Desk set
-# G"; docs/stance-research.md, round 16).
-G_DIR = HERE / "g"
-G_RULES = E_RULES
-# Desk set H (``h/``): built blind on 2026-12-01 like G, every claim ``tune``: it chooses
-# between the shipped cross-encoder and one tuned on five desk sets and negated claims
-# (docs/deskset.md, "Desk set H"; docs/stance-research.md, round 17).
-H_DIR = HERE / "h"
-H_RULES = E_RULES
-# Desk set I (``i/``): built blind on 2026-12-01 like H, every claim ``tune``: it chooses
-# between the shipped cross-encoder and one tuned on six desk sets and on written training
-# pairs (docs/deskset.md, "Desk set I"; docs/stance-research.md, round 18).
-I_DIR = HERE / "i"
-I_RULES = E_RULES
-# Desk set J (``j/``): built blind on 2026-12-02 like I, every claim ``tune``: it chooses
-# between the shipped cross-encoder and one tuned on seven desk sets and both batches of
-# written pairs (docs/deskset.md, "Desk set J"; docs/stance-research.md, round 19).
-J_DIR = HERE / "j"
-J_RULES = E_RULES
-# Desk set K (``k/``): built blind on 2026-12-02 like J, every claim ``tune``: it chooses
-# between the shipped cross-encoder, one tuned on all eight development sets, and the shipped
-# one with class offsets (docs/deskset.md, "Desk set K"; docs/stance-research.md, round 20).
-K_DIR = HERE / "k"
-K_RULES = E_RULES
-# Desk set L (``l/``): built blind on 2026-12-02 like K, every claim ``tune``: it chooses
-# between the shipped relevance decision and one on the cross-encoder's own relatedness
-# (docs/deskset.md, "Desk set L"; docs/stance-research.md, round 21).
-L_DIR = HERE / "l"
-L_RULES = E_RULES
-# Desk set M (``m/``): built blind on 2026-12-02 like L, every claim ``tune``: it chooses the
-# next change to who holds the stance (docs/deskset.md, "Desk set M"; docs/stance-research.md,
-# round 23); no model has read it yet.
-M_DIR = HERE / "m"
-M_RULES = E_RULES
+# Desk sets E to M (``e/`` to ``m/``): each built blind after the one before, every claim
+# ``tune``, each to choose once (docs/deskset.md, "Desk set E" to "Desk set M", says for what;
+# docs/stance-research.md, rounds 10 to 23); development data after. They share D's minimums.
+TUNE_RULES = replace(D_RULES, splits=("tune",))
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
@@ -147,58 +108,44 @@ D_FROZEN_SHA256 = {
     "items.jsonl": "a5ff3e1d3d6159e2c075f75a415fe7e90b17957e3b3797ea23a79033d3d5edf1",
 }
 
-# Desk set E's files, frozen the same way before any model read them.
-E_FROZEN_SHA256 = {
-    "claims.yaml": "3c8cf47c75189b9f8f5f54c60b0e3de9bd451784a8b1abdcdb3bcb8a763da89a",
-    "items.jsonl": "f9682f3ea04b381bdc410daa022027587f2f7c0ed02f37f55e623b46aaafb411",
-}
-
-# Desk set F's files, frozen the same way before any model read them.
-F_FROZEN_SHA256 = {
-    "claims.yaml": "dbdf4d757ae0e76f3edbe513689a285045265b7cd643c882fbf9f850e2c5a206",
-    "items.jsonl": "d055da2a6a4d8f44d996cd3c1973c0bf55083d4cb9c2c598e9b5bb01058f4f68",
-}
-
-# Desk set G's files, frozen the same way before any model read them.
-G_FROZEN_SHA256 = {
-    "claims.yaml": "b3fccb8e2a012277d26216cb02c79381e19ac2374b7a86a849050259090bb2e8",
-    "items.jsonl": "c255f7c762bcfa790fec93a10f88f47fdd44db648ce3a7c8a621bbe22e577d9f",
-}
-
-# Desk set H's files, frozen the same way before any model read them.
-H_FROZEN_SHA256 = {
-    "claims.yaml": "b6578fce8a2255f8005335313c268238c426f196b1669d8c2985de8876e78122",
-    "items.jsonl": "964740f8abac043604caa919f8d8c1edc12e96320bbe8e3c72a1cd405dd8dc8c",
-}
-
-# Desk set I's files, frozen the same way before any model read them.
-I_FROZEN_SHA256 = {
-    "claims.yaml": "efc5e99652ca2a0140016e8a8206c556f6f2a64eb59e9206ecb0b9d966fbf45b",
-    "items.jsonl": "5a1b13c46b464bf844267eec3a485617f577dc41fdb9b652448558d5486acee7",
-}
-
-# Desk set J's files, frozen the same way before any model read them.
-J_FROZEN_SHA256 = {
-    "claims.yaml": "bc5e3182232372135b2b29e3347e09ce5c5e422b7836ae82e30b8b66ff64fd95",
-    "items.jsonl": "8854963cdda43a243065f1dcc8e7bf2a0c1e8546345f5924351af3f46489f8ec",
-}
-
-# Desk set K's files, frozen the same way before any model read them.
-K_FROZEN_SHA256 = {
-    "claims.yaml": "0b5aac7d73721abf101820c9151df41214ea6aea8a548c5b6f97c105f8f7e0b5",
-    "items.jsonl": "297ba2aa76d564bd1fc5f9ea415ddb8a3f7c1386dcca1527127c19751f3b7da4",
-}
-
-# Desk set L's files, frozen the same way before any model read them.
-L_FROZEN_SHA256 = {
-    "claims.yaml": "a996ebba1102e15c76e467431410fee45efb95d21c05d2e4f6f40b8d70c0d0c3",
-    "items.jsonl": "bc058f7a97b6a9a7e0b6046f1f683eac1af7f68424a661ed7251cc2ed9f4d22f",
-}
-
-# Desk set M's files, frozen the same way before any model read them.
-M_FROZEN_SHA256 = {
-    "claims.yaml": "717239b6b483fb7d8cf20614802b157ed755a811a26e75000e13a25d3ae2944a",
-    "items.jsonl": "de42916c49b60b85a5ded43c1486d8439c24d1fb04a5146290eac359da035e1d",
+# Desk sets E to M's files, each frozen the same way before any model read it.
+TUNE_SETS_FROZEN_SHA256 = {
+    "e": {
+        "claims.yaml": "3c8cf47c75189b9f8f5f54c60b0e3de9bd451784a8b1abdcdb3bcb8a763da89a",
+        "items.jsonl": "f9682f3ea04b381bdc410daa022027587f2f7c0ed02f37f55e623b46aaafb411",
+    },
+    "f": {
+        "claims.yaml": "dbdf4d757ae0e76f3edbe513689a285045265b7cd643c882fbf9f850e2c5a206",
+        "items.jsonl": "d055da2a6a4d8f44d996cd3c1973c0bf55083d4cb9c2c598e9b5bb01058f4f68",
+    },
+    "g": {
+        "claims.yaml": "b3fccb8e2a012277d26216cb02c79381e19ac2374b7a86a849050259090bb2e8",
+        "items.jsonl": "c255f7c762bcfa790fec93a10f88f47fdd44db648ce3a7c8a621bbe22e577d9f",
+    },
+    "h": {
+        "claims.yaml": "b6578fce8a2255f8005335313c268238c426f196b1669d8c2985de8876e78122",
+        "items.jsonl": "964740f8abac043604caa919f8d8c1edc12e96320bbe8e3c72a1cd405dd8dc8c",
+    },
+    "i": {
+        "claims.yaml": "efc5e99652ca2a0140016e8a8206c556f6f2a64eb59e9206ecb0b9d966fbf45b",
+        "items.jsonl": "5a1b13c46b464bf844267eec3a485617f577dc41fdb9b652448558d5486acee7",
+    },
+    "j": {
+        "claims.yaml": "bc5e3182232372135b2b29e3347e09ce5c5e422b7836ae82e30b8b66ff64fd95",
+        "items.jsonl": "8854963cdda43a243065f1dcc8e7bf2a0c1e8546345f5924351af3f46489f8ec",
+    },
+    "k": {
+        "claims.yaml": "0b5aac7d73721abf101820c9151df41214ea6aea8a548c5b6f97c105f8f7e0b5",
+        "items.jsonl": "297ba2aa76d564bd1fc5f9ea415ddb8a3f7c1386dcca1527127c19751f3b7da4",
+    },
+    "l": {
+        "claims.yaml": "a996ebba1102e15c76e467431410fee45efb95d21c05d2e4f6f40b8d70c0d0c3",
+        "items.jsonl": "bc058f7a97b6a9a7e0b6046f1f683eac1af7f68424a661ed7251cc2ed9f4d22f",
+    },
+    "m": {
+        "claims.yaml": "717239b6b483fb7d8cf20614802b157ed755a811a26e75000e13a25d3ae2944a",
+        "items.jsonl": "de42916c49b60b85a5ded43c1486d8439c24d1fb04a5146290eac359da035e1d",
+    },
 }
 
 # The set is frozen: these are the SHA-256 digests of the two files as built. Changing a file
@@ -410,49 +357,13 @@ def load_d(directory: Path = D_DIR) -> DeskSet:
     return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, D_RULES)
 
 
-def load_e(directory: Path = E_DIR) -> DeskSet:
-    """Desk set E: every claim in ``tune``, for choosing; never reported as the product's figure."""
-    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, E_RULES)
-
-
-def load_f(directory: Path = F_DIR) -> DeskSet:
-    """Desk set F: every claim in ``tune``, for choosing; never reported as the product's figure."""
-    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, F_RULES)
-
-
-def load_g(directory: Path = G_DIR) -> DeskSet:
-    """Desk set G: every claim in ``tune``, for choosing; never reported as the product's figure."""
-    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, G_RULES)
-
-
-def load_h(directory: Path = H_DIR) -> DeskSet:
-    """Desk set H: every claim in ``tune``, for choosing; never reported as the product's figure."""
-    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, H_RULES)
-
-
-def load_i(directory: Path = I_DIR) -> DeskSet:
-    """Desk set I: every claim in ``tune``, for choosing; never reported as the product's figure."""
-    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, I_RULES)
-
-
-def load_j(directory: Path = J_DIR) -> DeskSet:
-    """Desk set J: every claim in ``tune``, for choosing; never reported as the product's figure."""
-    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, J_RULES)
-
-
-def load_k(directory: Path = K_DIR) -> DeskSet:
-    """Desk set K: every claim in ``tune``, for choosing; never reported as the product's figure."""
-    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, K_RULES)
-
-
-def load_l(directory: Path = L_DIR) -> DeskSet:
-    """Desk set L: every claim in ``tune``, for choosing; never reported as the product's figure."""
-    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, L_RULES)
-
-
-def load_m(directory: Path = M_DIR) -> DeskSet:
-    """Desk set M: every claim in ``tune``, for choosing; never reported as the product's figure."""
-    return load(directory / CLAIMS_FILE.name, directory / ITEMS_FILE.name, M_RULES)
+def load_tune_set(name: str, directory: Path | None = None) -> DeskSet:
+    """Desk set ``name`` (E to M, from ``directory``, default its own folder): every claim in
+    ``tune``, for choosing; never reported as the product's figure."""
+    if name not in TUNE_SETS_FROZEN_SHA256:
+        raise DeskSetError(f"no desk set {name!r} among E to M")
+    where = directory or HERE / name
+    return load(where / CLAIMS_FILE.name, where / ITEMS_FILE.name, TUNE_RULES)
 
 
 def load_report() -> DeskSet:
@@ -467,15 +378,7 @@ SETS: dict[str, Callable[[], DeskSet]] = {
     "holdout": load_holdout,
     "c": load_c,
     "d": load_d,
-    "e": load_e,
-    "f": load_f,
-    "g": load_g,
-    "h": load_h,
-    "i": load_i,
-    "j": load_j,
-    "k": load_k,
-    "l": load_l,
-    "m": load_m,
+    **{name: partial(load_tune_set, name) for name in TUNE_SETS_FROZEN_SHA256},
     "report": load_report,
 }
 
