@@ -64,10 +64,10 @@ class Recorder:
     def __init__(self) -> None:
         self.read: list[tuple[reading.Candidate, float, bool]] = []
         self._pending: dict[int, tuple[reading.Candidate, reading.Reading]] = {}
+        self._originals = (reading.read_kept, judging.JudgingMixin._evidence)
 
     def install(self) -> None:
-        original_kept = reading.read_kept
-        original_evidence = judging.JudgingMixin._evidence
+        original_kept, original_evidence = self._originals
         recorder = self
 
         def read_kept(classifier: Any, candidates: Any, keep: Any) -> Any:
@@ -85,6 +85,9 @@ class Recorder:
 
         reading.read_kept = read_kept  # type: ignore[assignment]
         judging.JudgingMixin._evidence = evidence  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        reading.read_kept, judging.JudgingMixin._evidence = self._originals  # type: ignore[method-assign]
 
 
 def labels_of(name: str) -> dict[tuple[str, str], str]:
@@ -143,8 +146,7 @@ def main(argv: list[str]) -> None:
         replay = bench_desk.run({"set": name, "stance_model": args.model, "backend": None})
         print(name, json.dumps(replay["tune"]["stance"]), flush=True)
         runs.append((labels_of(name), recorder.read))
-        reading.read_kept = recorder_original_kept  # restore before the next install
-        judging.JudgingMixin._evidence = recorder_original_evidence  # type: ignore[method-assign]
+        recorder.uninstall()  # before the next set's recorder installs its own
     directory = cross.MODEL_DIR if args.model == "crossencoder" else Path(args.model)
     stance = cross.CrossEncoderStance(directory)
     loaded = stance._load()
@@ -160,10 +162,6 @@ def main(argv: list[str]) -> None:
     )
     print("zero", json.dumps(zero))
     print("kept", json.dumps(best))
-
-
-recorder_original_kept = reading.read_kept
-recorder_original_evidence = judging.JudgingMixin._evidence
 
 
 if __name__ == "__main__":
