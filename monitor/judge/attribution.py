@@ -10,9 +10,11 @@ Reading is by patterns of reported speech, not by a parser:
 
 - ``X said`` / ``X told reporters`` / ``X denied`` (with auxiliaries and adverbs between:
   "Tehran has repeatedly denied"), where X is the noun phrase just before the verb, past an
-  apposition ("Fars, seen as close to the army, reported") or a reduced relative clause ("A
-  study drawing on records from nine countries found", "Official figures released on Tuesday
-  show");
+  apposition ("Fars, seen as close to the army, reported"; "Vasyl Maliuk, head of Ukraine's
+  Security Service, said" keeps the title) or a reduced relative clause ("A study drawing on
+  records from nine countries found", "Official figures released on Tuesday show"), and never
+  a preposition's object in a relative clause ("The company that made the blade that broke
+  off Nantucket says": the company);
 - ``..., said X`` and ``"...," X said`` after a quotation;
 - ``according to X``; ``a spokesman for X``; ``X's spokesman``;
 - ``X did Y, saying ...`` (a participle after a comma speaks for its clause's subject) and
@@ -229,6 +231,12 @@ _NAME_AND = re.compile(
     r"Research|Technology|Security|Survey|Foundation|Association|Corporation|Fund|Court|"
     r"Tribunal)(?:'s|’s)?\b)"
 )
+# ... and "Department of Water and Power", "Ministry of Culture and Sport".
+_OF_AND = re.compile(
+    r"\b((?:Department|Ministry|Secretary|Minister|Office|Bureau|Institute|Commission|School|"
+    r"College|University|Museum|Academy|Society)\s+of\s+(?:the\s+)?[A-Z][\w'’.-]*)\s+and\s+"
+    r"(?=[A-Z])"
+)
 _AND_MARK = "\ue000"
 _NAME = r"(?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*)*"
 # "Calin Georgescu, a NATO critic": a name, then what it is, just before the verb.
@@ -238,6 +246,15 @@ _NAMED_APPOSITION = re.compile(
 # ... or what it is with "the", between commas: "Norvatek, the state grid company, said".
 _THE_APPOSITION = re.compile(
     rf"(?:^|[,;]\s*|\b(?:and|but|while)\s+)(?P<name>{_NAME}),\s+(?P<what>the\s+[^,]{{1,60}})$"
+)
+# ... or a title without an article: "Vasyl Maliuk, head of Ukraine's Security Service, said",
+# "Sanjay Verma, India's former envoy to Canada, told ANI".
+_TITLE_APPOSITION = re.compile(
+    rf"(?:^|[,;]\s*|\b(?:and|but|while)\s+)(?P<name>{_NAME}),\s+"
+    rf"(?P<what>(?:[A-Z][\w-]*(?:'s|’s)\s+)?(?:(?:former|deputy|acting|chief|senior)\s+)?"
+    rf"(?:head|chief|director|secretary|spokesman|spokeswoman|spokesperson|envoy|ambassador|"
+    rf"minister|chairman|chairwoman|chair|president|commander|leader|founder|governor|mayor|"
+    rf"adviser|advisor)\s+(?:of|to|for|at)\s+[^,]{{1,60}})$"
 )
 _PAIR = re.compile(rf"(?:^|[,;]\s*|\b[Bb]oth\s+)(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})$")
 _COORDINATED = re.compile(r"\band\s*$", re.I)
@@ -304,7 +321,7 @@ _TITLES = """
     widow son daughter brother sister friend friends colleagues employee employees specialists
     specialist data figures statistics findings poll polls census journal trial critics
     supporters opponents sceptics skeptics users customers consumers voters patients passengers
-    journalist journalists forum documents
+    journalist journalists forum documents newsletter bulletin site website blog
 """
 _TITLE_WORDS = frozenset(_TITLES.split())
 
@@ -341,15 +358,17 @@ def voices(passage: str) -> list[Voice]:
     # ... and of "..., with spokesman X saying ...": X speaks for whoever the sentence names
     # before, even by "said"
     withs: list[tuple[int, int]] = []
+    callings: list[tuple[int, int]] = []  # (clause, where) of "..., calling it false"
     for match in _CALLING.finditer(text):
         what = _space_after(text, match.end())
         if not _FALSE.match(text[what : what + 200]):
             continue
         sentence = _sentence_start(starts, match.start())
         if match.group().endswith("ing") and _after_comma(text, match.start()):
-            clause = _clause_start(breaks, sentence, match.start())
-            found += _participle(text, clause, match.start(), Act.DENIES, found)
-            continue  # "The envoy rejected the report, calling it false"
+            # "The envoy rejected the report, calling it false": read once the clause's other
+            # speakers are found ("..., Engadget reported, calling the accusation baseless")
+            callings.append((_clause_start(breaks, sentence, match.start()), match.start()))
+            continue
         speaker = _speaker_before(_before(text, match.start()))
         found += _voice(speaker, Act.DENIES, match.start())
         if speaker and (by := _with_at(text[sentence : match.start()], speaker)) >= 0:
@@ -412,6 +431,8 @@ def voices(passage: str) -> list[Voice]:
         if speaker and match.group()[:1] in ',"”’':  # "..., said X": X is the source
             sources.append((_sentence_start(starts, match.start()), match.start()))
             sourcing.add(match.start("verb"))
+    for clause, at in callings:
+        found += _participle(text, clause, at, Act.DENIES, found)
     for match in _ACCORDING.finditer(text):
         speaker = _speaker_after(match.group("after"))
         found += _voice(speaker, Act.ASSERTS, match.start())
@@ -449,10 +470,14 @@ def _medium_name(holder: str) -> str:
 
 
 # An outlet speaking of itself, or of one the item named: "the paper notes", "the Telugu
-# channel reported" (never "the state broadcaster", a government's voice).
+# channel reported", "the fact-checker found", "the report says", "the writer argues" (never
+# "the state broadcaster", a government's voice); a site described without a name, as a
+# headline writes it ("German site: ...", "Pro-Kremlin site says": "a site" is another one).
 _MEDIUM = re.compile(
-    r"^(?:the|this)\s+(?!state\b|state-|national\b|government\b)(?:[\w-]+\s+)?"
-    r"(?P<noun>paper|newspaper|outlet|broadcaster|channel|magazine|daily|publication|newsroom)$",
+    r"^(?:(?:the|this)\s+(?!state\b|state-|national\b|government\b)(?:[\w-]+\s+)?"
+    r"(?P<noun>paper|newspaper|outlet|broadcaster|channel|magazine|daily|publication|newsroom|"
+    r"newsletter|site|website|blog|report|fact-checkers?|writer|columnist)|"
+    r"(?:(?:the|this)\s+)?(?:[\w-]+\s+){0,2}(?P<site>newsletter|site|website|blog))$",
     re.I,
 )
 
@@ -460,7 +485,7 @@ _MEDIUM = re.compile(
 def medium_of(holder: str) -> str:
     """The kind of medium a holder names without naming it ("the paper": "paper"), or ""."""
     medium = _MEDIUM.match(holder)
-    return medium.group("noun").lower() if medium else ""
+    return (medium.group("noun") or medium.group("site")).lower() if medium else ""
 
 
 def outlet_of(holder: str, earlier: Sequence[str]) -> str:
@@ -583,10 +608,9 @@ def _participle(text: str, clause: int, at: int, act: Act, found: list[Voice]) -
     false") in the clause that begins at ``clause``: the speaker found last in it ("Elections
     are for our courts, the president said, rejecting ..."), else its subject ("Norway's
     fisheries ministry attacked the plan, saying in a statement that ...")."""
-    if found and found[-1].at >= clause and not found[-1].aside:
-        speaker = found[-1].holder
-    else:
-        speaker = _subject(text, clause, at)
+    before = [v for v in found if clause <= v.at < at]
+    last = max(before, key=lambda v: v.at) if before else None
+    speaker = last.holder if last is not None and not last.aside else _subject(text, clause, at)
     return _voice(speaker, act, at)
 
 
@@ -751,8 +775,10 @@ def _passive(text: str, verb: str, end: int) -> bool:
     subject, not said by it."""
     if verb == "states" and text[end : end + 1] in (",", ".", ";", ":"):
         return True  # a noun: "sell shells to other Gulf states, Omar Haddad said"
-    if verb.endswith("s") and _OWNED.search(text, max(0, end - len(verb) - 40), end - len(verb)):
-        return True  # a noun: "questioned Trudeau's claims", "the ministry's reports"
+    if _OWNED.search(text, max(0, end - len(verb) - 40), end - len(verb)):
+        # a noun or an adjective: "questioned Trudeau's claims", "the ministry's reports",
+        # "defends Biden's disputed figure"
+        return True
     if verb in ("found", "finds"):
         return bool(_FOUND_STATE.match(text, end))
     if verb.endswith("ed") and _BY.match(text, end):
@@ -982,7 +1008,7 @@ def _speaker_before(text: str) -> str:
     if relative:  # "India, which calls ...": the relative pronoun stands for India
         text = relative.group("head")
     closed = text.rstrip().endswith(",")  # "Norvatek, the state grid company, said"
-    text = _ASIDE.sub(" ", text).rstrip(" ,")
+    text = _past_asides(text)
     pair = _PAIR.search(text)
     if pair:  # "Both Moscow and Pyongyang have called ..."
         return _accepted(f"{pair.group('a')} and {pair.group('b')}")
@@ -993,7 +1019,11 @@ def _speaker_before(text: str) -> str:
     name = _accepted(the.group("name")) if the else ""
     if the and name and name.split()[0].lower() not in _ADVERBIAL:
         return _tidy(f"{name}, {the.group('what')}")  # "Norvatek, the state grid company, said"
-    text = _NAME_AND.sub(rf"\1 {_AND_MARK} ", text)
+    titled = _TITLE_APPOSITION.search(text) if closed else None
+    name = _accepted(titled.group("name")) if titled else ""
+    if titled and name and name.split()[0].lower() not in _ADVERBIAL:
+        return _tidy(f"{name}, {titled.group('what')}")  # "Vasyl Maliuk, head of the SBU, said"
+    text = _OF_AND.sub(rf"\1 {_AND_MARK} ", _NAME_AND.sub(rf"\1 {_AND_MARK} ", text))
     clause = _CLAUSE_START.split(text)[-1] if text else ""
     clause = _LEADING.sub("", clause.strip(" ,—–-\"“”'")).strip()
     if reduced := _reduced(clause.split()):  # "A study drawing on records from nine countries"
@@ -1001,14 +1031,49 @@ def _speaker_before(text: str) -> str:
     words = _noun_phrase(clause.split()[-MAX_HOLDER_WORDS:])
     while words and words[0] == _AND_MARK:  # the window began inside the name
         words = words[1:]
+    ahead = clause.split()[: -len(words)] if words else []
+    if ahead and ahead[-1].lower() in _OBJECT_OF:
+        # "The company that made the blade that broke off Nantucket says": Nantucket is
+        # where, in a relative clause; the speaker is the noun that clause is about
+        return _relative_head(text)
     return _accepted(" ".join(words).replace(_AND_MARK, "and"), checked=True)
+
+
+# Prepositions whose object is no speaker of the verb after it ("... off Nantucket says").
+_OBJECT_OF = frozenset(
+    {"off", "near", "into", "onto", "across", "over", "about", "against", "behind", "beyond",
+     "under", "through", "toward", "towards", "around", "inside", "outside", "past", "along",
+     "within", "without", "upon", "than", "like", "despite"}
+)  # fmt: skip
+_RELATIVE_PRONOUN = re.compile(r"\s(?:that|who|which)\s")
+
+
+def _relative_head(text: str) -> str:
+    """The speaker a relative clause in ``text`` is about: the noun phrase before the first
+    "that", "who" or "which" that follows a noun ("The company that made ..."), or ""."""
+    for pronoun in _RELATIVE_PRONOUN.finditer(text):
+        head = text[: pronoun.start()].split()
+        if head and head[-1] not in _ACT_OF and (_nominal(head[-1]) or _bridgeable(head[-1])):
+            return _speaker_before(" ".join(head))
+    return ""
+
+
+def _past_asides(text: str) -> str:
+    """``text`` without its asides (:data:`_ASIDE`: "Fars, seen as close to the army,"), or
+    only the phrase after the last one when that phrase opens with an article, a speaker of its
+    own ("..., which lapsed on June 9, a Doha-datelined report")."""
+    ends = [m.end() for m in _ASIDE.finditer(text)]
+    tail = text[ends[-1] :].strip(" ,") if ends else ""
+    if tail and _APPOSITION.match(tail):
+        return tail
+    return _ASIDE.sub(" ", text).rstrip(" ,")
 
 
 # What a reduced relative clause opens with after its noun: "A study drawing on ...", "data
 # released on Wednesday", "a source briefed by ...", "a court sitting inside ...".
 _REDUCED_OPENERS = """drawing sitting working using based known seen led run held made written
     drawn given taken shown involving covering spanning tracking comparing looking suing
-    representing acting running"""
+    representing acting running reviewing analysing analyzing examining surveying pooling"""
 _PARTICIPLE_WORDS = frozenset(_REDUCED_OPENERS.split())
 
 # ... and those that may stand right before the verb: "Documents declassified on Monday said".
@@ -1042,13 +1107,22 @@ def _reduced(words: list[str]) -> list[str]:
             )
             if inner:
                 return run[inner:]  # "figures the statistics office published": who published
-            agent = words[n + 2 :] if words[n + 1 : n + 2] == ["by"] else []
+            agent = _agent(words, n + 1)
             if agent and len(_noun_phrase(agent)) == len(agent):
                 return [*run, word, "by", *agent]  # "A study led by Kyla Ortiz"
             return run
         if not (_nominal(word) or _bridgeable(word)):
             return []
     return []
+
+
+def _agent(words: list[str], at: int) -> list[str]:
+    """The words after "by" at ``at``, or after a time and "by" ("published on Tuesday by the
+    Office for National Statistics"); [] if there is no "by" there."""
+    by = next((k for k in range(at, min(at + 6, len(words))) if words[k] == "by"), -1)
+    if by < 0 or (by > at and not _BETWEEN_PAIRS.match(" ".join(words[at:by]))):
+        return []
+    return words[by + 1 :]
 
 
 def _participial(word: str, following: str) -> bool:
@@ -1114,11 +1188,15 @@ def _bridgeable(word: str) -> bool:
     return (
         bare.replace("-", "").isalpha()
         and bare.islower()
-        and not word.endswith(("ed", "ly"))
+        and (not word.endswith(("ed", "ly")) or word in _ADJECTIVAL)
         and word not in _NOT_IN_TITLES
         and word not in _ACT_OF
         and not _nominal(word)
     )
+
+
+# Adjectives that look like participles: "Ukraine's armed forces", "a retired general".
+_ADJECTIVAL = frozenset({"armed", "retired"})
 
 
 def _anchor(word: str) -> bool:
@@ -1151,8 +1229,17 @@ def _speaker_after(text: str) -> str:
     """The noun phrase that starts ``text`` (the words after "said" or "according to"), with
     an apposition ("John Kirby, the NSC spokesman")."""
     first, *rest = text.strip().split(",")
-    if rest and _APPOSITION.match(rest[0]):
-        first = f"{first}, {rest[0].strip()}"
+    if (
+        rest
+        and _APPOSITION.match(rest[0])
+        and (with_what := _leading_speaker(f"{first}, {rest[0].strip()}"))
+    ):
+        return with_what  # not "According to Kirby, the United States has ..."
+    return _leading_speaker(first)
+
+
+def _leading_speaker(first: str) -> str:
+    """The speaker that opens ``first`` (:func:`_speaker_after`), or ""."""
     phrase = _AFTER_END.sub("", first)
     words = phrase.split()[:MAX_HOLDER_WORDS]
     if words and words[0] in _PREPOSITIONS:
@@ -1160,13 +1247,22 @@ def _speaker_after(text: str) -> str:
     if found := _accepted(" ".join(words).strip(" ,")):
         return found
     reduced = _reduced(phrase.split())  # "according to two officials quoted by the Ledger"
-    return _accepted(" ".join(reduced), checked=True) if reduced else ""
+    if reduced:
+        return _accepted(" ".join(reduced), checked=True)
+    named = _noun_phrase(words)
+    if len(named) > 1 and named[-1][:1].isupper():
+        return _accepted(" ".join(named), checked=True)  # "works council chief Cavallo"
+    return ""
 
 
 _WHEN = re.compile(
-    rf"(?:(?:on|in|last|this|early|late)\s+)?(?:\w+day|{_MONTH}|yesterday|today|tonight)",
+    rf"(?:(?:on|in|last|this|early|late)\s+)?(?:\w+day|{_MONTH}(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?|"
+    r"yesterday|today|tonight)",
     re.I,
 )
+# A personal pronoun opening a phrase: "It puts foreign investment at ...": nobody named.
+_PERSONAL = frozenset({"He", "he", "She", "she", "It", "it", "They", "they", "We", "we", "I",
+                       "You", "you"})  # fmt: skip
 _FIGURE = re.compile(r"[\d.,%$€£\s-]+(?:per\s?cent)?", re.I)
 _PREPOSITIONS = frozenset(
     {"at", "on", "in", "during", "from", "to", "for", "with", "by", "after", "before", "over",
@@ -1185,8 +1281,10 @@ def _accepted(phrase: str, *, checked: bool = False) -> str:
         return ""
     if all(w.lower().strip(",") in _FUNCTION for w in words):
         return ""
-    if _FIGURE.fullmatch(phrase):
-        return ""  # "8%", "2024": a figure names nobody ("3M", "G7" do)
+    if _FIGURE.fullmatch(phrase) or all(w.isdigit() or w in _FUNCTION for w in words):
+        return ""  # "8%", "2024", "1994 to 2022": a figure names nobody ("3M", "G7" do)
+    if words[0] in _PERSONAL:
+        return ""
     if _WHEN.fullmatch(phrase):
         return ""  # "documents released Friday show": a day names nobody
     return phrase[:MAX_HOLDER_CHARS]

@@ -11,7 +11,7 @@ from monitor.types import Item
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 # Words whose dot ends an abbreviation, not a sentence (attribution protects the same ones).
 ABBREVIATED = (
-    "Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Adm|Sen|Rep|Gov|Pres|St|Jr|Sr|No|Vol|"
+    "Mr|Mrs|Ms|Dr|Prof|Gen|Brig|Lt|Col|Maj|Capt|Cmdr|Sgt|Adm|Sen|Rep|Gov|Pres|St|Jr|Sr|No|Vol|"
     "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|etc|vs|approx"
 )
 MIDDLE_INITIAL = r"\b[A-Z][a-z]+\s[A-Z]\."  # "Dwight D. Eisenhower"

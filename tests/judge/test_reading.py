@@ -682,6 +682,17 @@ def test_a_role_stands_for_the_nearest_fitting_name_or_stays_as_written(
             "Iran's state TV channel",
         ),
         (("Drones hit the port", "The drones were Iranian-made, the paper notes."), "the outlet"),
+        (("Fact check: no drones", "The fact-checker found no such strike."), "the outlet"),
+        (("Port strike", "The drones were not Iranian, the report says."), "the outlet"),
+        (
+            ("Port strike", "The Navy's damage report lists six drones.", "The report says so."),
+            "Navy's damage report",
+        ),
+        (
+            ("German site: drones were Iranian", "The site says the drones were Iranian."),
+            "the outlet",
+        ),
+        (("Opinion: the port", "The writer argues the drones were Iranian."), "the outlet"),
     ],
 )
 def test_a_medium_named_by_its_kind_is_the_one_named_before_or_the_outlet(
