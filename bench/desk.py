@@ -44,8 +44,8 @@ replays desk set F (``bench/deskset/f/``), built blind the same way to choose it
 round 15, ``--set g`` desk set G (``bench/deskset/g/``) in round 16, ``--set h`` desk set
 H (``bench/deskset/h/``) in round 17, ``--set i`` desk set I (``bench/deskset/i/``) in round
 18, ``--set j`` desk set J (``bench/deskset/j/``) in round 19, ``--set k`` desk set K
-(``bench/deskset/k/``) in round 20, and ``--set l`` desk set L (``bench/deskset/l/``) in
-round 21; ``--set m`` replays desk set M (``bench/deskset/m/``), kept for round 23.
+(``bench/deskset/k/``) in round 20, ``--set l`` desk set L (``bench/deskset/l/``) in round
+21, and ``--set m`` desk set M (``bench/deskset/m/``) in round 23.
 
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only
