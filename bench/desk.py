@@ -1,7 +1,7 @@
 """The desk set through the whole pipeline: what a desk would see in Slack, scored.
 
     python -m bench desk [--backend torch|onnx|onnx-int8] [--stance-model builtin|crossencoder]
-                         [--set main|holdout|c|d|e|f|g|h|i|j|k|l|m|report] [--calibrate]
+                         [--set main|holdout|c|d|e|f|g|h|i|j|k|l|m|n|report] [--calibrate]
                          [--builtin-relatedness] [--json PATH]
 
 The desk set's items (``bench/deskset/``) are served as RSS feeds from a server on 127.0.0.1,
@@ -45,7 +45,8 @@ round 15, ``--set g`` desk set G (``bench/deskset/g/``) in round 16, ``--set h``
 H (``bench/deskset/h/``) in round 17, ``--set i`` desk set I (``bench/deskset/i/``) in round
 18, ``--set j`` desk set J (``bench/deskset/j/``) in round 19, ``--set k`` desk set K
 (``bench/deskset/k/``) in round 20, ``--set l`` desk set L (``bench/deskset/l/``) in round
-21, and ``--set m`` desk set M (``bench/deskset/m/``) in round 23.
+21, and ``--set m`` desk set M (``bench/deskset/m/``) in round 23; ``--set n`` replays desk
+set N (``bench/deskset/n/``), kept for round 24.
 
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only

@@ -90,6 +90,12 @@ LATER_SETS = {
     "k": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j")),
     "l": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j", "k")),
     "m": ("tune", 280, 36, ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l")),
+    "n": (
+        "tune",
+        275,
+        36,
+        ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"),
+    ),
 }
 
 

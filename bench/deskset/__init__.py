@@ -87,9 +87,9 @@ D_RULES = Rules(
     beats=12,
     splits=("report",),
 )
-# Desk sets E to M (``e/`` to ``m/``): each built blind after the one before, every claim
-# ``tune``, each to choose once (docs/deskset.md, "Desk set E" to "Desk set M", says for what;
-# docs/stance-research.md, rounds 10 to 23); development data after. They share D's minimums.
+# Desk sets E to N (``e/`` to ``n/``): each built blind after the one before, every claim
+# ``tune``, each to choose once (docs/deskset.md, "Desk set E" to "Desk set N", says for what;
+# docs/stance-research.md, rounds 10 to 24); development data after. They share D's minimums.
 TUNE_RULES = replace(D_RULES, splits=("tune",))
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
@@ -108,7 +108,7 @@ D_FROZEN_SHA256 = {
     "items.jsonl": "a5ff3e1d3d6159e2c075f75a415fe7e90b17957e3b3797ea23a79033d3d5edf1",
 }
 
-# Desk sets E to M's files, each frozen the same way before any model read it.
+# Desk sets E to N's files, each frozen the same way before any model read it.
 TUNE_SETS_FROZEN_SHA256 = {
     "e": {
         "claims.yaml": "3c8cf47c75189b9f8f5f54c60b0e3de9bd451784a8b1abdcdb3bcb8a763da89a",
@@ -145,6 +145,10 @@ TUNE_SETS_FROZEN_SHA256 = {
     "m": {
         "claims.yaml": "717239b6b483fb7d8cf20614802b157ed755a811a26e75000e13a25d3ae2944a",
         "items.jsonl": "de42916c49b60b85a5ded43c1486d8439c24d1fb04a5146290eac359da035e1d",
+    },
+    "n": {
+        "claims.yaml": "f69b7d73fd3b44d3fb8e46ce5b0626c57e228293014c484de3f78410e64ff057",
+        "items.jsonl": "5ddeb728412534f73063b1a4642547050b2e43e70a37308e1134161bda2e08a5",
     },
 }
 
@@ -358,10 +362,10 @@ def load_d(directory: Path = D_DIR) -> DeskSet:
 
 
 def load_tune_set(name: str, directory: Path | None = None) -> DeskSet:
-    """Desk set ``name`` (E to M, from ``directory``, default its own folder): every claim in
+    """Desk set ``name`` (E to N, from ``directory``, default its own folder): every claim in
     ``tune``, for choosing; never reported as the product's figure."""
     if name not in TUNE_SETS_FROZEN_SHA256:
-        raise DeskSetError(f"no desk set {name!r} among E to M")
+        raise DeskSetError(f"no desk set {name!r} among E to N")
     where = directory or HERE / name
     return load(where / CLAIMS_FILE.name, where / ITEMS_FILE.name, TUNE_RULES)
 
