@@ -18,7 +18,9 @@ decision refitted with the cross-encoder's relatedness added (or in place of the
 each set decided by weights fitted on the others' tune claims (``relevance_refit.fit_on``: the
 bench's logistic and operating-point rules), against the shipped weights. ``--fit`` instead
 fits round 21's candidate decision on all the sets given (the cross-encoder's relatedness in
-place of the built-in one, "highest recall with precision >= 0.93") and prints its weights.
+place of the built-in one, "highest recall with precision >= 0.93") and prints its weights, with
+each set decided by them and by the shipped ``CROSS`` weights ("shipped cross"; "shipped" is
+the built-in model's decision).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import relevance_refit as refit  # type: ignore[import-not-found]
 
 from bench.deskset import SETS
 from monitor.judge import cross
+from monitor.judge.relevance import CROSS
 from monitor.judge.stance import StanceQuery
 
 FLOOR = 0.35
@@ -118,7 +121,11 @@ def main(argv: list[str]) -> None:
             ),
         }
         results["shipped"] = refit.shipped(data)
-        print(json.dumps({k: results[k] for k in ("candidate", "shipped")}, indent=1))
+        shipped = [CROSS.similarity_weight, CROSS.related_weight, CROSS.margin_weight, CROSS.bias]
+        results["shipped cross"] = refit.per_set(
+            data, lambda _held: shipped, FEATURES["cross for related"], FLOOR
+        )
+        print(json.dumps({k: results[k] for k in ("candidate", "shipped cross")}, indent=1))
         if args.json:
             args.json.write_text(json.dumps(results, indent=1) + "\n")
         return
