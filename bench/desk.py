@@ -45,8 +45,8 @@ round 15, ``--set g`` desk set G (``bench/deskset/g/``) in round 16, ``--set h``
 H (``bench/deskset/h/``) in round 17, ``--set i`` desk set I (``bench/deskset/i/``) in round
 18, ``--set j`` desk set J (``bench/deskset/j/``) in round 19, ``--set k`` desk set K
 (``bench/deskset/k/``) in round 20, ``--set l`` desk set L (``bench/deskset/l/``) in round
-21, and ``--set m`` desk set M (``bench/deskset/m/``) in round 23; ``--set n`` replays desk
-set N (``bench/deskset/n/``), kept for round 24.
+21, ``--set m`` desk set M (``bench/deskset/m/``) in round 23, and ``--set n`` desk set N
+(``bench/deskset/n/``) in round 24.
 
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only
