@@ -96,6 +96,12 @@ LATER_SETS = {
         36,
         ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"),
     ),
+    "o": (
+        "tune",
+        270,
+        35,
+        ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n"),
+    ),
 }
 
 

@@ -87,9 +87,9 @@ D_RULES = Rules(
     beats=12,
     splits=("report",),
 )
-# Desk sets E to N (``e/`` to ``n/``): each built blind after the one before, every claim
-# ``tune``, each to choose once (docs/deskset.md, "Desk set E" to "Desk set N", says for what;
-# docs/stance-research.md, rounds 10 to 24); development data after. They share D's minimums.
+# Desk sets E to O (``e/`` to ``o/``): each built blind after the one before, every claim
+# ``tune``, each to choose once (docs/deskset.md, "Desk set E" to "Desk set O", says for what;
+# docs/stance-research.md, rounds 10 to 25); development data after. They share D's minimums.
 TUNE_RULES = replace(D_RULES, splits=("tune",))
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
@@ -108,7 +108,7 @@ D_FROZEN_SHA256 = {
     "items.jsonl": "a5ff3e1d3d6159e2c075f75a415fe7e90b17957e3b3797ea23a79033d3d5edf1",
 }
 
-# Desk sets E to N's files, each frozen the same way before any model read it.
+# Desk sets E to O's files, each frozen the same way before any model read it.
 TUNE_SETS_FROZEN_SHA256 = {
     "e": {
         "claims.yaml": "3c8cf47c75189b9f8f5f54c60b0e3de9bd451784a8b1abdcdb3bcb8a763da89a",
@@ -149,6 +149,10 @@ TUNE_SETS_FROZEN_SHA256 = {
     "n": {
         "claims.yaml": "f69b7d73fd3b44d3fb8e46ce5b0626c57e228293014c484de3f78410e64ff057",
         "items.jsonl": "5ddeb728412534f73063b1a4642547050b2e43e70a37308e1134161bda2e08a5",
+    },
+    "o": {
+        "claims.yaml": "f1cd4e0d853237714bec1bc87145cf5adc49087fab3e939798dc772c8d717bcc",
+        "items.jsonl": "61241b69341b4a02950d892ff1bfbfb98c4703b4c76dfd82a47df7f7c708f9aa",
     },
 }
 
@@ -362,10 +366,10 @@ def load_d(directory: Path = D_DIR) -> DeskSet:
 
 
 def load_tune_set(name: str, directory: Path | None = None) -> DeskSet:
-    """Desk set ``name`` (E to N, from ``directory``, default its own folder): every claim in
+    """Desk set ``name`` (E to O, from ``directory``, default its own folder): every claim in
     ``tune``, for choosing; never reported as the product's figure."""
     if name not in TUNE_SETS_FROZEN_SHA256:
-        raise DeskSetError(f"no desk set {name!r} among E to N")
+        raise DeskSetError(f"no desk set {name!r} among E to O")
     where = directory or HERE / name
     return load(where / CLAIMS_FILE.name, where / ITEMS_FILE.name, TUNE_RULES)
 
