@@ -12,7 +12,7 @@ experiments need no model:
   passages' cosines with the claim summarised (mean, second best, how many passages, where the
   best one stands).
 
-Desk sets B, D and the report are refused, and any set still to choose (O, kept for round 25).
+Desk sets B, D and the report are refused, and any set still to choose.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import monitor.pipeline.judging as judging
 from bench import desk as bench
 from bench.deskset import SETS
 
-DEVELOPMENT = ("main", "c", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n")
+DEVELOPMENT = ("main", "c", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o")
 
 
 def main(argv: list[str]) -> None:
