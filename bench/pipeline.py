@@ -205,7 +205,6 @@ def watchlist_yaml(base: str, claims: list[str]) -> str:
 def run(config: Config) -> Config:
     from monitor.app import build_service
     from monitor.judge.embed import CachedEmbedder
-    from monitor.judge.stance import StanceQuery
     from monitor.memory import limit_malloc_arenas
     from monitor.metrics import STAGE_SECONDS
     from monitor.settings import load_settings
@@ -234,9 +233,10 @@ def run(config: Config) -> Config:
         cache.inner = recorder
         started = time.perf_counter()
         service.pipeline.embedder.encode(["warm-up: load the model"])
-        # The stance model too (the cross-encoder loads torch and its weights on first use):
-        # a service loads its models once, so the load is no part of a cycle's throughput.
-        service.pipeline.stance.classify([StanceQuery("warm-up", ("warm-up: load the model",))])
+        # The stance model too, as `monitor run` does at start (the cross-encoder loads its
+        # weights): a service loads its models once, so the load is no part of a cycle's
+        # throughput.
+        service.load_stance()
         load_seconds = time.perf_counter() - started
         recorder.texts.clear()
         recorder.seconds = 0.0
