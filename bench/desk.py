@@ -1,7 +1,7 @@
 """The desk set through the whole pipeline: what a desk would see in Slack, scored.
 
     python -m bench desk [--backend torch|onnx|onnx-int8] [--stance-model builtin|crossencoder]
-                         [--set main|holdout|c|d|e|f|g|h|i|j|k|l|m|n|o|report] [--calibrate]
+                         [--set main|holdout|c|d|e|f|g|h|i|j|k|l|m|n|o|p|report] [--calibrate]
                          [--builtin-relatedness] [--json PATH]
 
 The desk set's items (``bench/deskset/``) are served as RSS feeds from a server on 127.0.0.1,
@@ -47,7 +47,7 @@ H (``bench/deskset/h/``) in round 17, ``--set i`` desk set I (``bench/deskset/i/
 (``bench/deskset/k/``) in round 20, ``--set l`` desk set L (``bench/deskset/l/``) in round
 21, ``--set m`` desk set M (``bench/deskset/m/``) in round 23, and ``--set n`` desk set N
 (``bench/deskset/n/``) in round 24, and ``--set o`` desk set O (``bench/deskset/o/``) in round
-25.
+25; ``--set p`` replays desk set P (``bench/deskset/p/``), kept for round 26.
 
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only

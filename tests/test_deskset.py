@@ -102,6 +102,12 @@ LATER_SETS = {
         35,
         ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n"),
     ),
+    "p": (
+        "tune",
+        280,
+        36,
+        ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o"),
+    ),
 }
 
 
