@@ -46,8 +46,8 @@ H (``bench/deskset/h/``) in round 17, ``--set i`` desk set I (``bench/deskset/i/
 18, ``--set j`` desk set J (``bench/deskset/j/``) in round 19, ``--set k`` desk set K
 (``bench/deskset/k/``) in round 20, ``--set l`` desk set L (``bench/deskset/l/``) in round
 21, ``--set m`` desk set M (``bench/deskset/m/``) in round 23, and ``--set n`` desk set N
-(``bench/deskset/n/``) in round 24, and ``--set o`` desk set O (``bench/deskset/o/``) in round
-25; ``--set p`` replays desk set P (``bench/deskset/p/``), kept for round 26.
+(``bench/deskset/n/``) in round 24, ``--set o`` desk set O (``bench/deskset/o/``) in round 25,
+and ``--set p`` desk set P (``bench/deskset/p/``) in round 26.
 
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only

@@ -25,7 +25,7 @@ What it approximates, so that it runs in seconds on a CPU:
   needs the model) may move the quote, as in the pipeline, when it keeps the labelled stance;
 - the holder is ``monitor.judge.reading.holder_of`` of that result, as the pipeline gives it.
 
-Only the development sets may be read here (main, c, e to o); the held-out judges (b/holdout,
+Only the development sets may be read here (main, c, e to p); the held-out judges (b/holdout,
 d, report) are refused.
 """
 
@@ -51,7 +51,7 @@ from monitor.judge.reading import holder_of, primary, reported_denials
 from monitor.judge.stance import StanceQuery
 from monitor.types import Stance, StanceResult
 
-DEV_SETS = ("main", "c", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o")
+DEV_SETS = ("main", "c", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p")
 CONTEXT = 5  # the matcher's closest passages (monitor.judge.match.best_matches)
 _WORD = re.compile(r"[a-z0-9]+")
 _STANCE = {"supports": Stance.SUPPORTS, "contradicts": Stance.CONTRADICTS,
