@@ -27,11 +27,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attribution_dev import DEV_SETS, idf_of, item_passages, lexical_closest  # noqa: E402
+from attribution_dev import DEV_SETS, idf_of, item_passages, lexical_closest
 
-from bench import deskset  # noqa: E402
-from monitor.judge.attribution import voices  # noqa: E402
-from monitor.judge.reading import news_of, reported_denials  # noqa: E402
+from bench import deskset
+from monitor.judge.attribution import voices
+from monitor.judge.reading import news_of, reported_denials
 
 
 def run(name: str, args: argparse.Namespace, rows: dict[str, dict[str, object]]) -> list[int]:
@@ -79,7 +79,10 @@ def main(argv: list[str]) -> None:
     for name in args.sets.split(","):
         counts = run(name, args, rows)
         total = [a + b for a, b in zip(total, counts, strict=True)]
-        print(f"{name}: marked {counts[1]}/{counts[0]} listed; unmarked {counts[3]}/{counts[2]} listed")
+        print(
+            f"{name}: marked {counts[1]}/{counts[0]} listed; "
+            f"unmarked {counts[3]}/{counts[2]} listed"
+        )
     print(f"all: marked {total[1]}/{total[0]} listed; unmarked {total[3]}/{total[2]} listed")
     if args.compare:
         before = json.loads(Path(args.compare).read_text())
