@@ -111,6 +111,10 @@ def main(argv: list[str]) -> None:
             "cosine": round(auc([c["similarity"] for c in kept], labels), 3),
         }
     print(json.dumps(results["auc"], indent=1))
+    shipped = [CROSS.similarity_weight, CROSS.related_weight, CROSS.margin_weight, CROSS.bias]
+    results["shipped cross"] = refit.per_set(
+        data, lambda _held: shipped, FEATURES["cross for related"], FLOOR
+    )
     if args.fit:
         sets = list(data.values())
         weights = refit.fit_on(sets, FEATURES["cross for related"], FLOOR, 0.93)
@@ -121,16 +125,13 @@ def main(argv: list[str]) -> None:
             ),
         }
         results["shipped"] = refit.shipped(data)
-        shipped = [CROSS.similarity_weight, CROSS.related_weight, CROSS.margin_weight, CROSS.bias]
-        results["shipped cross"] = refit.per_set(
-            data, lambda _held: shipped, FEATURES["cross for related"], FLOOR
-        )
         print(json.dumps({k: results[k] for k in ("candidate", "shipped cross")}, indent=1))
         if args.json:
             args.json.write_text(json.dumps(results, indent=1) + "\n")
         return
     results["shipped"] = refit.shipped(data)
     print("shipped", json.dumps(results["shipped"]))
+    print("shipped cross", json.dumps(results["shipped cross"]))
     for feature, features in FEATURES.items():
         for rule, precision in RULES.items():
             label = f"{feature} {rule}"
