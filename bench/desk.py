@@ -45,13 +45,13 @@ round 15, ``--set g`` desk set G (``bench/deskset/g/``) in round 16, ``--set h``
 H (``bench/deskset/h/``) in round 17, ``--set i`` desk set I (``bench/deskset/i/``) in round
 18, ``--set j`` desk set J (``bench/deskset/j/``) in round 19, ``--set k`` desk set K
 (``bench/deskset/k/``) in round 20, ``--set l`` desk set L (``bench/deskset/l/``) in round
-21, ``--set m`` desk set M (``bench/deskset/m/``) in round 23, and ``--set n`` desk set N
+21, ``--set m`` desk set M (``bench/deskset/m/``) in round 23, ``--set n`` desk set N
 (``bench/deskset/n/``) in round 24, ``--set o`` desk set O (``bench/deskset/o/``) in round 25,
 and ``--set p`` desk set P (``bench/deskset/p/``) in round 26.
 
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only
-(the first set's, or desk set C's to M's with ``--set c`` or ``e`` to ``m``).
+(the first set's, or desk set C's to P's with ``--set c`` or ``e`` to ``p``).
 ``--builtin-relatedness`` gives the cross-encoder the built-in model's relatedness and the
 decision calibrated on it, as shipped until round 21 (a research switch: docs/stance-research.md,
 rounds 7 and 21).
@@ -639,7 +639,7 @@ def main(argv: list[str]) -> None:
         "--set",
         choices=sorted(SETS),
         default="main",
-        help="the first desk set (main); holdout (B), c to m; report (B and D together)",
+        help="the first desk set (main); holdout (B), c to p; report (B and D together)",
     )
     parser.add_argument("--calibrate", action="store_true", help="fit the relevance decision")
     parser.add_argument(
