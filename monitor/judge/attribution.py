@@ -449,7 +449,8 @@ def voices(passage: str) -> list[Voice]:
     ]
     ordered = sorted(found, key=lambda v: (v.at, -len(v.holder)))
     return [
-        replace(v, holder=_medium_name(v.holder.replace(_DOT, "."))) for v in _distinct(ordered)
+        replace(v, holder=_medium_name(v.holder.replace(_DOT, "."))[:MAX_HOLDER_CHARS])
+        for v in _distinct(ordered)
     ]
 
 

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from monitor.judge.attribution import (
+    MAX_HOLDER_CHARS,
     OUTLET,
     Act,
     antecedent,
@@ -864,3 +865,10 @@ def test_a_subject_cut_by_an_aside_names_no_one_rather_than_half_a_name() -> Non
         "Fire crews",
         OUTLET,
     )
+
+
+def test_a_holder_read_from_an_apposition_is_capped_like_every_other() -> None:
+    name = " ".join(["Konstantinopolskaya-Verkhnedneprovskaya"] * 4)
+    passage = f"{name}, the customs service chief, said the parts were Iranian."
+    found = holder(passage, Stance.SUPPORTS)
+    assert found.startswith("Konstantinopolskaya") and len(found) <= MAX_HOLDER_CHARS
