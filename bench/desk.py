@@ -1,7 +1,7 @@
 """The desk set through the whole pipeline: what a desk would see in Slack, scored.
 
     python -m bench desk [--backend torch|onnx|onnx-int8] [--stance-model builtin|crossencoder]
-                         [--set main|holdout|c|d|e|f|g|h|i|j|k|l|m|n|o|p|report] [--calibrate]
+                         [--set main|holdout|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q|report] [--calibrate]
                          [--builtin-relatedness] [--json PATH]
 
 The desk set's items (``bench/deskset/``) are served as RSS feeds from a server on 127.0.0.1,
@@ -47,7 +47,8 @@ H (``bench/deskset/h/``) in round 17, ``--set i`` desk set I (``bench/deskset/i/
 (``bench/deskset/k/``) in round 20, ``--set l`` desk set L (``bench/deskset/l/``) in round
 21, ``--set m`` desk set M (``bench/deskset/m/``) in round 23, ``--set n`` desk set N
 (``bench/deskset/n/``) in round 24, ``--set o`` desk set O (``bench/deskset/o/``) in round 25,
-and ``--set p`` desk set P (``bench/deskset/p/``) in round 26.
+``--set p`` desk set P (``bench/deskset/p/``) in round 26, and ``--set q`` desk set Q
+(``bench/deskset/q/``) in round 27.
 
 ``--calibrate`` instead records every candidate (cosine and the stance model's relatedness)
 and fits the relevance decision (``monitor/judge/relevance.py``) on the *tune* claims only
@@ -639,7 +640,7 @@ def main(argv: list[str]) -> None:
         "--set",
         choices=sorted(SETS),
         default="main",
-        help="the first desk set (main); holdout (B), c to p; report (B and D together)",
+        help="the first desk set (main); holdout (B), c to q; report (B and D together)",
     )
     parser.add_argument("--calibrate", action="store_true", help="fit the relevance decision")
     parser.add_argument(

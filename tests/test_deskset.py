@@ -108,6 +108,12 @@ LATER_SETS = {
         36,
         ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o"),
     ),
+    "q": (
+        "tune",
+        280,
+        36,
+        ("main", "holdout", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p"),
+    ),
 }
 
 

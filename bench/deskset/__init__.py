@@ -87,9 +87,9 @@ D_RULES = Rules(
     beats=12,
     splits=("report",),
 )
-# Desk sets E to P (``e/`` to ``p/``): each built blind after the one before, every claim
-# ``tune``, each to choose once (docs/deskset.md, "Desk set E" to "Desk set P", says for what;
-# docs/stance-research.md, rounds 10 to 26); development data after. They share D's minimums.
+# Desk sets E to Q (``e/`` to ``q/``): each built blind after the one before, every claim
+# ``tune``, each to choose once (docs/deskset.md, "Desk set E" to "Desk set Q", says for what;
+# docs/stance-research.md, rounds 10 to 27); development data after. They share D's minimums.
 TUNE_RULES = replace(D_RULES, splits=("tune",))
 # B and D read as one set: the issue's minimums for a desk set, every claim reported on.
 REPORT_RULES = replace(RULES, splits=("report",))
@@ -108,7 +108,7 @@ D_FROZEN_SHA256 = {
     "items.jsonl": "a5ff3e1d3d6159e2c075f75a415fe7e90b17957e3b3797ea23a79033d3d5edf1",
 }
 
-# Desk sets E to P's files, each frozen the same way before any model read it.
+# Desk sets E to Q's files, each frozen the same way before any model read it.
 TUNE_SETS_FROZEN_SHA256 = {
     "e": {
         "claims.yaml": "3c8cf47c75189b9f8f5f54c60b0e3de9bd451784a8b1abdcdb3bcb8a763da89a",
@@ -157,6 +157,10 @@ TUNE_SETS_FROZEN_SHA256 = {
     "p": {
         "claims.yaml": "6945d78de0b6128ad0684c5c00ab5e0d6f13064199f990b868997c1fa5da82ee",
         "items.jsonl": "e26ccd5c859324da2644ad557de077f33e26467a4d4d4252c2816a5a9918c4e3",
+    },
+    "q": {
+        "claims.yaml": "ebc6c58363c7e6c833b5a77feb1a5bd7f7f499ff17acc2e81df90737485c06bf",
+        "items.jsonl": "3737af35300606091c134b2c1223df240789efd8dac947983cd5dfa8aeb1fb6b",
     },
 }
 
@@ -370,10 +374,10 @@ def load_d(directory: Path = D_DIR) -> DeskSet:
 
 
 def load_tune_set(name: str, directory: Path | None = None) -> DeskSet:
-    """Desk set ``name`` (E to P, from ``directory``, default its own folder): every claim in
+    """Desk set ``name`` (E to Q, from ``directory``, default its own folder): every claim in
     ``tune``, for choosing; never reported as the product's figure."""
     if name not in TUNE_SETS_FROZEN_SHA256:
-        raise DeskSetError(f"no desk set {name!r} among E to P")
+        raise DeskSetError(f"no desk set {name!r} among E to Q")
     where = directory or HERE / name
     return load(where / CLAIMS_FILE.name, where / ITEMS_FILE.name, TUNE_RULES)
 
