@@ -1,6 +1,7 @@
 """The desk sets as JSON lines for `monitor stance tune --items` (and any other reader):
 
-    python -m bench.deskset export OUT.jsonl [--set main|c|e|f|g|h|i|j|k|l|m|n|o|p|q|holdout|d|report]
+    python -m bench.deskset export OUT.jsonl
+        [--set main|c|e|f|g|h|i|j|k|l|m|n|o|p|q|holdout|d|report]
 
 One line per item: claim, title, body, label (supports, contradicts, mentions, unrelated), who
 holds the stance, and the item's and claim's ids. Desk sets B and D (``holdout``, ``d``, and the

@@ -166,6 +166,10 @@ _FALSE = re.compile(
     r"lies|nonsense|fake|propaganda|absurd|preposterous|ridiculous|a\s+lie|a\s+hoax|"
     r"a\s+smear|slander\w*|fiction|disinformation|misinformation|hostile|provocation|"
     r"speculation|weak|flawed|debunked|unproven|discredited|dubious|implausible|exaggerated|"
+    r"unsubstantiated|unvalidated|unverified|unproved|not\s+true|a\s+fabrication|made[\s-]up|"
+    r"invented|shameful|despicable|outrageous|meritless|biased|without\s+merit|"
+    r"(?:an?|another)\s+(?:[\w-]+\s+){0,2}(?:hoax|plot|smear|lie)|"
+    r"an?\s+(?:hostile\s+)?attempt\s+to\s+(?:tarnish|smear|discredit|defame)|"
     r"overblown)\b",
     re.I,
 )
@@ -198,6 +202,8 @@ _ASIDE = re.compile(
     r"commissioned|carried\s+out|written|authored|compiled|convicted|arrested|elected|"
     r"appointed)\s[^,]*|"
     r"(?:writing|speaking|reporting)\s+(?:from|to|at|on|in)\s[^,]*|"
+    # "Bolsonaro, under house arrest, has always denied": where or when, between commas
+    r"(?:under|in|at|after|despite|since|during|before|from|on)\s[^,]{1,40}|"
     # "The Times, citing officials, reported", "Scientists, using data from NASA, found"
     r"(?:citing|quoting|using|drawing\s+on|relying\s+on|working|acting|responding|"
     r"commenting|appearing|testifying)\s[^,]*)\s*,",
@@ -259,7 +265,7 @@ _TITLE_APPOSITION = re.compile(
 _PAIR = re.compile(rf"(?:^|[,;]\s*|\b[Bb]oth\s+)(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})$")
 _COORDINATED = re.compile(r"\band\s*$", re.I)
 # A verb that shares the subject of the verbs before it: "... and found", "..., found".
-_LISTED = re.compile(r"(?:,\s*and|,|\band)\s*$", re.I)
+_LISTED = re.compile(r"(?:,\s*and|,|\band|\bbut)\s*$", re.I)
 _PRONOUN_SPEECH = re.compile(
     rf"\b(?:he|she|they|we)\s+(?:{_VERB})\b|\b(?:said|added|told)\s+(?:he|she|they)\b", re.I
 )
@@ -300,6 +306,7 @@ _TITLES = """
     residents witnesses witness company's government's ministry's statistics bureau institute
     center centre commission panel board regulator operator campaign team lawyers lawyer
     judges tribunal coalition alliance forces association foundation university economists
+    companies firms
     delegates summit organisers organizers union staff workers spokesmen aides aide adviser
     advisers envoys observers monitors monitoring prosecutor's general's authors author
     governor governors mayor mayors chancellor premier king queen pope attorney attorneys

@@ -8,7 +8,7 @@ Its classes are FNC-1's: unrelated, discuss (mentions), agree
 (supports), disagree (contradicts). A stance result carries ``related`` = 1 - p(unrelated) and
 the stance among the three related classes, with its probability given that the item is related.
 
-The weights ship in ``models/stance-ce-v9/`` as float16 safetensors (loaded as float32), with
+The weights ship in ``models/stance-ce-v10/`` as float16 safetensors (loaded as float32), with
 the tokenizer, the model config and a manifest holding their SHA-256 and how they were made:
 ``monitor stance train --recipe v3`` (:mod:`monitor.judge.cross_training`) makes the FNC-1
 model (v3), and ``monitor stance tune`` (:mod:`monitor.judge.desk_tuning`) continues it on the
@@ -38,7 +38,7 @@ from monitor.judge.passages import body_passages
 from monitor.judge.stance import LoadsModel, StanceClassifier, StanceQuery
 from monitor.types import Stance, StanceResult
 
-MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v9"
+MODEL_DIR = Path(__file__).parent / "models" / "stance-ce-v10"
 # Where `monitor stance train` writes the FNC-1 model the shipped one was tuned from (v3).
 FNC_BASE_DIR = MODEL_DIR.parent / "stance-ce-v3"
 CLASSES = ("unrelated", "discuss", "agree", "disagree")  # FNC-1 names, in the head's order

@@ -18,13 +18,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from monitor.errors import ModelError
-from monitor.judge.aliases import COUNTRIES
+from monitor.judge.aliases import COUNTRIES, mentions
 from monitor.judge.attribution import (
     OUTLET,
     Act,
     Voice,
     antecedent,
     denials,
+    has_title,
     headline_speaker,
     holder,
     main_first,
@@ -322,9 +323,56 @@ def reported_denials(
     for passage in closest:
         if passage in news:
             continue
-        for voice in denials(passage):
+        # a denying verb, or a speaker saying it is not so ("has repeatedly said it does not
+        # arm them", "said New Delhi neither shipped nor sold shells"), when the speaker is one
+        # the claim is about (the accused, its government, its people), and not only that it
+        # was not told ("said it never received any information that such events took place")
+        negated = [
+            v
+            for v in _negated_on_record(passage)[:1]
+            if (
+                _party_to(v.holder, claim)
+                or (_OFFICIAL.search(v.holder) and _party_to(passage, claim))
+            )
+            and not _UNINFORMED.search(passage)
+        ]
+        for voice in denials(passage) or negated:
             found.append(ReportedStance(Stance.CONTRADICTS, voice.holder, passage))
     return _distinct(found)[:MAX_REPORTED]
+
+
+# Not having been told is no denial of what happened: "was not familiar with the matter",
+# "never received any information", "had not been notified".
+_UNINFORMED = re.compile(r"\b(?:familiar|inform(?:ed|ation)|notified|aware)\b", re.I)
+# A voice that speaks for a government or a company: "The ministry", "Prime Minister Anwar
+# Ibrahim", "a government spokesperson".
+_OFFICIAL = re.compile(
+    r"\b(?:ministry|minister|government|spokes(?:man|woman|person)|embassy|president|premier|"
+    r"chancellor|kremlin|white\s+house|company|firm)\b",
+    re.I,
+)
+
+
+def _party_to(holder: str, claim: str) -> bool:
+    """Whether ``holder`` is someone ``claim`` is about: a country it names (by any of its
+    names: "New Delhi", "India's foreign ministry"), or a name it uses ("Exxon", "Baldwin")."""
+    countries = {c.name for c in mentions(claim)}
+    if countries & {c.name for c in mentions(holder)}:
+        return True
+    return bool(_names(holder) & _names(claim))
+
+
+def _names(text: str) -> set[str]:
+    """The capitalised words of ``text`` that name someone: not a title ("President") or a
+    sentence's first small word ("The")."""
+    words = (w.rstrip(".") for w in re.findall(r"\b[A-Z][\w.-]+", text))
+    return {w.lower() for w in words if w.lower() not in _SMALL_WORDS and not has_title(w)}
+
+
+_SMALL_WORDS = frozenset(
+    """the a an in on at of for from to and by with this that these those some its his her
+    their after before as if when while""".split()  # noqa: SIM905
+)
 
 
 def news_query(claim: str, title: str, passages: Sequence[str]) -> StanceQuery:

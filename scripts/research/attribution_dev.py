@@ -51,7 +51,7 @@ from monitor.judge.reading import holder_of, primary, reported_denials
 from monitor.judge.stance import StanceQuery
 from monitor.types import Stance, StanceResult
 
-DEV_SETS = ("main", "c", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p")
+DEV_SETS = ("main", "c", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q")
 CONTEXT = 5  # the matcher's closest passages (monitor.judge.match.best_matches)
 _WORD = re.compile(r"[a-z0-9]+")
 _STANCE = {"supports": Stance.SUPPORTS, "contradicts": Stance.CONTRADICTS,

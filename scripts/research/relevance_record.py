@@ -32,7 +32,7 @@ import monitor.pipeline.judging as judging
 from bench import desk as bench
 from bench.deskset import SETS
 
-DEVELOPMENT = ("main", "c", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p")
+DEVELOPMENT = ("main", "c", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q")
 
 
 def main(argv: list[str]) -> None:

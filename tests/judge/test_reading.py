@@ -700,3 +700,52 @@ def test_a_medium_named_by_its_kind_is_the_one_named_before_or_the_outlet(
 ) -> None:
     result = StanceResult(Stance.SUPPORTS, 0.8, passages[-1])
     assert holder_of(result, passages) == expected
+
+
+@pytest.mark.parametrize(
+    ("denial", "holder"),
+    [
+        # said not so, by a party to the claim (its country by another name)
+        ("Tehran has repeatedly said it does not arm the rebels.", "Tehran"),
+        ("Kigali's spokeswoman called the findings unsubstantiated.", "Kigali's spokeswoman"),
+        ("Kagame, in a radio interview, has always denied it.", "Kagame"),
+        ("Both companies rejected the accusation.", "companies"),
+    ],
+)
+def test_a_denial_in_passing_without_a_denying_verb_is_listed(denial: str, holder: str) -> None:
+    claim = "Rwanda and Iran armed the rebels, President Kagame's critics say"
+    passages = [
+        "UN experts detail weapons found at the rebels' base",
+        "Experts told the Security Council that Rwanda and Iran armed the rebels.",
+        "The crates carried serial numbers, the report says.",
+        denial,
+    ]
+    reported = reported_denials(claim, passages, passages)
+    assert [(r.stance, r.holder) for r in reported] == [(Stance.CONTRADICTS, holder)]
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        "Kigali said it never received any information that such fighting took place.",
+        "A Rwandan embassy spokesman said he was not familiar with the matter.",
+    ],
+)
+def test_not_having_been_told_is_no_denial_in_passing(passage: str) -> None:
+    claim = "Rwandan troops fought alongside the rebels"
+    passages = [
+        "UN experts detail joint assault on army base",
+        "Experts told the Security Council that Rwandan troops fought beside the rebels.",
+        passage,
+    ]
+    assert reported_denials(claim, passages, passages) == []
+
+
+def test_a_negated_statement_by_someone_the_claim_is_not_about_is_no_denial() -> None:
+    claim = "Rwandan troops fought alongside the rebels"
+    passages = [
+        "UN experts detail joint assault on army base",
+        "Experts told the Security Council that Rwandan troops fought beside the rebels.",
+        "The French ambassador said Paris had not been consulted on the report.",
+    ]
+    assert reported_denials(claim, passages, passages) == []
