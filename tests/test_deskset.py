@@ -115,6 +115,11 @@ def test_each_later_set_keeps_to_its_split_and_shares_nothing_with_the_sets_befo
         assert not {i.source_url for i in later.items} & {i.source_url for i in other.items}
 
 
+def test_research_may_develop_on_no_held_out_set() -> None:
+    assert set(deskset.DEVELOPMENT) <= set(deskset.SETS)
+    assert not set(deskset.DEVELOPMENT) & set(deskset.HELD_OUT)
+
+
 def test_the_held_out_report_is_b_and_d_and_meets_the_issue_minimums() -> None:
     report, b, d = deskset.load_report(), deskset.load_holdout(), deskset.load_d()
     assert set(report.claims) == set(b.claims) | set(d.claims)

@@ -95,6 +95,9 @@ TUNE_RULES = replace(D_RULES, splits=("tune",))
 REPORT_RULES = replace(RULES, splits=("report",))
 # The sets nothing is tuned, calibrated or selected on.
 HELD_OUT = ("holdout", "d", "report")
+# The sets research may develop on: the first set, C, and each of E onwards once it has chosen
+# (a set joins here after the round it was kept blind for, never before).
+DEVELOPMENT = ("main", "c", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q")
 
 # Desk set C's files, frozen the same way before any model read them.
 C_FROZEN_SHA256 = {

@@ -25,8 +25,8 @@ What it approximates, so that it runs in seconds on a CPU:
   needs the model) may move the quote, as in the pipeline, when it keeps the labelled stance;
 - the holder is ``monitor.judge.reading.holder_of`` of that result, as the pipeline gives it.
 
-Only the development sets may be read here (main, c, e to p); the held-out judges (b/holdout,
-d, report) are refused.
+Only the development sets (``bench.deskset.DEVELOPMENT``) may be read here; the held-out
+judges (b/holdout, d, report) are refused.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench import deskset
 from bench.desk import _publisher, same_holder
+from bench.deskset import DEVELOPMENT
 from monitor.judge import features as F
 from monitor.judge.builtin import denial
 from monitor.judge.passages import MAX_CHARS, MAX_PASSAGES, body_passages
@@ -51,7 +52,6 @@ from monitor.judge.reading import holder_of, primary, reported_denials
 from monitor.judge.stance import StanceQuery
 from monitor.types import Stance, StanceResult
 
-DEV_SETS = ("main", "c", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q")
 CONTEXT = 5  # the matcher's closest passages (monitor.judge.match.best_matches)
 _WORD = re.compile(r"[a-z0-9]+")
 _STANCE = {"supports": Stance.SUPPORTS, "contradicts": Stance.CONTRADICTS,
@@ -123,8 +123,8 @@ def idf_of(items: Sequence[deskset.DeskItem]) -> dict[str, float]:
 def run(
     name: str, show_misses: bool, embedder: object | None, rows: dict[str, dict[str, object]]
 ) -> tuple[int, int]:
-    if name not in DEV_SETS:
-        raise SystemExit(f"{name!r} is not a development set ({', '.join(DEV_SETS)})")
+    if name not in DEVELOPMENT:
+        raise SystemExit(f"{name!r} is not a development set ({', '.join(DEVELOPMENT)})")
     desk = deskset.SETS[name]()
     idf = idf_of(desk.items)
     right = total = 0
@@ -151,7 +151,7 @@ def run(
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", default=",".join(DEV_SETS))
+    parser.add_argument("--sets", default=",".join(DEVELOPMENT))
     parser.add_argument("--misses", action="store_true", help="print every miss")
     parser.add_argument("--real", action="store_true", help="rank by the embedding model")
     parser.add_argument("--save", help="write each item's holder and score to this JSON file")

@@ -27,17 +27,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attribution_dev import DEV_SETS, idf_of, item_passages, lexical_closest
+from attribution_dev import idf_of, item_passages, lexical_closest
 
 from bench import deskset
+from bench.deskset import DEVELOPMENT
 from monitor.judge.attribution import voices
 from monitor.judge.reading import news_of, reported_denials
 
 
 def run(name: str, args: argparse.Namespace, rows: dict[str, dict[str, object]]) -> list[int]:
     """[marked, marked and listed, unmarked, unmarked and listed] for the set ``name``."""
-    if name not in DEV_SETS:
-        raise SystemExit(f"{name!r} is not a development set ({', '.join(DEV_SETS)})")
+    if name not in DEVELOPMENT:
+        raise SystemExit(f"{name!r} is not a development set ({', '.join(DEVELOPMENT)})")
     desk = deskset.SETS[name]()
     idf = idf_of(desk.items)
     counts = [0, 0, 0, 0]
@@ -68,7 +69,7 @@ def run(name: str, args: argparse.Namespace, rows: dict[str, dict[str, object]])
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", default=",".join(DEV_SETS))
+    parser.add_argument("--sets", default=",".join(DEVELOPMENT))
     parser.add_argument("--misses", action="store_true", help="marked items that list none")
     parser.add_argument("--listed", action="store_true", help="unmarked items that list one")
     parser.add_argument("--save", help="write each item's listed denials to this JSON file")

@@ -30,9 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import monitor.judge.relevance as relevance
 import monitor.pipeline.judging as judging
 from bench import desk as bench
-from bench.deskset import SETS
-
-DEVELOPMENT = ("main", "c", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q")
+from bench.deskset import DEVELOPMENT, SETS
 
 
 def main(argv: list[str]) -> None:
